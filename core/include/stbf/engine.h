@@ -1,0 +1,355 @@
+// The failover engine: a sans-I/O policy machine.
+//
+// Contract (in the style of ngtcp2): the caller feeds events, each stamped with `now` (monotonic
+// microseconds from the port clock); the engine updates its state and queues actions; the
+// caller drains the actions with pop_action() after every call, carries them out, and calls
+// on_timeout(now) once now >= next_deadline(). The engine never reads a clock, never does I/O
+// and never allocates: all tables are fixed-size (limits.h).
+//
+// Who owns what:
+//  - The engine owns every timer: attempt (connect + greeting) timeouts, happy-eyeballs stagger,
+//    hang and idle detection on live sessions, probe schedule and probe timeouts.
+//  - The caller owns sockets. It reports what happened on them with the events below.
+//  - A session ends either by the caller (session_closed: client or upstream went away; the
+//    caller closes its own sockets) or by the engine (a CloseSession action: the caller closes
+//    the client and upstream sockets and must not report that session again).
+//  - An attempt ends either by the caller (attempt_failed; the caller has closed the socket) or
+//    by the engine (AbortAttempt action: close that upstream socket).
+//
+// Identity: sessions, attempts and probes are named by 32-bit handles that embed a generation,
+// so an event for something that already ended returns Status::Stale and changes nothing.
+#ifndef STBF_ENGINE_H
+#define STBF_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stbf/limits.h"
+#include "stbf/model.h"
+#include "stbf/status.h"
+
+namespace stbf {
+
+using TimeUs = uint64_t;
+constexpr TimeUs kNever = ~static_cast<TimeUs>(0);
+
+using SessionId = uint32_t;  ///< 0 is never a valid session
+using AttemptId = uint32_t;  ///< 0 is never a valid attempt
+using ProbeId = uint32_t;    ///< 0 is never a valid probe
+using ServerSlot = uint8_t;  ///< index into the engine's server table
+constexpr ServerSlot kNoServer = 0xff;
+constexpr uint8_t kNoGroup = 0xff;
+
+/// Health of one server.
+enum class ServerState : uint8_t {
+    Up = 0,    ///< usable; no recent failure
+    Suspect,   ///< usable but failed recently (fewer than `fall` times in a row); probed fast
+    Down,      ///< not usable; probed with jittered exponential backoff
+    Rising,    ///< was down, has passed some but fewer than `rise` checks in a row
+    Disabled,  ///< switched off in the config
+    Retired,   ///< removed by a reload; kept only until its live sessions drain
+};
+
+/// Why something failed or ended. Shown in status and logs.
+enum class Reason : uint8_t {
+    None = 0,
+    Refused,          ///< upstream refused the TCP connect
+    Unreachable,      ///< no route to the upstream
+    ConnectTimeout,   ///< TCP connect did not finish in time
+    GreetingBad,      ///< upstream greeted with bytes that are not its protocol's greeting
+    GreetingTimeout,  ///< upstream accepted but did not greet in time (hung server)
+    ResolveFailed,    ///< host name did not resolve
+    Reset,            ///< connection reset
+    UpstreamClosed,   ///< upstream closed a live session
+    Hung,             ///< bytes sent up were not answered within the hang window
+    Idle,             ///< no bytes either way for the idle timeout
+    ClientClosed,     ///< the softcam closed its connection (normal)
+    NoServer,         ///< every candidate failed or none is configured
+    Drained,          ///< removed by a reload or shut down
+    Capacity,         ///< a table was full
+    LocalError,       ///< a local resource failed (socket, memory)
+};
+
+const char* reason_name(Reason r);
+const char* server_state_name(ServerState s);
+const char* mode_name(Mode m);
+
+/// What the caller must do.
+enum class ActionKind : uint8_t {
+    /// Open an upstream connection for `session` to server `server` as attempt `attempt`:
+    /// resolve, connect, then wait for the protocol's greeting (keep the greeting bytes to
+    /// forward to the client later). Report attempt_connected / attempt_ready / attempt_failed.
+    Connect,
+    /// Close the upstream socket of `attempt` (it lost a race or timed out). No report.
+    AbortAttempt,
+    /// `attempt` won: start relaying client <-> upstream for `session`, first forwarding the
+    /// greeting bytes received so far.
+    Relay,
+    /// Close `session` (client and upstream sockets) for `reason`. No report.
+    CloseSession,
+    /// Run a health check of server `server` as probe `probe` (ProbeKind from server_config).
+    /// Report probe_connected (optional) and probe_result.
+    Probe,
+    /// Stop probe `probe` of `server` (it timed out; the engine counted the failure).
+    CancelProbe,
+};
+
+struct Action {
+    ActionKind kind;
+    Reason reason;
+    ServerSlot server;
+    uint8_t group;
+    SessionId session;
+    AttemptId attempt;
+    ProbeId probe;
+};
+
+/// Read-only view of one server for status output.
+struct ServerStatus {
+    const ServerConfig* config;  ///< settings in force (survives reloads for retired servers)
+    uint8_t group;               ///< group index, kNoGroup if retired
+    ServerState state;
+    uint8_t fail_streak;         ///< consecutive failures (active + passive)
+    uint8_t ok_streak;           ///< consecutive successes
+    Reason last_failure;
+    TimeUs last_change;          ///< when `state` last changed
+    TimeUs next_check;           ///< kNever if not scheduled (e.g. watched passively)
+    TimeUs slowstart_until;      ///< 0 if not ramping
+    uint32_t ewma_connect_us;    ///< 0 until measured
+    uint32_t ewma_response_us;   ///< 0 until measured
+    uint16_t live_sessions;
+    uint32_t picks;
+    uint32_t probes_ok, probes_failed;
+    uint32_t connects_ok, connects_failed;
+    uint32_t sessions_hung;
+};
+
+/// A failover: new sessions of a group moved from one server to another.
+struct Failover {
+    TimeUs when = 0;  ///< 0 = never happened
+    ServerSlot from = kNoServer;
+    ServerSlot to = kNoServer;
+    Reason reason = Reason::None;
+};
+
+struct GroupStatus {
+    const GroupConfig* config;
+    ServerSlot active;         ///< server of the most recently established session
+    uint16_t live_sessions;
+    uint32_t sessions_total;
+    uint32_t sessions_refused;  ///< over max_sessions or table full
+    uint32_t failovers;
+    Failover last_failover;
+    bool panic;                 ///< no server of the group is usable right now
+};
+
+class Engine {
+public:
+    Engine();
+
+    /// Load the first config. `seed` seeds the engine's random generator (pass per-box random
+    /// bytes so a fleet spreads; tests pass a constant). Schedules the first check of every
+    /// enabled server within the first 2 s (jittered). Errors: InvalidArgument (a group with an
+    /// out-of-range server index, zero port), CapacityExceeded. On error the engine is empty.
+    Status init(const Config& config, uint64_t seed, TimeUs now);
+
+    /// Replace the config (hot reload). Servers are matched by host, port, protocol and user:
+    /// a matched server keeps its health, EWMA and sessions; groups are matched by name. A
+    /// server that is gone becomes Retired while it has live sessions (they drain) and is freed
+    /// after. Sessions still connecting in a removed group are closed (Drained). Errors as for
+    /// init; on error nothing changes.
+    Status replace_config(const Config& config, TimeUs now);
+
+    // ---- sessions -------------------------------------------------------------------------
+
+    /// A client connected to group `group`'s listener. Queues Connect for the best candidate
+    /// (or CloseSession(NoServer) if the group has no enabled server). Errors: NotFound (group),
+    /// CapacityExceeded (max_sessions of the group or the session table; caller closes the
+    /// client at once).
+    Status session_open(uint8_t group, TimeUs now, SessionId* out);
+
+    /// The caller saw the session end (client closed/reset, upstream closed/reset on a live
+    /// session). Upstream ends on a live session count as a passive failure of its server.
+    /// The caller closes its sockets itself. Errors: Stale.
+    Status session_closed(SessionId session, Reason reason, TimeUs now);
+
+    /// TCP connect of `attempt` succeeded (greeting may still be pending). Records connect
+    /// latency. Errors: Stale.
+    Status attempt_connected(SessionId session, AttemptId attempt, TimeUs now);
+
+    /// `attempt` is ready: greeting verified (or the protocol has none). The first ready
+    /// attempt wins: Relay for it, AbortAttempt for the others. Errors: Stale.
+    Status attempt_ready(SessionId session, AttemptId attempt, TimeUs now);
+
+    /// `attempt` failed (caller closed its socket). Counts a passive failure of the server and
+    /// queues the next candidate for the same session, or CloseSession(NoServer) when none is
+    /// left. Errors: Stale.
+    Status attempt_failed(SessionId session, AttemptId attempt, Reason reason, TimeUs now);
+
+    /// Bytes went client -> upstream on a live session. Starts the hang window if no earlier
+    /// request is pending. Errors: Stale.
+    Status bytes_up(SessionId session, TimeUs now);
+
+    /// Bytes went upstream -> client on a live session. Answers a pending request: its delay
+    /// feeds the server's response EWMA. Errors: Stale.
+    Status bytes_down(SessionId session, TimeUs now);
+
+    // ---- probes ---------------------------------------------------------------------------
+
+    /// Probe `probe` of `server` finished its TCP connect (optional; improves the timeout
+    /// reason and the latency sample). Errors: Stale.
+    Status probe_connected(ServerSlot server, ProbeId probe, TimeUs now);
+
+    /// Probe finished: `ok` with the greeting verified, else `reason`. Errors: Stale.
+    Status probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason, TimeUs now);
+
+    // ---- time and actions -----------------------------------------------------------------
+
+    /// Fire every timer due at `now`. Call when now >= next_deadline() (calling early is
+    /// harmless).
+    void on_timeout(TimeUs now);
+
+    /// Earliest time on_timeout must be called; kNever if nothing is pending.
+    TimeUs next_deadline() const;
+
+    /// Take the oldest queued action. Returns false when the queue is empty.
+    bool pop_action(Action* out);
+
+    /// Actions lost because the queue was full (should stay 0 when the caller drains after every
+    /// call; see STBF_MAX_ACTIONS).
+    uint32_t actions_dropped() const { return actions_dropped_; }
+
+    // ---- status ---------------------------------------------------------------------------
+
+    uint8_t group_count() const { return group_count_; }
+    /// Status of group `g` (< group_count()).
+    GroupStatus group_status(uint8_t g) const;
+    /// Number of slots in the server table that are in use (config servers + retired).
+    uint8_t server_slot_limit() const { return slot_limit_; }
+    /// True if `slot` holds a server (configured or retired).
+    bool server_in_use(ServerSlot slot) const;
+    /// Status of server `slot` (server_in_use(slot) must be true).
+    ServerStatus server_status(ServerSlot slot) const;
+    /// Settings of server `slot`, valid while it is in use. Null if not in use.
+    const ServerConfig* server_config(ServerSlot slot) const;
+    /// Slot of the i-th server of group g, in config order.
+    ServerSlot group_server(uint8_t g, uint8_t i) const;
+    /// Group of a live session, kNoGroup if it drains from a removed group or is unknown.
+    uint8_t session_group(SessionId session) const;
+    /// Server a live session is relayed to, kNoServer if not live / unknown.
+    ServerSlot session_server(SessionId session) const;
+    /// Increases on every successful init/replace_config.
+    uint32_t config_generation() const { return config_generation_; }
+
+    /// Choose a server for a new connection of group `g`, skipping the servers whose
+    /// group-member bit is set in `tried_mask`. Advances the random generator. Exposed for
+    /// tests and benchmarks; session_open uses it. Returns kNoServer if nothing is left.
+    ServerSlot pick(uint8_t g, uint64_t tried_mask, TimeUs now);
+
+private:
+    // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
+    // so a retired server can drain after the config that named it is gone.
+    struct ServerRt {
+        bool in_use = false;
+        ServerConfig cfg;
+        uint8_t group = kNoGroup;
+        uint8_t member = 0;  // index within the group (bit in tried masks)
+        ServerState state = ServerState::Up;
+        uint8_t fail_streak = 0;
+        uint8_t ok_streak = 0;
+        uint8_t backoff_exp = 0;
+        Reason last_failure = Reason::None;
+        TimeUs last_change = 0;
+        TimeUs next_check = kNever;
+        TimeUs slowstart_until = 0;
+        TimeUs last_pick = 0;
+        ProbeId probe = 0;  // in-flight probe, 0 if none
+        TimeUs probe_started = 0;
+        TimeUs probe_deadline = kNever;
+        bool probe_connected = false;
+        uint32_t ewma_connect_us = 0;
+        uint32_t ewma_response_us = 0;
+        uint16_t live_sessions = 0;
+        uint16_t attempts_in_flight = 0;
+        uint32_t picks = 0, probes_ok = 0, probes_failed = 0;
+        uint32_t connects_ok = 0, connects_failed = 0, sessions_hung = 0;
+    };
+    struct GroupRt {
+        GroupConfig cfg;
+        ServerSlot slots[STBF_MAX_SERVERS_PER_GROUP] = {};
+        uint8_t count = 0;
+        ServerSlot sticky = kNoServer;
+        ServerSlot active = kNoServer;
+        uint16_t live_sessions = 0;  // sessions open on this group (connecting or live)
+        uint32_t sessions_total = 0, sessions_refused = 0, failovers = 0;
+        Failover last_failover;
+    };
+    struct AttemptRt {
+        AttemptId id = 0;  // 0 = free
+        ServerSlot server = kNoServer;
+        TimeUs started = 0;
+        TimeUs deadline = kNever;
+        bool connected = false;
+    };
+    enum class SessionPhase : uint8_t { Free = 0, Connecting, Live };
+    struct SessionRt {
+        SessionPhase phase = SessionPhase::Free;
+        uint16_t gen = 0;
+        uint8_t group = kNoGroup;
+        ServerSlot server = kNoServer;  // live server
+        uint64_t tried = 0;             // group-member bits already tried
+        uint8_t attempts_made = 0;
+        AttemptRt attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
+        TimeUs stagger_at = kNever;  // start a racing attempt then
+        TimeUs pending_up_since = 0;  // 0 = no unanswered request
+        TimeUs last_activity = 0;
+        uint32_t hang_timeout_ms = 0;  // copied at open: a drained session keeps its rules
+        uint32_t idle_timeout_s = 0;
+        Reason first_failure = Reason::None;
+        ServerSlot first_failed = kNoServer;
+    };
+
+    // Helpers (engine.cpp).
+    Status load(const Config& config, TimeUs now, bool keep_state);
+    SessionRt* find_session(SessionId id);
+    const SessionRt* find_session(SessionId id) const;
+    SessionId session_id(uint8_t index) const;
+    AttemptRt* find_attempt(SessionRt& s, AttemptId id);
+    void push(const Action& a);
+    bool start_attempt(uint8_t si, TimeUs now);
+    void fail_or_continue(uint8_t si, TimeUs now);
+    void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
+    void abort_attempts(SessionRt& s, AttemptId keep);
+    void release_attempt(AttemptRt& a);
+    void server_success(ServerSlot slot, TimeUs now);
+    void server_failure(ServerSlot slot, Reason why, TimeUs now);
+    void set_state(ServerRt& sv, ServerState st, TimeUs now);
+    void schedule_check(ServerRt& sv, TimeUs now);
+    void start_probe(ServerSlot slot, TimeUs now);
+    void maybe_free_retired(ServerSlot slot);
+    bool usable(const ServerRt& sv) const;
+    uint32_t effective_weight(const ServerRt& sv, TimeUs now) const;
+    uint64_t score(const ServerRt& sv, TimeUs now) const;
+    uint64_t jittered(uint64_t base_us, uint8_t pct);
+    uint64_t next_random();
+    uint64_t random_below(uint64_t bound);
+    TimeUs stagger_for(const ServerRt& sv) const;
+
+    ServerRt servers_[STBF_MAX_SERVERS];
+    GroupRt groups_[STBF_MAX_GROUPS];
+    SessionRt sessions_[STBF_MAX_SESSIONS];
+    Action queue_[STBF_MAX_ACTIONS];
+    uint16_t queue_head_ = 0;
+    uint16_t queue_len_ = 0;
+    uint64_t rng_[2] = {0, 0};
+    uint32_t next_attempt_ = 1;
+    uint32_t next_probe_ = 1;
+    uint8_t group_count_ = 0;
+    uint8_t slot_limit_ = 0;
+    uint32_t config_generation_ = 0;
+    uint32_t actions_dropped_ = 0;
+};
+
+}  // namespace stbf
+
+#endif  // STBF_ENGINE_H

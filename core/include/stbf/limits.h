@@ -1,0 +1,61 @@
+// Capacities of the freestanding core. Every table in core/ is sized from these at compile
+// time: nothing is allocated after init. Going past one is reported as Status::CapacityExceeded,
+// never a crash. An image maintainer can override any of them with -D on the compiler line
+// (CMake: -DSTBF_CORE_DEFINES="STBF_MAX_SERVERS=32").
+#ifndef STBF_LIMITS_H
+#define STBF_LIMITS_H
+
+#ifndef STBF_MAX_SERVERS
+/// Upstream servers across all groups (each `C:`/`N:` line or `[reader]` is one).
+#define STBF_MAX_SERVERS 64
+#endif
+#ifndef STBF_MAX_GROUPS
+/// Groups (one local listen port each).
+#define STBF_MAX_GROUPS 16
+#endif
+#ifndef STBF_MAX_SERVERS_PER_GROUP
+/// Servers in one group; at most 64 because a session remembers tried servers in a 64-bit mask.
+#define STBF_MAX_SERVERS_PER_GROUP 64
+#endif
+#ifndef STBF_MAX_SESSIONS
+/// Client sessions (softcam connections) across all groups.
+#define STBF_MAX_SESSIONS 64
+#endif
+#ifndef STBF_MAX_ATTEMPTS_IN_FLIGHT
+/// Upstream attempts that may be in flight at once for one session (happy-eyeballs racing).
+#define STBF_MAX_ATTEMPTS_IN_FLIGHT 2
+#endif
+#ifndef STBF_MAX_ACTIONS
+/// Actions the engine can queue between two drains by the caller.
+#define STBF_MAX_ACTIONS 256
+#endif
+#ifndef STBF_HOST_MAX
+/// Longest host name kept (DNS allows 253).
+#define STBF_HOST_MAX 253
+#endif
+#ifndef STBF_NAME_MAX
+/// Longest group name / server label.
+#define STBF_NAME_MAX 47
+#endif
+#ifndef STBF_CRED_MAX
+/// Longest user name or password taken from a softcam config.
+#define STBF_CRED_MAX 63
+#endif
+#ifndef STBF_EXPECT_MAX
+/// Bytes an `expect` probe may send or expect.
+#define STBF_EXPECT_MAX 32
+#endif
+#ifndef STBF_MAX_ENDPOINTS_PER_SERVER
+/// Resolved addresses kept per server (every A/AAAA answer is an endpoint).
+#define STBF_MAX_ENDPOINTS_PER_SERVER 4
+#endif
+#ifndef STBF_RELAY_BUFFER
+/// Bytes buffered per direction per session (bounded buffers give back-pressure).
+#define STBF_RELAY_BUFFER 4096
+#endif
+
+#if STBF_MAX_SERVERS_PER_GROUP > 64
+#error "STBF_MAX_SERVERS_PER_GROUP must be <= 64 (tried-servers bitmask)"
+#endif
+
+#endif  // STBF_LIMITS_H

@@ -1,0 +1,142 @@
+// The configuration model: what a box owner configured, after parsing (CCcam.cfg, oscam.server
+// or JSON) and grouping. Plain fixed-size structs, copyable, no heap. The engine and the runtime
+// read it; the parsers and the JSON loader fill it.
+//
+// Defaults below are the ones a box owner gets without writing anything. They are chosen to be
+// polite to providers (idle servers are probed once a minute, servers carrying a live session
+// are not probed at all but watched passively) and to fail over faster than a softcam's own
+// 2 s greeting timeout.
+#ifndef STBF_MODEL_H
+#define STBF_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stbf/fixed_string.h"
+#include "stbf/limits.h"
+
+namespace stbf {
+
+/// Wire protocol family of an upstream. Decides the default probe and how accounts group.
+enum class Protocol : uint8_t {
+    Tcp = 0,      ///< unknown / opaque TCP service
+    Cccam,        ///< CCcam: server greets with 16 bytes (bytes 12..15 are a checksum)
+    Newcamd,      ///< newcamd (525): server greets with 14 bytes
+    Newcamd524,   ///< newcamd 524: greets like newcamd
+    Cs378x,       ///< camd35 over TCP (cs378x): client speaks first, no greeting
+    Camd35,       ///< camd35 over UDP upstream in OSCam; kept for import, probed as TCP
+};
+
+/// How a group chooses among its usable servers. Every mode falls back to the others.
+enum class Mode : uint8_t {
+    Ordered = 0,  ///< priority tiers, then config order; backups only when no primary is usable
+    Random,       ///< weighted random (per-box seed), optionally sticky
+    Scored,       ///< lowest (EWMA latency / weight), power-of-two-choices, periodic re-explore
+};
+
+/// What a health check does after the TCP connect succeeds.
+enum class ProbeKind : uint8_t {
+    Tcp = 0,  ///< connect only
+    Cccam,    ///< wait for the 16-byte greeting and verify its checksum
+    Newcamd,  ///< wait for the 14-byte greeting
+    Expect,   ///< send `expect_send` (may be empty), then expect `expect_len` bytes or a prefix
+};
+
+/// Health-check settings of a group (HAProxy-style names). Times in milliseconds.
+struct HealthSettings {
+    uint32_t inter_ms = 60000;          ///< idle server that is up: check every 60 s (jittered)
+    uint32_t fastinter_ms = 2000;       ///< suspect or rising server: check every 2 s
+    uint32_t downinter_ms = 5000;       ///< down server: first retry after ~5 s ...
+    uint32_t downinter_max_ms = 300000; ///< ... doubling (full jitter) up to 5 min
+    uint32_t timeout_ms = 2000;         ///< a check that has not greeted by then failed
+    uint32_t slowstart_ms = 30000;      ///< recovered server ramps weight over 30 s
+    uint8_t rise = 2;                   ///< consecutive successes to come back up
+    uint8_t fall = 3;                   ///< consecutive failures (active or passive) to go down
+    uint8_t jitter_pct = 10;            ///< +/- spread of check timers so a fleet does not align
+    bool probe_live = false;            ///< also probe servers that carry live sessions
+};
+
+/// Session (relay) settings of a group. Times in milliseconds.
+struct SessionSettings {
+    uint32_t connect_timeout_ms = 1500;  ///< connect + greeting of one attempt; softcams wait 2 s
+    uint32_t race_stagger_ms = 250;      ///< start the next candidate if the first is this slow
+    bool race = true;                    ///< happy-eyeballs racing on/off
+    uint8_t max_attempts = 4;            ///< servers tried for one client connection
+    uint32_t hang_timeout_ms = 3000;     ///< bytes up unanswered this long -> session is hung
+    uint32_t idle_timeout_s = 6 * 3600;  ///< no bytes either way for 6 h -> close
+    uint16_t max_sessions = 8;           ///< concurrent client connections on this group
+};
+
+/// Scored-mode tuning.
+struct ScoreSettings {
+    uint8_t ewma_shift = 3;          ///< EWMA weight 1/2^shift for each new sample (1/8)
+    uint32_t reexplore_ms = 120000;  ///< a usable server not picked for 2 min is tried again
+};
+
+/// Where a config item came from, for error messages and `check`.
+struct SourceRef {
+    uint8_t file = 0;   ///< index into Config::files (0 = the main file)
+    uint32_t line = 0;  ///< 1-based, 0 = unknown
+};
+
+/// One upstream server: a host that serves one account (a `C:` / `N:` line, a `[reader]`, or a
+/// JSON server object).
+struct ServerConfig {
+    FixedString<STBF_NAME_MAX> label;  ///< reader label or "host:port"
+    FixedString<STBF_HOST_MAX> host;   ///< DNS name, IPv4 or IPv6 literal (no brackets)
+    uint16_t port = 0;
+    Protocol protocol = Protocol::Tcp;
+    ProbeKind probe = ProbeKind::Tcp;
+    uint16_t weight = 100;  ///< OSCam lb_weight semantics: 100 is normal, higher gets more
+    uint8_t priority = 0;   ///< ordered mode: lower number is tried first
+    bool backup = false;    ///< used only when no non-backup server of the group is usable
+    bool enabled = true;
+
+    // Account. Never printed; used for grouping and to write the softcam side on import.
+    FixedString<STBF_CRED_MAX> user;
+    FixedString<STBF_CRED_MAX> password;
+    uint8_t des_key[14] = {};  ///< newcamd DES key (N: line / oscam `key`)
+    bool has_key = false;
+
+    // Extra fields kept verbatim so `import --softcam-config` can write them back.
+    FixedString<STBF_NAME_MAX> extra;  ///< e.g. CCcam "yes"/"no" flag or hops/stealth
+
+    // Expect probe.
+    uint8_t expect_send[STBF_EXPECT_MAX] = {};
+    uint8_t expect_send_len = 0;
+    uint8_t expect_prefix[STBF_EXPECT_MAX] = {};
+    uint8_t expect_prefix_len = 0;
+    uint16_t expect_len = 0;  ///< bytes to wait for (0 = just the prefix)
+
+    SourceRef source;
+};
+
+/// One group: alternatives of one account, served on one local port.
+struct GroupConfig {
+    FixedString<STBF_NAME_MAX> name;
+    uint16_t listen_port = 0;  ///< on 127.0.0.1 unless listen_addr says otherwise
+    FixedString<47> listen_addr;  ///< numeric address, default "127.0.0.1"
+    Mode mode = Mode::Ordered;
+    bool sticky = false;  ///< random mode: keep using the last pick while it is usable
+    HealthSettings health;
+    SessionSettings session;
+    ScoreSettings score;
+    /// Servers of this group, as indexes into Config::servers, in config order.
+    uint8_t servers[STBF_MAX_SERVERS_PER_GROUP] = {};
+    uint8_t server_count = 0;
+    SourceRef source;
+};
+
+/// Everything the engine and runtime need. Fits in static storage (tens of KiB).
+struct Config {
+    ServerConfig servers[STBF_MAX_SERVERS];
+    uint8_t server_count = 0;
+    GroupConfig groups[STBF_MAX_GROUPS];
+    uint8_t group_count = 0;
+    uint16_t listen_port_base = 20000;  ///< first port handed to groups without one
+    uint64_t seed = 0;                   ///< 0 = take from the port's randomness
+};
+
+}  // namespace stbf
+
+#endif  // STBF_MODEL_H
