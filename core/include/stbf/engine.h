@@ -241,9 +241,18 @@ public:
     /// Increases on every successful init/replace_config.
     uint32_t config_generation() const { return config_generation_; }
 
-    /// Choose a server for a new connection of group `g`, skipping the servers whose
-    /// group-member bit is set in `tried_mask`. Advances the random generator. Exposed for
-    /// tests and benchmarks; session_open uses it. Returns kNoServer if nothing is left.
+    /// Choose a server for a new connection of group `g`, skipping the server slots whose bit
+    /// is set in `tried_mask` (bit n = slot n). Counts as a pick (status, sticky, re-explore)
+    /// and advances the random generator. Exposed for tests and benchmarks; session_open uses
+    /// it. Returns kNoServer if the group has no enabled server left.
+    ///
+    /// Ranking, best first: non-backup servers that are Up, then Up but ramping after a
+    /// recovery (ordered mode only; weighted modes ramp the weight instead), then Suspect;
+    /// then backup servers in the same order; then, in panic (nothing usable), Rising and Down
+    /// servers. Within the best class: ordered takes the lowest priority number, then config
+    /// order; random draws by effective weight (sticky keeps the last pick while it stays in
+    /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
+    /// lower (EWMA connect + response) * 100 / weight of two random candidates.
     ServerSlot pick(uint8_t g, uint64_t tried_mask, TimeUs now);
 
 private:
@@ -253,7 +262,7 @@ private:
         bool in_use = false;
         ServerConfig cfg;
         uint8_t group = kNoGroup;
-        uint8_t member = 0;  // index within the group (bit in tried masks)
+        uint8_t member = 0;  // index within the group (config order tie-breaks)
         ServerState state = ServerState::Up;
         uint8_t fail_streak = 0;
         uint8_t ok_streak = 0;
@@ -297,11 +306,12 @@ private:
         uint16_t gen = 0;
         uint8_t group = kNoGroup;
         ServerSlot server = kNoServer;  // live server
-        uint64_t tried = 0;             // group-member bits already tried
+        uint64_t tried = 0;             // server-slot bits already tried
         uint8_t attempts_made = 0;
         AttemptRt attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
         TimeUs stagger_at = kNever;  // start a racing attempt then
-        TimeUs pending_up_since = 0;  // 0 = no unanswered request
+        bool pending_up = false;      // a request went up and is not answered yet
+        TimeUs pending_up_since = 0;
         TimeUs last_activity = 0;
         uint32_t hang_timeout_ms = 0;  // copied at open: a drained session keeps its rules
         uint32_t idle_timeout_s = 0;

@@ -1,0 +1,1032 @@
+// Failover engine implementation. See engine.h for the contract.
+#include "stbf/engine.h"
+
+namespace stbf {
+
+static_assert(STBF_MAX_SESSIONS <= 256, "session index is 8 bits of the session id");
+static_assert(STBF_MAX_SERVERS <= 64, "tried masks are 64-bit masks over server slots");
+static_assert(STBF_MAX_SERVERS < kNoServer, "kNoServer must not be a valid slot");
+static_assert(STBF_MAX_GROUPS < kNoGroup, "kNoGroup must not be a valid group");
+
+namespace {
+
+constexpr TimeUs kMs = 1000;
+constexpr TimeUs kSec = 1000 * kMs;
+/// Every enabled server gets its first check within this long after start (jittered), so a box
+/// that just booted learns quickly which hosts answer, without all boxes probing in step.
+constexpr TimeUs kFirstCheckSpread = 2 * kSec;
+constexpr uint8_t kMaxBackoffExp = 20;
+
+TimeUs min_time(TimeUs a, TimeUs b) { return a < b ? a : b; }
+
+TimeUs add_saturating(TimeUs a, TimeUs b) { return (kNever - a < b) ? kNever : a + b; }
+
+uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t splitmix64(uint64_t* state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void ewma_update(uint32_t* ewma, TimeUs sample_us, uint8_t shift) {
+    uint32_t sample = sample_us > 0xffffffffull ? 0xffffffffu : static_cast<uint32_t>(sample_us);
+    if (sample == 0) sample = 1;  // 0 means "not measured yet"
+    if (*ewma == 0) {
+        *ewma = sample;
+        return;
+    }
+    int64_t diff = static_cast<int64_t>(sample) - static_cast<int64_t>(*ewma);
+    int64_t next = static_cast<int64_t>(*ewma) + diff / (int64_t{1} << shift);
+    *ewma = next < 1 ? 1u : static_cast<uint32_t>(next);
+}
+
+bool same_identity(const ServerConfig& a, const ServerConfig& b) {
+    return a.port == b.port && a.protocol == b.protocol && a.host == b.host && a.user == b.user;
+}
+
+bool is_upstream_end(Reason r) { return r == Reason::UpstreamClosed || r == Reason::Reset; }
+
+}  // namespace
+
+const char* reason_name(Reason r) {
+    switch (r) {
+        case Reason::None: return "none";
+        case Reason::Refused: return "refused";
+        case Reason::Unreachable: return "unreachable";
+        case Reason::ConnectTimeout: return "connect timeout";
+        case Reason::GreetingBad: return "bad greeting";
+        case Reason::GreetingTimeout: return "no greeting";
+        case Reason::ResolveFailed: return "resolve failed";
+        case Reason::Reset: return "reset";
+        case Reason::UpstreamClosed: return "upstream closed";
+        case Reason::Hung: return "hung";
+        case Reason::Idle: return "idle";
+        case Reason::ClientClosed: return "client closed";
+        case Reason::NoServer: return "no server";
+        case Reason::Drained: return "drained";
+        case Reason::Capacity: return "capacity";
+        case Reason::LocalError: return "local error";
+    }
+    return "unknown";
+}
+
+const char* server_state_name(ServerState s) {
+    switch (s) {
+        case ServerState::Up: return "up";
+        case ServerState::Suspect: return "suspect";
+        case ServerState::Down: return "down";
+        case ServerState::Rising: return "rising";
+        case ServerState::Disabled: return "disabled";
+        case ServerState::Retired: return "retired";
+    }
+    return "unknown";
+}
+
+const char* mode_name(Mode m) {
+    switch (m) {
+        case Mode::Ordered: return "ordered";
+        case Mode::Random: return "random";
+        case Mode::Scored: return "scored";
+    }
+    return "unknown";
+}
+
+Engine::Engine() = default;
+
+// ---- random -------------------------------------------------------------------------------
+
+uint64_t Engine::next_random() {
+    // xoroshiro128+: tiny, fast, good enough to spread picks and timers.
+    uint64_t s0 = rng_[0];
+    uint64_t s1 = rng_[1];
+    uint64_t result = s0 + s1;
+    s1 ^= s0;
+    rng_[0] = rotl(s0, 24) ^ s1 ^ (s1 << 16);
+    rng_[1] = rotl(s1, 37);
+    return result;
+}
+
+uint64_t Engine::random_below(uint64_t bound) {
+    if (bound <= 1) return 0;
+    // Rejection sampling: unbiased, so weighted picks match their weights.
+    uint64_t threshold = (0 - bound) % bound;
+    for (;;) {
+        uint64_t r = next_random();
+        if (r >= threshold) return r % bound;
+    }
+}
+
+uint64_t Engine::jittered(uint64_t base_us, uint8_t pct) {
+    uint64_t spread = base_us / 100 * pct;
+    if (spread == 0) return base_us;
+    return base_us - spread + random_below(2 * spread + 1);
+}
+
+// ---- config -------------------------------------------------------------------------------
+
+Status Engine::init(const Config& config, uint64_t seed, TimeUs now) {
+    uint64_t sm = seed;
+    rng_[0] = splitmix64(&sm);
+    rng_[1] = splitmix64(&sm);
+    if (rng_[0] == 0 && rng_[1] == 0) rng_[1] = 1;
+    for (auto& sv : servers_) sv = ServerRt{};
+    for (auto& s : sessions_) s = SessionRt{};
+    group_count_ = 0;
+    slot_limit_ = 0;
+    queue_head_ = queue_len_ = 0;
+    return load(config, now, false);
+}
+
+Status Engine::replace_config(const Config& config, TimeUs now) { return load(config, now, true); }
+
+Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
+    // ---- validate, without touching any state ----
+    if (config.group_count > STBF_MAX_GROUPS || config.server_count > STBF_MAX_SERVERS)
+        return Status::CapacityExceeded;
+    uint8_t group_of[STBF_MAX_SERVERS];
+    for (auto& g : group_of) g = kNoGroup;
+    for (uint8_t g = 0; g < config.group_count; ++g) {
+        const GroupConfig& gc = config.groups[g];
+        if (gc.server_count > STBF_MAX_SERVERS_PER_GROUP) return Status::CapacityExceeded;
+        for (uint8_t j = 0; j < config.group_count; ++j)
+            if (j != g && config.groups[j].name == gc.name) return Status::InvalidArgument;
+        for (uint8_t k = 0; k < gc.server_count; ++k) {
+            uint8_t idx = gc.servers[k];
+            if (idx >= config.server_count) return Status::InvalidArgument;
+            if (group_of[idx] != kNoGroup) return Status::InvalidArgument;  // in two groups
+            if (config.servers[idx].port == 0 || config.servers[idx].host.empty())
+                return Status::InvalidArgument;
+            group_of[idx] = g;
+        }
+        if (gc.health.rise == 0 || gc.health.fall == 0 || gc.session.max_attempts == 0 ||
+            gc.score.ewma_shift > 16)
+            return Status::InvalidArgument;
+    }
+
+    // ---- plan slots: matched servers keep theirs; others need a free one ----
+    uint8_t slot_of[STBF_MAX_SERVERS];
+    bool slot_taken[STBF_MAX_SERVERS] = {};
+    for (uint8_t i = 0; i < config.server_count; ++i) {
+        slot_of[i] = kNoServer;
+        if (group_of[i] == kNoGroup || !keep_state) continue;
+        for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+            if (servers_[sl].in_use && !slot_taken[sl] &&
+                same_identity(servers_[sl].cfg, config.servers[i])) {
+                slot_of[i] = sl;
+                slot_taken[sl] = true;
+                break;
+            }
+        }
+    }
+    // Unmatched busy slots stay (retired, draining); unmatched idle slots are free.
+    bool slot_retire[STBF_MAX_SERVERS] = {};
+    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+        const ServerRt& sv = servers_[sl];
+        if (sv.in_use && !slot_taken[sl] &&
+            (sv.live_sessions > 0 || sv.attempts_in_flight > 0)) {
+            slot_retire[sl] = true;
+        }
+    }
+    uint8_t next_free = 0;
+    for (uint8_t i = 0; i < config.server_count; ++i) {
+        if (group_of[i] == kNoGroup || slot_of[i] != kNoServer) continue;
+        while (next_free < STBF_MAX_SERVERS &&
+               (slot_taken[next_free] || slot_retire[next_free]))
+            ++next_free;
+        if (next_free >= STBF_MAX_SERVERS) return Status::CapacityExceeded;
+        slot_of[i] = next_free;
+        slot_taken[next_free] = true;
+    }
+
+    // ---- apply: from here on nothing fails ----
+    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+        ServerRt& sv = servers_[sl];
+        if (slot_taken[sl]) continue;
+        if (sv.in_use && sv.probe != 0) {
+            push(Action{ActionKind::CancelProbe, Reason::Drained, sl, sv.group, 0, 0, sv.probe});
+            sv.probe = 0;
+            sv.probe_deadline = kNever;
+        }
+        if (slot_retire[sl]) {
+            set_state(sv, ServerState::Retired, now);
+            sv.group = kNoGroup;
+            sv.next_check = kNever;
+        } else if (sv.in_use) {
+            sv = ServerRt{};
+        }
+    }
+    for (uint8_t i = 0; i < config.server_count; ++i) {
+        if (group_of[i] == kNoGroup) continue;
+        ServerRt& sv = servers_[slot_of[i]];
+        const ServerConfig& sc = config.servers[i];
+        bool fresh = !sv.in_use;
+        bool was_disabled = !fresh && sv.state == ServerState::Disabled;
+        if (fresh) sv = ServerRt{};
+        sv.in_use = true;
+        sv.cfg = sc;
+        sv.group = group_of[i];
+        if (!sc.enabled) {
+            if (sv.probe != 0) {
+                push(Action{ActionKind::CancelProbe, Reason::Drained, slot_of[i], sv.group, 0, 0,
+                            sv.probe});
+                sv.probe = 0;
+                sv.probe_deadline = kNever;
+            }
+            set_state(sv, ServerState::Disabled, now);
+            sv.next_check = kNever;
+        } else if (fresh || was_disabled) {
+            sv.state = ServerState::Up;
+            sv.last_change = now;
+            sv.fail_streak = sv.ok_streak = sv.backoff_exp = 0;
+            sv.next_check = now + random_below(kFirstCheckSpread + 1);
+        }
+    }
+
+    // Groups: keep counters and history of groups that keep their name.
+    struct Kept {
+        ServerSlot sticky, active;
+        uint32_t sessions_total, sessions_refused, failovers;
+        Failover last_failover;
+    };
+    Kept kept[STBF_MAX_GROUPS];
+    uint8_t old_of_new[STBF_MAX_GROUPS];
+    uint8_t new_of_old[STBF_MAX_GROUPS];
+    for (auto& v : new_of_old) v = kNoGroup;
+    for (uint8_t g = 0; g < config.group_count; ++g) {
+        old_of_new[g] = kNoGroup;
+        if (!keep_state) continue;
+        for (uint8_t og = 0; og < group_count_; ++og) {
+            if (groups_[og].cfg.name == config.groups[g].name) {
+                old_of_new[g] = og;
+                new_of_old[og] = g;
+                const GroupRt& o = groups_[og];
+                kept[g] = Kept{o.sticky, o.active, o.sessions_total, o.sessions_refused,
+                               o.failovers, o.last_failover};
+                break;
+            }
+        }
+    }
+    for (uint8_t g = 0; g < config.group_count; ++g) {
+        GroupRt& gr = groups_[g];
+        gr = GroupRt{};
+        gr.cfg = config.groups[g];
+        if (old_of_new[g] != kNoGroup) {
+            gr.sticky = kept[g].sticky;
+            gr.active = kept[g].active;
+            gr.sessions_total = kept[g].sessions_total;
+            gr.sessions_refused = kept[g].sessions_refused;
+            gr.failovers = kept[g].failovers;
+            gr.last_failover = kept[g].last_failover;
+        }
+        for (uint8_t k = 0; k < gr.cfg.server_count; ++k) {
+            ServerSlot sl = slot_of[gr.cfg.servers[k]];
+            gr.slots[k] = sl;
+            servers_[sl].member = k;
+        }
+        gr.count = gr.cfg.server_count;
+        if (gr.sticky != kNoServer && servers_[gr.sticky].group != g) gr.sticky = kNoServer;
+        if (gr.active != kNoServer && servers_[gr.active].group != g) gr.active = kNoServer;
+    }
+    uint8_t old_group_count = group_count_;
+    group_count_ = config.group_count;
+
+    // Sessions follow their group; sessions of a removed group drain (live) or end
+    // (still connecting: the box owner removed that line).
+    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+        SessionRt& s = sessions_[si];
+        if (s.phase == SessionPhase::Free) continue;
+        uint8_t ng = (s.group != kNoGroup && s.group < old_group_count) ? new_of_old[s.group]
+                                                                        : kNoGroup;
+        s.group = ng;
+        if (ng == kNoGroup && s.phase == SessionPhase::Connecting) {
+            close_session(si, Reason::Drained, true, now);
+            continue;
+        }
+        if (ng != kNoGroup) {
+            groups_[ng].live_sessions++;
+            s.hang_timeout_ms = groups_[ng].cfg.session.hang_timeout_ms;
+            s.idle_timeout_s = groups_[ng].cfg.session.idle_timeout_s;
+        }
+    }
+    slot_limit_ = 0;
+    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl)
+        if (servers_[sl].in_use) slot_limit_ = static_cast<uint8_t>(sl + 1);
+    // Servers whose schedule depends on settings that may have changed.
+    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+        ServerRt& sv = servers_[sl];
+        if (sv.in_use && sv.state != ServerState::Disabled && sv.state != ServerState::Retired &&
+            sv.next_check == kNever && sv.probe == 0)
+            schedule_check(sv, now);
+    }
+    ++config_generation_;
+    return Status::Ok;
+}
+
+// ---- small helpers -----------------------------------------------------------------------
+
+void Engine::push(const Action& a) {
+    if (queue_len_ >= STBF_MAX_ACTIONS) {
+        ++actions_dropped_;
+        return;
+    }
+    queue_[(queue_head_ + queue_len_) % STBF_MAX_ACTIONS] = a;
+    ++queue_len_;
+}
+
+bool Engine::pop_action(Action* out) {
+    if (queue_len_ == 0) return false;
+    *out = queue_[queue_head_];
+    queue_head_ = static_cast<uint16_t>((queue_head_ + 1) % STBF_MAX_ACTIONS);
+    --queue_len_;
+    return true;
+}
+
+SessionId Engine::session_id(uint8_t index) const {
+    return (static_cast<uint32_t>(sessions_[index].gen) << 8) | index;
+}
+
+Engine::SessionRt* Engine::find_session(SessionId id) {
+    uint32_t index = id & 0xffu;
+    if (id == 0 || index >= STBF_MAX_SESSIONS) return nullptr;
+    SessionRt& s = sessions_[index];
+    if (s.phase == SessionPhase::Free || s.gen != (id >> 8)) return nullptr;
+    return &s;
+}
+
+const Engine::SessionRt* Engine::find_session(SessionId id) const {
+    return const_cast<Engine*>(this)->find_session(id);
+}
+
+Engine::AttemptRt* Engine::find_attempt(SessionRt& s, AttemptId id) {
+    if (id == 0) return nullptr;
+    for (auto& a : s.attempts)
+        if (a.id == id) return &a;
+    return nullptr;
+}
+
+void Engine::release_attempt(AttemptRt& a) {
+    if (a.id == 0) return;
+    ServerSlot slot = a.server;
+    a = AttemptRt{};
+    if (slot != kNoServer && servers_[slot].attempts_in_flight > 0) {
+        servers_[slot].attempts_in_flight--;
+        maybe_free_retired(slot);
+    }
+}
+
+void Engine::set_state(ServerRt& sv, ServerState st, TimeUs now) {
+    if (sv.state == st) return;
+    sv.state = st;
+    sv.last_change = now;
+    if (st != ServerState::Up) sv.slowstart_until = 0;
+}
+
+bool Engine::usable(const ServerRt& sv) const {
+    return sv.state == ServerState::Up || sv.state == ServerState::Suspect;
+}
+
+void Engine::maybe_free_retired(ServerSlot slot) {
+    ServerRt& sv = servers_[slot];
+    if (!sv.in_use || sv.state != ServerState::Retired) return;
+    if (sv.live_sessions > 0 || sv.attempts_in_flight > 0) return;
+    sv = ServerRt{};
+    for (uint8_t g = 0; g < group_count_; ++g) {
+        if (groups_[g].active == slot) groups_[g].active = kNoServer;
+        if (groups_[g].sticky == slot) groups_[g].sticky = kNoServer;
+    }
+    while (slot_limit_ > 0 && !servers_[slot_limit_ - 1].in_use) --slot_limit_;
+}
+
+// ---- health -------------------------------------------------------------------------------
+
+void Engine::schedule_check(ServerRt& sv, TimeUs now) {
+    if (sv.probe != 0) return;  // rescheduled when the probe reports
+    if (sv.group == kNoGroup || sv.state == ServerState::Disabled ||
+        sv.state == ServerState::Retired) {
+        sv.next_check = kNever;
+        return;
+    }
+    const HealthSettings& h = groups_[sv.group].cfg.health;
+    switch (sv.state) {
+        case ServerState::Up:
+            // A server that carries live sessions is watched passively (bytes and hangs), not
+            // probed: a provider sees one connection per session and nothing more.
+            if (sv.live_sessions > 0 && !h.probe_live)
+                sv.next_check = kNever;
+            else
+                sv.next_check = now + jittered(h.inter_ms * kMs, h.jitter_pct);
+            break;
+        case ServerState::Suspect:
+        case ServerState::Rising:
+            sv.next_check = now + jittered(h.fastinter_ms * kMs, h.jitter_pct);
+            break;
+        case ServerState::Down: {
+            // Full-jitter exponential backoff with a floor of fastinter: a fleet whose
+            // provider went down does not come back at it in step, and never faster than
+            // fastinter.
+            TimeUs cap = h.downinter_ms * kMs;
+            for (uint8_t i = 0; i < sv.backoff_exp && cap < h.downinter_max_ms * kMs; ++i)
+                cap *= 2;
+            cap = min_time(cap, static_cast<TimeUs>(h.downinter_max_ms) * kMs);
+            TimeUs floor = min_time(h.fastinter_ms * kMs, cap);
+            sv.next_check = now + floor + random_below(cap - floor + 1);
+            break;
+        }
+        case ServerState::Disabled:
+        case ServerState::Retired:
+            sv.next_check = kNever;
+            break;
+    }
+}
+
+void Engine::server_success(ServerSlot slot, TimeUs now) {
+    ServerRt& sv = servers_[slot];
+    sv.fail_streak = 0;
+    sv.backoff_exp = 0;
+    if (sv.ok_streak < 255) sv.ok_streak++;
+    if (sv.group == kNoGroup) return;
+    const HealthSettings& h = groups_[sv.group].cfg.health;
+    switch (sv.state) {
+        case ServerState::Suspect:
+            set_state(sv, ServerState::Up, now);
+            break;
+        case ServerState::Down:
+        case ServerState::Rising:
+            if (sv.ok_streak >= h.rise) {
+                set_state(sv, ServerState::Up, now);
+                sv.slowstart_until = h.slowstart_ms ? now + h.slowstart_ms * kMs : 0;
+            } else {
+                set_state(sv, ServerState::Rising, now);
+            }
+            break;
+        default:
+            break;
+    }
+    schedule_check(sv, now);
+}
+
+void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
+    ServerRt& sv = servers_[slot];
+    sv.last_failure = why;
+    sv.ok_streak = 0;
+    if (sv.fail_streak < 255) sv.fail_streak++;
+    if (sv.group == kNoGroup) return;
+    const HealthSettings& h = groups_[sv.group].cfg.health;
+    switch (sv.state) {
+        case ServerState::Up:
+        case ServerState::Suspect:
+            if (sv.fail_streak >= h.fall) {
+                set_state(sv, ServerState::Down, now);
+                sv.backoff_exp = 0;
+                schedule_check(sv, now);
+            } else {
+                bool first = sv.state == ServerState::Up;
+                set_state(sv, ServerState::Suspect, now);
+                schedule_check(sv, now);
+                // Suspicion is confirmed or cleared at once by an active check, not after
+                // a full fastinter.
+                if (first && sv.probe == 0) sv.next_check = now;
+            }
+            break;
+        case ServerState::Rising:
+            set_state(sv, ServerState::Down, now);
+            if (sv.backoff_exp < kMaxBackoffExp) sv.backoff_exp++;
+            schedule_check(sv, now);
+            break;
+        case ServerState::Down:
+            if (sv.backoff_exp < kMaxBackoffExp) sv.backoff_exp++;
+            schedule_check(sv, now);
+            break;
+        default:
+            break;
+    }
+}
+
+void Engine::start_probe(ServerSlot slot, TimeUs now) {
+    ServerRt& sv = servers_[slot];
+    if (sv.group == kNoGroup || sv.probe != 0) return;
+    if (sv.state == ServerState::Disabled || sv.state == ServerState::Retired) return;
+    const HealthSettings& h = groups_[sv.group].cfg.health;
+    sv.probe = next_probe_++;
+    if (next_probe_ == 0) next_probe_ = 1;
+    sv.probe_started = now;
+    sv.probe_deadline = now + h.timeout_ms * kMs;
+    sv.probe_connected = false;
+    sv.next_check = kNever;
+    push(Action{ActionKind::Probe, Reason::None, slot, sv.group, 0, 0, sv.probe});
+}
+
+Status Engine::probe_connected(ServerSlot server, ProbeId probe, TimeUs now) {
+    (void)now;
+    if (server >= STBF_MAX_SERVERS || !servers_[server].in_use || probe == 0 ||
+        servers_[server].probe != probe)
+        return Status::Stale;
+    servers_[server].probe_connected = true;
+    return Status::Ok;
+}
+
+Status Engine::probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason,
+                            TimeUs now) {
+    if (server >= STBF_MAX_SERVERS || !servers_[server].in_use || probe == 0 ||
+        servers_[server].probe != probe)
+        return Status::Stale;
+    ServerRt& sv = servers_[server];
+    sv.probe = 0;
+    sv.probe_deadline = kNever;
+    if (ok) {
+        sv.probes_ok++;
+        uint8_t shift = sv.group != kNoGroup ? groups_[sv.group].cfg.score.ewma_shift : 3;
+        ewma_update(&sv.ewma_connect_us, now - sv.probe_started, shift);
+        server_success(server, now);
+    } else {
+        sv.probes_failed++;
+        server_failure(server, reason == Reason::None ? Reason::LocalError : reason, now);
+    }
+    return Status::Ok;
+}
+
+// ---- picking ------------------------------------------------------------------------------
+
+uint32_t Engine::effective_weight(const ServerRt& sv, TimeUs now) const {
+    uint32_t w = sv.cfg.weight == 0 ? 1u : sv.cfg.weight;
+    if (sv.slowstart_until > now && sv.group != kNoGroup) {
+        // Slow start: a server that just came back gets 10 % of its weight, ramping to 100 %.
+        TimeUs total = groups_[sv.group].cfg.health.slowstart_ms * kMs;
+        TimeUs left = sv.slowstart_until - now;
+        TimeUs elapsed = total > left ? total - left : 0;
+        uint64_t pct = total ? 10 + (90 * elapsed) / total : 100;
+        uint64_t eff = static_cast<uint64_t>(w) * pct / 100;
+        w = eff == 0 ? 1u : static_cast<uint32_t>(eff);
+    }
+    return w;
+}
+
+uint64_t Engine::score(const ServerRt& sv, TimeUs now) const {
+    uint64_t latency = static_cast<uint64_t>(sv.ewma_connect_us) + sv.ewma_response_us;
+    if (latency == 0) return 0;  // never measured: worth a try
+    return latency * 100 / effective_weight(sv, now);
+}
+
+TimeUs Engine::stagger_for(const ServerRt& sv) const {
+    const SessionSettings& ss = groups_[sv.group].cfg.session;
+    TimeUs stagger = ss.race_stagger_ms * kMs;
+    // A far server that normally greets in 200 ms is not slow at 250 ms: wait twice its usual
+    // time before racing, but never more than half the attempt timeout.
+    TimeUs usual = 2 * static_cast<TimeUs>(sv.ewma_connect_us);
+    if (usual > stagger) stagger = usual;
+    TimeUs cap = ss.connect_timeout_ms * kMs / 2;
+    return stagger < cap ? stagger : cap;
+}
+
+ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
+    if (g >= group_count_) return kNoServer;
+    GroupRt& gr = groups_[g];
+    const Mode mode = gr.cfg.mode;
+    constexpr uint8_t kExcluded = 0xff;
+    auto klass = [&](const ServerRt& sv) -> uint8_t {
+        uint8_t base = sv.cfg.backup ? 3 : 0;
+        switch (sv.state) {
+            case ServerState::Up:
+                return base + ((mode == Mode::Ordered && sv.slowstart_until > now) ? 1 : 0);
+            case ServerState::Suspect: return base + 2;
+            case ServerState::Rising: return 6 + (sv.cfg.backup ? 1 : 0);
+            case ServerState::Down: return 8 + (sv.cfg.backup ? 1 : 0);
+            default: return kExcluded;
+        }
+    };
+    uint8_t best = kExcluded;
+    uint8_t candidates = 0;
+    for (uint8_t k = 0; k < gr.count; ++k) {
+        ServerSlot sl = gr.slots[k];
+        if (tried_mask & (uint64_t{1} << sl)) continue;
+        uint8_t c = klass(servers_[sl]);
+        if (c < best) {
+            best = c;
+            candidates = 1;
+        } else if (c == best && c != kExcluded) {
+            ++candidates;
+        }
+    }
+    if (best == kExcluded) return kNoServer;
+    auto in_class = [&](ServerSlot sl) {
+        return !(tried_mask & (uint64_t{1} << sl)) && klass(servers_[sl]) == best;
+    };
+
+    ServerSlot chosen = kNoServer;
+    if (mode == Mode::Ordered || candidates == 1) {
+        for (uint8_t k = 0; k < gr.count; ++k) {
+            ServerSlot sl = gr.slots[k];
+            if (!in_class(sl)) continue;
+            if (chosen == kNoServer || servers_[sl].cfg.priority < servers_[chosen].cfg.priority)
+                chosen = sl;
+        }
+    } else if (mode == Mode::Random) {
+        if (gr.cfg.sticky && gr.sticky != kNoServer && servers_[gr.sticky].group == g &&
+            in_class(gr.sticky)) {
+            chosen = gr.sticky;
+        } else {
+            uint64_t total = 0;
+            for (uint8_t k = 0; k < gr.count; ++k)
+                if (in_class(gr.slots[k])) total += effective_weight(servers_[gr.slots[k]], now);
+            uint64_t r = random_below(total);
+            for (uint8_t k = 0; k < gr.count && chosen == kNoServer; ++k) {
+                ServerSlot sl = gr.slots[k];
+                if (!in_class(sl)) continue;
+                uint64_t w = effective_weight(servers_[sl], now);
+                if (r < w) chosen = sl;
+                else r -= w;
+            }
+        }
+    } else {  // Scored
+        // Re-explore: a server nobody picked for a while may have become the fast one.
+        TimeUs reexplore = gr.cfg.score.reexplore_ms * kMs;
+        for (uint8_t k = 0; k < gr.count; ++k) {
+            ServerSlot sl = gr.slots[k];
+            if (!in_class(sl)) continue;
+            const ServerRt& sv = servers_[sl];
+            bool stale = sv.picks == 0 || (reexplore > 0 && now >= sv.last_pick + reexplore);
+            if (stale && (chosen == kNoServer || sv.last_pick < servers_[chosen].last_pick))
+                chosen = sl;
+        }
+        if (chosen == kNoServer) {
+            // Power of two choices: two distinct random candidates, the better score wins.
+            uint64_t first = random_below(candidates);
+            uint64_t second = random_below(candidates - 1);
+            if (second >= first) ++second;
+            ServerSlot a = kNoServer, b = kNoServer;
+            uint64_t n = 0;
+            for (uint8_t k = 0; k < gr.count; ++k) {
+                ServerSlot sl = gr.slots[k];
+                if (!in_class(sl)) continue;
+                if (n == first) a = sl;
+                if (n == second) b = sl;
+                ++n;
+            }
+            uint64_t sa = score(servers_[a], now);
+            uint64_t sb = score(servers_[b], now);
+            chosen = (sb < sa || (sb == sa && servers_[b].member < servers_[a].member)) ? b : a;
+        }
+    }
+    if (chosen != kNoServer) {
+        servers_[chosen].picks++;
+        servers_[chosen].last_pick = now;
+    }
+    return chosen;
+}
+
+// ---- sessions -----------------------------------------------------------------------------
+
+Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
+    if (group >= group_count_) return Status::NotFound;
+    GroupRt& gr = groups_[group];
+    if (gr.live_sessions >= gr.cfg.session.max_sessions) {
+        gr.sessions_refused++;
+        return Status::CapacityExceeded;
+    }
+    uint8_t si = 0;
+    while (si < STBF_MAX_SESSIONS && sessions_[si].phase != SessionPhase::Free) ++si;
+    if (si >= STBF_MAX_SESSIONS) {
+        gr.sessions_refused++;
+        return Status::CapacityExceeded;
+    }
+    SessionRt& s = sessions_[si];
+    uint16_t gen = static_cast<uint16_t>(s.gen + 1);
+    if (gen == 0) gen = 1;
+    s = SessionRt{};
+    s.gen = gen;
+    s.phase = SessionPhase::Connecting;
+    s.group = group;
+    s.last_activity = now;
+    s.hang_timeout_ms = gr.cfg.session.hang_timeout_ms;
+    s.idle_timeout_s = gr.cfg.session.idle_timeout_s;
+    gr.live_sessions++;
+    gr.sessions_total++;
+    *out = session_id(si);
+    if (!start_attempt(si, now)) close_session(si, Reason::NoServer, true, now);
+    return Status::Ok;
+}
+
+bool Engine::start_attempt(uint8_t si, TimeUs now) {
+    SessionRt& s = sessions_[si];
+    if (s.group == kNoGroup) return false;
+    const SessionSettings& ss = groups_[s.group].cfg.session;
+    if (s.attempts_made >= ss.max_attempts) return false;
+    AttemptRt* slot = nullptr;
+    for (auto& a : s.attempts)
+        if (a.id == 0) {
+            slot = &a;
+            break;
+        }
+    if (slot == nullptr) return false;
+    ServerSlot server = pick(s.group, s.tried, now);
+    if (server == kNoServer) return false;
+    s.tried |= uint64_t{1} << server;
+    s.attempts_made++;
+    slot->id = next_attempt_++;
+    if (next_attempt_ == 0) next_attempt_ = 1;
+    slot->server = server;
+    slot->started = now;
+    slot->deadline = now + ss.connect_timeout_ms * kMs;
+    slot->connected = false;
+    servers_[server].attempts_in_flight++;
+    s.stagger_at = (ss.race && s.attempts_made < ss.max_attempts)
+                       ? now + stagger_for(servers_[server])
+                       : kNever;
+    push(Action{ActionKind::Connect, Reason::None, server, s.group, session_id(si), slot->id, 0});
+    return true;
+}
+
+void Engine::fail_or_continue(uint8_t si, TimeUs now) {
+    SessionRt& s = sessions_[si];
+    uint8_t in_flight = 0;
+    for (const auto& a : s.attempts)
+        if (a.id != 0) ++in_flight;
+    bool started = in_flight < STBF_MAX_ATTEMPTS_IN_FLIGHT && start_attempt(si, now);
+    if (in_flight == 0 && !started) close_session(si, Reason::NoServer, true, now);
+}
+
+void Engine::close_session(uint8_t si, Reason why, bool emit, TimeUs now) {
+    SessionRt& s = sessions_[si];
+    if (s.phase == SessionPhase::Free) return;
+    SessionId id = session_id(si);
+    for (auto& a : s.attempts) release_attempt(a);
+    ServerSlot server = s.server;
+    if (s.phase == SessionPhase::Live && server != kNoServer) {
+        ServerRt& sv = servers_[server];
+        if (sv.live_sessions > 0) sv.live_sessions--;
+        if (sv.live_sessions == 0 && sv.next_check == kNever) schedule_check(sv, now);
+        maybe_free_retired(server);
+    }
+    if (s.group != kNoGroup && groups_[s.group].live_sessions > 0) groups_[s.group].live_sessions--;
+    if (emit) push(Action{ActionKind::CloseSession, why, server, s.group, id, 0, 0});
+    uint16_t gen = s.gen;
+    s = SessionRt{};
+    s.gen = gen;
+}
+
+Status Engine::session_closed(SessionId session, Reason reason, TimeUs now) {
+    SessionRt* s = find_session(session);
+    if (s == nullptr) return Status::Stale;
+    uint8_t si = static_cast<uint8_t>(session & 0xffu);
+    if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer)
+        server_failure(s->server, reason, now);
+    close_session(si, reason, false, now);
+    return Status::Ok;
+}
+
+Status Engine::attempt_connected(SessionId session, AttemptId attempt, TimeUs now) {
+    (void)now;
+    SessionRt* s = find_session(session);
+    if (s == nullptr || s->phase != SessionPhase::Connecting) return Status::Stale;
+    AttemptRt* a = find_attempt(*s, attempt);
+    if (a == nullptr) return Status::Stale;
+    a->connected = true;
+    return Status::Ok;
+}
+
+Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
+    SessionRt* s = find_session(session);
+    if (s == nullptr || s->phase != SessionPhase::Connecting) return Status::Stale;
+    AttemptRt* a = find_attempt(*s, attempt);
+    if (a == nullptr) return Status::Stale;
+    const ServerSlot server = a->server;
+    ServerRt& sv = servers_[server];
+    GroupRt& gr = groups_[s->group];
+    ewma_update(&sv.ewma_connect_us, now - a->started, gr.cfg.score.ewma_shift);
+    sv.connects_ok++;
+    server_success(server, now);
+    release_attempt(*a);
+    // The race is over: the others lose.
+    for (auto& other : s->attempts) {
+        if (other.id == 0) continue;
+        push(Action{ActionKind::AbortAttempt, Reason::None, other.server, s->group, session,
+                    other.id, 0});
+        release_attempt(other);
+    }
+    s->phase = SessionPhase::Live;
+    s->server = server;
+    s->stagger_at = kNever;
+    s->last_activity = now;
+    s->pending_up = false;
+    sv.live_sessions++;
+    sv.next_check = sv.probe == 0 ? kNever : sv.next_check;
+    schedule_check(sv, now);
+
+    // Failover bookkeeping: the first choice failed and another server took the session, or
+    // the group's active server was avoided because it is not healthy.
+    ServerSlot from = kNoServer;
+    Reason why = Reason::None;
+    if (s->first_failed != kNoServer && s->first_failed != server) {
+        from = s->first_failed;
+        why = s->first_failure;
+    } else if (gr.active != kNoServer && gr.active != server &&
+               servers_[gr.active].state != ServerState::Up) {
+        from = gr.active;
+        why = servers_[gr.active].last_failure;
+    }
+    if (from != kNoServer) {
+        gr.failovers++;
+        gr.last_failover = Failover{now, from, server, why};
+    }
+    gr.active = server;
+    gr.sticky = server;
+    push(Action{ActionKind::Relay, Reason::None, server, s->group, session, attempt, 0});
+    return Status::Ok;
+}
+
+Status Engine::attempt_failed(SessionId session, AttemptId attempt, Reason reason, TimeUs now) {
+    SessionRt* s = find_session(session);
+    if (s == nullptr || s->phase != SessionPhase::Connecting) return Status::Stale;
+    AttemptRt* a = find_attempt(*s, attempt);
+    if (a == nullptr) return Status::Stale;
+    const ServerSlot server = a->server;
+    if (reason == Reason::None) reason = Reason::LocalError;
+    release_attempt(*a);
+    servers_[server].connects_failed++;
+    server_failure(server, reason, now);
+    if (s->first_failed == kNoServer) {
+        s->first_failed = server;
+        s->first_failure = reason;
+    }
+    fail_or_continue(static_cast<uint8_t>(session & 0xffu), now);
+    return Status::Ok;
+}
+
+Status Engine::bytes_up(SessionId session, TimeUs now) {
+    SessionRt* s = find_session(session);
+    if (s == nullptr || s->phase != SessionPhase::Live) return Status::Stale;
+    if (!s->pending_up) {
+        s->pending_up = true;
+        s->pending_up_since = now;
+    }
+    s->last_activity = now;
+    return Status::Ok;
+}
+
+Status Engine::bytes_down(SessionId session, TimeUs now) {
+    SessionRt* s = find_session(session);
+    if (s == nullptr || s->phase != SessionPhase::Live) return Status::Stale;
+    if (s->pending_up) {
+        s->pending_up = false;
+        ServerRt& sv = servers_[s->server];
+        uint8_t shift = s->group != kNoGroup ? groups_[s->group].cfg.score.ewma_shift : 3;
+        ewma_update(&sv.ewma_response_us, now - s->pending_up_since, shift);
+    }
+    s->last_activity = now;
+    return Status::Ok;
+}
+
+// ---- timers -------------------------------------------------------------------------------
+
+void Engine::on_timeout(TimeUs now) {
+    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+        SessionRt& s = sessions_[si];
+        if (s.phase == SessionPhase::Connecting) {
+            bool failed_any = false;
+            for (auto& a : s.attempts) {
+                if (a.id == 0 || a.deadline > now) continue;
+                Reason why = a.connected ? Reason::GreetingTimeout : Reason::ConnectTimeout;
+                ServerSlot server = a.server;
+                push(Action{ActionKind::AbortAttempt, why, server, s.group, session_id(si), a.id,
+                            0});
+                release_attempt(a);
+                servers_[server].connects_failed++;
+                server_failure(server, why, now);
+                if (s.first_failed == kNoServer) {
+                    s.first_failed = server;
+                    s.first_failure = why;
+                }
+                failed_any = true;
+            }
+            if (failed_any) {
+                fail_or_continue(si, now);
+                if (s.phase != SessionPhase::Connecting) continue;
+            }
+            if (s.stagger_at <= now) {
+                s.stagger_at = kNever;
+                uint8_t in_flight = 0;
+                for (const auto& a : s.attempts)
+                    if (a.id != 0) ++in_flight;
+                if (in_flight > 0 && in_flight < STBF_MAX_ATTEMPTS_IN_FLIGHT)
+                    start_attempt(si, now);
+            }
+        } else if (s.phase == SessionPhase::Live) {
+            if (s.pending_up && s.hang_timeout_ms > 0 &&
+                now >= s.pending_up_since + s.hang_timeout_ms * kMs) {
+                ServerSlot server = s.server;
+                servers_[server].sessions_hung++;
+                server_failure(server, Reason::Hung, now);
+                close_session(si, Reason::Hung, true, now);
+            } else if (s.idle_timeout_s > 0 &&
+                       now >= s.last_activity + static_cast<TimeUs>(s.idle_timeout_s) * kSec) {
+                close_session(si, Reason::Idle, true, now);
+            }
+        }
+    }
+    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+        ServerRt& sv = servers_[sl];
+        if (!sv.in_use) continue;
+        if (sv.probe != 0 && sv.probe_deadline <= now) {
+            push(Action{ActionKind::CancelProbe, Reason::None, sl, sv.group, 0, 0, sv.probe});
+            sv.probe = 0;
+            sv.probe_deadline = kNever;
+            sv.probes_failed++;
+            server_failure(sl, sv.probe_connected ? Reason::GreetingTimeout
+                                                  : Reason::ConnectTimeout,
+                           now);
+        }
+        if (sv.probe == 0 && sv.next_check <= now) start_probe(sl, now);
+    }
+}
+
+TimeUs Engine::next_deadline() const {
+    TimeUs t = kNever;
+    for (const SessionRt& s : sessions_) {
+        if (s.phase == SessionPhase::Connecting) {
+            for (const auto& a : s.attempts)
+                if (a.id != 0) t = min_time(t, a.deadline);
+            t = min_time(t, s.stagger_at);
+        } else if (s.phase == SessionPhase::Live) {
+            if (s.pending_up && s.hang_timeout_ms > 0)
+                t = min_time(t, s.pending_up_since + s.hang_timeout_ms * kMs);
+            if (s.idle_timeout_s > 0)
+                t = min_time(t, add_saturating(s.last_activity,
+                                               static_cast<TimeUs>(s.idle_timeout_s) * kSec));
+        }
+    }
+    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+        const ServerRt& sv = servers_[sl];
+        if (!sv.in_use) continue;
+        t = min_time(t, sv.probe != 0 ? sv.probe_deadline : sv.next_check);
+    }
+    return t;
+}
+
+// ---- status -------------------------------------------------------------------------------
+
+GroupStatus Engine::group_status(uint8_t g) const {
+    const GroupRt& gr = groups_[g];
+    GroupStatus st{};
+    st.config = &gr.cfg;
+    st.active = gr.active;
+    st.live_sessions = gr.live_sessions;
+    st.sessions_total = gr.sessions_total;
+    st.sessions_refused = gr.sessions_refused;
+    st.failovers = gr.failovers;
+    st.last_failover = gr.last_failover;
+    st.panic = true;
+    for (uint8_t k = 0; k < gr.count; ++k)
+        if (usable(servers_[gr.slots[k]])) st.panic = false;
+    return st;
+}
+
+bool Engine::server_in_use(ServerSlot slot) const {
+    return slot < STBF_MAX_SERVERS && servers_[slot].in_use;
+}
+
+ServerStatus Engine::server_status(ServerSlot slot) const {
+    const ServerRt& sv = servers_[slot];
+    ServerStatus st{};
+    st.config = &sv.cfg;
+    st.group = sv.group;
+    st.state = sv.state;
+    st.fail_streak = sv.fail_streak;
+    st.ok_streak = sv.ok_streak;
+    st.last_failure = sv.last_failure;
+    st.last_change = sv.last_change;
+    st.next_check = sv.probe != 0 ? kNever : sv.next_check;
+    st.slowstart_until = sv.slowstart_until;
+    st.ewma_connect_us = sv.ewma_connect_us;
+    st.ewma_response_us = sv.ewma_response_us;
+    st.live_sessions = sv.live_sessions;
+    st.picks = sv.picks;
+    st.probes_ok = sv.probes_ok;
+    st.probes_failed = sv.probes_failed;
+    st.connects_ok = sv.connects_ok;
+    st.connects_failed = sv.connects_failed;
+    st.sessions_hung = sv.sessions_hung;
+    return st;
+}
+
+const ServerConfig* Engine::server_config(ServerSlot slot) const {
+    return server_in_use(slot) ? &servers_[slot].cfg : nullptr;
+}
+
+ServerSlot Engine::group_server(uint8_t g, uint8_t i) const {
+    if (g >= group_count_ || i >= groups_[g].count) return kNoServer;
+    return groups_[g].slots[i];
+}
+
+uint8_t Engine::session_group(SessionId session) const {
+    const SessionRt* s = find_session(session);
+    return s ? s->group : kNoGroup;
+}
+
+ServerSlot Engine::session_server(SessionId session) const {
+    const SessionRt* s = find_session(session);
+    return (s && s->phase == SessionPhase::Live) ? s->server : kNoServer;
+}
+
+}  // namespace stbf
