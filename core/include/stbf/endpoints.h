@@ -1,0 +1,97 @@
+// Endpoint cache: the addresses the runtime connects to for each server.
+//
+// Every A/AAAA answer for a server's host is one endpoint. The runtime connects to the current
+// endpoint and, after a failure there, rotates to the next one, so a server with a dead address
+// and a live one is still reachable. Names are resolved through the port (asynchronously),
+// re-resolved on a schedule (DynDNS hosts move) and soon after a failure; a refresh that fails
+// keeps the old addresses. Numeric IPv4/IPv6 hosts are parsed here and never touch the resolver.
+//
+// Freestanding: fixed table indexed by the engine's server slot, no heap.
+#ifndef STBF_ENDPOINTS_H
+#define STBF_ENDPOINTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stbf/engine.h"
+#include "stbf/limits.h"
+#include "stbf/model.h"
+#include "stbf/port.h"
+
+namespace stbf {
+
+/// Parse a numeric IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1", "::ffff:192.0.2.1", no brackets,
+/// no zone) literal into `out` with `port`. Returns false (out untouched) for anything else,
+/// e.g. a host name.
+bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out);
+
+class EndpointCache {
+public:
+    /// Resolved names are refreshed this often.
+    static constexpr TimeUs kRefreshUs = 10ull * 60 * 1000000;
+    /// After a failure (connect to an endpoint, or the resolution itself) the name is refreshed
+    /// no sooner than this, so a server failing in a loop does not flood the resolver.
+    static constexpr TimeUs kRetryUs = 5ull * 1000000;
+
+    enum class Lookup : uint8_t {
+        Ready = 0,  ///< `*out` holds the endpoint to use
+        Pending,    ///< a resolution is running; wait for its poll event and call on_resolved
+        Failed,     ///< the name does not resolve (or the resolver refused the request)
+    };
+
+    /// The port whose resolver is used. Must be set before any other call.
+    void attach(const stbf_port* port) { port_ = port; }
+
+    /// Endpoint for the server in `slot`. A slot whose host or port changed (reload reused it)
+    /// starts over. Starts a resolution when the name has no addresses yet (Pending) or when
+    /// the addresses are due for refresh (Ready with the old address; the refresh runs in the
+    /// background). `*endpoint` receives the endpoint's index for report_failure.
+    Lookup lookup(ServerSlot slot, const ServerConfig& server, TimeUs now, stbf_addr* out,
+                  uint8_t* endpoint);
+
+    /// A STBF_EVENT_RESOLVED event arrived for `request`. Takes the result from the port.
+    /// Returns the slot it belonged to (kNoServer if the request is not ours, e.g. cancelled)
+    /// and in `*usable` whether the slot now has at least one address (a failed refresh keeps
+    /// the old ones, so waiters can still go ahead).
+    ServerSlot on_resolved(uint32_t request, TimeUs now, bool* usable);
+
+    /// Connecting to endpoint `endpoint` of `slot` failed: rotate to the next endpoint (if it
+    /// is still the current one) and re-resolve the name soon.
+    void report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now);
+
+    /// Time of the next scheduled refresh; kNever if none.
+    TimeUs next_deadline() const;
+    /// Start every refresh due at `now` (at most one request per name at a time).
+    void on_timeout(TimeUs now);
+
+    /// Drop `slot` (its server left the config) and cancel its resolution.
+    void forget(ServerSlot slot);
+    /// Drop everything.
+    void clear();
+
+    /// Number of known endpoints of `slot` (0 if not resolved yet).
+    uint8_t endpoint_count(ServerSlot slot) const;
+    /// True while a resolution for `slot` runs.
+    bool resolving(ServerSlot slot) const;
+
+private:
+    struct Entry {
+        bool in_use = false;
+        bool numeric = false;
+        FixedString<STBF_HOST_MAX> host;
+        uint16_t port = 0;
+        stbf_addr addrs[STBF_MAX_ENDPOINTS_PER_SERVER] = {};
+        uint8_t count = 0;
+        uint8_t current = 0;
+        uint32_t request = 0;  // 0 = none running
+        TimeUs refresh_at = kNever;
+    };
+    void start_resolve(Entry& e, TimeUs now);
+
+    const stbf_port* port_ = nullptr;
+    Entry entries_[STBF_MAX_SERVERS];
+};
+
+}  // namespace stbf
+
+#endif  // STBF_ENDPOINTS_H
