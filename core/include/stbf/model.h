@@ -15,6 +15,15 @@
 #include "stbf/fixed_string.h"
 #include "stbf/limits.h"
 
+#ifndef STBF_MAX_FILES
+/// Files a config may draw from (the main file plus imported CCcam.cfg / oscam.server files).
+#define STBF_MAX_FILES 8
+#endif
+#ifndef STBF_PATH_MAX
+/// Longest file path kept for messages.
+#define STBF_PATH_MAX 255
+#endif
+
 namespace stbf {
 
 /// Wire protocol family of an upstream. Decides the default probe and how accounts group.
@@ -125,6 +134,11 @@ struct GroupConfig {
     uint8_t servers[STBF_MAX_SERVERS_PER_GROUP] = {};
     uint8_t server_count = 0;
     SourceRef source;
+    /// Identity hash of the group (grouping.h): derived from the account for imported groups,
+    /// from the name for JSON groups. An unpinned group's listen port is derived from it, so the
+    /// same group keeps its port across reloads.
+    uint32_t identity = 0;
+    bool listen_pinned = false;  ///< listen_port was given by the config, not derived
 };
 
 /// Everything the engine and runtime need. Fits in static storage (tens of KiB).
@@ -135,6 +149,9 @@ struct Config {
     uint8_t group_count = 0;
     uint16_t listen_port_base = 20000;  ///< first port handed to groups without one
     uint64_t seed = 0;                   ///< 0 = take from the port's randomness
+    /// Files the config came from, for messages (SourceRef::file indexes this; 0 = main file).
+    FixedString<STBF_PATH_MAX> files[STBF_MAX_FILES];
+    uint8_t file_count = 0;
 };
 
 }  // namespace stbf

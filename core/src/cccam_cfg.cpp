@@ -1,0 +1,294 @@
+#include "stbf/cccam_cfg.h"
+
+#include "stbf/grouping.h"
+
+namespace stbf {
+
+namespace {
+
+constexpr size_t kKeyBytes = 14;
+
+struct LineContext {
+    const TextLine& line;
+    uint8_t file;
+    Diagnostics* diags;
+    bool failed = false;
+
+    void report(Severity sev, size_t column0, const char* message, const char* detail = nullptr,
+                size_t detail_len = 0) {
+        if (sev == Severity::Error) failed = true;
+        diags->add(sev, SourceRef{file, line.number}, static_cast<uint32_t>(column0 + 1), message,
+                   detail, detail_len);
+    }
+    const char* at(const Token& t) const { return line.text + t.begin; }
+};
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+// `KEY : value` global: the part before ':' is words of letters, digits, '_' and blanks.
+bool is_global_setting(const char* s, size_t len, size_t begin) {
+    size_t colon = begin;
+    while (colon < len && s[colon] != ':') ++colon;
+    if (colon >= len || colon == begin || !(is_upper(s[begin]) || is_lower(s[begin])))
+        return false;
+    for (size_t i = begin; i < colon; ++i) {
+        char c = s[i];
+        if (!(is_upper(c) || is_lower(c) || (c >= '0' && c <= '9') || c == '_' || is_blank(c)))
+            return false;
+    }
+    return true;
+}
+
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// One entry of a C: line's `{ caid:ident(:hops), ... }` list, already trimmed.
+bool valid_filter_entry(const char* s, size_t len) {
+    size_t parts = 0;
+    size_t i = 0;
+    while (i <= len) {
+        size_t b = i;
+        while (i < len && s[i] != ':') ++i;
+        if (i == b) return false;
+        for (size_t k = b; k < i; ++k) {
+            bool ok = parts < 2 ? is_hex(s[k]) : (s[k] >= '0' && s[k] <= '9');
+            if (!ok) return false;
+        }
+        ++parts;
+        ++i;
+    }
+    return parts >= 1 && parts <= 3;
+}
+
+// Checks the `{ ... }` list starting at `open` (the '{'); returns one past the '}' or 0 after
+// reporting an error.
+size_t check_filter_list(LineContext& cx, size_t open) {
+    const char* s = cx.line.text;
+    const size_t len = cx.line.len;
+    size_t close = open + 1;
+    while (close < len && s[close] != '}') ++close;
+    if (close >= len) {
+        cx.report(Severity::Error, open, "'{' of the C: line is not closed by '}'");
+        return 0;
+    }
+    size_t b = open + 1;
+    while (b <= close) {
+        size_t e = b;
+        while (e < close && s[e] != ',') ++e;
+        size_t tb = b, te = e;
+        trim_blanks(s, &tb, &te);
+        bool last = e == close;
+        bool empty_ok = last || tb == te;  // "{ }" and a trailing ',' are fine
+        if (tb == te ? !empty_ok : !valid_filter_entry(s + tb, te - tb)) {
+            cx.report(Severity::Error, tb, "bad entry in { } list; expected caid:ident or caid:ident:hops");
+            return 0;
+        }
+        b = e + 1;
+    }
+    return close + 1;
+}
+
+// After the last field: nothing, a `#` comment, or trailing text that gets a warning.
+void check_trailing(LineContext& cx, size_t pos, const char* kind) {
+    size_t p = skip_blanks(cx.line.text, cx.line.len, pos);
+    if (p < cx.line.len && cx.line.text[p] != '#')
+        cx.report(Severity::Warning, p, "trailing text after the line's fields is ignored", kind,
+                  2);
+}
+
+// host, port, user, password: the four fields both server kinds start with.
+bool parse_account_fields(LineContext& cx, size_t* pos, ServerConfig* s, SourceSpan* span,
+                          const char* kind) {
+    const char* text = cx.line.text;
+    const size_t len = cx.line.len;
+    Token host, port, user, pass;
+    if (!next_token(text, len, pos, &host) || !next_token(text, len, pos, &port) ||
+        !next_token(text, len, pos, &user) || !next_token(text, len, pos, &pass)) {
+        cx.report(Severity::Error, len, "line needs host, port, user and password", kind, 2);
+        return false;
+    }
+    const char* h = nullptr;
+    size_t hl = 0;
+    if (const char* err = check_host(cx.at(host), host.size(), false, &h, &hl)) {
+        cx.report(Severity::Error, host.begin, err);
+        return false;
+    }
+    if (!s->host.assign(h, hl)) {
+        cx.report(Severity::Error, host.begin, "host is too long");
+        return false;
+    }
+    if (const char* err = parse_port(cx.at(port), port.size(), &s->port)) {
+        cx.report(Severity::Error, port.begin, err);
+        return false;
+    }
+    if (!s->user.assign(cx.at(user), user.size())) {
+        cx.report(Severity::Error, user.begin, "user name is longer than STBF_CRED_MAX bytes");
+        return false;
+    }
+    if (!s->password.assign(cx.at(pass), pass.size())) {
+        cx.report(Severity::Error, pass.begin, "password is longer than STBF_CRED_MAX bytes");
+        return false;
+    }
+    span->addr_begin = cx.line.offset + host.begin;
+    span->addr_end = cx.line.offset + port.end;
+    return true;
+}
+
+bool parse_c_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span) {
+    if (!parse_account_fields(cx, &pos, s, span, "C:")) return false;
+    const char* text = cx.line.text;
+    const size_t len = cx.line.len;
+    size_t p = skip_blanks(text, len, pos);
+    if (p >= len || text[p] == '#') return true;
+    const size_t extra_begin = p;
+    if (text[p] == '{') {
+        cx.report(Severity::Error, p, "a { } list needs yes or no before it");
+        return false;
+    }
+    Token flag;
+    next_token(text, len, &p, &flag);
+    if (!equals_nocase(cx.at(flag), flag.size(), "yes") &&
+        !equals_nocase(cx.at(flag), flag.size(), "no")) {
+        cx.report(Severity::Error, flag.begin, "expected yes, no or the end of the line after the password");
+        return false;
+    }
+    size_t extra_end = flag.end;
+    p = skip_blanks(text, len, flag.end);
+    if (p < len && text[p] == '{') {
+        size_t after = check_filter_list(cx, p);
+        if (after == 0) return false;
+        extra_end = after;
+        p = after;
+    }
+    assign_cut(&s->extra, text + extra_begin, extra_end - extra_begin);
+    check_trailing(cx, p, "C:");
+    return true;
+}
+
+// 14 key bytes: 14 words of two hex digits, or one word of 28.
+bool parse_key(LineContext& cx, size_t* pos, ServerConfig* s) {
+    const char* text = cx.line.text;
+    const size_t len = cx.line.len;
+    Token t;
+    size_t p = *pos;
+    const bool have = next_token(text, len, &p, &t);
+    if (!have || text[t.begin] == '#') {
+        cx.report(Severity::Error, have ? t.begin : len,
+                  "N: line needs 14 key bytes after the password");
+        return false;
+    }
+    if (t.size() == 2 * kKeyBytes) {
+        if (parse_hex_bytes(cx.at(t), t.size(), s->des_key, kKeyBytes) != nullptr) {
+            cx.report(Severity::Error, t.begin, "key must be 28 hex digits or 14 two-digit hex bytes");
+            return false;
+        }
+        *pos = p;
+        s->has_key = true;
+        return true;
+    }
+    for (size_t i = 0; i < kKeyBytes; ++i) {
+        if (i > 0 && !next_token(text, len, &p, &t)) {
+            cx.report(Severity::Error, len, "N: line has fewer than 14 key bytes");
+            return false;
+        }
+        if (parse_hex_bytes(cx.at(t), t.size(), &s->des_key[i], 1) != nullptr) {
+            cx.report(Severity::Error, t.begin, "key byte is not two hex digits");
+            return false;
+        }
+    }
+    *pos = p;
+    s->has_key = true;
+    return true;
+}
+
+bool parse_n_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span) {
+    if (!parse_account_fields(cx, &pos, s, span, "N:")) return false;
+    if (!parse_key(cx, &pos, s)) return false;
+    const char* text = cx.line.text;
+    const size_t len = cx.line.len;
+    // optional hops and stealth, both small numbers
+    size_t extra_begin = skip_blanks(text, len, pos);
+    size_t extra_end = extra_begin;
+    for (int field = 0; field < 2; ++field) {
+        size_t p = pos;
+        Token t;
+        if (!next_token(text, len, &p, &t) || text[t.begin] == '#') break;
+        uint32_t v = 0;
+        if (parse_decimal(cx.at(t), t.size(), 255, &v) != nullptr) {
+            cx.report(Severity::Error, t.begin,
+                      field == 0 ? "hops after the key must be a number 0..255"
+                                 : "stealth after hops must be a number 0..255");
+            return false;
+        }
+        extra_end = t.end;
+        pos = p;
+    }
+    assign_cut(&s->extra, text + extra_begin, extra_end - extra_begin);
+    check_trailing(cx, pos, "N:");
+    return true;
+}
+
+}  // namespace
+
+Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
+                       Diagnostics* diags, SourceSpan* spans) {
+    bool failed = false;
+    bool full = false;
+    LineReader reader(text, len);
+    TextLine line;
+    while (reader.next(&line)) {
+        LineContext cx{line, file, diags};
+        const char* s = line.text;
+        size_t p = skip_blanks(s, line.len, 0);
+        if (p >= line.len || s[p] == '#') continue;
+        const bool kind_form = p + 1 < line.len && s[p + 1] == ':';
+        const char kind = s[p];
+        if (kind_form && (kind == 'C' || kind == 'N')) {
+            if (out->server_count >= STBF_MAX_SERVERS) {
+                cx.report(Severity::Error, p, "too many servers; raise STBF_MAX_SERVERS");
+                full = true;
+                continue;
+            }
+            ServerConfig server;
+            SourceSpan span;
+            span.block_begin = line.offset;
+            span.block_end = line.offset + line.len;
+            server.protocol = kind == 'C' ? Protocol::Cccam : Protocol::Newcamd;
+            bool ok = kind == 'C' ? parse_c_line(cx, p + 2, &server, &span)
+                                  : parse_n_line(cx, p + 2, &server, &span);
+            if (!ok) {
+                failed = true;
+                continue;
+            }
+            server.probe = default_probe(server.protocol);
+            server.source = SourceRef{file, line.number};
+            set_default_label(&server);
+            if (spans != nullptr) spans[out->server_count] = span;
+            out->servers[out->server_count++] = server;
+        } else if (kind_form && (kind == 'F' || kind == 'R' || kind == 'L' || kind == 'G')) {
+            cx.report(Severity::Note, p, "line kind is not an outgoing server line; skipped", s + p,
+                      2);
+        } else if (kind_form && (kind == 'c' || kind == 'n')) {
+            cx.report(Severity::Error, p, "line kinds are upper case: write C: or N:");
+        } else if (kind_form && is_upper(kind)) {
+            cx.report(Severity::Warning, p, "unknown line kind; skipped", s + p, 2);
+        } else if (is_global_setting(s, line.len, p)) {
+            size_t colon = p;
+            while (s[colon] != ':') ++colon;
+            size_t kb = p, ke = colon;
+            trim_blanks(s, &kb, &ke);
+            cx.report(Severity::Note, p, "global setting is not used by stbfailover; skipped", s + kb,
+                      ke - kb);
+        } else {
+            cx.report(Severity::Error, p,
+                      "not a CCcam.cfg line: expected C:, N:, a # comment or KEY : value");
+        }
+        failed = failed || cx.failed;
+    }
+    if (full) return Status::CapacityExceeded;
+    return failed ? Status::ParseError : Status::Ok;
+}
+
+}  // namespace stbf

@@ -1,0 +1,298 @@
+#include "stbf/oscam_server.h"
+
+#include "stbf/grouping.h"
+
+namespace stbf {
+
+namespace {
+
+constexpr size_t kKeyBytes = 14;
+
+// Reader keys stbfailover reads. Order is the index into Reader::fields.
+enum Field : uint8_t { kLabel, kProtocol, kDevice, kUser, kPassword, kKey, kGroup, kEnable,
+                       kLbWeight, kFallback, kFieldCount };
+constexpr const char* kFieldNames[kFieldCount] = {"label", "protocol", "device",  "user",
+                                                  "password", "key", "group", "enable",
+                                                  "lb_weight", "fallback"};
+
+// Protocols of readers that are not upstream line servers stbfailover can relay.
+constexpr const char* kSkippedProtocols[] = {
+    "internal", "mouse", "smartreader", "pcsc", "sc8in1", "mp35", "serial", "coolapi",
+    "stapi", "stinger", "drecas", "emu", "db2com", "ghttp", "radegast", "gbox", "scam",
+    "constcw", "cs357x", "camd33", "dvbapi"};
+
+struct FieldValue {
+    bool set = false;
+    uint32_t line = 0;
+    size_t column0 = 0;  // of the value in its line
+    size_t begin = 0;    // absolute offsets of the (trimmed) value
+    size_t end = 0;
+};
+
+struct Reader {
+    bool open = false;
+    uint32_t line = 0;
+    size_t block_begin = 0;
+    FieldValue fields[kFieldCount];
+};
+
+struct Parser {
+    const char* text;
+    uint8_t file;
+    Config* out;
+    Diagnostics* diags;
+    SourceSpan* spans;
+    bool failed = false;
+    bool full = false;
+
+    void report(Severity sev, uint32_t line, size_t column0, const char* message,
+                const char* detail = nullptr, size_t detail_len = 0) {
+        if (sev == Severity::Error) failed = true;
+        diags->add(sev, SourceRef{file, line}, static_cast<uint32_t>(column0 + 1), message, detail,
+                   detail_len);
+    }
+    void report_at(Severity sev, const FieldValue& f, const char* message) {
+        report(sev, f.line, f.column0, message);
+    }
+    const char* at(const FieldValue& f) const { return text + f.begin; }
+    size_t size(const FieldValue& f) const { return f.end - f.begin; }
+
+    bool flag(const FieldValue& f, bool* out_flag, const char* message) {
+        if (!f.set) return true;
+        if (size(f) == 1 && (at(f)[0] == '0' || at(f)[0] == '1')) {
+            *out_flag = at(f)[0] == '1';
+            return true;
+        }
+        report_at(Severity::Error, f, message);
+        return false;
+    }
+
+    bool check_groups(const FieldValue& f) {
+        if (!f.set) return true;
+        size_t b = f.begin;
+        while (b <= f.end) {
+            size_t e = b;
+            while (e < f.end && text[e] != ',') ++e;
+            size_t tb = b, te = e;
+            trim_blanks(text, &tb, &te);
+            uint32_t v = 0;
+            if (parse_decimal(text + tb, te - tb, 64, &v) != nullptr || v == 0) {
+                report(Severity::Error, f.line, f.column0 + (tb - f.begin),
+                       "group must be numbers 1..64 separated by ','");
+                return false;
+            }
+            b = e + 1;
+        }
+        return true;
+    }
+
+    // device = host,port[,...]
+    bool device(const FieldValue& f, ServerConfig* s, SourceSpan* span) {
+        size_t comma = f.begin;
+        while (comma < f.end && text[comma] != ',') ++comma;
+        if (comma >= f.end) {
+            report_at(Severity::Error, f, "device must be host,port");
+            return false;
+        }
+        size_t hb = f.begin, he = comma;
+        trim_blanks(text, &hb, &he);
+        const char* h = nullptr;
+        size_t hl = 0;
+        if (const char* err = check_host(text + hb, he - hb, false, &h, &hl)) {
+            report(Severity::Error, f.line, f.column0 + (hb - f.begin), err);
+            return false;
+        }
+        if (!s->host.assign(h, hl)) {
+            report_at(Severity::Error, f, "host is too long");
+            return false;
+        }
+        size_t pb = comma + 1, pe = pb;
+        while (pe < f.end && text[pe] != ',') ++pe;
+        trim_blanks(text, &pb, &pe);
+        if (const char* err = parse_port(text + pb, pe - pb, &s->port)) {
+            report(Severity::Error, f.line, f.column0 + (pb - f.begin), err);
+            return false;
+        }
+        span->addr_begin = f.begin;
+        span->addr_end = pe;
+        return true;
+    }
+
+    // Turns a finished section into a server, or reports why it cannot be one.
+    void finish(Reader& r, size_t block_end) {
+        if (!r.open) return;
+        r.open = false;
+        const FieldValue* f = r.fields;
+        if (!f[kProtocol].set) {
+            report(Severity::Error, r.line, 0, "reader has no protocol");
+            return;
+        }
+        ServerConfig s;
+        if (!protocol_from_name(at(f[kProtocol]), size(f[kProtocol]), &s.protocol)) {
+            for (const char* skipped : kSkippedProtocols) {
+                if (equals_nocase(at(f[kProtocol]), size(f[kProtocol]), skipped)) {
+                    report(Severity::Note, f[kProtocol].line, f[kProtocol].column0,
+                           "reader protocol is not a line server stbfailover relays; reader skipped",
+                           at(f[kProtocol]), size(f[kProtocol]));
+                    return;
+                }
+            }
+            report_at(Severity::Error, f[kProtocol], "unknown protocol");
+            return;
+        }
+        if (s.protocol == Protocol::Tcp) {
+            report_at(Severity::Error, f[kProtocol], "unknown protocol");
+            return;
+        }
+        SourceSpan span;
+        span.block_begin = r.block_begin;
+        span.block_end = block_end;
+        bool ok = true;
+        if (!f[kDevice].set) {
+            report(Severity::Error, r.line, 0, "reader has no device = host,port");
+            ok = false;
+        } else {
+            ok = device(f[kDevice], &s, &span) && ok;
+        }
+        if (!f[kUser].set || size(f[kUser]) == 0) {
+            report(Severity::Error, r.line, 0, "reader has no user");
+            ok = false;
+        } else if (!s.user.assign(at(f[kUser]), size(f[kUser]))) {
+            report_at(Severity::Error, f[kUser], "user name is longer than STBF_CRED_MAX bytes");
+            ok = false;
+        }
+        if (f[kPassword].set && !s.password.assign(at(f[kPassword]), size(f[kPassword]))) {
+            report_at(Severity::Error, f[kPassword], "password is longer than STBF_CRED_MAX bytes");
+            ok = false;
+        }
+        const bool newcamd = protocol_family(s.protocol) == Protocol::Newcamd;
+        if (f[kKey].set) {
+            if (parse_hex_bytes(at(f[kKey]), size(f[kKey]), s.des_key, kKeyBytes) != nullptr) {
+                report_at(Severity::Error, f[kKey], "key must be 28 hex digits");
+                ok = false;
+            } else {
+                s.has_key = true;
+            }
+        } else if (newcamd) {
+            report(Severity::Error, r.line, 0, "newcamd reader has no key (28 hex digits)");
+            ok = false;
+        }
+        ok = flag(f[kEnable], &s.enabled, "enable must be 0 or 1") && ok;
+        ok = flag(f[kFallback], &s.backup, "fallback must be 0 or 1") && ok;
+        ok = check_groups(f[kGroup]) && ok;
+        if (f[kLbWeight].set) {
+            uint32_t w = 0;
+            if (parse_decimal(at(f[kLbWeight]), size(f[kLbWeight]), 65535, &w) != nullptr || w == 0) {
+                report_at(Severity::Error, f[kLbWeight], "lb_weight must be a number 1..65535");
+                ok = false;
+            } else {
+                s.weight = static_cast<uint16_t>(w);
+            }
+        }
+        if (!ok) return;
+        if (out->server_count >= STBF_MAX_SERVERS) {
+            report(Severity::Error, r.line, 0, "too many servers; raise STBF_MAX_SERVERS");
+            full = true;
+            return;
+        }
+        s.probe = default_probe(s.protocol);
+        s.source = SourceRef{file, r.line};
+        if (f[kLabel].set && size(f[kLabel]) > 0) {
+            if (assign_cut(&s.label, at(f[kLabel]), size(f[kLabel])) < size(f[kLabel]))
+                report_at(Severity::Warning, f[kLabel], "label is cut to STBF_NAME_MAX bytes");
+        } else {
+            set_default_label(&s);
+        }
+        if (spans != nullptr) spans[out->server_count] = span;
+        out->servers[out->server_count++] = s;
+    }
+
+    void header(const TextLine& line, size_t p, Reader& r) {
+        finish(r, line.offset);
+        const char* s = line.text;
+        size_t close = p + 1;
+        while (close < line.len && s[close] != ']') ++close;
+        if (close >= line.len) {
+            report(Severity::Error, line.number, p, "section name is not closed by ']'");
+            return;
+        }
+        size_t nb = p + 1, ne = close;
+        trim_blanks(s, &nb, &ne);
+        size_t after = skip_blanks(s, line.len, close + 1);
+        if (after < line.len && s[after] != '#' && s[after] != ';')
+            report(Severity::Warning, line.number, after, "text after the section name is ignored");
+        if (!equals_nocase(s + nb, ne - nb, "reader")) {
+            report(Severity::Note, line.number, p,
+                   "section is not a [reader]; skipped up to the next section", s + nb, ne - nb);
+            return;
+        }
+        r = Reader{};
+        r.open = true;
+        r.line = line.number;
+        r.block_begin = line.offset;
+    }
+
+    void setting(const TextLine& line, size_t p, Reader& r, bool in_other_section) {
+        const char* s = line.text;
+        size_t eq = p;
+        while (eq < line.len && s[eq] != '=') ++eq;
+        if (eq >= line.len) {
+            report(Severity::Error, line.number, p, "expected key = value, a [section] or a comment");
+            return;
+        }
+        size_t kb = p, ke = eq;
+        trim_blanks(s, &kb, &ke);
+        if (kb == ke) {
+            report(Severity::Error, line.number, p, "setting has no key before '='");
+            return;
+        }
+        if (!r.open) {
+            if (!in_other_section)
+                report(Severity::Error, line.number, p, "setting outside a [reader] section");
+            return;
+        }
+        size_t vb = eq + 1, ve = line.len;
+        trim_blanks(s, &vb, &ve);
+        for (uint8_t i = 0; i < kFieldCount; ++i) {
+            if (!equals_nocase(s + kb, ke - kb, kFieldNames[i])) continue;
+            FieldValue& f = r.fields[i];
+            if (f.set)
+                report(Severity::Warning, line.number, kb,
+                       "key is repeated in this reader; the last value counts", s + kb, ke - kb);
+            f.set = true;
+            f.line = line.number;
+            f.column0 = vb;
+            f.begin = line.offset + vb;
+            f.end = line.offset + ve;
+            return;
+        }
+        report(Severity::Note, line.number, kb, "reader setting is not used by stbfailover", s + kb,
+               ke - kb);
+    }
+};
+
+}  // namespace
+
+Status parse_oscam_server(const char* text, size_t len, uint8_t file, Config* out,
+                          Diagnostics* diags, SourceSpan* spans) {
+    Parser parser{text, file, out, diags, spans};
+    Reader reader;
+    bool in_section = false;  // inside any section, reader or not
+    LineReader lines(text, len);
+    TextLine line;
+    while (lines.next(&line)) {
+        size_t p = skip_blanks(line.text, line.len, 0);
+        if (p >= line.len || line.text[p] == '#' || line.text[p] == ';') continue;
+        if (line.text[p] == '[') {
+            parser.header(line, p, reader);
+            in_section = true;
+        } else {
+            parser.setting(line, p, reader, in_section);
+        }
+    }
+    parser.finish(reader, len);
+    if (parser.full) return Status::CapacityExceeded;
+    return parser.failed ? Status::ParseError : Status::Ok;
+}
+
+}  // namespace stbf
