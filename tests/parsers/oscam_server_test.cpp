@@ -1,0 +1,188 @@
+#include "stbf/oscam_server.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "parse_helpers.h"
+
+namespace {
+
+using stbf::Severity;
+using stbf::Status;
+
+std::unique_ptr<stbf_test::Parsed> parse(const std::string& text) {
+    return stbf_test::parse_with(&stbf::parse_oscam_server, text);
+}
+
+const char* kRealistic =
+    "# oscam.server\r\n"
+    "; written by a box owner\r\n"
+    "[reader]\r\n"
+    "label                         = provider-a-1\r\n"
+    "protocol                      = cccam\r\n"
+    "device                        = cs1.example.net,12000\r\n"
+    "user                          = alice\r\n"
+    "password                      = s3cret\r\n"
+    "inactivitytimeout             = 30\r\n"
+    "group                         = 1,2\r\n"
+    "cccversion                    = 2.3.2\r\n"
+    "\r\n"
+    "[reader]\r\n"
+    "label = provider-a-2\r\n"
+    "Protocol = CCcam\r\n"
+    "device = [2001:db8::7] , 12001\r\n"
+    "user = alice\r\n"
+    "password = s3cret\r\n"
+    "fallback = 1\r\n"
+    "lb_weight = 250\r\n"
+    "group = 1\r\n"
+    "\r\n"
+    "[reader]\r\n"
+    "label = nc\r\n"
+    "protocol = newcamd\r\n"
+    "device = 192.0.2.9,15000,0\r\n"
+    "key = 0102030405060708091011121314\r\n"
+    "user = bob\r\n"
+    "password = pw\r\n"
+    "enable = 0\r\n"
+    "group = 3\r\n"
+    "\r\n"
+    "[reader]\r\n"
+    "label = card\r\n"
+    "protocol = internal\r\n"
+    "device = /dev/sci0\r\n"
+    "group = 4\r\n";
+
+TEST(OscamServer, ReadsNetworkReadersAndSkipsLocalCards) {
+    auto p = parse(kRealistic);
+    EXPECT_EQ(p->status, Status::Ok);
+    EXPECT_EQ(p->diags->errors(), 0u);
+    ASSERT_EQ(p->config->server_count, 3);
+    const stbf::ServerConfig& a = p->config->servers[0];
+    EXPECT_STREQ(a.label.c_str(), "provider-a-1");
+    EXPECT_EQ(a.protocol, stbf::Protocol::Cccam);
+    EXPECT_EQ(a.probe, stbf::ProbeKind::Cccam);
+    EXPECT_STREQ(a.host.c_str(), "cs1.example.net");
+    EXPECT_EQ(a.port, 12000);
+    EXPECT_STREQ(a.user.c_str(), "alice");
+    EXPECT_STREQ(a.password.c_str(), "s3cret");
+    EXPECT_EQ(a.weight, 100);
+    EXPECT_FALSE(a.backup);
+    EXPECT_EQ(a.source.line, 3u);
+
+    const stbf::ServerConfig& b = p->config->servers[1];
+    EXPECT_STREQ(b.host.c_str(), "2001:db8::7");
+    EXPECT_EQ(b.port, 12001);
+    EXPECT_TRUE(b.backup);
+    EXPECT_EQ(b.weight, 250);
+
+    const stbf::ServerConfig& n = p->config->servers[2];
+    EXPECT_EQ(n.protocol, stbf::Protocol::Newcamd);
+    EXPECT_TRUE(n.has_key);
+    EXPECT_EQ(n.des_key[13], 0x14);
+    EXPECT_FALSE(n.enabled);
+
+    // unused keys and the local reader are notes
+    ASSERT_NE(p->on_line(9, Severity::Note), nullptr);
+    EXPECT_STREQ(p->on_line(9, Severity::Note)->detail.c_str(), "inactivitytimeout");
+    ASSERT_NE(p->on_line(35, Severity::Note), nullptr);
+    EXPECT_STREQ(p->on_line(35, Severity::Note)->detail.c_str(), "internal");
+}
+
+TEST(OscamServer, SpansCoverTheSectionAndTheDeviceAddress) {
+    const std::string text = kRealistic;
+    auto p = parse(text);
+    ASSERT_EQ(p->config->server_count, 3);
+    const stbf::SourceSpan& s = p->spans[1];
+    EXPECT_EQ(text.substr(s.addr_begin, s.addr_end - s.addr_begin), "[2001:db8::7] , 12001");
+    EXPECT_EQ(text.compare(s.block_begin, 8, "[reader]"), 0);
+    EXPECT_EQ(text.compare(s.block_end, 8, "[reader]"), 0);
+    EXPECT_EQ(text.substr(p->spans[2].addr_begin, p->spans[2].addr_end - p->spans[2].addr_begin),
+              "192.0.2.9,15000");
+}
+
+struct BadReader {
+    const char* body;  // lines after "[reader]" (line 1)
+    uint32_t line;
+    uint16_t column;
+    const char* message_part;
+};
+
+TEST(OscamServer, EveryProblemIsAnErrorAtItsPlace) {
+    const BadReader cases[] = {
+        {"device = h.example,1\nuser = u\n", 1, 1, "no protocol"},
+        {"protocol = cccam\nuser = u\n", 1, 1, "no device"},
+        {"protocol = cccam\ndevice = h.example,1\n", 1, 1, "no user"},
+        {"protocol = ccam\ndevice = h.example,1\nuser = u\n", 2, 12, "unknown protocol"},
+        {"protocol = cccam\ndevice = h.example\nuser = u\n", 3, 10, "host,port"},
+        {"protocol = cccam\ndevice = h.example, 0\nuser = u\n", 3, 21, "port"},
+        {"protocol = cccam\ndevice = 2001:db8::1,1\nuser = u\n", 3, 10, "brackets"},
+        {"protocol = newcamd\ndevice = h.example,1\nuser = u\n", 1, 1, "no key"},
+        {"protocol = newcamd\ndevice = h.example,1\nuser = u\nkey = 0102\n", 5, 7, "28 hex"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\nenable = yes\n", 5, 10, "enable"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\nfallback = 2\n", 5, 12, "fallback"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\nlb_weight = 0\n", 5, 13, "lb_weight"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\ngroup = 1,x\n", 5, 11, "group"},
+        {"protocol = cccam\nthis line has no equals sign\n", 3, 1, "key = value"},
+        {"protocol = cccam\n = value\n", 3, 2, "no key"},
+    };
+    for (const BadReader& c : cases) {
+        SCOPED_TRACE(c.body);
+        auto p = parse(std::string("[reader]\n") + c.body);
+        EXPECT_EQ(p->status, Status::ParseError);
+        EXPECT_EQ(p->config->server_count, 0);
+        const stbf::Diagnostic* d = p->on_line(c.line, Severity::Error);
+        ASSERT_NE(d, nullptr) << p->all_text();
+        EXPECT_EQ(d->column, c.column);
+        EXPECT_NE(std::string(d->message).find(c.message_part), std::string::npos) << d->message;
+    }
+}
+
+TEST(OscamServer, SettingOutsideASectionAndBrokenHeaderAreErrors) {
+    auto p = parse("user = u\n[reader\n");
+    EXPECT_EQ(p->status, Status::ParseError);
+    EXPECT_NE(p->on_line(1, Severity::Error), nullptr);
+    EXPECT_NE(p->on_line(2, Severity::Error), nullptr);
+}
+
+TEST(OscamServer, OtherSectionsAreSkippedWithANote) {
+    auto p = parse("[global]\nlogfile = /tmp/x\n[reader]\nprotocol=cs378x\ndevice=h.example,1\nuser=u\n");
+    EXPECT_EQ(p->status, Status::Ok);
+    ASSERT_NE(p->on_line(1, Severity::Note), nullptr);
+    ASSERT_EQ(p->config->server_count, 1);
+    EXPECT_EQ(p->config->servers[0].protocol, stbf::Protocol::Cs378x);
+    EXPECT_EQ(p->config->servers[0].probe, stbf::ProbeKind::Tcp);
+    EXPECT_STREQ(p->config->servers[0].label.c_str(), "h.example:1");
+}
+
+TEST(OscamServer, RepeatedKeyWarnsAndTheLastValueCounts) {
+    auto p = parse("[reader]\nprotocol=cccam\ndevice=a.example,1\ndevice=b.example,2\nuser=u\n");
+    EXPECT_EQ(p->status, Status::Ok);
+    EXPECT_NE(p->on_line(4, Severity::Warning), nullptr);
+    ASSERT_EQ(p->config->server_count, 1);
+    EXPECT_STREQ(p->config->servers[0].host.c_str(), "b.example");
+}
+
+TEST(OscamServer, SecretsNeverAppearInDiagnostics) {
+    auto p = parse("[reader]\nprotocol=newcamd\ndevice=h.example,1\nuser=u\npassword=" +
+                   std::string(80, 'Q') + "\nkey=ZZsecretkeyZZ\n");
+    EXPECT_GE(p->diags->errors(), 2u);
+    EXPECT_EQ(p->all_text().find("QQQ"), std::string::npos);
+    EXPECT_EQ(p->all_text().find("secretkey"), std::string::npos);
+}
+
+TEST(OscamServer, ManyReadersInALongFile) {
+    std::string text;
+    for (int i = 0; i < 60; ++i) {
+        text += "[reader]\nlabel = r" + std::to_string(i) + "\nprotocol = cccam\n";
+        text += "device = r" + std::to_string(i) + ".example.net," + std::to_string(10000 + i) + "\n";
+        text += "user = u" + std::to_string(i % 4) + "\npassword = p\ncaid = 0100\n; note\n\n";
+    }
+    auto p = parse(text);
+    EXPECT_EQ(p->status, Status::Ok);
+    EXPECT_EQ(p->config->server_count, 60);
+    EXPECT_EQ(p->diags->notes(), 60u);
+}
+
+}  // namespace

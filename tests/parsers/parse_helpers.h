@@ -1,0 +1,49 @@
+// Shared helpers for the parser tests: run a reader on a string, look at its diagnostics.
+#ifndef STBF_TESTS_PARSE_HELPERS_H
+#define STBF_TESTS_PARSE_HELPERS_H
+
+#include <memory>
+#include <string>
+
+#include "stbf/config_text.h"
+#include "stbf/diagnostics.h"
+#include "stbf/model.h"
+#include "stbf/status.h"
+
+namespace stbf_test {
+
+using ParseFn = stbf::Status (*)(const char*, size_t, uint8_t, stbf::Config*, stbf::Diagnostics*,
+                                 stbf::SourceSpan*);
+
+struct Parsed {
+    std::unique_ptr<stbf::Config> config = std::make_unique<stbf::Config>();
+    std::unique_ptr<stbf::Diagnostics> diags = std::make_unique<stbf::Diagnostics>();
+    stbf::SourceSpan spans[STBF_MAX_SERVERS];
+    stbf::Status status = stbf::Status::Ok;
+
+    /// First diagnostic of `severity` on `line`, or nullptr.
+    const stbf::Diagnostic* on_line(uint32_t line, stbf::Severity severity) const {
+        for (size_t i = 0; i < diags->count(); ++i) {
+            const stbf::Diagnostic& d = diags->at(i);
+            if (d.where.line == line && d.severity == severity) return &d;
+        }
+        return nullptr;
+    }
+    /// Every message and detail joined, to search for leaked secrets.
+    std::string all_text() const {
+        std::string s;
+        for (size_t i = 0; i < diags->count(); ++i)
+            s += std::string(diags->at(i).message) + " " + diags->at(i).detail.c_str() + "\n";
+        return s;
+    }
+};
+
+inline std::unique_ptr<Parsed> parse_with(ParseFn fn, const std::string& text) {
+    auto p = std::make_unique<Parsed>();
+    p->status = fn(text.data(), text.size(), 0, p->config.get(), p->diags.get(), p->spans);
+    return p;
+}
+
+}  // namespace stbf_test
+
+#endif
