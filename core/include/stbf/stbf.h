@@ -1,0 +1,163 @@
+/*
+ * stbfailover C API — embed the failover engine in a softcam or receiver firmware written in C.
+ *
+ * Same contract as the C++ stbf::Engine (core/include/stbf/engine.h): feed events stamped with
+ * `now` (monotonic microseconds), drain actions after every call, call stbf_engine_on_timeout()
+ * once now >= stbf_engine_next_deadline(). Nothing here allocates: the caller provides the
+ * memory for the config and the engine (static buffers on a box), sized with the *_size()
+ * functions and aligned to 8 bytes.
+ *
+ * Every function that can fail returns an stbf_status (STBF_OK = 0). Handles (session, attempt,
+ * probe) that refer to something already finished give STBF_STALE and change nothing.
+ */
+#ifndef STBF_C_API_H
+#define STBF_C_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stbf/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Mirrors stbf::Status. */
+typedef enum stbf_status {
+    STBF_OK = 0,
+    STBF_INVALID_ARGUMENT = 1,
+    STBF_CAPACITY_EXCEEDED = 2,
+    STBF_NOT_FOUND = 3,
+    STBF_STALE = 4,
+    STBF_NO_SERVER = 5,
+    STBF_PARSE_ERROR = 6,
+    STBF_PORT_VERSION_MISMATCH = 7,
+    STBF_PORT_FAILURE = 8,
+    STBF_ADDR_IN_USE = 9
+} stbf_status;
+
+typedef enum stbf_mode { STBF_MODE_ORDERED = 0, STBF_MODE_RANDOM = 1, STBF_MODE_SCORED = 2 } stbf_mode;
+
+/** Mirrors stbf::Protocol; decides the default greeting check. */
+typedef enum stbf_protocol {
+    STBF_PROTOCOL_TCP = 0,
+    STBF_PROTOCOL_CCCAM = 1,
+    STBF_PROTOCOL_NEWCAMD = 2,
+    STBF_PROTOCOL_NEWCAMD524 = 3,
+    STBF_PROTOCOL_CS378X = 4,
+    STBF_PROTOCOL_CAMD35 = 5
+} stbf_protocol;
+
+/** Mirrors stbf::ActionKind. */
+typedef enum stbf_action_kind {
+    STBF_ACTION_CONNECT = 0,
+    STBF_ACTION_ABORT_ATTEMPT = 1,
+    STBF_ACTION_RELAY = 2,
+    STBF_ACTION_CLOSE_SESSION = 3,
+    STBF_ACTION_PROBE = 4,
+    STBF_ACTION_CANCEL_PROBE = 5
+} stbf_action_kind;
+
+/** Mirrors stbf::Reason (values are the same); stbf_reason_name() gives text. */
+typedef uint8_t stbf_reason;
+#define STBF_REASON_NONE 0
+#define STBF_REASON_REFUSED 1
+#define STBF_REASON_UNREACHABLE 2
+#define STBF_REASON_CONNECT_TIMEOUT 3
+#define STBF_REASON_GREETING_BAD 4
+#define STBF_REASON_GREETING_TIMEOUT 5
+#define STBF_REASON_RESOLVE_FAILED 6
+#define STBF_REASON_RESET 7
+#define STBF_REASON_UPSTREAM_CLOSED 8
+#define STBF_REASON_HUNG 9
+#define STBF_REASON_IDLE 10
+#define STBF_REASON_CLIENT_CLOSED 11
+
+typedef struct stbf_action {
+    uint8_t kind;   /**< stbf_action_kind */
+    uint8_t reason; /**< stbf_reason */
+    uint8_t server; /**< server slot */
+    uint8_t group;
+    uint32_t session;
+    uint32_t attempt;
+    uint32_t probe;
+} stbf_action;
+
+typedef struct stbf_server_desc {
+    const char* host; /**< DNS name or numeric address, NUL-terminated */
+    uint16_t port;
+    stbf_protocol protocol;
+    uint16_t weight;  /**< 0 means the default, 100 */
+    uint8_t priority; /**< ordered mode: lower first */
+    uint8_t backup;   /**< non-zero: only when no primary is usable */
+} stbf_server_desc;
+
+typedef struct stbf_server_info {
+    const char* host;
+    uint16_t port;
+    uint8_t group;
+    uint8_t state; /**< 0 up, 1 suspect, 2 down, 3 rising, 4 disabled, 5 retired */
+    uint8_t fail_streak;
+    stbf_reason last_failure;
+    uint32_t ewma_connect_us;
+    uint32_t ewma_response_us;
+    uint16_t live_sessions;
+} stbf_server_info;
+
+typedef struct stbf_config stbf_config;
+typedef struct stbf_engine stbf_engine;
+
+/** Bytes needed for a config. */
+size_t stbf_config_size(void);
+/** Make an empty config (default settings) in `mem`. NULL if `size` is too small or `mem` is
+ *  not 8-byte aligned. */
+stbf_config* stbf_config_init(void* mem, size_t size);
+/** Add a group listening on 127.0.0.1:`listen_port`. Returns its index (>= 0) or a negated
+ *  stbf_status: -STBF_INVALID_ARGUMENT (name empty/too long), -STBF_CAPACITY_EXCEEDED. */
+int stbf_config_add_group(stbf_config* config, const char* name, stbf_mode mode,
+                          uint16_t listen_port);
+/** Add a server to `group`. Returns its config index (>= 0) or a negated stbf_status:
+ *  -STBF_NOT_FOUND (group), -STBF_INVALID_ARGUMENT (host, port 0), -STBF_CAPACITY_EXCEEDED. */
+int stbf_config_add_server(stbf_config* config, int group, const stbf_server_desc* server);
+
+/** Bytes needed for an engine. */
+size_t stbf_engine_size(void);
+/** Build an engine in `mem` from `config`. NULL on failure with the reason in `*err` (may be
+ *  NULL): STBF_INVALID_ARGUMENT (memory too small or misaligned, bad config),
+ *  STBF_CAPACITY_EXCEEDED. */
+stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config, uint64_t seed,
+                              stbf_time_us now, stbf_status* err);
+/** Hot reload; on error nothing changes. */
+stbf_status stbf_engine_replace_config(stbf_engine* e, const stbf_config* config,
+                                       stbf_time_us now);
+
+stbf_status stbf_session_open(stbf_engine* e, uint8_t group, stbf_time_us now,
+                              uint32_t* session);
+stbf_status stbf_session_closed(stbf_engine* e, uint32_t session, stbf_reason reason,
+                                stbf_time_us now);
+stbf_status stbf_attempt_connected(stbf_engine* e, uint32_t session, uint32_t attempt,
+                                   stbf_time_us now);
+stbf_status stbf_attempt_ready(stbf_engine* e, uint32_t session, uint32_t attempt,
+                               stbf_time_us now);
+stbf_status stbf_attempt_failed(stbf_engine* e, uint32_t session, uint32_t attempt,
+                                stbf_reason reason, stbf_time_us now);
+stbf_status stbf_bytes_up(stbf_engine* e, uint32_t session, stbf_time_us now);
+stbf_status stbf_bytes_down(stbf_engine* e, uint32_t session, stbf_time_us now);
+stbf_status stbf_probe_result(stbf_engine* e, uint8_t server, uint32_t probe, int ok,
+                              stbf_reason reason, stbf_time_us now);
+
+void stbf_engine_on_timeout(stbf_engine* e, stbf_time_us now);
+/** UINT64_MAX when nothing is pending. */
+stbf_time_us stbf_engine_next_deadline(const stbf_engine* e);
+/** 1 and the oldest action in `*out`, or 0 when none is queued. */
+int stbf_engine_pop_action(stbf_engine* e, stbf_action* out);
+
+/** Status of server `slot`; STBF_NOT_FOUND if the slot is not in use. */
+stbf_status stbf_server_status(const stbf_engine* e, uint8_t slot, stbf_server_info* out);
+const char* stbf_reason_name(stbf_reason reason);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STBF_C_API_H */
