@@ -5,6 +5,7 @@
 #include <new>
 
 #include "stbf/engine.h"
+#include "stbf/grouping.h"
 
 struct stbf_config {
     stbf::Config config;
@@ -29,15 +30,6 @@ stbf_status to_c(Status s) { return static_cast<stbf_status>(s); }
 
 bool fits(const void* mem, size_t size, size_t need) {
     return mem != nullptr && size >= need && (reinterpret_cast<uintptr_t>(mem) % 8) == 0;
-}
-
-stbf::ProbeKind default_probe(stbf::Protocol p) {
-    switch (p) {
-        case stbf::Protocol::Cccam: return stbf::ProbeKind::Cccam;
-        case stbf::Protocol::Newcamd:
-        case stbf::Protocol::Newcamd524: return stbf::ProbeKind::Newcamd;
-        default: return stbf::ProbeKind::Tcp;
-    }
 }
 
 }  // namespace
@@ -83,7 +75,7 @@ int stbf_config_add_server(stbf_config* config, int group, const stbf_server_des
     s.label.assign(server->host);
     s.port = server->port;
     s.protocol = static_cast<stbf::Protocol>(server->protocol);
-    s.probe = default_probe(s.protocol);
+    s.probe = stbf::default_probe(s.protocol);
     s.weight = server->weight == 0 ? 100 : server->weight;
     s.priority = server->priority;
     s.backup = server->backup != 0;
