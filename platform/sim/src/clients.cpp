@@ -1,0 +1,202 @@
+#include "stbf/sim/clients.h"
+
+#include <memory>
+
+namespace stbf::sim {
+
+const char* client_event_name(ClientEventKind k) {
+    switch (k) {
+        case ClientEventKind::Connecting: return "connecting";
+        case ClientEventKind::Connected: return "connected";
+        case ClientEventKind::Refused: return "refused";
+        case ClientEventKind::Unreachable: return "unreachable";
+        case ClientEventKind::ConnectTimeout: return "connect-timeout";
+        case ClientEventKind::Received: return "received";
+        case ClientEventKind::Sent: return "sent";
+        case ClientEventKind::Closed: return "closed";
+        case ClientEventKind::Reset: return "reset";
+        case ClientEventKind::NoReply: return "no-reply";
+        case ClientEventKind::GreetingTimeout: return "greeting-timeout";
+        case ClientEventKind::ClosedByClient: return "closed-by-client";
+    }
+    return "?";
+}
+
+Client::Client(Clock& clock, Network& net, Trace trace, const stbf_addr& target,
+               ClientScript script)
+    : clock_(clock), net_(net), trace_(std::move(trace)), target_(target),
+      script_(std::move(script)) {
+    const uint64_t generation = generation_;
+    clock_.at(script_.start_at_us, [this, generation] {
+        if (generation == generation_) start_connect(false);
+    });
+}
+
+std::vector<ClientEvent> Client::events_of(ClientEventKind kind) const {
+    std::vector<ClientEvent> out;
+    for (const auto& e : events_) {
+        if (e.kind == kind) out.push_back(e);
+    }
+    return out;
+}
+
+size_t Client::count(ClientEventKind kind) const { return events_of(kind).size(); }
+
+std::string Client::timeline() const {
+    std::string s;
+    for (const auto& e : events_) {
+        s += std::to_string(e.at_us) + " " + client_event_name(e.kind);
+        if (e.kind == ClientEventKind::Received || e.kind == ClientEventKind::Sent) {
+            s += " " + std::to_string(e.bytes);
+        }
+        s += "\n";
+    }
+    return s;
+}
+
+void Client::log(ClientEventKind kind, size_t bytes) {
+    events_.push_back(ClientEvent{clock_.now(), kind, bytes});
+    if (trace_) {
+        std::string line = "client -> " + to_string(target_) + " " + client_event_name(kind);
+        if (bytes) line += " " + std::to_string(bytes);
+        trace_(line);
+    }
+}
+
+void Client::on_this_connection(stbf_time_us t, std::function<void()> fn) {
+    const uint64_t generation = generation_;
+    clock_.at(t, [this, generation, fn = std::move(fn)] {
+        if (generation == generation_) fn();
+    });
+}
+
+void Client::connect() {
+    closed_by_test_ = false;
+    start_connect(true);
+}
+
+void Client::start_connect(bool ignore_limit) {
+    if (connecting_ || connected_) return;
+    if (!ignore_limit && script_.max_connects != 0 && connects_ >= script_.max_connects) return;
+    ++connects_;
+    ++generation_;
+    received_.clear();
+    out_.clear();
+    log(ClientEventKind::Connecting);
+    const stbf_port_status st = net_.connect(target_, this, &sock_);
+    if (st == STBF_PORT_IN_PROGRESS) {
+        connecting_ = true;
+        return;
+    }
+    sock_ = STBF_SOCK_INVALID;
+    end_connection(st == STBF_PORT_UNREACHABLE ? ClientEventKind::Unreachable : ClientEventKind::Refused,
+                   script_.reconnect_after_failure_us);
+}
+
+void Client::on_connected() {
+    connecting_ = false;
+    connected_ = true;
+    log(ClientEventKind::Connected);
+    const stbf_time_us t0 = clock_.now();
+    for (const auto& s : script_.sends) {
+        const std::vector<uint8_t> bytes = s.bytes;
+        on_this_connection(saturating_add(t0, s.after_connect_us), [this, bytes] { send(bytes); });
+    }
+    if (script_.keepalive_every_us != 0) {
+        // Each tick schedules the next; the generation check ends the chain with the connection.
+        auto tick = std::make_shared<std::function<void()>>();
+        *tick = [this, tick] {
+            send(script_.keepalive);
+            on_this_connection(saturating_add(clock_.now(), script_.keepalive_every_us), *tick);
+        };
+        on_this_connection(saturating_add(t0, script_.keepalive_every_us), *tick);
+    }
+    if (script_.greeting_size != 0 && script_.greeting_timeout_us != 0) {
+        on_this_connection(saturating_add(t0, script_.greeting_timeout_us), [this] {
+            if (received_.size() < script_.greeting_size) {
+                end_connection(ClientEventKind::GreetingTimeout, script_.reconnect_after_close_us);
+            }
+        });
+    }
+}
+
+void Client::on_socket_event(stbf_sock s) {
+    if (s != sock_) return;
+    if (connecting_) {
+        switch (net_.connect_result(s)) {
+            case STBF_PORT_IN_PROGRESS: return;
+            case STBF_PORT_OK: on_connected(); break;
+            case STBF_PORT_REFUSED:
+                end_connection(ClientEventKind::Refused, script_.reconnect_after_failure_us);
+                return;
+            case STBF_PORT_UNREACHABLE:
+                end_connection(ClientEventKind::Unreachable, script_.reconnect_after_failure_us);
+                return;
+            case STBF_PORT_TIMEOUT:
+                end_connection(ClientEventKind::ConnectTimeout, script_.reconnect_after_failure_us);
+                return;
+            default:
+                end_connection(ClientEventKind::Reset, script_.reconnect_after_failure_us);
+                return;
+        }
+    }
+    if (!connected_) return;
+    std::vector<uint8_t> data;
+    const stbf_port_status st = net_.recv_all(s, data);
+    if (!data.empty()) {
+        received_.insert(received_.end(), data.begin(), data.end());
+        total_received_ += data.size();
+        log(ClientEventKind::Received, data.size());
+    }
+    if (st == STBF_PORT_CLOSED) {
+        end_connection(ClientEventKind::Closed, script_.reconnect_after_close_us);
+    } else if (st != STBF_PORT_OK) {
+        end_connection(ClientEventKind::Reset, script_.reconnect_after_close_us);
+    } else {
+        flush();
+    }
+}
+
+void Client::send(const std::vector<uint8_t>& bytes) {
+    if (!connected_) {
+        if (trace_) trace_("client -> " + to_string(target_) + " not connected: send dropped");
+        return;
+    }
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+    flush();
+    if (connected_ && script_.expect_reply_within_us != 0) {
+        const uint64_t received_before = total_received_;
+        on_this_connection(saturating_add(clock_.now(), script_.expect_reply_within_us),
+                           [this, received_before] {
+                               if (total_received_ == received_before) log(ClientEventKind::NoReply);
+                           });
+    }
+}
+
+void Client::flush() {
+    if (!connected_ || out_.empty()) return;
+    size_t sent = 0;
+    const stbf_port_status st = net_.send_queued(sock_, out_, &sent);
+    if (sent) log(ClientEventKind::Sent, sent);
+    if (st != STBF_PORT_OK) end_connection(ClientEventKind::Reset, script_.reconnect_after_close_us);
+}
+
+void Client::close() {
+    closed_by_test_ = true;
+    if (connected_ || connecting_) end_connection(ClientEventKind::ClosedByClient, kNoReconnect);
+}
+
+void Client::end_connection(ClientEventKind why, uint64_t reconnect_after_us) {
+    log(why);
+    net_.close(sock_);
+    sock_ = STBF_SOCK_INVALID;
+    connecting_ = connected_ = false;
+    ++generation_;
+    if (reconnect_after_us == kNoReconnect || closed_by_test_) return;
+    const uint64_t generation = generation_;
+    clock_.after(reconnect_after_us, [this, generation] {
+        if (generation == generation_) start_connect(false);
+    });
+}
+
+}  // namespace stbf::sim
