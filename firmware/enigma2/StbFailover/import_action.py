@@ -1,0 +1,101 @@
+# The import action: find the softcam's config, let the box owner pick it, run
+# `stbfailover import --from FILE`, and on confirmation make the result the daemon's config and
+# point the softcam at stbfailover (`--softcam-config FILE`; the command keeps a backup).
+from Screens.ChoiceBox import ChoiceBox
+from Screens.MessageBox import MessageBox
+
+from . import _, logic
+
+
+class SoftcamImport(object):
+    """One import, step by step; every step answers through a callback of the session's
+    dialogs or of `console`. Nothing is written before the box owner said yes."""
+
+    def __init__(self, session, console, root="/", daemon=logic.DAEMON,
+                 config_path=logic.CONFIG_PATH):
+        self.session = session
+        self.console = console
+        self.root = root
+        self.daemon = daemon
+        self.config_path = config_path
+        self.source = None
+        self.imported = None
+        self.notes = []
+
+    def start(self):
+        found = logic.find_softcam_configs(self.root)
+        if not found:
+            self.session.open(MessageBox, _(
+                "No softcam config found. Looked for /etc/CCcam.cfg, "
+                "/etc/tuxbox/config/oscam*/oscam.server, /etc/tuxbox/config/oscam.server and "
+                "the running OSCam's ConfigDir."), MessageBox.TYPE_INFO)
+            return
+        choices = [("%s (%s)" % (config.shown, config.origin), config) for config in found]
+        self.session.openWithCallback(self.sourceChosen, ChoiceBox,
+                                      title=_("Import servers from"), list=choices)
+
+    def sourceChosen(self, choice):
+        if not choice:
+            return
+        self.source = choice[1]
+        self.console.ePopen(logic.import_command(self.source.path, daemon=self.daemon),
+                            self.importPrinted)
+
+    def importPrinted(self, data, retval, extra_args=None):
+        failure = logic.command_failure(data, retval, _("import"))
+        if failure:
+            self.session.open(MessageBox, failure, MessageBox.TYPE_ERROR)
+            return
+        try:
+            self.imported = logic.parse_config(logic.output_text(data),
+                                               _("output of stbfailover import"))
+        except logic.ConfigFileError as error:
+            self.session.open(MessageBox, str(error), MessageBox.TYPE_ERROR)
+            return
+        self.session.openWithCallback(self.useConfirmed, MessageBox, _(
+            "%s holds %s.\nUse them as the stbfailover config? The current config is kept as "
+            "%s.bak.") % (self.source.shown, logic.config_summary(self.imported),
+                          self.config_path), MessageBox.TYPE_YESNO)
+
+    def useConfirmed(self, answer):
+        if not answer:
+            return
+        try:
+            current = logic.load_config(self.config_path)
+        except logic.ConfigFileError:
+            current = None  # missing or broken: the imported config replaces it (backup kept)
+        merged = logic.merge_imported(current, self.imported, self.source.shown)
+        try:
+            logic.write_config_atomic(self.config_path, merged, backup=True)
+        except OSError as error:
+            self.session.open(MessageBox, _("Nothing was written: %s") % error,
+                              MessageBox.TYPE_ERROR)
+            return
+        self.notes.append(_("Wrote %s (%s).") % (self.config_path, logic.config_summary(merged)))
+        self.console.ePopen(logic.reload_command(self.daemon, logic.control_socket(merged)),
+                            self.reloaded)
+
+    def reloaded(self, data, retval, extra_args=None):
+        failure = logic.command_failure(data, retval, _("reload"))
+        self.notes.append(failure or _("stbfailover reloaded its config."))
+        self.session.openWithCallback(self.softcamConfirmed, MessageBox, _(
+            "Point the softcam at stbfailover? %s is rewritten to use the local ports "
+            "(a backup is kept); restart the softcam afterwards.") % self.source.shown,
+            MessageBox.TYPE_YESNO)
+
+    def softcamConfirmed(self, answer):
+        if not answer:
+            self.finish()
+            return
+        self.console.ePopen(logic.import_command(self.source.path, self.source.path,
+                                                 daemon=self.daemon), self.softcamWritten)
+
+    def softcamWritten(self, data, retval, extra_args=None):
+        failure = logic.command_failure(data, retval, _("writing the softcam config"))
+        self.notes.append(failure or _("Rewrote %s; restart the softcam to use stbfailover.")
+                          % self.source.shown)
+        self.finish(failure is not None)
+
+    def finish(self, failed=False):
+        self.session.open(MessageBox, "\n".join(self.notes),
+                          MessageBox.TYPE_ERROR if failed else MessageBox.TYPE_INFO)

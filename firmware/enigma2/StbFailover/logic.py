@@ -1,0 +1,639 @@
+# The plugin's logic, kept free of Enigma2 so it can be tested on any machine: the commands the
+# plugin runs, reading `stbfailover status --json` into rows for the status screen, finding the
+# softcam's config files, and editing the daemon's JSON config. The screens only show what this
+# module computes. Python 3.9 syntax (images ship 3.9 up to 3.13).
+import collections
+import copy
+import glob
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+
+from . import _
+
+DAEMON = "/usr/bin/stbfailover"
+INIT_SCRIPT = "/etc/init.d/stbfailover"
+CONFIG_PATH = "/etc/stbfailover/stbfailover.json"
+STATUS_VERSION = 1
+MODES = ("ordered", "random", "scored")
+DEFAULT_MODE = "ordered"
+# The engine checks an idle server once a minute unless the config says otherwise (model.h).
+DEFAULT_CHECK_INTERVAL_S = 60
+CHECK_INTERVAL_LIMITS_S = (10, 3600)
+SERVICE_ACTIONS = ("start", "stop", "restart")
+# The shell answers 127 when it cannot find the program.
+EXIT_NOT_FOUND = 127
+
+
+# ---- commands -------------------------------------------------------------------------------
+# Every command is one shell line for Console().ePopen; stderr joins stdout so an error message
+# reaches the box owner (Console collects stdout only).
+
+def _shell_line(argv):
+    return " ".join(shlex.quote(arg) for arg in argv) + " 2>&1"
+
+
+def status_command(daemon=DAEMON, socket_path=None):
+    """Shell line that prints the daemon's status JSON (version 1)."""
+    argv = [daemon, "status", "--json"]
+    if socket_path:
+        argv += ["--socket", socket_path]
+    return _shell_line(argv)
+
+
+def reload_command(daemon=DAEMON, socket_path=None):
+    """Shell line that asks the running daemon to re-read its config."""
+    argv = [daemon, "status", "--reload"]
+    if socket_path:
+        argv += ["--socket", socket_path]
+    return _shell_line(argv)
+
+
+def service_command(action, init_script=INIT_SCRIPT):
+    """Shell line that starts, stops or restarts the service. Raises ValueError on another
+    action."""
+    if action not in SERVICE_ACTIONS:
+        raise ValueError("unknown service action %r" % (action,))
+    return _shell_line([init_script, action])
+
+
+def import_command(source, softcam_config=None, daemon=DAEMON):
+    """Shell line that prints the JSON config `source` (CCcam.cfg or oscam.server) maps to, and
+    with `softcam_config` also rewrites that softcam file to point at stbfailover."""
+    argv = [daemon, "import", "--from", source]
+    if softcam_config:
+        argv += ["--softcam-config", softcam_config]
+    return _shell_line(argv)
+
+
+def control_socket(doc):
+    """The control socket a config names, or None for the daemon's default."""
+    if isinstance(doc, dict) and isinstance(doc.get("control_socket"), str):
+        return doc["control_socket"] or None
+    return None
+
+
+def output_text(data):
+    """Console output as text: images hand over str or bytes."""
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return str(data)
+
+
+def command_failure(data, retval, what):
+    """One line saying why a command failed, or None when it succeeded."""
+    if retval == 0:
+        return None
+    text = output_text(data).strip()
+    if retval == EXIT_NOT_FOUND:
+        return _("%s: program not found (is stbfailover installed?)") % what
+    if not text:
+        text = _("no output")
+    return _("%s failed (exit code %s): %s") % (what, retval, text)
+
+
+# ---- formatting -----------------------------------------------------------------------------
+
+def format_ms(value):
+    """A latency for a box owner: '-' when unknown, '4.2 ms', '38 ms', '1.5 s'."""
+    if value is None:
+        return "-"
+    if value < 10:
+        return "%.1f ms" % value
+    if value < 1000:
+        return "%d ms" % int(round(value))
+    return "%.1f s" % (value / 1000.0)
+
+
+def format_duration(seconds):
+    """A span in the two largest units: '42 s', '2 min 5 s', '3 h 10 min', '2 d 4 h'."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return "%d s" % seconds
+    if seconds < 3600:
+        return "%d min %d s" % (seconds // 60, seconds % 60)
+    if seconds < 86400:
+        return "%d h %d min" % (seconds // 3600, seconds % 3600 // 60)
+    return "%d d %d h" % (seconds // 86400, seconds % 86400 // 3600)
+
+
+def format_ago(seconds):
+    """'never' for None, else '<duration> ago'."""
+    if seconds is None:
+        return _("never")
+    return _("%s ago") % format_duration(seconds)
+
+
+# ---- status JSON ----------------------------------------------------------------------------
+
+class StatusError(ValueError):
+    """The status output cannot be shown; the message says why and where."""
+
+
+_KINDS = {
+    "str": ((str,), "a string"),
+    "int": ((int,), "an integer"),
+    "num": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "list": ((list,), "a list"),
+    "object": ((dict,), "an object"),
+}
+
+
+def _field(obj, key, kind, where, default=None, required=False, nullable=False):
+    if key not in obj:
+        if required:
+            raise StatusError(_("%s.%s is missing") % (where, key))
+        return default
+    value = obj[key]
+    if value is None and nullable:
+        return None
+    types, described = _KINDS[kind]
+    # JSON true/false arrive as bool, which Python also counts as int.
+    if not isinstance(value, types) or (kind in ("int", "num") and isinstance(value, bool)):
+        raise StatusError(_("%s.%s must be %s") % (where, key, described))
+    return value
+
+
+GroupRow = collections.namedtuple("GroupRow", [
+    "name", "listen", "mode", "active_server", "live_sessions", "sessions_total", "failovers",
+    "last_failover", "panic"])
+
+ServerRow = collections.namedtuple("ServerRow", [
+    "group", "label", "address", "protocol", "state", "enabled", "backup", "active", "connect",
+    "response", "live_sessions", "fail_streak", "last_failure", "probes_ok", "probes_failed",
+    "next_check"])
+
+StatusView = collections.namedtuple("StatusView", ["ok", "summary", "rows", "message"])
+
+
+def _last_failover_text(event, where):
+    if event is None:
+        return _("never")
+    if not isinstance(event, dict):
+        raise StatusError(_("%s.last_failover must be an object or null") % where)
+    where = where + ".last_failover"
+    text = _("%s from %s to %s") % (
+        format_ago(_field(event, "ago_s", "int", where, nullable=True)),
+        _field(event, "from", "str", where, default="?"),
+        _field(event, "to", "str", where, nullable=True) or _("nothing"))
+    reason = _field(event, "reason", "str", where, default="")
+    if reason:
+        text += " (%s)" % reason
+    return text
+
+
+def _address(host, port):
+    if port is None:
+        return host
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def _server_row(group, active, server, where):
+    if not isinstance(server, dict):
+        raise StatusError(_("%s must be an object") % where)
+    label = _field(server, "label", "str", where, required=True)
+    next_check = _field(server, "next_check_s", "num", where, nullable=True)
+    return ServerRow(
+        group=group,
+        label=label,
+        address=_address(_field(server, "host", "str", where, default=""),
+                         _field(server, "port", "int", where)),
+        protocol=_field(server, "protocol", "str", where, default=""),
+        state=_field(server, "state", "str", where, required=True),
+        enabled=_field(server, "enabled", "bool", where, default=True),
+        backup=_field(server, "backup", "bool", where, default=False),
+        active=(label == active),
+        connect=format_ms(_field(server, "ewma_connect_ms", "num", where, nullable=True)),
+        response=format_ms(_field(server, "ewma_response_ms", "num", where, nullable=True)),
+        live_sessions=_field(server, "live_sessions", "int", where, default=0),
+        fail_streak=_field(server, "fail_streak", "int", where, default=0),
+        last_failure=_field(server, "last_failure", "str", where, default=""),
+        probes_ok=_field(server, "probes_ok", "int", where, default=0),
+        probes_failed=_field(server, "probes_failed", "int", where, default=0),
+        next_check="-" if next_check is None else _("in %s") % format_duration(next_check))
+
+
+def _group_rows(group, where):
+    if not isinstance(group, dict):
+        raise StatusError(_("%s must be an object") % where)
+    name = _field(group, "name", "str", where, required=True)
+    active = _field(group, "active_server", "str", where, nullable=True)
+    rows = [GroupRow(
+        name=name,
+        listen=_field(group, "listen", "str", where, default=""),
+        mode=_field(group, "mode", "str", where, default=""),
+        active_server=active,
+        live_sessions=_field(group, "live_sessions", "int", where, default=0),
+        sessions_total=_field(group, "sessions_total", "int", where, default=0),
+        failovers=_field(group, "failovers", "int", where, default=0),
+        last_failover=_last_failover_text(group.get("last_failover"), where),
+        panic=_field(group, "panic", "bool", where, default=False))]
+    servers = _field(group, "servers", "list", where, required=True)
+    for index, server in enumerate(servers):
+        rows.append(_server_row(name, active, server, "%s.servers[%d]" % (where, index)))
+    return rows
+
+
+def _daemon_summary(daemon):
+    where = "daemon"
+    if not isinstance(daemon, dict):
+        raise StatusError(_("daemon must be an object"))
+    summary = _("stbfailover running (pid %s, up %s), config %s, generation %s") % (
+        _field(daemon, "pid", "int", where, default="?"),
+        format_duration(_field(daemon, "uptime_s", "int", where, default=0)),
+        _field(daemon, "config", "str", where, default="?"),
+        _field(daemon, "config_generation", "int", where, default="?"))
+    reload_info = _field(daemon, "last_reload", "object", where, nullable=True)
+    if reload_info:
+        where += ".last_reload"
+        ago = _field(reload_info, "ago_s", "int", where, nullable=True)
+        if ago is not None:
+            ok = _field(reload_info, "ok", "bool", where, default=True)
+            message = _field(reload_info, "message", "str", where, default="")
+            summary += "\n" + (_("last reload %s: ok") if ok else _("last reload %s FAILED")) % (
+                format_ago(ago))
+            if message:
+                summary += ": " + message
+    return summary
+
+
+def parse_status(text):
+    """Reads status JSON (version 1) into (summary, rows). Rows are a GroupRow followed by the
+    group's ServerRows, for each group in daemon order. Raises StatusError naming the line and
+    column of bad JSON or the path of a bad field."""
+    try:
+        doc = json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", "?")
+        column = getattr(error, "colno", "?")
+        message = getattr(error, "msg", str(error))
+        raise StatusError(_("status output is not JSON: line %s, column %s: %s") % (
+            line, column, message))
+    if not isinstance(doc, dict):
+        raise StatusError(_("status output must be a JSON object"))
+    version = doc.get("version")
+    if version != STATUS_VERSION:
+        raise StatusError(_("status version %r is not supported (this plugin reads version %d)")
+                          % (version, STATUS_VERSION))
+    summary = _daemon_summary(_field(doc, "daemon", "object", "status", default={}))
+    rows = []
+    for index, group in enumerate(_field(doc, "groups", "list", "status", required=True)):
+        rows.extend(_group_rows(group, "groups[%d]" % index))
+    return summary, rows
+
+
+def read_status(data, retval):
+    """What the status screen shows for one run of status_command(): never raises."""
+    failure = command_failure(data, retval, _("stbfailover status"))
+    if failure:
+        return StatusView(False, _("stbfailover is not running or did not answer"), [], failure)
+    try:
+        summary, rows = parse_status(output_text(data))
+    except StatusError as error:
+        return StatusView(False, _("cannot read the daemon's status"), [], str(error))
+    if not rows:
+        return StatusView(True, summary, [], _("no groups configured"))
+    return StatusView(True, summary, rows, "")
+
+
+def row_text(row):
+    """One line of the status screen for a GroupRow or ServerRow."""
+    if isinstance(row, GroupRow):
+        text = _("%s on %s, %s: active %s, sessions %d/%d, failovers %d, last failover %s") % (
+            row.name, row.listen, row.mode, row.active_server or _("none"), row.live_sessions,
+            row.sessions_total, row.failovers, row.last_failover)
+        if row.panic:
+            text += "  " + _("NO USABLE SERVER")
+        return text
+    flags = []
+    if row.backup:
+        flags.append(_("backup"))
+    if not row.enabled:
+        flags.append(_("disabled"))
+    text = "%s %s %s %s: %s, response %s, connect %s, sessions %d" % (
+        "  >" if row.active else "   ", row.label, row.address, row.protocol, row.state,
+        row.response, row.connect, row.live_sessions)
+    if flags:
+        text += " [%s]" % ", ".join(flags)
+    if row.last_failure:
+        text += ", " + _("last failure: %s") % row.last_failure
+    return text
+
+
+def status_text(view):
+    """The status screen's body for a StatusView."""
+    lines = [row_text(row) for row in view.rows]
+    if view.message:
+        lines.append(view.message)
+    return "\n".join(lines)
+
+
+# ---- softcam configs ------------------------------------------------------------------------
+
+SoftcamConfig = collections.namedtuple("SoftcamConfig", ["path", "shown", "kind", "origin"])
+
+OSCAM_VERSION_FILE = "/tmp/.oscam/oscam.version"
+
+
+def _under(root, box_path):
+    return os.path.join(root, box_path.lstrip("/"))
+
+
+def oscam_config_dir(root="/"):
+    """The ConfigDir a running OSCam wrote into /tmp/.oscam/oscam.version, or None."""
+    try:
+        with open(_under(root, OSCAM_VERSION_FILE), "r", errors="replace") as version_file:
+            for line in version_file:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "ConfigDir" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def find_softcam_configs(root="/"):
+    """Softcam config files on the box below `root` ("/" on a receiver, a fake root in tests):
+    the running OSCam's oscam.server first, then /etc/tuxbox/config/oscam*/oscam.server,
+    /etc/tuxbox/config/oscam.server and /etc/CCcam.cfg. The same file reached twice (links)
+    is listed once. `path` is where to read it, `shown` its path on the box."""
+    candidates = []
+    running_dir = oscam_config_dir(root)
+    if running_dir:
+        candidates.append((os.path.join(running_dir, "oscam.server"), "oscam",
+                           _("running OSCam")))
+    pattern = _under(root, "/etc/tuxbox/config/oscam*/oscam.server")
+    for path in sorted(glob.glob(pattern)):
+        shown = "/" + os.path.relpath(path, root)
+        candidates.append((shown, "oscam", _("OSCam")))
+    candidates.append(("/etc/tuxbox/config/oscam.server", "oscam", _("OSCam")))
+    candidates.append(("/etc/CCcam.cfg", "cccam", _("CCcam")))
+    found = []
+    seen = set()
+    for shown, kind, origin in candidates:
+        path = _under(root, shown)
+        real = os.path.realpath(path)
+        if real in seen or not os.path.isfile(path):
+            continue
+        seen.add(real)
+        found.append(SoftcamConfig(path, shown, kind, origin))
+    return found
+
+
+# ---- the daemon's JSON config ---------------------------------------------------------------
+
+class ConfigFileError(ValueError):
+    """The JSON config cannot be read or has an unexpected shape; the message names the file
+    and the line, column or key path."""
+
+
+ServerSetting = collections.namedtuple("ServerSetting", ["index", "label", "enabled"])
+GroupSetting = collections.namedtuple("GroupSetting", [
+    "index", "name", "mode", "check_interval_s", "servers"])
+
+
+def parse_config(text, path=CONFIG_PATH):
+    """The config document from JSON text (key order kept). Raises ConfigFileError with
+    FILE:LINE:COL on bad JSON."""
+    try:
+        doc = json.loads(text, object_pairs_hook=collections.OrderedDict)
+    except ValueError as error:
+        raise ConfigFileError("%s:%s:%s: %s" % (
+            path, getattr(error, "lineno", "?"), getattr(error, "colno", "?"),
+            getattr(error, "msg", str(error))))
+    if not isinstance(doc, dict):
+        raise ConfigFileError(_("%s: the config must be a JSON object") % path)
+    return doc
+
+
+def load_config(path=CONFIG_PATH):
+    """Reads and parses the config file. Raises ConfigFileError (also for a missing file)."""
+    try:
+        with open(path, "r", encoding="utf-8") as config_file:
+            text = config_file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigFileError(_("%s: cannot read: %s") % (path, error))
+    return parse_config(text, path)
+
+
+def _config_groups(doc, path):
+    groups = doc.get("groups", [])
+    if not isinstance(groups, list):
+        raise ConfigFileError(_("%s: groups must be a list") % path)
+    for index, group in enumerate(groups):
+        if not isinstance(group, dict):
+            raise ConfigFileError(_("%s: groups[%d] must be an object") % (path, index))
+        if not isinstance(group.get("servers", []), list):
+            raise ConfigFileError(_("%s: groups[%d].servers must be a list") % (path, index))
+        check = group.get("check", {})
+        if not isinstance(check, dict):
+            raise ConfigFileError(_("%s: groups[%d].check must be an object") % (path, index))
+    return groups
+
+
+def _server_label(server):
+    if isinstance(server.get("label"), str) and server["label"]:
+        return server["label"]
+    host = server.get("host", "?")
+    port = server.get("port")
+    return _address(str(host), port if isinstance(port, int) else None)
+
+
+def setup_groups(doc, path=CONFIG_PATH):
+    """The settings the setup screen edits, per group of the config: mode, check interval in
+    seconds, and whether each server is enabled. Missing keys read as the engine's defaults.
+    Raises ConfigFileError when groups or servers have the wrong shape."""
+    settings = []
+    for index, group in enumerate(_config_groups(doc, path)):
+        mode = group.get("mode", DEFAULT_MODE)
+        interval = group.get("check", {}).get("interval_s", DEFAULT_CHECK_INTERVAL_S)
+        if not isinstance(interval, int) or isinstance(interval, bool):
+            raise ConfigFileError(_("%s: groups[%d].check.interval_s must be an integer")
+                                  % (path, index))
+        servers = []
+        for server_index, server in enumerate(group.get("servers", [])):
+            if not isinstance(server, dict):
+                raise ConfigFileError(_("%s: groups[%d].servers[%d] must be an object")
+                                      % (path, index, server_index))
+            servers.append(ServerSetting(server_index, _server_label(server),
+                                         server.get("enabled", True) is not False))
+        settings.append(GroupSetting(index, str(group.get("name", "group %d" % (index + 1))),
+                                     mode, interval, servers))
+    return settings
+
+
+def apply_setup(doc, settings, path=CONFIG_PATH):
+    """A copy of `doc` with the edited settings written in; every other key is kept as it is.
+    A key that was absent is written only when the new value differs from the default it
+    stood for. Returns (new_doc, number of values changed). Raises ConfigFileError when a
+    changed setting is out of range or the document's shape changed."""
+    new_doc = copy.deepcopy(doc)
+    groups = _config_groups(new_doc, path)
+    changed = 0
+    for setting in settings:
+        if setting.index >= len(groups):
+            raise ConfigFileError(_("%s: groups[%d] no longer exists") % (path, setting.index))
+        group = groups[setting.index]
+        # Only a changed value is checked: the box owner may keep what the file says.
+        if group.get("mode", DEFAULT_MODE) != setting.mode:
+            if setting.mode not in MODES:
+                raise ConfigFileError(_("mode %r is not one of %s") % (
+                    setting.mode, ", ".join(MODES)))
+            group["mode"] = setting.mode
+            changed += 1
+        check = group.get("check", {})
+        if check.get("interval_s", DEFAULT_CHECK_INTERVAL_S) != setting.check_interval_s:
+            low, high = CHECK_INTERVAL_LIMITS_S
+            if not low <= setting.check_interval_s <= high:
+                raise ConfigFileError(_("check interval %d s is outside %d..%d s") % (
+                    setting.check_interval_s, low, high))
+            check["interval_s"] = setting.check_interval_s
+            group["check"] = check
+            changed += 1
+        servers = group.get("servers", [])
+        for server_setting in setting.servers:
+            if server_setting.index >= len(servers):
+                raise ConfigFileError(_("%s: groups[%d].servers[%d] no longer exists") % (
+                    path, setting.index, server_setting.index))
+            server = servers[server_setting.index]
+            if (server.get("enabled", True) is not False) != server_setting.enabled:
+                server["enabled"] = server_setting.enabled
+                changed += 1
+    return new_doc, changed
+
+
+def _indent_of(text):
+    match = re.search(r"^( +)\S", text, re.MULTILINE)
+    return len(match.group(1)) if match else 2
+
+
+def config_text(doc, like=""):
+    """JSON text of `doc`, indented like the text `like` (2 spaces if it has no indentation)."""
+    return json.dumps(doc, indent=_indent_of(like), ensure_ascii=False) + "\n"
+
+
+def write_config_atomic(path, doc, backup=False):
+    """Replaces the config file with `doc` so that a reader sees the old or the new file, never
+    a part: writes a temporary file beside it, syncs it and renames it over. The new file keeps
+    the old one's permissions (it holds passwords; 0600 for a new file) and indentation. With
+    `backup`, the old file is first copied to PATH.bak. Raises OSError; the old file is then
+    untouched."""
+    old_text = ""
+    old_stat = None
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as old_file:
+            old_text = old_file.read()
+        old_stat = os.stat(path)
+    except OSError:
+        pass
+    if backup and old_stat is not None:
+        shutil.copy2(path, path + ".bak")
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temp_path = tempfile.mkstemp(prefix=".stbfailover.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
+            temp_file.write(config_text(doc, old_text))
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+        os.chmod(temp_path, (old_stat.st_mode & 0o7777) if old_stat else 0o600)
+        if old_stat is not None:
+            try:
+                os.chown(temp_path, old_stat.st_uid, old_stat.st_gid)
+            except OSError:
+                pass  # not root: the file stays ours, which is who runs the plugin
+        os.replace(temp_path, path)
+    except BaseException:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        raise
+    try:
+        directory_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is done
+
+
+def merge_imported(current, imported, source_path):
+    """The config after importing `source_path`: the imported groups (and whatever else the
+    import printed) replace the current ones, the current global settings stay, and import
+    entries that pulled the same file in are dropped (its servers are now listed directly)."""
+    merged = copy.deepcopy(current) if isinstance(current, dict) else collections.OrderedDict()
+    for key, value in imported.items():
+        merged[key] = copy.deepcopy(value)
+    if "import" not in imported and isinstance(merged.get("import"), list):
+        kept = [entry for entry in merged["import"]
+                if not (isinstance(entry, dict) and entry.get("file") == source_path)]
+        if kept:
+            merged["import"] = kept
+        else:
+            del merged["import"]
+    return merged
+
+
+def config_summary(doc):
+    """'N groups, M servers' for a config document."""
+    groups = doc.get("groups", []) if isinstance(doc, dict) else []
+    if not isinstance(groups, list):
+        groups = []
+    servers = sum(len(g.get("servers", [])) for g in groups
+                  if isinstance(g, dict) and isinstance(g.get("servers", []), list))
+    return "%s, %s" % (_count(len(groups), _("group"), _("groups")),
+                       _count(servers, _("server"), _("servers")))
+
+
+def _count(number, one, many):
+    return "%d %s" % (number, one if number == 1 else many)
+
+
+# ---- Enigma2 glue that needs no Enigma2 -----------------------------------------------------
+
+def connect_timer(timer, function):
+    """Makes eTimer `timer` call `function`. Most images have `timer.callback` (a list);
+    DreamOS has `timer.timeout.connect`, whose returned connection must be kept alive: the
+    caller keeps the return value (None on other images)."""
+    callbacks = getattr(timer, "callback", None)
+    if callbacks is not None:
+        callbacks.append(function)
+        return None
+    return timer.timeout.connect(function)
+
+
+def disconnect_timer(timer, function, connection):
+    """Undoes connect_timer: stops the timer and drops the callback or connection."""
+    timer.stop()
+    callbacks = getattr(timer, "callback", None)
+    if callbacks is not None and function in callbacks:
+        callbacks.remove(function)
+    if connection is not None and hasattr(connection, "disconnect"):
+        connection.disconnect()
+
+
+_SKIN_PAIR = re.compile(r'\b(position|size)="(\d+),(\d+)"')
+_SKIN_FONT = re.compile(r'\b(font="[^";]+;)(\d+)"')
+_SKIN_NUMBER = re.compile(r'\b(itemHeight)="(\d+)"')
+
+
+def scale_skin(skin, factor):
+    """The skin XML with positions, sizes and font sizes multiplied by `factor` (1.5 turns a
+    1280x720 skin into a 1920x1080 one)."""
+    if factor == 1:
+        return skin
+
+    def scaled(number):
+        return str(int(round(int(number) * factor)))
+
+    skin = _SKIN_PAIR.sub(
+        lambda m: '%s="%s,%s"' % (m.group(1), scaled(m.group(2)), scaled(m.group(3))), skin)
+    skin = _SKIN_FONT.sub(lambda m: '%s%s"' % (m.group(1), scaled(m.group(2))), skin)
+    return _SKIN_NUMBER.sub(lambda m: '%s="%s"' % (m.group(1), scaled(m.group(2))), skin)

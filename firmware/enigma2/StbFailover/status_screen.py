@@ -1,0 +1,98 @@
+# The status screen: what the daemon reports for each group and server, refreshed every few
+# seconds from `stbfailover status --json`. Reading and formatting live in logic.py.
+from enigma import eTimer
+from Components.ActionMap import ActionMap
+from Components.Console import Console
+from Components.Label import Label
+from Components.ScrollLabel import ScrollLabel
+from Screens.Screen import Screen
+
+from . import _, logic
+from .skin import button_widgets, desktop_skin
+
+REFRESH_MS = 5000
+
+SKIN = """<screen name="StbFailoverStatus" position="center,center" size="1240,680" title="stbfailover">
+<widget name="summary" position="20,10" size="1200,60" font="Regular;22" />
+<widget name="status" position="20,80" size="1200,500" font="Regular;20" />
+<widget name="message" position="20,590" size="1200,30" font="Regular;20" />
+%s
+</screen>""" % button_widgets(634, ["key_red", "key_green", "key_yellow"])
+
+
+def config_socket(config_path):
+    """The control socket named in the config, or None (daemon default, or config unreadable:
+    the daemon then still answers on its default socket)."""
+    try:
+        return logic.control_socket(logic.load_config(config_path))
+    except logic.ConfigFileError:
+        return None
+
+
+class StbFailoverStatus(Screen):
+    """Groups and servers as the daemon sees them. Red closes, green/OK refreshes now, yellow
+    asks the daemon to reload its config; up/down scroll."""
+
+    def __init__(self, session, daemon=logic.DAEMON, config_path=logic.CONFIG_PATH):
+        self.skin = desktop_skin(SKIN)
+        Screen.__init__(self, session)
+        self.setTitle(_("stbfailover status"))
+        self.daemon = daemon
+        self.socket_path = config_socket(config_path)
+        self.view = None
+        self.pending = False
+        self.closed = False
+        self["summary"] = Label(_("Reading the status..."))
+        self["status"] = ScrollLabel("")
+        self["message"] = Label("")
+        self["key_red"] = Label(_("Close"))
+        self["key_green"] = Label(_("Refresh"))
+        self["key_yellow"] = Label(_("Reload config"))
+        self["actions"] = ActionMap(
+            ["OkCancelActions", "ColorActions", "DirectionActions"],
+            {"cancel": self.close, "red": self.close, "ok": self.refresh,
+             "green": self.refresh, "yellow": self.reloadDaemon,
+             "up": self["status"].pageUp, "down": self["status"].pageDown,
+             "left": self["status"].pageUp, "right": self["status"].pageDown}, -1)
+        self.console = Console()
+        self.timer = eTimer()
+        self.timer_connection = logic.connect_timer(self.timer, self.refresh)
+        self.onLayoutFinish.append(self.startRefreshing)
+        self.onClose.append(self.stopRefreshing)
+
+    def startRefreshing(self):
+        self.refresh()
+        self.timer.start(REFRESH_MS, False)
+
+    def stopRefreshing(self):
+        self.closed = True
+        logic.disconnect_timer(self.timer, self.refresh, self.timer_connection)
+        self.timer_connection = None
+
+    def refresh(self):
+        # One status command at a time: a slow answer must not pile up shells on a small box.
+        if self.pending or self.closed:
+            return
+        self.pending = True
+        self.console.ePopen(logic.status_command(self.daemon, self.socket_path),
+                            self.statusArrived)
+
+    def statusArrived(self, data, retval, extra_args=None):
+        self.pending = False
+        if self.closed:
+            return
+        self.view = logic.read_status(data, retval)
+        self["summary"].setText(self.view.summary)
+        self["status"].setText(logic.status_text(self.view))
+
+    def reloadDaemon(self):
+        self["message"].setText(_("Asking stbfailover to reload its config..."))
+        self.console.ePopen(logic.reload_command(self.daemon, self.socket_path),
+                            self.reloadDone)
+
+    def reloadDone(self, data, retval, extra_args=None):
+        if self.closed:
+            return
+        failure = logic.command_failure(data, retval, _("reload"))
+        self["message"].setText(failure or _("Reload requested."))
+        self.refresh()

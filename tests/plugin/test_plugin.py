@@ -1,0 +1,99 @@
+# plugin.py: the descriptors Enigma2 reads, the menu screen and the service actions.
+import os
+
+import pytest
+
+from conftest import PLUGIN_DIR
+from Plugins.Plugin import PluginDescriptor
+from Screens.ChoiceBox import ChoiceBox
+from Screens.MessageBox import MessageBox
+from StbFailover import plugin
+from StbFailover.setup_screen import StbFailoverSetup
+from StbFailover.status_screen import StbFailoverStatus
+
+
+def test_descriptors():
+    descriptors = plugin.Plugins(path=PLUGIN_DIR)
+    assert all(isinstance(d, PluginDescriptor) for d in descriptors)
+    where = [d.where for d in descriptors]
+    assert where == [[PluginDescriptor.WHERE_PLUGINMENU], [PluginDescriptor.WHERE_EXTENSIONSMENU]]
+    menu, extensions = descriptors
+    assert menu.name == "stbfailover" and menu.description
+    assert os.path.isfile(os.path.join(PLUGIN_DIR, menu.icon))
+    with open(os.path.join(PLUGIN_DIR, menu.icon), "rb") as icon:
+        assert icon.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert menu.fnc is plugin.main and extensions.fnc is plugin.status
+
+
+def test_descriptor_functions_open_screens(session, console):
+    menu, extensions = plugin.Plugins()
+    menu(session)
+    assert isinstance(session.top(), plugin.StbFailoverMenu)
+    extensions(session)
+    assert isinstance(session.top(), StbFailoverStatus)
+
+
+def open_menu(session, tmp_path, **kwargs):
+    return session.open(plugin.StbFailoverMenu, str(tmp_path), "/usr/bin/stbfailover",
+                        str(tmp_path / "stbfailover.json"), "/etc/init.d/stbfailover", **kwargs)
+
+
+def choose(screen, key):
+    keys = [item[1] for item in screen["menu"].list]
+    screen["menu"].moveToIndex(keys.index(key))
+    screen["actions"].do("ok")
+
+
+def test_menu_entries(session, console, tmp_path):
+    screen = open_menu(session, tmp_path)
+    assert [item[1] for item in screen["menu"].list] == [
+        "status", "setup", "import", "start", "stop", "restart"]
+    assert 'name="menu"' in screen.skin
+
+
+def test_menu_opens_status_and_setup(session, console, tmp_path, config_file):
+    screen = session.open(plugin.StbFailoverMenu, str(tmp_path), "/opt/stbfailover",
+                          config_file)
+    choose(screen, "status")
+    status = session.top()
+    assert isinstance(status, StbFailoverStatus) and status.daemon == "/opt/stbfailover"
+    status.close()
+    choose(screen, "setup")
+    setup = session.top()
+    assert isinstance(setup, StbFailoverSetup) and setup.config_path == config_file
+    assert setup["config"].list
+
+
+def test_menu_import_looks_in_root(session, console, tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "CCcam.cfg").write_text("C: cs1.example.com 12000 u p\n")
+    screen = open_menu(session, tmp_path)
+    choose(screen, "import")
+    chooser = session.top()
+    assert isinstance(chooser, ChoiceBox) and chooser.list[0][1].shown == "/etc/CCcam.cfg"
+
+
+@pytest.mark.parametrize("action", ["start", "stop", "restart"])
+def test_service_actions(session, console, tmp_path, action):
+    screen = open_menu(session, tmp_path)
+    choose(screen, action)
+    assert console.history == ["/etc/init.d/stbfailover %s 2>&1" % action]
+    console.answer("%sing stbfailover: done\n" % action, 0)
+    box = session.top()
+    assert box.type == MessageBox.TYPE_INFO and box.text == "%sing stbfailover: done" % action
+
+
+def test_service_failure_is_shown(session, console, tmp_path):
+    screen = open_menu(session, tmp_path)
+    choose(screen, "start")
+    console.answer("start-stop-daemon: unable to stat /usr/bin/stbfailover\n", 1)
+    box = session.top()
+    assert box.type == MessageBox.TYPE_ERROR
+    assert box.text == ("/etc/init.d/stbfailover start failed (exit code 1): "
+                        "start-stop-daemon: unable to stat /usr/bin/stbfailover")
+
+
+def test_cancel_closes(session, console, tmp_path):
+    screen = open_menu(session, tmp_path)
+    screen["actions"].do("cancel")
+    assert screen.is_closed and session.dialogs == []

@@ -1,0 +1,122 @@
+# The setup screen: the entries it offers for the config, what Save writes and that it asks
+# the daemon to reload.
+import json
+import os
+
+from conftest import load_json
+from Screens.MessageBox import MessageBox
+from StbFailover.setup_screen import StbFailoverSetup
+
+
+def entry_names(screen):
+    return [entry[0] for entry in screen["config"].list]
+
+
+def element(screen, name):
+    for entry in screen["config"].list:
+        if entry[0] == name:
+            return entry[1]
+    raise AssertionError("no entry %r in %r" % (name, entry_names(screen)))
+
+
+def test_entries_from_the_config(session, console, config_file):
+    screen = session.open(StbFailoverSetup, config_file, "/usr/bin/stbfailover")
+    assert entry_names(screen) == [
+        "cccam-line1: mode", "cccam-line1: check every (s)",
+        "    line1-a enabled", "    line1-b enabled", "    [2001:db8::7]:15000 enabled",
+        "newcamd-line2: mode", "newcamd-line2: check every (s)",
+        "    198.51.100.20:15050 enabled", "    203.0.113.9:15050 enabled"]
+    assert element(screen, "cccam-line1: mode").value == "ordered"
+    assert [key for key, _ in element(screen, "cccam-line1: mode").choices] == \
+        ["ordered", "random", "scored"]
+    assert element(screen, "cccam-line1: check every (s)").value == 60
+    assert element(screen, "    203.0.113.9:15050 enabled").value is False
+    assert screen["message"].getText() == ""
+    assert screen["actions"].contexts == ["SetupActions", "ColorActions"]
+
+
+def test_save_writes_config_and_reloads(session, console, config_file):
+    before = load_json(config_file)
+    screen = session.open(StbFailoverSetup, config_file, "/usr/bin/stbfailover")
+    element(screen, "newcamd-line2: mode").value = "scored"
+    element(screen, "cccam-line1: check every (s)").value = 90
+    element(screen, "    line1-a enabled").value = False
+    screen["actions"].do("green")
+    after = load_json(config_file)
+    before["groups"][1]["mode"] = "scored"
+    before["groups"][0]["check"]["interval_s"] = 90
+    before["groups"][0]["servers"][0]["enabled"] = False
+    assert after == before
+    assert oct(os.stat(config_file).st_mode & 0o777) == "0o600"
+    assert console.history == [
+        "/usr/bin/stbfailover status --reload --socket /var/run/stbfailover.sock 2>&1"]
+    console.answer("reload requested\n", 0)
+    box = session.top()
+    assert isinstance(box, MessageBox) and box.type == MessageBox.TYPE_INFO
+    assert box.text == "Saved %s; stbfailover reloaded it." % config_file
+    box.close(True)
+    assert screen.is_closed and screen.closed_with == (True,)
+
+
+def test_save_reports_a_failed_reload(session, console, config_file):
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("save")
+    console.answer("cannot connect to /var/run/stbfailover.sock", 1)
+    box = session.top()
+    assert box.type == MessageBox.TYPE_ERROR
+    assert "did not reload it" in box.text and "cannot connect" in box.text
+    assert load_json(config_file)["groups"][0]["mode"] == "random"
+
+
+def test_save_without_changes_writes_nothing(session, console, config_file):
+    before = open(config_file).read()
+    mtime = os.stat(config_file).st_mtime_ns
+    screen = session.open(StbFailoverSetup, config_file)
+    screen["actions"].do("green")
+    assert screen.is_closed and screen.closed_with == (False,)
+    assert open(config_file).read() == before and os.stat(config_file).st_mtime_ns == mtime
+    assert console.history == []
+
+
+def test_cancel_writes_nothing(session, console, config_file):
+    before = open(config_file).read()
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("red")
+    assert screen.is_closed and open(config_file).read() == before
+    assert console.history == []
+
+
+def test_broken_config_is_shown_and_left_alone(session, console, tmp_path):
+    path = tmp_path / "stbfailover.json"
+    path.write_text('{"groups": [\n  {"name": "a" "mode": "random"}]}\n')
+    screen = session.open(StbFailoverSetup, str(path))
+    assert screen["config"].list == []
+    assert screen["message"].getText().startswith("%s:2:16: Expecting ','" % path)
+    screen["actions"].do("green")
+    assert screen.is_closed and console.history == []
+    assert path.read_text() == '{"groups": [\n  {"name": "a" "mode": "random"}]}\n'
+
+
+def test_config_without_groups(session, console, tmp_path):
+    path = tmp_path / "stbfailover.json"
+    path.write_text(json.dumps({"import": [{"file": "/etc/CCcam.cfg"}]}))
+    screen = session.open(StbFailoverSetup, str(path))
+    assert screen["config"].list == []
+    assert "lists no groups" in screen["message"].getText()
+
+
+def test_write_error_is_reported_and_nothing_reloads(session, console, config_file,
+                                                     monkeypatch):
+    from StbFailover import logic
+
+    def refuse(path, doc, backup=False):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(logic, "write_config_atomic", refuse)
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("green")
+    box = session.top()
+    assert box.type == MessageBox.TYPE_ERROR and "No space left on device" in box.text
+    assert not screen.is_closed and console.history == []

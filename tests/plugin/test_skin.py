@@ -1,0 +1,34 @@
+# skin.py: one 720p layout, scaled on bigger desktops.
+import xml.etree.ElementTree as ElementTree
+
+import enigma
+import pytest
+
+from StbFailover import plugin, setup_screen, skin, status_screen
+
+
+@pytest.mark.parametrize("module", [plugin, setup_screen, status_screen])
+def test_skins_are_well_formed_xml_within_720p(module):
+    root = ElementTree.fromstring(module.SKIN)
+    assert root.tag == "screen"
+    width, height = (int(n) for n in root.get("size").split(","))
+    assert width <= 1280 and height <= 720
+    for widget in root.iter("widget"):
+        x, y = (int(n) for n in widget.get("position").split(","))
+        w, h = (int(n) for n in widget.get("size").split(","))
+        assert x + w <= width and y + h <= height, widget.get("name")
+
+
+def test_desktop_skin(monkeypatch):
+    monkeypatch.setattr(enigma, "DESKTOP_SIZE", [1280, 720])
+    assert skin.desktop_skin(plugin.SKIN) == plugin.SKIN
+    monkeypatch.setattr(enigma, "DESKTOP_SIZE", [1920, 1080])
+    scaled = ElementTree.fromstring(skin.desktop_skin(plugin.SKIN))
+    assert scaled.get("size") == "960,540"
+
+
+def test_button_widgets():
+    xml = "<screen>%s</screen>" % skin.button_widgets(600, ["key_red", "key_green"])
+    widgets = ElementTree.fromstring(xml).findall("widget")
+    assert [w.get("name") for w in widgets] == ["key_red", "key_green"]
+    assert [w.get("position") for w in widgets] == ["20,600", "320,600"]
