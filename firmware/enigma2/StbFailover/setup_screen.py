@@ -31,7 +31,8 @@ class StbFailoverSetup(Screen, ConfigListScreen):
         self.config_path = config_path
         self.daemon = daemon
         self.doc = None
-        self.groups = []  # (GroupSetting, mode element, interval element, [(ServerSetting, element)])
+        # per group: (GroupSetting, mode element, interval element, [(ServerSetting, element)])
+        self.groups = []
         self["message"] = Label("")
         self["key_red"] = Label(_("Cancel"))
         self["key_green"] = Label(_("Save"))
@@ -103,7 +104,8 @@ class StbFailoverSetup(Screen, ConfigListScreen):
     def reloadDone(self, data, retval, extra_args=None):
         failure = logic.command_failure(data, retval, _("reload"))
         if failure:
-            text = _("Saved %s, but the daemon did not reload it:\n%s") % (self.config_path, failure)
+            text = _("Saved %s, but the daemon did not reload it:\n%s") % (
+                self.config_path, failure)
             kind = MessageBox.TYPE_ERROR
         else:
             text = _("Saved %s; stbfailover reloaded it.") % self.config_path
