@@ -93,14 +93,6 @@ bool parse_ipv6(const char* s, uint8_t* out) {
     return true;
 }
 
-bool same_addr(const stbf_addr& a, const stbf_addr& b) {
-    if (a.family != b.family || a.port != b.port) return false;
-    const int n = a.family == 4 ? 4 : 16;
-    for (int i = 0; i < n; ++i)
-        if (a.addr[i] != b.addr[i]) return false;
-    return true;
-}
-
 }  // namespace
 
 bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out) {
@@ -114,6 +106,14 @@ bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out) {
         return false;
     }
     *out = a;
+    return true;
+}
+
+bool same_endpoint(const stbf_addr& a, const stbf_addr& b) {
+    if (a.family != b.family || a.port != b.port) return false;
+    const int n = a.family == 4 ? 4 : 16;
+    for (int i = 0; i < n; ++i)
+        if (a.addr[i] != b.addr[i]) return false;
     return true;
 }
 
@@ -171,7 +171,7 @@ ServerSlot EndpointCache::on_resolved(uint32_t request, TimeUs now, bool* usable
             uint8_t current = 0;
             for (size_t i = 0; i < n; ++i) {
                 fresh[i].port = e.port;
-                if (e.count > 0 && same_addr(fresh[i], e.addrs[e.current]))
+                if (e.count > 0 && same_endpoint(fresh[i], e.addrs[e.current]))
                     current = static_cast<uint8_t>(i);
             }
             for (size_t i = 0; i < n; ++i) e.addrs[i] = fresh[i];

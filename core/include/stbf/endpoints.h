@@ -25,6 +25,9 @@ namespace stbf {
 /// e.g. a host name.
 bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out);
 
+/// True if `a` and `b` are the same family, address and port.
+bool same_endpoint(const stbf_addr& a, const stbf_addr& b);
+
 class EndpointCache {
 public:
     /// Resolved names are refreshed this often.

@@ -1,0 +1,260 @@
+// The relay runtime: carries out the engine's decisions over a platform port.
+//
+// One Runtime drives one Engine through one `stbf_port`. It opens one listener per group; a
+// softcam connecting there becomes an engine session. The runtime connects upstream as the
+// engine says, verifies the greeting (greeting.h) *before* the client sees a byte, and only then
+// relays bytes both ways through two bounded buffers per session (STBF_RELAY_BUFFER each). A side
+// whose peer buffer is full is not read (back-pressure), so memory never grows. Every relayed
+// chunk is reported to the engine (bytes_up / bytes_down), which is how hung upstreams are
+// caught; when the engine closes a session the client sees a close and reconnects, and its next
+// connection lands on a healthy server. Health checks (probes) connect, judge the greeting and
+// close at once.
+//
+// Freestanding like the rest of core/: no OS header, no heap, fixed tables, errors as Status.
+// The object is large (two relay buffers per session: about 2 * STBF_RELAY_BUFFER *
+// STBF_MAX_SESSIONS bytes plus tables); give it static storage or allocate it once at start.
+//
+// Threading: not thread-safe; call everything from the thread that runs the port.
+#ifndef STBF_RUNTIME_H
+#define STBF_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stbf/endpoints.h"
+#include "stbf/engine.h"
+#include "stbf/fixed_string.h"
+#include "stbf/greeting.h"
+#include "stbf/limits.h"
+#include "stbf/model.h"
+#include "stbf/port.h"
+#include "stbf/status.h"
+
+namespace stbf {
+
+/// How the runtime talks to an upstream: a small table a host can replace per server (e.g. to
+/// wrap the connection in TLS). The default is the port's plain TCP. Same meanings and return
+/// values as the port's tcp_connect / tcp_connect_result / tcp_send / tcp_recv / tcp_close.
+///
+/// The handle a transport returns must be a socket of the runtime's port: the runtime waits for
+/// readiness with port->watch / port->poll on it. A transport that needs more round trips after
+/// TCP connects (a TLS handshake) can run them inside recv/send, returning WOULD_BLOCK until
+/// application bytes flow; the runtime reads the greeting through recv and retries on every
+/// readiness. Bytes a transport holds internally (decrypted but not yet returned) are not lost:
+/// on every event of a session the runtime calls recv on both sides while buffer room is left,
+/// not only on readable readiness.
+struct Transport {
+    void* ctx;
+    stbf_port_status (*connect)(void* ctx, const stbf_addr* remote, stbf_sock* out);
+    stbf_port_status (*connect_result)(void* ctx, stbf_sock s);
+    stbf_port_status (*send)(void* ctx, stbf_sock s, const uint8_t* data, size_t len,
+                             size_t* sent);
+    stbf_port_status (*recv)(void* ctx, stbf_sock s, uint8_t* buf, size_t cap, size_t* got);
+    void (*close)(void* ctx, stbf_sock s);
+};
+
+/// Picks the transport for `server` when a connection or probe to it starts. Return null for
+/// the default (plain TCP through the port). The returned table must outlive its connections.
+using TransportSelector = const Transport* (*)(void* user, const ServerConfig& server);
+
+/// Called for readiness events on sockets the runtime does not own: sockets a host opened with
+/// the same port and watches itself (e.g. the daemon's control socket). `ready` holds
+/// STBF_READABLE / STBF_WRITABLE bits.
+using ForeignEventHandler = void (*)(void* user, stbf_sock sock, unsigned ready);
+
+/// Totals since init, for status output and tests.
+struct RuntimeCounters {
+    uint64_t bytes_up = 0;          ///< client -> upstream bytes received from clients
+    uint64_t bytes_down = 0;        ///< upstream -> client bytes received from upstreams
+    uint32_t accepted = 0;          ///< client connections accepted and handed to the engine
+    uint32_t refused = 0;           ///< client connections closed at once (capacity, no group)
+    uint32_t connects = 0;          ///< upstream connects started for sessions
+    uint32_t probes = 0;            ///< health checks started
+    uint32_t resolutions = 0;       ///< name resolutions finished
+    uint32_t foreign_events = 0;    ///< events handed to the foreign handler
+};
+
+class Runtime {
+public:
+    /// `engine` and `port` must outlive the runtime. Nothing happens until init().
+    Runtime(Engine& engine, const stbf_port* port);
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    /// Start: check the port, seed and load the engine (Config::seed, or 8 bytes from
+    /// port->random when it is 0), open one listener per group on listen_addr:listen_port
+    /// (127.0.0.1 when listen_addr is empty; port 0 picks a free port, see listener_address).
+    /// Errors: InvalidArgument (null port, a missing port function, already initialised, a
+    /// listen_addr that is not a numeric address), PortVersionMismatch (port->api_version),
+    /// AddrInUse (a listen port is taken), PortError (another listen failure), and the engine's
+    /// init errors. On error every listener opened so far is closed again; the runtime stays
+    /// uninitialised and init may be called again.
+    Status init(const Config& config, TimeUs now);
+
+    /// One loop iteration: fire due timers, wait for port events until the earliest of the
+    /// engine's next deadline, the endpoint refresh schedule and now + max_wait_us, handle the
+    /// events (accepts, connects, greetings, relayed bytes, probes, resolutions, foreign
+    /// sockets), feed the engine and carry out its actions. Errors: InvalidArgument if not
+    /// initialised. After shutdown() it only serves foreign sockets.
+    Status step(TimeUs max_wait_us);
+
+    /// Hot reload. The engine takes the new config (engine.replace_config); then listeners are
+    /// matched by listen address and port (a group on port 0 also by name): a group whose
+    /// listener is unchanged keeps it and its live sessions; a new group gets a listener; a
+    /// listener no group uses any more closes, while sessions accepted on it drain (they stay
+    /// until they end). Errors: InvalidArgument (not initialised, bad listen_addr), AddrInUse /
+    /// PortError (a new listener cannot open), the engine's replace_config errors. On error
+    /// nothing changes: old config, old listeners.
+    Status reload(const Config& config);
+
+    /// Stop accepting (close every listener), close every session (reported to the engine as
+    /// Drained), stop probes and resolutions. Idempotent.
+    void shutdown();
+
+    /// Transport per server (see Transport). Applies to connections started afterwards.
+    void set_transport_selector(TransportSelector selector, void* user);
+    /// Handler for events on foreign sockets (see ForeignEventHandler); null to ignore them.
+    void set_foreign_handler(ForeignEventHandler handler, void* user);
+
+    // ---- status -----------------------------------------------------------------------
+
+    Engine& engine() { return engine_; }
+    const Engine& engine() const { return engine_; }
+    bool initialized() const { return state_ == State::Running; }
+    /// Current time on the port clock.
+    TimeUs now() const;
+    /// Address the listener of engine group `group` is bound to (with the real port when the
+    /// config said 0). False if the group has no listener or the index is out of range.
+    bool listener_address(uint8_t group, stbf_addr* out) const;
+    /// Listeners open right now.
+    uint8_t listener_count() const;
+    /// Client connections held for engine group `group` (connecting or relaying). Sessions of
+    /// a group removed by a reload count for no group while they drain.
+    uint16_t open_sessions(uint8_t group) const;
+    /// Client connections held, all groups and draining ones included.
+    uint16_t open_sessions() const;
+    /// Health checks in flight.
+    uint8_t probes_in_flight() const;
+    const RuntimeCounters& counters() const { return counters_; }
+
+private:
+    // A ring buffer for one relay direction.
+    struct Pipe {
+        uint8_t data[STBF_RELAY_BUFFER];
+        size_t head = 0;
+        size_t len = 0;
+        size_t room() const { return STBF_RELAY_BUFFER - len; }
+        uint8_t* write_span(size_t* n);
+        const uint8_t* read_span(size_t* n) const;
+        void commit(size_t n) { len += n; }
+        void consume(size_t n);
+        bool push(const uint8_t* bytes, size_t n);
+        void clear() { head = len = 0; }
+    };
+    enum class Phase : uint8_t { Free = 0, Resolving, Connecting, Sending, Greeting };
+    enum class Step : uint8_t { Waiting = 0, Connected, Ready, Failed };
+    // One upstream connection being opened and judged: a session attempt or a probe.
+    struct Upstream {
+        Phase phase = Phase::Free;
+        ServerSlot server = kNoServer;
+        stbf_sock sock = STBF_SOCK_INVALID;
+        const Transport* transport = nullptr;
+        uint8_t endpoint = 0;
+        bool resolved = false;  // an endpoint was handed out (rotate it on failure)
+        unsigned interest = 0;
+        GreetingCheck check;
+        uint8_t send[STBF_EXPECT_MAX] = {};  // expect probe: bytes to send after connecting
+        uint8_t send_len = 0;
+        uint8_t sent = 0;
+        bool keep = false;  // attempts keep the greeting to forward it to the client on Relay
+        uint8_t kept[kCccamGreetingLen] = {};
+        uint8_t kept_len = 0;
+    };
+    struct AttemptIo {
+        AttemptId id = 0;  // 0 = free
+        Upstream up;
+    };
+    struct ProbeIo {
+        ProbeId id = 0;  // 0 = free
+        Upstream up;
+    };
+    struct SessionIo {
+        SessionId id = 0;  // 0 = free
+        uint8_t group = kNoGroup;
+        stbf_sock client = STBF_SOCK_INVALID;
+        unsigned client_interest = 0;
+        bool live = false;
+        stbf_sock upstream = STBF_SOCK_INVALID;
+        const Transport* transport = nullptr;
+        unsigned upstream_interest = 0;
+        ServerSlot server = kNoServer;
+        AttemptIo attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
+        Pipe up;    // client -> upstream
+        Pipe down;  // upstream -> client
+    };
+    struct Listener {
+        bool open = false;
+        stbf_sock sock = STBF_SOCK_INVALID;
+        uint8_t group = kNoGroup;
+        FixedString<STBF_NAME_MAX> name;
+        stbf_addr requested = {};  // as configured (port may be 0)
+        stbf_addr bound = {};      // as bound
+        bool adopted = false;      // reload: socket taken over from the old table
+    };
+    enum class State : uint8_t { Idle = 0, Running, Stopped };
+
+    Status open_listeners(const Config& config, Listener* out, bool* adopted_old);
+    void close_listener(Listener& l);
+    void drain(TimeUs now);
+    void run_timers(TimeUs now);
+    void execute(const Action& a, TimeUs now);
+    void dispatch(const stbf_event& ev, TimeUs now);
+    void on_accept(Listener& l, TimeUs now);
+    void on_resolved(uint32_t request, TimeUs now);
+
+    // sessions
+    SessionIo* find_session(SessionId id);
+    static AttemptIo* find_attempt(SessionIo& s, AttemptId id);
+    void reset_session(SessionIo& s);
+    void start_attempt(const Action& a, TimeUs now);
+    void drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs now);
+    void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
+    void start_relay(const Action& a, TimeUs now);
+    void pump(SessionIo& s, TimeUs now);
+    void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
+    void update_interest(SessionIo& s);
+
+    // probes
+    void start_probe(const Action& a, TimeUs now);
+    void drive_probe(ProbeIo& p, Step step, Reason why, TimeUs now);
+    void finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs now);
+
+    // upstream connections (attempts and probes alike)
+    void prepare_upstream(Upstream& u, ServerSlot server);
+    Step open_upstream(Upstream& u, TimeUs now, Reason* why);
+    Step advance(Upstream& u, Reason* why);
+    void close_upstream(Upstream& u);
+    void set_interest(stbf_sock sock, unsigned* current, unsigned wanted);
+
+    void log(stbf_log_level level, const char* a, const char* b, const char* c = nullptr,
+             const char* d = nullptr, uint64_t number = ~0ull);
+
+    Engine& engine_;
+    const stbf_port* port_;
+    State state_ = State::Idle;
+    bool draining_ = false;
+    Transport default_transport_ = {};
+    TransportSelector selector_ = nullptr;
+    void* selector_user_ = nullptr;
+    ForeignEventHandler foreign_ = nullptr;
+    void* foreign_user_ = nullptr;
+    EndpointCache endpoints_;
+    Listener listeners_[STBF_MAX_GROUPS];
+    SessionIo sessions_[STBF_MAX_SESSIONS];
+    ProbeIo probes_[STBF_MAX_SERVERS];  // indexed by server slot: one check per server at a time
+    RuntimeCounters counters_;
+};
+
+}  // namespace stbf
+
+#endif  // STBF_RUNTIME_H
