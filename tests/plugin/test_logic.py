@@ -215,14 +215,43 @@ def test_nothing_found_in_an_empty_root(tmp_path):
 
 # ---- JSON config -----------------------------------------------------------------------------
 
+OSCAM_IMPORT = "servers from /etc/tuxbox/config/oscam/oscam.server"
+
+
 def test_setup_groups_reads_defaults(config_file):
     groups = logic.setup_groups(logic.load_config(config_file))
-    assert [(g.name, g.mode, g.check_interval_s) for g in groups] == [
-        ("cccam-line1", "ordered", 60), ("newcamd-line2", "ordered", 60)]
+    assert [(g.section, g.index, g.name, g.mode, g.check_interval_s) for g in groups] == [
+        ("groups", 0, "cccam-line1", "ordered", 60),
+        ("groups", 1, "newcamd-line2", "ordered", 120),  # "inter": "2m"
+        ("import", 0, OSCAM_IMPORT, "scored", 90)]       # interval from "defaults"
     assert [(s.label, s.enabled) for s in groups[0].servers] == [
         ("line1-a", True), ("line1-b", True), ("[2001:db8::7]:15000", True)]
     assert [(s.label, s.enabled) for s in groups[1].servers] == [
         ("198.51.100.20:15050", True), ("203.0.113.9:15050", False)]
+    assert groups[2].servers == []
+
+
+def test_setup_groups_without_defaults_uses_the_engines():
+    groups = logic.setup_groups({"groups": [{"name": "g", "servers": []}],
+                                 "import": [{"file": "/etc/CCcam.cfg"}]})
+    assert [(g.mode, g.check_interval_s) for g in groups] == [("ordered", 60), ("ordered", 60)]
+
+
+@pytest.mark.parametrize("inter,seconds", [
+    (30000, 30), (1500.0, 2), ("45s", 45), ("1h", 3600), ("2m", 120), ("90000ms", 90),
+    ("120", 0), (" 10 s ", 10)])
+def test_check_inter_forms(inter, seconds):
+    groups = logic.setup_groups({"groups": [{"name": "g", "check": {"inter": inter}}]})
+    assert groups[0].check_interval_s == seconds
+
+
+@pytest.mark.parametrize("check,expected", [
+    ({"inter": "soon"}, r'groups\[0\].check.inter must be milliseconds or a duration'),
+    ({"inter": True}, r'groups\[0\].check.inter must be'),
+    ({"interval_s": "60"}, r'groups\[0\].check.interval_s must be a number')])
+def test_bad_check_interval(check, expected):
+    with pytest.raises(logic.ConfigFileError, match=expected):
+        logic.setup_groups({"groups": [{"name": "g", "check": check}]}, "cfg.json")
 
 
 def test_apply_setup_changes_only_edited_keys(config_file):
@@ -230,15 +259,18 @@ def test_apply_setup_changes_only_edited_keys(config_file):
     groups = logic.setup_groups(doc)
     first = groups[0]._replace(mode="scored", check_interval_s=30, servers=[
         groups[0].servers[0]._replace(enabled=False)] + groups[0].servers[1:])
-    second = groups[1]._replace(servers=[groups[1].servers[0],
-                                         groups[1].servers[1]._replace(enabled=True)])
-    new_doc, changed = logic.apply_setup(doc, [first, second])
-    assert changed == 4
+    second = groups[1]._replace(check_interval_s=150, servers=[
+        groups[1].servers[0], groups[1].servers[1]._replace(enabled=True)])
+    imported = groups[2]._replace(mode="random")
+    new_doc, changed = logic.apply_setup(doc, [first, second, imported])
+    assert changed == 6
     expected = load_json(config_file)
     expected["groups"][0]["mode"] = "scored"
     expected["groups"][0]["check"]["interval_s"] = 30
     expected["groups"][0]["servers"][0]["enabled"] = False
+    expected["groups"][1]["check"]["inter"] = "150s"  # the key and style the file used
     expected["groups"][1]["servers"][1]["enabled"] = True
+    expected["import"][0]["mode"] = "random"
     assert json.loads(json.dumps(new_doc)) == expected
     assert doc == load_json(config_file), "the document read must stay unchanged"
 
@@ -248,12 +280,19 @@ def test_apply_setup_adds_absent_keys_only_when_they_differ(config_file):
     groups = logic.setup_groups(doc)
     new_doc, changed = logic.apply_setup(doc, groups)
     assert changed == 0 and new_doc == doc
-    edited = groups[1]._replace(mode="random", check_interval_s=120)
-    new_doc, changed = logic.apply_setup(doc, [edited])
+    edited = groups[1]._replace(mode="random")
+    imported = groups[2]._replace(check_interval_s=45)
+    new_doc, changed = logic.apply_setup(doc, [edited, imported])
     assert changed == 2
     assert new_doc["groups"][1]["mode"] == "random"
-    assert new_doc["groups"][1]["check"] == {"interval_s": 120}
+    assert new_doc["groups"][1]["check"] == {"inter": "2m"}
+    assert new_doc["import"][0] == {"file": "/etc/tuxbox/config/oscam/oscam.server",
+                                    "mode": "scored", "check": {"interval_s": 45}}
     assert "enabled" not in new_doc["groups"][1]["servers"][0]
+    numeric = {"groups": [{"name": "g", "check": {"inter": 60000}}]}
+    new_doc, changed = logic.apply_setup(
+        numeric, [logic.setup_groups(numeric)[0]._replace(check_interval_s=20)])
+    assert new_doc["groups"][0]["check"] == {"inter": 20000}
 
 
 def test_apply_setup_rejects_out_of_range_changes(config_file):
@@ -263,8 +302,8 @@ def test_apply_setup_rejects_out_of_range_changes(config_file):
         logic.apply_setup(doc, [groups[0]._replace(check_interval_s=1)])
     with pytest.raises(logic.ConfigFileError, match="not one of"):
         logic.apply_setup(doc, [groups[0]._replace(mode="fastest")])
-    with pytest.raises(logic.ConfigFileError, match=r"groups\[5\] no longer exists"):
-        logic.apply_setup(doc, [groups[0]._replace(index=5)])
+    with pytest.raises(logic.ConfigFileError, match=r"import\[5\] no longer exists"):
+        logic.apply_setup(doc, [groups[2]._replace(index=5)])
 
 
 def test_bad_config_json_names_file_line_and_column(tmp_path):
@@ -278,8 +317,11 @@ def test_bad_config_json_names_file_line_and_column(tmp_path):
     path.write_text('{"groups": {"name": "a"}}')
     with pytest.raises(logic.ConfigFileError, match="groups must be a list"):
         logic.setup_groups(logic.load_config(str(path)), str(path))
-    path.write_text('{"groups": [{"name": "a", "check": {"interval_s": "60"}}]}')
-    with pytest.raises(logic.ConfigFileError, match=r"groups\[0\].check.interval_s"):
+    path.write_text('{"import": [{"file": "/etc/CCcam.cfg", "check": []}]}')
+    with pytest.raises(logic.ConfigFileError, match=r"import\[0\].check must be an object"):
+        logic.setup_groups(logic.load_config(str(path)), str(path))
+    path.write_text('{"defaults": {"check": 5}}')
+    with pytest.raises(logic.ConfigFileError, match="defaults and defaults.check"):
         logic.setup_groups(logic.load_config(str(path)), str(path))
 
 
@@ -289,9 +331,10 @@ def test_write_config_atomic_keeps_mode_order_and_indent(config_file, tmp_path):
     logic.write_config_atomic(config_file, doc, backup=True)
     text = open(config_file).read()
     assert stat.S_IMODE(os.stat(config_file).st_mode) == 0o600
-    assert text.startswith('{\n    "control_socket": "/var/run/stbfailover.sock",\n')
+    assert text.startswith('{\n    "//": "stbfailover config of a test box')
     assert list(json.loads(text).keys()) == [
-        "control_socket", "log_level", "metrics_listen", "listen_port_base", "groups", "import"]
+        "//", "control_socket", "log_level", "metrics_listen", "listen_port_base", "defaults",
+        "groups", "import"]
     assert json.loads(text)["groups"][0]["mode"] == "random"
     assert json.loads(open(config_file + ".bak").read())["groups"][0]["mode"] == "ordered"
     assert sorted(os.listdir(str(tmp_path))) == ["stbfailover.json", "stbfailover.json.bak"]
@@ -315,17 +358,36 @@ def test_write_config_atomic_failure_leaves_old_file(config_file, tmp_path):
 
 def test_merge_imported_keeps_globals_and_drops_the_same_import(config_file):
     current = logic.load_config(config_file)
-    imported = {"groups": [{"name": "oscam-1", "servers": [{"host": "h", "port": 1}]}]}
+    imported = {"groups": [{"name": "oscam-1", "mode": "ordered",
+                            "servers": [{"host": "h", "port": 1}]}]}
     merged = logic.merge_imported(current, imported, "/etc/tuxbox/config/oscam/oscam.server")
     assert merged["log_level"] == "info" and merged["control_socket"]
-    assert merged["groups"] == imported["groups"]
+    assert merged["defaults"] == current["defaults"]
+    # the import entry's mode now sits on the group it formed
+    assert merged["groups"] == [{"name": "oscam-1", "mode": "scored",
+                                 "servers": [{"host": "h", "port": 1}]}]
     assert "import" not in merged
+    assert imported["groups"][0]["mode"] == "ordered", "the import output stays as printed"
     other = logic.merge_imported(current, imported, "/etc/CCcam.cfg")
-    assert other["import"] == [{"file": "/etc/tuxbox/config/oscam/oscam.server"}]
+    assert other["import"] == current["import"] and other["groups"] == imported["groups"]
     assert logic.merge_imported(None, imported, "/etc/CCcam.cfg") == imported
     assert logic.config_summary(merged) == "1 group, 1 server"
     assert logic.config_summary(current) == "2 groups, 5 servers"
     assert logic.config_summary({"groups": "x"}) == "0 groups, 0 servers"
+
+
+def test_merge_imported_relative_file_and_pinned_ports():
+    current = {"import": [{"file": "CCcam.cfg", "check": {"interval_s": 30},
+                           "listen": {"cccam-u": 20007}},
+                          {"file": "/etc/tuxbox/config/oscam.server"}]}
+    imported = {"groups": [{"name": "cccam-u", "listen": "127.0.0.1:20000", "servers": []},
+                           {"name": "cccam-v", "listen": "127.0.0.1:20001", "servers": []}]}
+    merged = logic.merge_imported(current, imported, "/etc/stbfailover/CCcam.cfg")
+    assert merged["import"] == [{"file": "/etc/tuxbox/config/oscam.server"}]
+    assert merged["groups"] == [
+        {"name": "cccam-u", "listen": 20007, "servers": [], "check": {"interval_s": 30}},
+        {"name": "cccam-v", "listen": "127.0.0.1:20001", "servers": [],
+         "check": {"interval_s": 30}}]
 
 
 def test_control_socket():

@@ -8,6 +8,9 @@ from Screens.MessageBox import MessageBox
 from StbFailover.setup_screen import StbFailoverSetup
 
 
+IMPORT = "servers from /etc/tuxbox/config/oscam/oscam.server"
+
+
 def entry_names(screen):
     return [entry[0] for entry in screen["config"].list]
 
@@ -25,12 +28,16 @@ def test_entries_from_the_config(session, console, config_file):
         "cccam-line1: mode", "cccam-line1: check every (s)",
         "    line1-a enabled", "    line1-b enabled", "    [2001:db8::7]:15000 enabled",
         "newcamd-line2: mode", "newcamd-line2: check every (s)",
-        "    198.51.100.20:15050 enabled", "    203.0.113.9:15050 enabled"]
+        "    198.51.100.20:15050 enabled", "    203.0.113.9:15050 enabled",
+        IMPORT + ": mode", IMPORT + ": check every (s)"]
     assert element(screen, "cccam-line1: mode").value == "ordered"
     assert [key for key, _ in element(screen, "cccam-line1: mode").choices] == \
         ["ordered", "random", "scored"]
     assert element(screen, "cccam-line1: check every (s)").value == 60
     assert element(screen, "    203.0.113.9:15050 enabled").value is False
+    assert element(screen, "newcamd-line2: check every (s)").value == 120
+    assert element(screen, IMPORT + ": mode").value == "scored"
+    assert element(screen, IMPORT + ": check every (s)").value == 90
     assert screen["message"].getText() == ""
     assert screen["actions"].contexts == ["SetupActions", "ColorActions"]
 
@@ -41,11 +48,13 @@ def test_save_writes_config_and_reloads(session, console, config_file):
     element(screen, "newcamd-line2: mode").value = "scored"
     element(screen, "cccam-line1: check every (s)").value = 90
     element(screen, "    line1-a enabled").value = False
+    element(screen, IMPORT + ": check every (s)").value = 300
     screen["actions"].do("green")
     after = load_json(config_file)
     before["groups"][1]["mode"] = "scored"
     before["groups"][0]["check"]["interval_s"] = 90
     before["groups"][0]["servers"][0]["enabled"] = False
+    before["import"][0]["check"] = {"interval_s": 300}
     assert after == before
     assert oct(os.stat(config_file).st_mode & 0o777) == "0o600"
     assert console.history == [
@@ -99,12 +108,23 @@ def test_broken_config_is_shown_and_left_alone(session, console, tmp_path):
     assert path.read_text() == '{"groups": [\n  {"name": "a" "mode": "random"}]}\n'
 
 
-def test_config_without_groups(session, console, tmp_path):
+def test_config_without_groups_or_imports(session, console, tmp_path):
+    path = tmp_path / "stbfailover.json"
+    path.write_text(json.dumps({"log_level": "debug"}))
+    screen = session.open(StbFailoverSetup, str(path))
+    assert screen["config"].list == []
+    assert screen["message"].getText() == "%s lists no groups and imports no file." % path
+
+
+def test_config_with_only_an_import(session, console, tmp_path):
     path = tmp_path / "stbfailover.json"
     path.write_text(json.dumps({"import": [{"file": "/etc/CCcam.cfg"}]}))
     screen = session.open(StbFailoverSetup, str(path))
-    assert screen["config"].list == []
-    assert "lists no groups" in screen["message"].getText()
+    assert entry_names(screen) == ["servers from /etc/CCcam.cfg: mode",
+                                   "servers from /etc/CCcam.cfg: check every (s)"]
+    element(screen, "servers from /etc/CCcam.cfg: mode").value = "random"
+    screen["actions"].do("green")
+    assert load_json(str(path)) == {"import": [{"file": "/etc/CCcam.cfg", "mode": "random"}]}
 
 
 def test_write_error_is_reported_and_nothing_reloads(session, console, config_file,

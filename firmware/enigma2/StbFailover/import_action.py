@@ -1,6 +1,8 @@
 # The import action: find the softcam's config, let the box owner pick it, run
 # `stbfailover import --from FILE`, and on confirmation make the result the daemon's config and
 # point the softcam at stbfailover (`--softcam-config FILE`; the command keeps a backup).
+import os
+
 from Screens.ChoiceBox import ChoiceBox
 from Screens.MessageBox import MessageBox
 
@@ -64,7 +66,8 @@ class SoftcamImport(object):
             current = logic.load_config(self.config_path)
         except logic.ConfigFileError:
             current = None  # missing or broken: the imported config replaces it (backup kept)
-        merged = logic.merge_imported(current, self.imported, self.source.shown)
+        merged = logic.merge_imported(current, self.imported, self.source.shown,
+                                      os.path.dirname(os.path.abspath(self.config_path)))
         try:
             logic.write_config_atomic(self.config_path, merged, backup=True)
         except OSError as error:

@@ -256,6 +256,8 @@ def _daemon_summary(daemon):
         if ago is not None:
             ok = _field(reload_info, "ok", "bool", where, default=True)
             message = _field(reload_info, "message", "str", where, default="")
+            if message.lower() == "ok":
+                message = ""
             summary += "\n" + (_("last reload %s: ok") if ok else _("last reload %s FAILED")) % (
                 format_ago(ago))
             if message:
@@ -393,11 +395,6 @@ class ConfigFileError(ValueError):
     and the line, column or key path."""
 
 
-ServerSetting = collections.namedtuple("ServerSetting", ["index", "label", "enabled"])
-GroupSetting = collections.namedtuple("GroupSetting", [
-    "index", "name", "mode", "check_interval_s", "servers"])
-
-
 def parse_config(text, path=CONFIG_PATH):
     """The config document from JSON text (key order kept). Raises ConfigFileError with
     FILE:LINE:COL on bad JSON."""
@@ -422,19 +419,86 @@ def load_config(path=CONFIG_PATH):
     return parse_config(text, path)
 
 
-def _config_groups(doc, path):
-    groups = doc.get("groups", [])
-    if not isinstance(groups, list):
-        raise ConfigFileError(_("%s: groups must be a list") % path)
-    for index, group in enumerate(groups):
-        if not isinstance(group, dict):
-            raise ConfigFileError(_("%s: groups[%d] must be an object") % (path, index))
-        if not isinstance(group.get("servers", []), list):
-            raise ConfigFileError(_("%s: groups[%d].servers must be a list") % (path, index))
-        check = group.get("check", {})
-        if not isinstance(check, dict):
-            raise ConfigFileError(_("%s: groups[%d].check must be an object") % (path, index))
-    return groups
+ServerSetting = collections.namedtuple("ServerSetting", ["index", "label", "enabled"])
+# `section` is "groups" (a group written out in the config) or "import" (the groups an imported
+# CCcam.cfg / oscam.server forms; their servers are in that file, so only mode and interval).
+GroupSetting = collections.namedtuple("GroupSetting", [
+    "section", "index", "name", "mode", "check_interval_s", "servers"])
+
+SECTIONS = ("groups", "import")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_DURATION_MS = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, None: 1}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_interval_s(check, where, path):
+    """Seconds between checks that a `check` object sets, or None when it sets none. The
+    loader takes `interval_s` (seconds) or `inter` (milliseconds, or "500ms" / "2s" / "1m" /
+    "1h")."""
+    if "interval_s" in check:
+        if not _is_number(check["interval_s"]):
+            raise ConfigFileError(_("%s: %s.check.interval_s must be a number") % (path, where))
+        return int(round(check["interval_s"]))
+    if "inter" in check:
+        value = check["inter"]
+        if _is_number(value):
+            return int(round(value / 1000.0))
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ConfigFileError(_('%s: %s.check.inter must be milliseconds or a duration '
+                                    'such as "60s"') % (path, where))
+        return int(round(float(match.group(1)) * _DURATION_MS[match.group(2)] / 1000.0))
+    return None
+
+
+def _set_check_interval(entry, seconds):
+    """Writes the interval into the key the entry already uses, in its style."""
+    check = entry.get("check")
+    if not isinstance(check, dict):
+        check = collections.OrderedDict()
+        entry["check"] = check
+    if "inter" in check and "interval_s" not in check:
+        check["inter"] = "%ds" % seconds if isinstance(check["inter"], str) else seconds * 1000
+    else:
+        check["interval_s"] = seconds
+
+
+def _sections(doc, path):
+    """(section, index, entry) for every group and import entry, after checking their shape."""
+    found = []
+    for section in SECTIONS:
+        entries = doc.get(section, [])
+        if not isinstance(entries, list):
+            raise ConfigFileError(_("%s: %s must be a list") % (path, section))
+        for index, entry in enumerate(entries):
+            where = "%s[%d]" % (section, index)
+            if not isinstance(entry, dict):
+                raise ConfigFileError(_("%s: %s must be an object") % (path, where))
+            if not isinstance(entry.get("servers", []), list):
+                raise ConfigFileError(_("%s: %s.servers must be a list") % (path, where))
+            if not isinstance(entry.get("check", {}), dict):
+                raise ConfigFileError(_("%s: %s.check must be an object") % (path, where))
+            found.append((section, index, entry))
+    return found
+
+
+def _defaults(doc, path):
+    """(mode, check interval s) every entry gets unless it says otherwise: the config's
+    `defaults` object, else the engine's."""
+    defaults = doc.get("defaults", {})
+    if not isinstance(defaults, dict) or not isinstance(defaults.get("check", {}), dict):
+        raise ConfigFileError(_("%s: defaults and defaults.check must be objects") % path)
+    interval = _check_interval_s(defaults.get("check", {}), "defaults", path)
+    return (defaults.get("mode", DEFAULT_MODE),
+            DEFAULT_CHECK_INTERVAL_S if interval is None else interval)
+
+
+def _effective(entry, where, path, defaults):
+    interval = _check_interval_s(entry.get("check", {}), where, path)
+    return entry.get("mode", defaults[0]), defaults[1] if interval is None else interval
 
 
 def _server_label(server):
@@ -446,61 +510,65 @@ def _server_label(server):
 
 
 def setup_groups(doc, path=CONFIG_PATH):
-    """The settings the setup screen edits, per group of the config: mode, check interval in
-    seconds, and whether each server is enabled. Missing keys read as the engine's defaults.
-    Raises ConfigFileError when groups or servers have the wrong shape."""
+    """The settings the setup screen edits: for each group of the config its mode, check
+    interval in seconds and which servers are enabled; for each import entry its mode and
+    check interval. Values not written read as the config's `defaults`, else the engine's.
+    Raises ConfigFileError when an entry has the wrong shape."""
+    defaults = _defaults(doc, path)
     settings = []
-    for index, group in enumerate(_config_groups(doc, path)):
-        mode = group.get("mode", DEFAULT_MODE)
-        interval = group.get("check", {}).get("interval_s", DEFAULT_CHECK_INTERVAL_S)
-        if not isinstance(interval, int) or isinstance(interval, bool):
-            raise ConfigFileError(_("%s: groups[%d].check.interval_s must be an integer")
-                                  % (path, index))
+    for section, index, entry in _sections(doc, path):
+        where = "%s[%d]" % (section, index)
+        mode, interval = _effective(entry, where, path, defaults)
         servers = []
-        for server_index, server in enumerate(group.get("servers", [])):
+        for server_index, server in enumerate(entry.get("servers", [])):
             if not isinstance(server, dict):
-                raise ConfigFileError(_("%s: groups[%d].servers[%d] must be an object")
-                                      % (path, index, server_index))
+                raise ConfigFileError(_("%s: %s.servers[%d] must be an object")
+                                      % (path, where, server_index))
             servers.append(ServerSetting(server_index, _server_label(server),
                                          server.get("enabled", True) is not False))
-        settings.append(GroupSetting(index, str(group.get("name", "group %d" % (index + 1))),
-                                     mode, interval, servers))
+        if section == "groups":
+            name = str(entry.get("name", where))
+        else:
+            name = _("servers from %s") % entry.get("file", "?")
+        settings.append(GroupSetting(section, index, name, mode, interval, servers))
     return settings
 
 
 def apply_setup(doc, settings, path=CONFIG_PATH):
     """A copy of `doc` with the edited settings written in; every other key is kept as it is.
-    A key that was absent is written only when the new value differs from the default it
-    stood for. Returns (new_doc, number of values changed). Raises ConfigFileError when a
-    changed setting is out of range or the document's shape changed."""
+    A value is written (into the group's or import entry's own keys) only when it differs
+    from what the entry had in effect. Returns (new_doc, number of values changed). Raises
+    ConfigFileError when a changed setting is out of range or the document's shape changed."""
     new_doc = copy.deepcopy(doc)
-    groups = _config_groups(new_doc, path)
+    defaults = _defaults(new_doc, path)
+    entries = dict(((section, index), entry) for section, index, entry
+                   in _sections(new_doc, path))
     changed = 0
     for setting in settings:
-        if setting.index >= len(groups):
-            raise ConfigFileError(_("%s: groups[%d] no longer exists") % (path, setting.index))
-        group = groups[setting.index]
+        where = "%s[%d]" % (setting.section, setting.index)
+        entry = entries.get((setting.section, setting.index))
+        if entry is None:
+            raise ConfigFileError(_("%s: %s no longer exists") % (path, where))
+        mode, interval = _effective(entry, where, path, defaults)
         # Only a changed value is checked: the box owner may keep what the file says.
-        if group.get("mode", DEFAULT_MODE) != setting.mode:
+        if mode != setting.mode:
             if setting.mode not in MODES:
                 raise ConfigFileError(_("mode %r is not one of %s") % (
                     setting.mode, ", ".join(MODES)))
-            group["mode"] = setting.mode
+            entry["mode"] = setting.mode
             changed += 1
-        check = group.get("check", {})
-        if check.get("interval_s", DEFAULT_CHECK_INTERVAL_S) != setting.check_interval_s:
+        if interval != setting.check_interval_s:
             low, high = CHECK_INTERVAL_LIMITS_S
             if not low <= setting.check_interval_s <= high:
                 raise ConfigFileError(_("check interval %d s is outside %d..%d s") % (
                     setting.check_interval_s, low, high))
-            check["interval_s"] = setting.check_interval_s
-            group["check"] = check
+            _set_check_interval(entry, setting.check_interval_s)
             changed += 1
-        servers = group.get("servers", [])
+        servers = entry.get("servers", [])
         for server_setting in setting.servers:
             if server_setting.index >= len(servers):
-                raise ConfigFileError(_("%s: groups[%d].servers[%d] no longer exists") % (
-                    path, setting.index, server_setting.index))
+                raise ConfigFileError(_("%s: %s.servers[%d] no longer exists") % (
+                    path, where, server_setting.index))
             server = servers[server_setting.index]
             if (server.get("enabled", True) is not False) != server_setting.enabled:
                 server["enabled"] = server_setting.enabled
@@ -564,20 +632,46 @@ def write_config_atomic(path, doc, backup=False):
         pass  # some file systems cannot sync a directory; the rename is done
 
 
-def merge_imported(current, imported, source_path):
+# Keys of an import entry that say where the file is rather than how its groups behave.
+_IMPORT_SOURCE_KEYS = ("file", "format", "listen")
+
+
+def _names_file(entry, source_path, config_dir):
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        return False
+    # relative import paths are next to the config file
+    return os.path.normpath(os.path.join(config_dir, entry["file"])) == \
+        os.path.normpath(source_path)
+
+
+def merge_imported(current, imported, source_path, config_dir="/etc/stbfailover"):
     """The config after importing `source_path`: the imported groups (and whatever else the
-    import printed) replace the current ones, the current global settings stay, and import
-    entries that pulled the same file in are dropped (its servers are now listed directly)."""
+    import printed) replace the current ones and the current global settings stay. Import
+    entries that pulled the same file in are dropped, since its servers are now listed
+    directly; what such an entry set for its groups (mode, check, session, ..., and ports
+    pinned in its `listen` map) is carried over to the imported groups."""
     merged = copy.deepcopy(current) if isinstance(current, dict) else collections.OrderedDict()
     for key, value in imported.items():
         merged[key] = copy.deepcopy(value)
-    if "import" not in imported and isinstance(merged.get("import"), list):
-        kept = [entry for entry in merged["import"]
-                if not (isinstance(entry, dict) and entry.get("file") == source_path)]
-        if kept:
-            merged["import"] = kept
-        else:
-            del merged["import"]
+    if "import" in imported or not isinstance(merged.get("import"), list):
+        return merged
+    dropped = [e for e in merged["import"] if _names_file(e, source_path, config_dir)]
+    kept = [e for e in merged["import"] if not _names_file(e, source_path, config_dir)]
+    if kept:
+        merged["import"] = kept
+    else:
+        del merged["import"]
+    groups = merged.get("groups") if isinstance(merged.get("groups"), list) else []
+    for entry in dropped:
+        pinned = entry.get("listen") if isinstance(entry.get("listen"), dict) else {}
+        for group in groups:
+            if not isinstance(group, dict):
+                continue
+            for key, value in entry.items():
+                if key not in _IMPORT_SOURCE_KEYS:
+                    group[key] = copy.deepcopy(value)
+            if group.get("name") in pinned:
+                group["listen"] = pinned[group["name"]]
     return merged
 
 

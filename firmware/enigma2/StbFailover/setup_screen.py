@@ -53,7 +53,7 @@ class StbFailoverSetup(Screen, ConfigListScreen):
             return []
         if not settings:
             self["message"].setText(
-                _("%s lists no groups (its servers come from imported files).") % self.config_path)
+                _("%s lists no groups and imports no file.") % self.config_path)
         entries = []
         low, high = logic.CHECK_INTERVAL_LIMITS_S
         for setting in settings:
