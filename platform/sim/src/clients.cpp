@@ -104,12 +104,17 @@ void Client::on_connected() {
     }
     if (script_.keepalive_every_us != 0) {
         // Each tick schedules the next; the generation check ends the chain with the connection.
+        // The tick holds itself only weakly; the scheduled wrapper holds it strongly, so the
+        // chain is freed when it ends (a strong self-capture would be a leak).
         auto tick = std::make_shared<std::function<void()>>();
-        *tick = [this, tick] {
+        std::weak_ptr<std::function<void()>> self = tick;
+        *tick = [this, self] {
             send(script_.keepalive);
-            on_this_connection(saturating_add(clock_.now(), script_.keepalive_every_us), *tick);
+            std::shared_ptr<std::function<void()>> next = self.lock();
+            on_this_connection(saturating_add(clock_.now(), script_.keepalive_every_us),
+                               [next] { (*next)(); });
         };
-        on_this_connection(saturating_add(t0, script_.keepalive_every_us), *tick);
+        on_this_connection(saturating_add(t0, script_.keepalive_every_us), [tick] { (*tick)(); });
     }
     if (script_.greeting_size != 0 && script_.greeting_timeout_us != 0) {
         on_this_connection(saturating_add(t0, script_.greeting_timeout_us), [this] {
