@@ -1,0 +1,277 @@
+# End to end: the screens on the output of a real `stbfailover run` daemon (loopback only), not
+# on the fixture. CMake passes the binary as STBF_BINARY; without it, or when the binary lacks
+# the commands, the tests are skipped and say why.
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import fixture_text, load_json
+from Components.Console import Console
+from Screens.MessageBox import MessageBox
+from StbFailover.import_action import SoftcamImport
+from StbFailover.setup_screen import StbFailoverSetup
+from StbFailover.status_screen import StbFailoverStatus
+
+BINARY = os.environ.get("STBF_BINARY", "")
+START_TIMEOUT_S = 15.0
+COMMAND_TIMEOUT_S = 15.0
+
+
+def binary_commands():
+    if not BINARY or not os.access(BINARY, os.X_OK):
+        return None
+    result = subprocess.run([BINARY, "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT_S)
+    return result.stdout.decode("utf-8", "replace")
+
+
+def require_commands(*names):
+    commands = binary_commands()
+    if commands is None:
+        pytest.skip("the stbfailover binary is not built (STBF_BINARY=%r); the screens are "
+                    "tested on tests/plugin/fixtures/status.json only" % BINARY)
+    listed = [line.split()[0] for line in commands.splitlines()
+              if line.startswith("  ") and line.strip()]
+    missing = [name for name in names if name not in listed]
+    if missing:
+        pytest.skip("%s has no %s command yet" % (BINARY, ", ".join(missing)))
+
+
+def cccam_greeting():
+    """16 bytes whose last 4 are the checksum a CCcam client verifies."""
+    head = bytes(range(7, 19))
+    return head + bytes((head[i] + head[4 + i] + head[8 + i]) & 0xFF for i in range(4))
+
+
+class GreetingServer(object):
+    """A CCcam line stand-in on 127.0.0.1: greets every connection, closes it when the peer
+    does or after 3 s. Stops when told or after 120 s."""
+
+    def __init__(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self.serve)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def serve(self):
+        deadline = time.monotonic() + 120
+        while not self.stop_event.is_set() and time.monotonic() < deadline:
+            try:
+                connection, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            with connection:
+                connection.settimeout(3)
+                try:
+                    connection.sendall(cccam_greeting())
+                    connection.recv(64)
+                except OSError:
+                    pass
+        self.listener.close()
+
+    def stop(self):
+        self.stop_event.set()
+        self.thread.join(5)
+
+
+def unused_port():
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def run_shell(cmd):
+    result = subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            timeout=COMMAND_TIMEOUT_S)
+    return result.stdout, result.returncode
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    require_commands("run", "status")
+    upstream = GreetingServer()
+    config_path = str(tmp_path / "stbfailover.json")
+    socket_path = str(tmp_path / "stbfailover.sock")
+    config = {
+        "control_socket": socket_path,
+        "log_level": "debug",
+        "groups": [{
+            "name": "cccam-line1",
+            "listen": "127.0.0.1:%d" % unused_port(),
+            "mode": "ordered",
+            "check": {"interval_s": 60},
+            "servers": [
+                {"label": "line1-a", "host": "127.0.0.1", "port": upstream.port,
+                 "protocol": "cccam", "user": "boxowner"},
+                {"label": "line1-b", "host": "127.0.0.1", "port": unused_port(),
+                 "protocol": "cccam", "user": "boxowner"}]}]}
+    with open(config_path, "w") as out:
+        json.dump(config, out, indent=2)
+    os.chmod(config_path, 0o600)
+    log = open(str(tmp_path / "daemon.log"), "wb")
+    process = subprocess.Popen([BINARY, "run", "-c", config_path], stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            output, retval = run_shell("%s status --json --socket %s" % (BINARY, socket_path))
+            if retval == 0:
+                break
+            assert process.poll() is None, "daemon exited: %s" % open(log.name).read()
+            assert time.monotonic() < deadline, "daemon did not answer: %s" % output
+            time.sleep(0.1)
+        yield process, config_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        log.close()
+        upstream.stop()
+
+
+def test_status_screen_renders_the_real_daemon(session, console, daemon):
+    process, config_path = daemon
+    console.handler = run_shell
+    screen = session.open(StbFailoverStatus, BINARY, config_path)
+    screen.layoutFinished()
+    Console.run_all()
+    assert screen.view.ok, screen["status"].getText()
+    assert screen["summary"].getText().startswith("stbfailover running (pid %d," % process.pid)
+    assert config_path in screen["summary"].getText()
+    lines = screen["status"].getText().split("\n")
+    assert lines[0].startswith("cccam-line1 on 127.0.0.1:"), lines
+    assert [line.split()[0] for line in lines[1:3]] in (["line1-a", "line1-b"],
+                                                         [">", "line1-b"], ["line1-a", ">"])
+    states = set(row.state for row in screen.view.rows[1:])
+    assert states <= {"up", "suspect", "down", "rising", "disabled", "retired"}
+    screen.close()
+
+
+def test_setup_screen_edits_and_reloads_the_real_daemon(session, console, daemon):
+    process, config_path = daemon
+    console.handler = run_shell
+    setup = session.open(StbFailoverSetup, config_path, BINARY)
+    names = [entry[0] for entry in setup["config"].list]
+    assert names == ["cccam-line1: mode", "cccam-line1: check every (s)",
+                     "    line1-a enabled", "    line1-b enabled"]
+    setup["config"].list[0][1].value = "scored"
+    setup["config"].list[3][1].value = False
+    setup["actions"].do("green")
+    Console.run_all()
+    box = session.top()
+    assert isinstance(box, MessageBox)
+    assert box.type == MessageBox.TYPE_INFO, box.text
+    written = load_json(config_path)
+    assert written["groups"][0]["mode"] == "scored"
+    assert written["groups"][0]["servers"][1]["enabled"] is False
+    box.close(True)
+    status = session.open(StbFailoverStatus, BINARY, config_path)
+    status.layoutFinished()
+    Console.run_all()
+    assert status.view.ok, status["status"].getText()
+    group, first, second = status.view.rows
+    assert group.mode == "scored"
+    assert not second.enabled and second.label == "line1-b"
+    assert "generation" in status["summary"].getText()
+    assert "last reload" in status["summary"].getText()
+
+
+
+def test_status_screen_without_a_daemon(session, console, tmp_path):
+    require_commands("status")
+    config_path = str(tmp_path / "stbfailover.json")
+    with open(config_path, "w") as out:
+        json.dump({"control_socket": str(tmp_path / "none.sock")}, out)
+    console.handler = run_shell
+    screen = session.open(StbFailoverStatus, BINARY, config_path)
+    screen.layoutFinished()
+    Console.run_all()
+    assert not screen.view.ok
+    assert screen["summary"].getText() == "stbfailover is not running or did not answer"
+    assert str(tmp_path / "none.sock") in screen["status"].getText()
+
+
+CCCAM_CFG = """# lines of one account on two hosts, and one of another account
+C: cs1.example.com 12000 boxowner s3cret
+C: cs2.example.net 12000 boxowner s3cret yes
+N: 198.51.100.20 15050 owner2 pw2 01 02 03 04 05 06 07 08 09 10 11 12 13 14
+"""
+
+
+def test_setup_output_passes_check(session, console, tmp_path):
+    require_commands("check")
+    cccam = tmp_path / "CCcam.cfg"
+    cccam.write_text(CCCAM_CFG)
+    os.chmod(str(cccam), 0o600)
+    doc = json.loads(fixture_text("stbfailover.json"))
+    doc["import"][0]["file"] = str(cccam)
+    config_path = str(tmp_path / "stbfailover.json")
+    with open(config_path, "w") as out:
+        json.dump(doc, out, indent=4)
+    os.chmod(config_path, 0o600)
+    output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
+    assert retval == 0, output.decode("utf-8", "replace")
+    console.handler = run_shell
+    setup = session.open(StbFailoverSetup, config_path, BINARY)
+    for name, element in setup["config"].list:
+        if name.endswith(": mode"):
+            element.value = "random"
+        elif name.endswith("(s)"):
+            element.value = 300
+        else:
+            element.value = not element.value
+    setup["actions"].do("green")
+    written = load_json(config_path)
+    assert written["groups"][1]["check"] == {"inter": "300s"}
+    assert written["import"][0]["mode"] == "random"
+    output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
+    assert retval == 0, output.decode("utf-8", "replace")
+
+
+def test_import_action_with_the_real_import_command(session, console, tmp_path):
+    require_commands("import", "check")
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    cccam = root / "etc" / "CCcam.cfg"
+    cccam.write_text(CCCAM_CFG)
+    os.chmod(str(cccam), 0o600)
+    config_path = str(tmp_path / "stbfailover.json")
+    with open(config_path, "w") as out:
+        json.dump({"control_socket": str(tmp_path / "none.sock"), "log_level": "info"}, out)
+    console.handler = run_shell
+    SoftcamImport(session, Console(), str(root), BINARY, config_path).start()
+    chooser = session.top()
+    chooser.close(chooser.list[0])
+    Console.run_all()
+    question = session.top()
+    assert question.type == MessageBox.TYPE_YESNO, question.text
+    assert question.text.startswith("/etc/CCcam.cfg holds 2 groups, 3 servers.")
+    question.close(True)
+    Console.run_all()  # the reload fails: no daemon runs in this test
+    written = load_json(config_path)
+    assert written["log_level"] == "info" and len(written["groups"]) == 2
+    assert "s3cret" not in open(config_path).read()
+    output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
+    assert retval == 0, output.decode("utf-8", "replace")
+    session.top().close(True)  # yes: point the softcam at stbfailover
+    Console.run_all()
+    done = session.top()
+    assert done.type == MessageBox.TYPE_ERROR  # only because the reload had no daemon
+    assert "Rewrote /etc/CCcam.cfg" in done.text
+    rewritten = cccam.read_text()
+    assert "127.0.0.1" in rewritten and "cs1.example.com" not in rewritten.split("#")[0]
