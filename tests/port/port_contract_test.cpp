@@ -14,7 +14,7 @@ constexpr int kMaxRounds = 400;         // pumps per wait: 400 x 5 ms = 2 s at m
 constexpr stbf_time_us kPumpUs = 5000;  // one pump waits at most this long
 
 class PortContract : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         harness_ = make_port_harness();
         port_ = &harness_->port();
@@ -293,7 +293,8 @@ TEST_F(PortContract, SlowReaderGivesBackPressureThenWritableAgain) {
             at_peer += static_cast<size_t>(n);
         }
         return at_peer == total;
-    })) << at_peer << " of " << total;
+    })) << at_peer
+        << " of " << total;
     EXPECT_TRUE(pattern_ok);
     EXPECT_TRUE(eventually([&] { return saw(s, STBF_WRITABLE); }));
     size_t sent = 0;
@@ -379,8 +380,10 @@ TEST_F(PortContract, LocalhostResolvesToLoopback) {
     ASSERT_FALSE(out.empty());
     for (const stbf_addr& a : out) {
         EXPECT_EQ(a.port, 80);
-        if (a.family == 4) EXPECT_EQ(a.addr[0], 127);
-        else EXPECT_EQ(a.family, 6);
+        if (a.family == 4)
+            EXPECT_EQ(a.addr[0], 127);
+        else
+            EXPECT_EQ(a.family, 6);
     }
 }
 

@@ -31,7 +31,7 @@ constexpr long kPeerNothing = -1;  ///< nothing to read yet
 constexpr long kPeerReset = -2;    ///< the port side reset the connection
 
 class PortHarness {
-public:
+  public:
     virtual ~PortHarness() = default;
 
     /// The port under test; valid for the life of the harness.

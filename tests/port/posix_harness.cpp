@@ -46,7 +46,7 @@ int bind_loopback(stbf_addr* where) {
 }
 
 class PosixHarness : public PortHarness {
-public:
+  public:
     PosixHarness() {
         PosixPortOptions options;
         options.log_level = STBF_LOG_WARNING;
@@ -116,7 +116,7 @@ public:
         return refused_addr_;
     }
 
-private:
+  private:
     int keep(int fd) {
         if (fd >= 0) fds_.push_back(fd);
         return fd;
@@ -141,6 +141,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<PortHarness> make_port_harness() { return std::make_unique<PosixHarness>(); }
+std::unique_ptr<PortHarness> make_port_harness() {
+    return std::make_unique<PosixHarness>();
+}
 
 }  // namespace stbf::test

@@ -1,15 +1,15 @@
 // POSIX port behaviour beyond the contract (the contract itself is tested in tests/port):
 // logging filter and format, adopted descriptors, wake-up, the resolution bound, helpers.
-#include <gtest/gtest.h>
+#include "stbf/posix_port.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
 #include <thread>
-
-#include "stbf/posix_port.h"
 
 namespace stbf {
 namespace {
@@ -113,8 +113,8 @@ TEST(PosixPort, NumericAddressesParseAndFormat) {
 }
 
 TEST(PosixPort, LogLevelNamesRoundTrip) {
-    for (stbf_log_level l : {STBF_LOG_ERROR, STBF_LOG_WARNING, STBF_LOG_NOTICE, STBF_LOG_INFO,
-                             STBF_LOG_DEBUG}) {
+    for (stbf_log_level l :
+         {STBF_LOG_ERROR, STBF_LOG_WARNING, STBF_LOG_NOTICE, STBF_LOG_INFO, STBF_LOG_DEBUG}) {
         stbf_log_level back = STBF_LOG_ERROR;
         ASSERT_TRUE(parse_log_level(log_level_name(l), &back));
         EXPECT_EQ(back, l);

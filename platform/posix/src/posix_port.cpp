@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -92,23 +92,30 @@ bool to_sockaddr(const stbf_addr& a, sockaddr_storage* ss, socklen_t* len) {
 
 stbf_port_status connect_errno_status(int err) {
     switch (err) {
-        case ECONNREFUSED: return STBF_PORT_REFUSED;
+        case ECONNREFUSED:
+            return STBF_PORT_REFUSED;
         case ENETUNREACH:
         case EHOSTUNREACH:
         case ENETDOWN:
-        case EHOSTDOWN: return STBF_PORT_UNREACHABLE;
-        case ETIMEDOUT: return STBF_PORT_TIMEOUT;
+        case EHOSTDOWN:
+            return STBF_PORT_UNREACHABLE;
+        case ETIMEDOUT:
+            return STBF_PORT_TIMEOUT;
         case ECONNRESET:
         case EPIPE:
-        case ECONNABORTED: return STBF_PORT_RESET;
+        case ECONNABORTED:
+            return STBF_PORT_RESET;
         case EMFILE:
         case ENFILE:
         case ENOBUFS:
         case ENOMEM:
-        case EADDRNOTAVAIL: return STBF_PORT_NO_RESOURCES;  // out of ephemeral ports
+        case EADDRNOTAVAIL:
+            return STBF_PORT_NO_RESOURCES;  // out of ephemeral ports
         case EINVAL:
-        case EAFNOSUPPORT: return STBF_PORT_INVALID;
-        default: return STBF_PORT_ERROR;
+        case EAFNOSUPPORT:
+            return STBF_PORT_INVALID;
+        default:
+            return STBF_PORT_ERROR;
     }
 }
 
@@ -132,7 +139,7 @@ struct PosixPort::Impl {
     std::mutex mutex;
     std::condition_variable queue_cv;
     std::map<uint32_t, ResolveRequest> requests;
-    std::deque<uint32_t> queue;     // waiting for the helper thread
+    std::deque<uint32_t> queue;      // waiting for the helper thread
     std::vector<uint32_t> finished;  // done by the helper thread, not yet seen by poll
     std::deque<uint32_t> ready;
     uint32_t next_request = 1;
@@ -187,17 +194,6 @@ struct PosixPort::Impl {
         };
         ssize_t ignored = ::writev(options.log_fd, parts, 6);
         (void)ignored;  // a log line that cannot be written is dropped (contract: may drop)
-    }
-
-    void logf(stbf_log_level level, const char* fmt, ...) __attribute__((format(printf, 3, 4))) {
-        char line[512];
-        va_list ap;
-        va_start(ap, fmt);
-        int n = std::vsnprintf(line, sizeof(line), fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        log(level, line, static_cast<size_t>(n) < sizeof(line) ? static_cast<size_t>(n)
-                                                              : sizeof(line) - 1);
     }
 
     // ---- resolution --------------------------------------------------------------------
@@ -256,8 +252,10 @@ struct PosixPort::Impl {
                 case EAI_ADDRFAMILY:
 #endif
                     return STBF_PORT_NOT_FOUND;
-                case EAI_AGAIN: return STBF_PORT_TIMEOUT;
-                default: return STBF_PORT_ERROR;
+                case EAI_AGAIN:
+                    return STBF_PORT_TIMEOUT;
+                default:
+                    return STBF_PORT_ERROR;
             }
         }
         for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
@@ -281,7 +279,9 @@ struct PosixPort::Impl {
 
     // ---- contract functions ------------------------------------------------------------
 
-    static Impl* self(void* ctx) { return static_cast<Impl*>(ctx); }
+    static Impl* self(void* ctx) {
+        return static_cast<Impl*>(ctx);
+    }
 
     static stbf_time_us now(void*) {
         timespec ts;
@@ -343,8 +343,8 @@ struct PosixPort::Impl {
             if (err == EADDRINUSE) return STBF_PORT_ADDR_IN_USE;
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
                 return STBF_PORT_NO_RESOURCES;
-            p->logf(STBF_LOG_ERROR, "listen on %s failed: %s", format_addr(*local).c_str(),
-                    std::strerror(err));
+            log_printf(p->table, STBF_LOG_ERROR, "listen on %s failed: %s",
+                       format_addr(*local).c_str(), std::strerror(err));
             return err == EADDRNOTAVAIL ? STBF_PORT_INVALID : STBF_PORT_ERROR;
         }
         p->track(fd, SockKind::Listener);
@@ -585,8 +585,7 @@ struct PosixPort::Impl {
     static stbf_port_status resolve_start(void* ctx, const char* host, uint16_t port,
                                           uint32_t* request) {
         Impl* p = self(ctx);
-        if (host == nullptr || request == nullptr || host[0] == '\0' ||
-            std::strlen(host) > 253)
+        if (host == nullptr || request == nullptr || host[0] == '\0' || std::strlen(host) > 253)
             return STBF_PORT_INVALID;
         std::lock_guard<std::mutex> lock(p->mutex);
         size_t live = 0;  // a cancelled lookup still running on the helper no longer counts
@@ -653,8 +652,7 @@ struct PosixPort::Impl {
 PosixPort::PosixPort(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PosixPort::~PosixPort() = default;
 
-std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options,
-                                             std::string* error) {
+std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options, std::string* error) {
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     if (impl->options.ident == nullptr) impl->options.ident = "stbfailover";
@@ -698,7 +696,9 @@ std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options,
     return std::unique_ptr<PosixPort>(new PosixPort(std::move(impl)));
 }
 
-stbf_port* PosixPort::table() { return &impl_->table; }
+stbf_port* PosixPort::table() {
+    return &impl_->table;
+}
 
 stbf_port_status PosixPort::adopt_fd(int fd, stbf_sock* out) {
     if (fd < 0 || out == nullptr || impl_->find(fd) != nullptr || fd == impl_->wake_fd ||
@@ -713,7 +713,9 @@ stbf_port_status PosixPort::adopt_fd(int fd, stbf_sock* out) {
     return STBF_PORT_OK;
 }
 
-int PosixPort::native_fd(stbf_sock s) const { return impl_->find(s) != nullptr ? s : -1; }
+int PosixPort::native_fd(stbf_sock s) const {
+    return impl_->find(s) != nullptr ? s : -1;
+}
 
 void PosixPort::wake() {
     uint64_t one = 1;
@@ -721,7 +723,9 @@ void PosixPort::wake() {
     (void)ignored;  // a saturated counter is still readable: the wake-up is not lost
 }
 
-void PosixPort::set_log_level(stbf_log_level level) { impl_->log_level.store(level); }
+void PosixPort::set_log_level(stbf_log_level level) {
+    impl_->log_level.store(level);
+}
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -738,6 +742,10 @@ constexpr LevelName kLevels[] = {
 
 bool parse_log_level(const char* text, stbf_log_level* out) {
     if (text == nullptr) return false;
+    if (std::strcmp(text, "warn") == 0) {  // the config file's spelling
+        *out = STBF_LOG_WARNING;
+        return true;
+    }
     for (const LevelName& l : kLevels) {
         if (std::strcmp(text, l.name) == 0) {
             *out = l.level;
@@ -776,21 +784,45 @@ std::string format_addr(const stbf_addr& addr) {
     return out + ":" + std::to_string(addr.port);
 }
 
+void log_printf(const stbf_port& port, stbf_log_level level, const char* fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = std::vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    size_t len = static_cast<size_t>(n) < sizeof(line) ? static_cast<size_t>(n) : sizeof(line) - 1;
+    port.log(port.ctx, level, line, len);
+}
+
 const char* port_status_name(stbf_port_status status) {
     switch (status) {
-        case STBF_PORT_OK: return "ok";
-        case STBF_PORT_WOULD_BLOCK: return "would block";
-        case STBF_PORT_IN_PROGRESS: return "in progress";
-        case STBF_PORT_CLOSED: return "closed";
-        case STBF_PORT_REFUSED: return "refused";
-        case STBF_PORT_RESET: return "reset";
-        case STBF_PORT_UNREACHABLE: return "unreachable";
-        case STBF_PORT_TIMEOUT: return "timeout";
-        case STBF_PORT_NO_RESOURCES: return "no resources";
-        case STBF_PORT_ADDR_IN_USE: return "address in use";
-        case STBF_PORT_NOT_FOUND: return "not found";
-        case STBF_PORT_INVALID: return "invalid";
-        case STBF_PORT_ERROR: return "error";
+        case STBF_PORT_OK:
+            return "ok";
+        case STBF_PORT_WOULD_BLOCK:
+            return "would block";
+        case STBF_PORT_IN_PROGRESS:
+            return "in progress";
+        case STBF_PORT_CLOSED:
+            return "closed";
+        case STBF_PORT_REFUSED:
+            return "refused";
+        case STBF_PORT_RESET:
+            return "reset";
+        case STBF_PORT_UNREACHABLE:
+            return "unreachable";
+        case STBF_PORT_TIMEOUT:
+            return "timeout";
+        case STBF_PORT_NO_RESOURCES:
+            return "no resources";
+        case STBF_PORT_ADDR_IN_USE:
+            return "address in use";
+        case STBF_PORT_NOT_FOUND:
+            return "not found";
+        case STBF_PORT_INVALID:
+            return "invalid";
+        case STBF_PORT_ERROR:
+            return "error";
     }
     return "unknown";
 }

@@ -42,7 +42,7 @@ struct PosixPortOptions {
 };
 
 class PosixPort {
-public:
+  public:
     /// Creates a port. Returns null and sets `*error` (if given) when epoll or the eventfd
     /// cannot be created (out of descriptors).
     static std::unique_ptr<PosixPort> create(const PosixPortOptions& options,
@@ -71,13 +71,13 @@ public:
     /// Changes the log filter at run time (e.g. after a reload).
     void set_log_level(stbf_log_level level);
 
-private:
+  private:
     struct Impl;
     explicit PosixPort(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 
-/// Parses "error", "warning", "notice", "info" or "debug". False if unknown.
+/// Parses "error", "warning" (or "warn"), "notice", "info" or "debug". False if unknown.
 bool parse_log_level(const char* text, stbf_log_level* out);
 
 /// Lower-case name of a level ("warning"). Never null.
@@ -89,6 +89,10 @@ bool parse_numeric_addr(const char* text, uint16_t port, stbf_addr* out);
 
 /// "127.0.0.1:20000" or "[::1]:20000".
 std::string format_addr(const stbf_addr& addr);
+
+/// printf-style logging through any port's `log` (lines longer than 1 KiB are cut).
+void log_printf(const stbf_port& port, stbf_log_level level, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /// Short lower-case name of a port status ("refused"). Never null.
 const char* port_status_name(stbf_port_status status);

@@ -1,0 +1,75 @@
+// `stbfailover status`: asks the running daemon over its control socket (control.h).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "command.h"
+#include "control.h"
+#include "daemon.h"
+
+namespace {
+
+void usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: stbfailover status [-c FILE | --socket PATH] [--json] [--reload]\n"
+                 "  Shows groups, servers, state, EWMA latency, sessions and the last failover.\n"
+                 "  -c FILE        find the control socket in this config\n"
+                 "  --socket PATH  control socket (default %s)\n"
+                 "  --json         the status JSON (version 1)\n"
+                 "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n",
+                 stbf::daemon::kDefaultControlSocket);
+}
+
+int cmd_status(int argc, char** argv) {
+    std::string config_path, socket_path;
+    bool json = false, reload = false;
+    for (int i = 1; i < argc; ++i) {
+        const char* a = argv[i];
+        bool has_value = i + 1 < argc;
+        if ((std::strcmp(a, "-c") == 0 || std::strcmp(a, "--config") == 0) && has_value) {
+            config_path = argv[++i];
+        } else if (std::strcmp(a, "--socket") == 0 && has_value) {
+            socket_path = argv[++i];
+        } else if (std::strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (std::strcmp(a, "--reload") == 0) {
+            reload = true;
+        } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "stbfailover status: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!config_path.empty() && !socket_path.empty()) {
+        std::fprintf(stderr, "stbfailover status: give -c or --socket, not both\n");
+        return 2;
+    }
+    if (!config_path.empty()) {
+        stbf::daemon::LoadedConfig loaded;
+        std::string error;
+        if (!stbf::daemon::load_daemon_config(config_path, &loaded, &error)) {
+            std::fprintf(stderr, "%s\n", error.c_str());
+            return 1;
+        }
+        socket_path = loaded.control_socket;
+    }
+    if (socket_path.empty()) socket_path = stbf::daemon::kDefaultControlSocket;
+
+    std::string answer, error;
+    const char* request = reload ? "reload" : json ? "status json" : "status";
+    if (!stbf::daemon::control_request(socket_path, request, &answer, &error)) {
+        std::fprintf(stderr, "stbfailover status: %s\n", error.c_str());
+        return 1;
+    }
+    bool rejected = answer.compare(0, 6, "error:") == 0;
+    std::fputs(answer.c_str(), rejected ? stderr : stdout);
+    return rejected ? 1 : 0;
+}
+
+}  // namespace
+
+STBF_COMMAND("status", "show the running daemon's groups and servers (--json, --reload)",
+             cmd_status);

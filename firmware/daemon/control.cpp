@@ -1,0 +1,140 @@
+#include "control.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace stbf::daemon {
+namespace {
+
+constexpr size_t kMaxControlLine = 256;
+constexpr TimeUs kControlTimeoutUs = 5 * 1000000ull;
+
+bool make_unix_addr(const std::string& path, sockaddr_un* out, std::string* error) {
+    std::memset(out, 0, sizeof(*out));
+    out->sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof(out->sun_path)) {
+        *error = "control socket path '" + path + "' is empty or too long";
+        return false;
+    }
+    std::memcpy(out->sun_path, path.c_str(), path.size() + 1);
+    return true;
+}
+
+long long monotonic_ms() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Connects a blocking unix socket to `path`; -1 with `*error`.
+int connect_unix(const std::string& path, std::string* error) {
+    sockaddr_un addr;
+    if (!make_unix_addr(path, &addr, error)) return -1;
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        *error = "cannot reach the daemon at " + path + ": " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+std::string control_answer(const std::string& raw, const ControlHandlers& handlers) {
+    std::string line = raw;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "status") return handlers.status(false);
+    if (line == "status json") return handlers.status(true) + "\n";
+    if (line == "reload") return handlers.reload() + "\n";
+    std::string shown;
+    for (char c : line.substr(0, 40)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return "error: unknown request '" + shown + "' (try status, status json, reload)\n";
+}
+
+ControlServer::ControlServer(const ControlHandlers& handlers)
+    : RequestServer("\n", kMaxControlLine, kControlTimeoutUs,
+                    [&handlers](const std::string& request, bool complete) -> std::string {
+                        if (!complete) return "error: request line too long or unterminated\n";
+                        return control_answer(request, handlers);
+                    }) {}
+
+int open_control_socket(const std::string& path, std::string* error) {
+    sockaddr_un addr;
+    if (!make_unix_addr(path, &addr, error)) return -1;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            *error = "control socket path " + path + " exists and is not a socket";
+            return -1;
+        }
+        std::string ignored;
+        int probe = connect_unix(path, &ignored);
+        if (probe >= 0) {
+            ::close(probe);
+            *error = "another stbfailover is already running on " + path;
+            return -1;
+        }
+        ::unlink(path.c_str());  // left behind by a daemon that died
+    }
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *error = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    mode_t old = ::umask(077);  // only root (the daemon's user) may ask for status or reload
+    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::umask(old);
+    if (rc != 0 || ::listen(fd, 16) != 0) {
+        *error = "cannot listen on " + path + ": " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool control_request(const std::string& path, const std::string& request, std::string* answer,
+                     std::string* error, int timeout_ms) {
+    answer->clear();
+    int fd = connect_unix(path, error);
+    if (fd < 0) return false;
+    const long long give_up = monotonic_ms() + timeout_ms;
+    std::string line = request + "\n";
+    bool ok =
+        ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size());
+    if (!ok) *error = std::string("cannot send to the daemon: ") + std::strerror(errno);
+    while (ok) {
+        long long left = give_up - monotonic_ms();
+        pollfd p{fd, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+            *error = "the daemon did not answer within " + std::to_string(timeout_ms) + " ms";
+            ok = false;
+            break;
+        }
+        char buf[4096];
+        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            *error = std::string("reading the daemon's answer: ") + std::strerror(errno);
+            ok = false;
+            break;
+        }
+        answer->append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace stbf::daemon

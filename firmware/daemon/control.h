@@ -1,0 +1,51 @@
+// Control socket: how `stbfailover status` (and the Enigma2 plugin) talk to the running daemon.
+//
+// A unix stream socket (path from the config, default /var/run/stbfailover.sock, mode 0600).
+// Protocol: the client sends one line and the daemon answers and closes:
+//   "status"       -> the text table (status_report.h)
+//   "status json"  -> the status JSON, version 1, followed by "\n"
+//   "reload"       -> "ok generation N\n", or "error: reload rejected, ...\n" followed by the
+//                     loader's "FILE:LINE:COL: severity: message" lines (old config stays)
+// Anything else gets "error: unknown request '...'\n". No answer ever carries a secret.
+#ifndef STBF_FIRMWARE_CONTROL_H
+#define STBF_FIRMWARE_CONTROL_H
+
+#include <functional>
+#include <string>
+
+#include "request_server.h"
+
+namespace stbf::daemon {
+
+/// Default control socket path when the config names none.
+constexpr const char* kDefaultControlSocket = "/var/run/stbfailover.sock";
+
+/// What the control socket can do; filled by the daemon.
+struct ControlHandlers {
+    std::function<std::string(bool json)> status;
+    /// Reloads the config; returns the answer line without "\n".
+    std::function<std::string()> reload;
+};
+
+/// The answer to one request line (without its "\n"; a trailing "\r" is ignored).
+std::string control_answer(const std::string& line, const ControlHandlers& handlers);
+
+/// A RequestServer speaking the control protocol through `handlers` (which must outlive it).
+class ControlServer : public RequestServer {
+  public:
+    explicit ControlServer(const ControlHandlers& handlers);
+};
+
+/// Creates the listening unix socket at `path`. A socket file left by a daemon that died is
+/// replaced; if a daemon still answers there, fails with "already running". Returns the
+/// descriptor (hand it to PosixPort::adopt_fd) or -1 with `*error` set.
+int open_control_socket(const std::string& path, std::string* error);
+
+/// Client side: sends `request` + "\n" to the daemon at `path` and reads the answer until the
+/// daemon closes. Fails (false, `*error`) when no daemon listens, or after `timeout_ms`.
+bool control_request(const std::string& path, const std::string& request, std::string* answer,
+                     std::string* error, int timeout_ms = 5000);
+
+}  // namespace stbf::daemon
+
+#endif  // STBF_FIRMWARE_CONTROL_H

@@ -1,0 +1,353 @@
+#include "daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "config_json.h"
+#include "control.h"
+#include "metrics.h"
+#include "status_report.h"
+#include "stbf/engine.h"
+#include "stbf/posix_port.h"
+#include "stbf/runtime.h"
+
+namespace stbf::daemon {
+
+bool parse_listen_addr(const std::string& text, stbf_addr* out) {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= text.size()) return false;
+    std::string host = text.substr(0, colon);
+    std::string port_text = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    else if (host.find(':') != std::string::npos)
+        return false;  // an IPv6 address needs brackets
+    unsigned long port = 0;
+    for (char c : port_text) {
+        if (c < '0' || c > '9' || port > 65535) return false;
+        port = port * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (port == 0 || port > 65535) return false;
+    return parse_numeric_addr(host.c_str(), static_cast<uint16_t>(port), out);
+}
+
+bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string* error) {
+    auto config = std::make_unique<Config>();
+    auto diags = std::make_unique<Diagnostics>();
+    fw::Globals globals;
+    fw::LoadResult result = fw::load_config(path.c_str(), config.get(), &globals, diags.get());
+    if (result != fw::LoadResult::Ok) {
+        // The loader's own sorted "FILE:LINE:COL: severity: message" lines.
+        char* text = nullptr;
+        size_t size = 0;
+        std::FILE* mem = open_memstream(&text, &size);
+        if (mem != nullptr) {
+            fw::print_diagnostics(mem, *config, *diags, false);
+            std::fclose(mem);
+        }
+        *error = text != nullptr && size > 0 ? std::string(text, size) : path + ": cannot load";
+        std::free(text);
+        while (!error->empty() && error->back() == '\n') error->pop_back();
+        return false;
+    }
+    out->config = std::move(config);
+    out->control_socket = globals.control_socket;
+    out->metrics_listen = globals.metrics_listen;
+    out->log_level = globals.log_level;
+    return true;
+}
+
+namespace {
+
+constexpr TimeUs kMaxWaitUs = 1000000;  // the loop looks at its own timers at least every second
+
+class Daemon {
+  public:
+    Daemon(const DaemonOptions& options, const ConfigLoader& loader)
+        : options_(options),
+          loader_(loader),
+          handlers_{[this](bool json) { return status(json); }, [this] { return reload(); }},
+          control_(handlers_),
+          metrics_body_([this] { return render_metrics(report()); }),
+          metrics_(metrics_body_) {}
+
+    int run() {
+        if (!start()) {
+            stop_all();
+            return 1;
+        }
+        log_printf(*table_, STBF_LOG_NOTICE, "started: %u group(s), control socket %s",
+                   engine_->group_count(), control_path_.c_str());
+        while (!stop_requested_) {
+            TimeUs now = runtime_->now();
+            TimeUs wait = kMaxWaitUs;
+            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline()})
+                if (d != kNever) wait = d > now ? (d - now < wait ? d - now : wait) : 0;
+            if (runtime_->step(wait) != Status::Ok) break;
+            now = runtime_->now();
+            control_.answer_pending();
+            metrics_.answer_pending();
+            control_.on_timeout(now);
+            metrics_.on_timeout(now);
+            if (reload_requested_) {
+                reload_requested_ = false;
+                reload();
+            }
+        }
+        log_printf(*table_, STBF_LOG_NOTICE, "stopping: closing %u session(s)",
+                   static_cast<unsigned>(runtime_->open_sessions()));
+        stop_all();
+        return 0;
+    }
+
+  private:
+    // Logs every line of a multi-line message.
+    void log_lines(stbf_log_level level, const std::string& prefix, const std::string& text) {
+        size_t start = 0;
+        while (start < text.size()) {
+            size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            if (end > start)
+                log_printf(*table_, level, "%s%s", prefix.c_str(),
+                           text.substr(start, end - start).c_str());
+            start = end + 1;
+        }
+    }
+
+    bool start() {
+        PosixPortOptions po;
+        po.log_level = options_.log_level;
+        po.use_syslog = options_.use_syslog;
+        std::string error;
+        port_ = PosixPort::create(po, &error);
+        if (!port_) {
+            std::fprintf(stderr, "stbfailover: %s\n", error.c_str());
+            return false;
+        }
+        table_ = port_->table();
+
+        if (!loader_(options_.config_path, &loaded_, &error)) {
+            log_lines(STBF_LOG_ERROR, "", error);
+            if (options_.use_syslog) std::fprintf(stderr, "%s\n", error.c_str());
+            return false;
+        }
+        apply_log_level(loaded_.log_level);
+        if (!open_signals()) return false;
+
+        engine_ = std::make_unique<Engine>();
+        runtime_ = std::make_unique<Runtime>(*engine_, table_);
+        runtime_->set_foreign_handler(&Daemon::foreign_event, this);
+        Status st = runtime_->init(*loaded_.config, table_->now(table_->ctx));
+        if (st != Status::Ok) {
+            log_printf(*table_, STBF_LOG_ERROR, "%s: cannot start: %s",
+                       options_.config_path.c_str(), status_name(st));
+            return false;
+        }
+        started_at_ = runtime_->now();
+
+        control_path_ = !options_.control_socket.empty()  ? options_.control_socket
+                        : !loaded_.control_socket.empty() ? loaded_.control_socket
+                                                          : kDefaultControlSocket;
+        int fd = open_control_socket(control_path_, &error);
+        stbf_sock cs = STBF_SOCK_INVALID;
+        if (fd < 0 || port_->adopt_fd(fd, &cs) != STBF_PORT_OK) {
+            log_printf(*table_, STBF_LOG_ERROR, "%s", error.c_str());
+            if (fd >= 0) ::close(fd);
+            control_path_.clear();
+            return false;
+        }
+        control_.start(table_, cs);
+        if (!start_metrics(loaded_.metrics_listen)) return false;
+        return write_pidfile();
+    }
+
+    void apply_log_level(const std::string& from_config) {
+        stbf_log_level level;
+        if (options_.log_level_set || from_config.empty()) return;
+        if (parse_log_level(from_config.c_str(), &level))
+            port_->set_log_level(level);
+        else
+            log_printf(*table_, STBF_LOG_WARNING, "%s: unknown log_level '%s' ignored",
+                       options_.config_path.c_str(), from_config.c_str());
+    }
+
+    bool open_signals() {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (fd < 0 || port_->adopt_fd(fd, &signal_sock_) != STBF_PORT_OK) {
+            log_printf(*table_, STBF_LOG_ERROR, "cannot open a signalfd: %s", std::strerror(errno));
+            if (fd >= 0) ::close(fd);
+            return false;
+        }
+        table_->watch(table_->ctx, signal_sock_, STBF_READABLE);
+        return true;
+    }
+
+    bool start_metrics(const std::string& listen) {
+        if (listen.empty()) return true;
+        stbf_addr addr;
+        if (!parse_listen_addr(listen, &addr)) {
+            log_printf(*table_, STBF_LOG_ERROR,
+                       "%s: metrics_listen '%s' is not a numeric address:port",
+                       options_.config_path.c_str(), listen.c_str());
+            return false;
+        }
+        stbf_sock s = STBF_SOCK_INVALID;
+        stbf_port_status st = table_->tcp_listen(table_->ctx, &addr, &s);
+        if (st != STBF_PORT_OK) {
+            log_printf(*table_, STBF_LOG_ERROR, "metrics: cannot listen on %s: %s", listen.c_str(),
+                       port_status_name(st));
+            return false;
+        }
+        metrics_.start(table_, s);
+        log_printf(*table_, STBF_LOG_INFO, "metrics on http://%s/metrics", listen.c_str());
+        return true;
+    }
+
+    bool write_pidfile() {
+        if (options_.pidfile.empty()) return true;
+        int fd = ::open(options_.pidfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        std::string text = std::to_string(::getpid()) + "\n";
+        bool ok =
+            fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (fd >= 0) ::close(fd);
+        if (!ok) {
+            log_printf(*table_, STBF_LOG_ERROR, "cannot write pidfile %s: %s",
+                       options_.pidfile.c_str(), std::strerror(errno));
+            return false;
+        }
+        pidfile_written_ = true;
+        return true;
+    }
+
+    void stop_all() {
+        if (runtime_) runtime_->shutdown();
+        control_.stop();
+        metrics_.stop();
+        if (!control_path_.empty()) ::unlink(control_path_.c_str());
+        if (pidfile_written_) ::unlink(options_.pidfile.c_str());
+        if (table_ != nullptr && signal_sock_ != STBF_SOCK_INVALID)
+            table_->tcp_close(table_->ctx, signal_sock_);
+        signal_sock_ = STBF_SOCK_INVALID;
+    }
+
+    static void foreign_event(void* user, stbf_sock sock, unsigned ready) {
+        Daemon* d = static_cast<Daemon*>(user);
+        stbf_event ev{};
+        ev.kind = STBF_EVENT_SOCKET;
+        ev.ready = static_cast<uint8_t>(ready);
+        ev.sock = sock;
+        TimeUs now = d->runtime_->now();
+        if (sock == d->signal_sock_)
+            d->read_signals();
+        else if (d->control_.owns(sock))
+            d->control_.on_event(ev, now);
+        else if (d->metrics_.owns(sock))
+            d->metrics_.on_event(ev, now);
+    }
+
+    void read_signals() {
+        signalfd_siginfo si;
+        int fd = port_->native_fd(signal_sock_);
+        for (int i = 0; i < 16 && ::read(fd, &si, sizeof(si)) == sizeof(si); ++i) {
+            if (si.ssi_signo == SIGHUP) {
+                log_printf(*table_, STBF_LOG_NOTICE, "SIGHUP: reloading %s",
+                           options_.config_path.c_str());
+                reload_requested_ = true;  // after this step, outside the runtime's dispatch
+            } else {
+                log_printf(*table_, STBF_LOG_NOTICE, "signal %u: draining and exiting",
+                           si.ssi_signo);
+                stop_requested_ = true;
+            }
+        }
+    }
+
+    std::string reload() {
+        TimeUs now = runtime_->now();
+        facts_.reloaded = true;
+        last_reload_at_ = now;
+        LoadedConfig next;
+        std::string error;
+        Status st = Status::Ok;
+        if (loader_(options_.config_path, &next, &error)) {
+            st = runtime_->reload(*next.config);
+            if (st != Status::Ok)
+                error = options_.config_path + ": cannot apply: " + status_name(st);
+        }
+        if (!error.empty()) {
+            facts_.last_reload_ok = false;
+            facts_.last_reload_message = error;
+            log_lines(STBF_LOG_ERROR, "reload rejected, old config stays: ", error);
+            return "error: reload rejected, generation " +
+                   std::to_string(engine_->config_generation()) + " stays in force\n" + error;
+        }
+        if (next.control_socket != loaded_.control_socket ||
+            next.metrics_listen != loaded_.metrics_listen)
+            log_printf(*table_, STBF_LOG_WARNING,
+                       "control socket and metrics address change at restart only");
+        next.control_socket = loaded_.control_socket;
+        next.metrics_listen = loaded_.metrics_listen;
+        loaded_ = std::move(next);
+        apply_log_level(loaded_.log_level);
+        facts_.last_reload_ok = true;
+        facts_.last_reload_message = "ok";
+        log_printf(*table_, STBF_LOG_NOTICE, "reloaded %s: generation %u, %u group(s)",
+                   options_.config_path.c_str(), engine_->config_generation(),
+                   engine_->group_count());
+        return "ok generation " + std::to_string(engine_->config_generation());
+    }
+
+    StatusReport report() {
+        TimeUs now = runtime_->now();
+        facts_.pid = static_cast<long>(::getpid());
+        facts_.uptime_s = (now - started_at_) / 1000000;
+        facts_.config_path = options_.config_path;
+        facts_.last_reload_ago_s = facts_.reloaded ? (now - last_reload_at_) / 1000000 : 0;
+        return build_status_report(*engine_, now, facts_);
+    }
+
+    std::string status(bool json) {
+        StatusReport r = report();
+        return json ? status_json(r) : status_text(r);
+    }
+
+    DaemonOptions options_;
+    ConfigLoader loader_;
+    ControlHandlers handlers_;
+    ControlServer control_;
+    std::function<std::string()> metrics_body_;
+    MetricsServer metrics_;
+    std::unique_ptr<PosixPort> port_;
+    stbf_port* table_ = nullptr;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Runtime> runtime_;
+    LoadedConfig loaded_;
+    stbf_sock signal_sock_ = STBF_SOCK_INVALID;
+    std::string control_path_;
+    bool pidfile_written_ = false;
+    bool stop_requested_ = false;
+    bool reload_requested_ = false;
+    TimeUs started_at_ = 0;
+    TimeUs last_reload_at_ = 0;
+    DaemonFacts facts_;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options, const ConfigLoader& loader) {
+    Daemon d(options, loader);
+    return d.run();
+}
+
+}  // namespace stbf::daemon

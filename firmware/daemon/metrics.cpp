@@ -1,0 +1,172 @@
+#include "metrics.h"
+
+#include <cstdio>
+
+namespace stbf::daemon {
+namespace {
+
+constexpr size_t kMaxHttpHead = 4096;
+constexpr TimeUs kHttpTimeoutUs = 5 * 1000000ull;
+
+const char* const kStates[] = {"up", "suspect", "down", "rising", "disabled", "retired"};
+
+std::string escape_label(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+std::string number(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return buf;
+}
+
+// Builds one metric family: HELP/TYPE once, then samples.
+class Family {
+  public:
+    Family(std::string* out, const char* name, const char* type, const char* help)
+        : out_(out), name_(name) {
+        *out_ +=
+            std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    }
+    void sample(const std::string& labels, double value) {
+        *out_ += name_;
+        if (!labels.empty()) *out_ += "{" + labels + "}";
+        *out_ += " " + number(value) + "\n";
+    }
+
+  private:
+    std::string* out_;
+    const char* name_;
+};
+
+std::string group_labels(const GroupReport& g) {
+    return "group=\"" + escape_label(g.name) + "\"";
+}
+
+std::string server_labels(const GroupReport& g, const ServerReport& s) {
+    return group_labels(g) + ",server=\"" + escape_label(s.label) + "\"";
+}
+
+// One family over every server of every group.
+template <class Value>
+void per_server(std::string* out, const StatusReport& r, const char* name, const char* type,
+                const char* help, Value value) {
+    Family f(out, name, type, help);
+    for (const GroupReport& g : r.groups)
+        for (const ServerReport& s : g.servers) value(f, server_labels(g, s), s);
+}
+
+template <class Value>
+void per_group(std::string* out, const StatusReport& r, const char* name, const char* type,
+               const char* help, Value value) {
+    Family f(out, name, type, help);
+    for (const GroupReport& g : r.groups) f.sample(group_labels(g), value(g));
+}
+
+std::string http_response(const char* status, const char* type, const std::string& body) {
+    return std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
+}
+
+}  // namespace
+
+std::string render_metrics(const StatusReport& r) {
+    std::string out;
+    Family(&out, "stbf_uptime_seconds", "gauge", "Seconds since the daemon started.")
+        .sample("", static_cast<double>(r.daemon.uptime_s));
+    Family(&out, "stbf_config_generation", "gauge", "Config loads so far (1 after start).")
+        .sample("", r.config_generation);
+    Family(&out, "stbf_last_reload_ok", "gauge", "1 if the last reload was applied.")
+        .sample("", r.daemon.last_reload_ok ? 1 : 0);
+
+    per_server(&out, r, "stbf_server_state", "gauge", "1 for the server's current health state.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   for (const char* st : kStates)
+                       f.sample(l + ",state=\"" + st + "\"", s.state == st ? 1 : 0);
+               });
+    per_server(
+        &out, r, "stbf_server_picks_total", "counter", "Times the server was chosen.",
+        [](Family& f, const std::string& l, const ServerReport& s) { f.sample(l, s.picks); });
+    per_server(&out, r, "stbf_server_connects_total", "counter",
+               "Upstream connects for client sessions, by result.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l + ",result=\"ok\"", s.connects_ok);
+                   f.sample(l + ",result=\"failed\"", s.connects_failed);
+               });
+    per_server(&out, r, "stbf_server_probes_total", "counter", "Health checks, by result.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l + ",result=\"ok\"", s.probes_ok);
+                   f.sample(l + ",result=\"failed\"", s.probes_failed);
+               });
+    per_server(&out, r, "stbf_server_sessions_hung_total", "counter",
+               "Live sessions cut because the server stopped answering.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l, s.sessions_hung);
+               });
+    per_server(&out, r, "stbf_server_live_sessions", "gauge", "Sessions relayed to the server.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l, s.live_sessions);
+               });
+    per_server(&out, r, "stbf_server_ewma_connect_seconds", "gauge",
+               "Smoothed connect latency (absent until measured).",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   if (s.has_ewma_connect) f.sample(l, s.ewma_connect_ms / 1000.0);
+               });
+    per_server(&out, r, "stbf_server_ewma_response_seconds", "gauge",
+               "Smoothed response time on live sessions (absent until measured).",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   if (s.has_ewma_response) f.sample(l, s.ewma_response_ms / 1000.0);
+               });
+
+    per_group(&out, r, "stbf_group_live_sessions", "gauge", "Client sessions open on the group.",
+              [](const GroupReport& g) { return g.live_sessions; });
+    per_group(&out, r, "stbf_group_sessions_total", "counter", "Client sessions accepted.",
+              [](const GroupReport& g) { return g.sessions_total; });
+    per_group(&out, r, "stbf_group_sessions_refused_total", "counter",
+              "Client sessions refused (group full).",
+              [](const GroupReport& g) { return g.sessions_refused; });
+    per_group(&out, r, "stbf_group_failovers_total", "counter",
+              "Times new sessions moved to another server.",
+              [](const GroupReport& g) { return g.failovers; });
+    per_group(&out, r, "stbf_group_panic", "gauge", "1 while no server of the group is usable.",
+              [](const GroupReport& g) { return g.panic ? 1u : 0u; });
+    return out;
+}
+
+std::string metrics_http_answer(const std::string& request, bool complete,
+                                const std::function<std::string()>& body) {
+    const char* text = "text/plain; charset=utf-8";
+    if (!complete) return http_response("400 Bad Request", text, "bad request\n");
+    size_t eol = request.find("\r\n");
+    std::string line = request.substr(0, eol);
+    size_t sp1 = line.find(' ');
+    size_t sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string::npos || line.find(' ', sp2 + 1) != std::string::npos)
+        return http_response("400 Bad Request", text, "bad request\n");
+    std::string method = line.substr(0, sp1);
+    std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string version = line.substr(sp2 + 1);
+    if (version != "HTTP/1.1" && version != "HTTP/1.0")
+        return http_response("400 Bad Request", text, "bad request\n");
+    if (method != "GET") return http_response("405 Method Not Allowed", text, "GET only\n");
+    if (target != "/metrics") return http_response("404 Not Found", text, "try /metrics\n");
+    return http_response("200 OK", "text/plain; version=0.0.4; charset=utf-8", body());
+}
+
+MetricsServer::MetricsServer(const std::function<std::string()>& body)
+    : RequestServer("\r\n\r\n", kMaxHttpHead, kHttpTimeoutUs,
+                    [&body](const std::string& request, bool complete) {
+                        return metrics_http_answer(request, complete, body);
+                    }) {}
+
+}  // namespace stbf::daemon

@@ -1,0 +1,244 @@
+#include "status_report.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "stbf/grouping.h"
+
+namespace stbf::daemon {
+namespace {
+
+std::string label_of(const Engine& engine, ServerSlot slot) {
+    const ServerConfig* cfg = slot == kNoServer ? nullptr : engine.server_config(slot);
+    return cfg != nullptr ? cfg->label.c_str() : "";
+}
+
+ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now) {
+    const ServerStatus st = engine.server_status(slot);
+    const ServerConfig& cfg = *st.config;
+    ServerReport r;
+    r.label = cfg.label.c_str();
+    r.host = cfg.host.c_str();
+    r.port = cfg.port;
+    r.protocol = protocol_name(cfg.protocol);
+    r.user = cfg.user.c_str();  // the password and key stay out of every report
+    r.state = server_state_name(st.state);
+    r.enabled = cfg.enabled;
+    r.backup = cfg.backup;
+    r.priority = cfg.priority;
+    r.weight = cfg.weight;
+    r.has_ewma_connect = st.ewma_connect_us != 0;
+    r.ewma_connect_ms = st.ewma_connect_us / 1000.0;
+    r.has_ewma_response = st.ewma_response_us != 0;
+    r.ewma_response_ms = st.ewma_response_us / 1000.0;
+    r.live_sessions = st.live_sessions;
+    r.fail_streak = st.fail_streak;
+    r.last_failure = st.last_failure == Reason::None ? "" : reason_name(st.last_failure);
+    r.probes_ok = st.probes_ok;
+    r.probes_failed = st.probes_failed;
+    r.picks = st.picks;
+    r.connects_ok = st.connects_ok;
+    r.connects_failed = st.connects_failed;
+    r.sessions_hung = st.sessions_hung;
+    r.has_next_check = st.next_check != kNever;
+    r.next_check_s = st.next_check > now ? (st.next_check - now) / 1e6 : 0.0;
+    return r;
+}
+
+uint64_t seconds_ago(TimeUs when, TimeUs now) {
+    return now > when ? (now - when) / 1000000 : 0;
+}
+
+}  // namespace
+
+std::string group_listen_text(const GroupConfig& group) {
+    std::string host = group.listen_addr.empty() ? "127.0.0.1" : group.listen_addr.c_str();
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    return host + ":" + std::to_string(group.listen_port);
+}
+
+StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts) {
+    StatusReport report;
+    report.daemon = facts;
+    report.config_generation = engine.config_generation();
+    for (uint8_t g = 0; g < engine.group_count(); ++g) {
+        const GroupStatus gs = engine.group_status(g);
+        GroupReport gr;
+        gr.name = gs.config->name.c_str();
+        gr.listen = group_listen_text(*gs.config);
+        gr.mode = mode_name(gs.config->mode);
+        gr.active_server = label_of(engine, gs.active);
+        gr.live_sessions = gs.live_sessions;
+        gr.sessions_total = gs.sessions_total;
+        gr.sessions_refused = gs.sessions_refused;
+        gr.failovers = gs.failovers;
+        gr.panic = gs.panic;
+        if (gs.last_failover.when != 0) {
+            gr.last_failover.happened = true;
+            gr.last_failover.ago_s = seconds_ago(gs.last_failover.when, now);
+            gr.last_failover.from = label_of(engine, gs.last_failover.from);
+            gr.last_failover.to = label_of(engine, gs.last_failover.to);
+            gr.last_failover.reason = reason_name(gs.last_failover.reason);
+        }
+        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+            ServerSlot slot = engine.group_server(g, i);
+            if (slot == kNoServer || !engine.server_in_use(slot)) continue;
+            gr.servers.push_back(server_report(engine, slot, now));
+        }
+        report.groups.push_back(std::move(gr));
+    }
+    return report;
+}
+
+namespace {
+
+using JsonPtr = std::unique_ptr<cJSON, decltype(&cJSON_Delete)>;
+
+void add_string_or_null(cJSON* obj, const char* key, const std::string& value) {
+    if (value.empty())
+        cJSON_AddNullToObject(obj, key);
+    else
+        cJSON_AddStringToObject(obj, key, value.c_str());
+}
+
+void add_number_or_null(cJSON* obj, const char* key, bool has, double value) {
+    if (has)
+        cJSON_AddNumberToObject(obj, key, value);
+    else
+        cJSON_AddNullToObject(obj, key);
+}
+
+cJSON* server_json(const ServerReport& s) {
+    cJSON* o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "label", s.label.c_str());
+    cJSON_AddStringToObject(o, "host", s.host.c_str());
+    cJSON_AddNumberToObject(o, "port", s.port);
+    cJSON_AddStringToObject(o, "protocol", s.protocol.c_str());
+    cJSON_AddStringToObject(o, "user", s.user.c_str());
+    cJSON_AddStringToObject(o, "state", s.state.c_str());
+    cJSON_AddBoolToObject(o, "enabled", s.enabled);
+    cJSON_AddBoolToObject(o, "backup", s.backup);
+    cJSON_AddNumberToObject(o, "priority", s.priority);
+    cJSON_AddNumberToObject(o, "weight", s.weight);
+    add_number_or_null(o, "ewma_connect_ms", s.has_ewma_connect, s.ewma_connect_ms);
+    add_number_or_null(o, "ewma_response_ms", s.has_ewma_response, s.ewma_response_ms);
+    cJSON_AddNumberToObject(o, "live_sessions", s.live_sessions);
+    cJSON_AddNumberToObject(o, "fail_streak", s.fail_streak);
+    cJSON_AddStringToObject(o, "last_failure", s.last_failure.c_str());
+    cJSON_AddNumberToObject(o, "probes_ok", s.probes_ok);
+    cJSON_AddNumberToObject(o, "probes_failed", s.probes_failed);
+    add_number_or_null(o, "next_check_s", s.has_next_check, s.next_check_s);
+    return o;
+}
+
+cJSON* group_json(const GroupReport& g) {
+    cJSON* o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", g.name.c_str());
+    cJSON_AddStringToObject(o, "listen", g.listen.c_str());
+    cJSON_AddStringToObject(o, "mode", g.mode.c_str());
+    add_string_or_null(o, "active_server", g.active_server);
+    cJSON_AddNumberToObject(o, "live_sessions", g.live_sessions);
+    cJSON_AddNumberToObject(o, "sessions_total", g.sessions_total);
+    cJSON_AddBoolToObject(o, "panic", g.panic);
+    cJSON_AddNumberToObject(o, "failovers", g.failovers);
+    if (g.last_failover.happened) {
+        cJSON* f = cJSON_AddObjectToObject(o, "last_failover");
+        cJSON_AddNumberToObject(f, "ago_s", static_cast<double>(g.last_failover.ago_s));
+        cJSON_AddStringToObject(f, "from", g.last_failover.from.c_str());
+        add_string_or_null(f, "to", g.last_failover.to);
+        cJSON_AddStringToObject(f, "reason", g.last_failover.reason.c_str());
+    } else {
+        cJSON_AddNullToObject(o, "last_failover");
+    }
+    cJSON* servers = cJSON_AddArrayToObject(o, "servers");
+    for (const ServerReport& s : g.servers) cJSON_AddItemToArray(servers, server_json(s));
+    return o;
+}
+
+}  // namespace
+
+std::string status_json(const StatusReport& report) {
+    JsonPtr root(cJSON_CreateObject(), &cJSON_Delete);
+    cJSON* r = root.get();
+    cJSON_AddNumberToObject(r, "version", 1);
+    cJSON* d = cJSON_AddObjectToObject(r, "daemon");
+    cJSON_AddNumberToObject(d, "pid", static_cast<double>(report.daemon.pid));
+    cJSON_AddNumberToObject(d, "uptime_s", static_cast<double>(report.daemon.uptime_s));
+    cJSON_AddStringToObject(d, "config", report.daemon.config_path.c_str());
+    cJSON_AddNumberToObject(d, "config_generation", report.config_generation);
+    cJSON* lr = cJSON_AddObjectToObject(d, "last_reload");
+    cJSON_AddBoolToObject(lr, "ok", report.daemon.last_reload_ok);
+    cJSON_AddStringToObject(lr, "message", report.daemon.last_reload_message.c_str());
+    if (report.daemon.reloaded)
+        cJSON_AddNumberToObject(lr, "ago_s", static_cast<double>(report.daemon.last_reload_ago_s));
+    else
+        cJSON_AddNullToObject(lr, "ago_s");
+    cJSON* groups = cJSON_AddArrayToObject(r, "groups");
+    for (const GroupReport& g : report.groups) cJSON_AddItemToArray(groups, group_json(g));
+    char* text = cJSON_PrintUnformatted(r);
+    std::string out = text != nullptr ? text : "{}";
+    cJSON_free(text);
+    return out;
+}
+
+namespace {
+
+std::string ms_text(bool has, double ms) {
+    if (!has) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f", ms);
+    return buf;
+}
+
+}  // namespace
+
+std::string status_text(const StatusReport& report) {
+    std::string out;
+    char line[512];
+    std::snprintf(line, sizeof(line), "stbfailover pid %ld, up %llus, config %s (generation %u)\n",
+                  report.daemon.pid, static_cast<unsigned long long>(report.daemon.uptime_s),
+                  report.daemon.config_path.c_str(), report.config_generation);
+    out += line;
+    if (report.daemon.reloaded) {
+        std::snprintf(
+            line, sizeof(line), "last reload %llus ago: %s\n",
+            static_cast<unsigned long long>(report.daemon.last_reload_ago_s),
+            report.daemon.last_reload_ok ? "ok" : report.daemon.last_reload_message.c_str());
+        out += line;
+    }
+    for (const GroupReport& g : report.groups) {
+        std::snprintf(line, sizeof(line),
+                      "\ngroup %s  listen %s  mode %s  active %s  sessions %u live / %u total%s\n",
+                      g.name.c_str(), g.listen.c_str(), g.mode.c_str(),
+                      g.active_server.empty() ? "-" : g.active_server.c_str(), g.live_sessions,
+                      g.sessions_total, g.panic ? "  PANIC: no usable server" : "");
+        out += line;
+        if (g.last_failover.happened) {
+            std::snprintf(line, sizeof(line),
+                          "  last failover %llus ago: %s -> %s (%s), %u in total\n",
+                          static_cast<unsigned long long>(g.last_failover.ago_s),
+                          g.last_failover.from.c_str(),
+                          g.last_failover.to.empty() ? "none" : g.last_failover.to.c_str(),
+                          g.last_failover.reason.c_str(), g.failovers);
+            out += line;
+        }
+        std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-9s %9s %9s %5s  %s\n", "SERVER",
+                      "ADDRESS", "PROTO", "STATE", "CONN ms", "RESP ms", "LIVE", "LAST FAILURE");
+        out += line;
+        for (const ServerReport& s : g.servers) {
+            std::string addr = s.host + ":" + std::to_string(s.port);
+            std::string state = s.state + (s.backup ? "*" : "");
+            std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-9s %9s %9s %5u  %s\n",
+                          s.label.c_str(), addr.c_str(), s.protocol.c_str(), state.c_str(),
+                          ms_text(s.has_ewma_connect, s.ewma_connect_ms).c_str(),
+                          ms_text(s.has_ewma_response, s.ewma_response_ms).c_str(), s.live_sessions,
+                          s.last_failure.empty() ? "-" : s.last_failure.c_str());
+            out += line;
+        }
+    }
+    return out;
+}
+
+}  // namespace stbf::daemon

@@ -1,0 +1,84 @@
+// Status report: one snapshot of the daemon and its engine, rendered three ways — the status
+// JSON (version 1, the shape the Enigma2 plugin codes against), the text table of
+// `stbfailover status`, and Prometheus metrics (metrics.h). Building the snapshot once keeps the
+// three views consistent.
+//
+// No secret ever enters a report: passwords and DES keys are not copied into it. The account
+// user name is shown (it is how a box owner recognises a line).
+#ifndef STBF_FIRMWARE_STATUS_REPORT_H
+#define STBF_FIRMWARE_STATUS_REPORT_H
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+#include "stbf/engine.h"
+
+namespace stbf::daemon {
+
+/// Daemon-level facts the engine does not know.
+struct DaemonFacts {
+    long pid = 0;
+    uint64_t uptime_s = 0;
+    std::string config_path;
+    bool reloaded = false;  ///< false until the first reload attempt
+    bool last_reload_ok = true;
+    std::string last_reload_message;  ///< "FILE:LINE: message" of a failed reload, or "ok"
+    uint64_t last_reload_ago_s = 0;   ///< valid when `reloaded`
+};
+
+struct ServerReport {
+    std::string label, host, protocol, user, state, last_failure;
+    uint16_t port = 0;
+    bool enabled = true, backup = false;
+    uint8_t priority = 0;
+    uint16_t weight = 0;
+    bool has_ewma_connect = false, has_ewma_response = false;
+    double ewma_connect_ms = 0, ewma_response_ms = 0;
+    uint32_t live_sessions = 0, fail_streak = 0;
+    uint32_t probes_ok = 0, probes_failed = 0;
+    uint32_t picks = 0, connects_ok = 0, connects_failed = 0, sessions_hung = 0;
+    bool has_next_check = false;
+    double next_check_s = 0;
+};
+
+struct FailoverReport {
+    bool happened = false;
+    uint64_t ago_s = 0;
+    std::string from;
+    std::string to;  ///< empty: no server took over (JSON null)
+    std::string reason;
+};
+
+struct GroupReport {
+    std::string name, listen, mode;
+    std::string active_server;  ///< empty: none yet (JSON null)
+    uint32_t live_sessions = 0, sessions_total = 0, sessions_refused = 0, failovers = 0;
+    bool panic = false;
+    FailoverReport last_failover;
+    std::vector<ServerReport> servers;
+};
+
+struct StatusReport {
+    DaemonFacts daemon;
+    uint32_t config_generation = 0;
+    std::vector<GroupReport> groups;
+};
+
+/// Snapshot of `engine` at `now` (port clock) plus `facts`.
+StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts);
+
+/// Status JSON version 1, one line, no trailing newline.
+std::string status_json(const StatusReport& report);
+
+/// Human-readable table: one block per group, one line per server.
+std::string status_text(const StatusReport& report);
+
+/// "127.0.0.1:20000" / "[::1]:20000" for a group's listen setting (empty address means
+/// 127.0.0.1).
+std::string group_listen_text(const GroupConfig& group);
+
+}  // namespace stbf::daemon
+
+#endif  // STBF_FIRMWARE_STATUS_REPORT_H
