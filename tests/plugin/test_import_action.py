@@ -111,10 +111,20 @@ def test_import_error_is_shown(session, console, root, config_file):
 
 
 def test_import_output_that_is_not_json(session, console, root, config_file):
-    import_first(session, console, root, config_file, "warning: something\n{}", 0)
+    import_first(session, console, root, config_file, "cannot write: disk full\n", 0)
     box = session.top()
     assert box.type == MessageBox.TYPE_ERROR
-    assert box.text.startswith("output of stbfailover import:1:1: ")
+    assert box.text.startswith("output of stbfailover import:1:1: Expecting value")
+    import_first(session, console, root, config_file, 'note\n{"groups": [\n  {"name": }]}', 0)
+    assert session.top().text.startswith("output of stbfailover import:3:12: ")
+
+
+def test_import_warnings_are_shown_with_the_question(session, console, root, config_file):
+    warning = "warning: /etc/CCcam.cfg holds passwords and every user can read it\n"
+    import_first(session, console, root, config_file, warning + json.dumps(IMPORTED), 0)
+    question = session.top()
+    assert question.type == MessageBox.TYPE_YESNO
+    assert question.text.endswith("\n\n" + warning.strip())
 
 
 def test_nothing_to_import(session, console, tmp_path, config_file):

@@ -154,6 +154,15 @@ def test_failed_reload_is_shown():
     assert "last reload 5 s ago FAILED: /etc/stbfailover/stbfailover.json:7:12: bad" in summary
 
 
+def test_split_notes_keeps_line_numbers():
+    assert logic.split_notes('{"a": 1}') == ('{"a": 1}', "")
+    text, notes = logic.split_notes('warning: x\nnote: y\n{"a":\n 1}\n')
+    assert notes == "warning: x\nnote: y" and text == '\n\n{"a":\n 1}\n'
+    assert logic.split_notes("no json") == ("no json", "")
+    view = logic.read_status('warning: x\n{"version": 1,\n "groups": [}', 0)
+    assert view.message.startswith("status output is not JSON: line 3, column 13")
+
+
 # ---- softcam configs -------------------------------------------------------------------------
 
 def _write(root, box_path, text="x"):

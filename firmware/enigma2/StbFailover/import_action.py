@@ -48,16 +48,19 @@ class SoftcamImport(object):
         if failure:
             self.session.open(MessageBox, failure, MessageBox.TYPE_ERROR)
             return
+        json_text, notes = logic.split_notes(logic.output_text(data))
         try:
-            self.imported = logic.parse_config(logic.output_text(data),
-                                               _("output of stbfailover import"))
+            self.imported = logic.parse_config(json_text, _("output of stbfailover import"))
         except logic.ConfigFileError as error:
             self.session.open(MessageBox, str(error), MessageBox.TYPE_ERROR)
             return
-        self.session.openWithCallback(self.useConfirmed, MessageBox, _(
-            "%s holds %s.\nUse them as the stbfailover config? The current config is kept as "
-            "%s.bak.") % (self.source.shown, logic.config_summary(self.imported),
-                          self.config_path), MessageBox.TYPE_YESNO)
+        question = _("%s holds %s.\nUse them as the stbfailover config? The current config is "
+                     "kept as %s.bak.") % (self.source.shown,
+                                           logic.config_summary(self.imported), self.config_path)
+        if notes:
+            question += "\n\n" + notes
+        self.session.openWithCallback(self.useConfirmed, MessageBox, question,
+                                      MessageBox.TYPE_YESNO)
 
     def useConfirmed(self, answer):
         if not answer:

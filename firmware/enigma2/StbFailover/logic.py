@@ -97,6 +97,41 @@ def command_failure(data, retval, what):
     return _("%s failed (exit code %s): %s") % (what, retval, text)
 
 
+# ---- JSON a command printed ------------------------------------------------------------------
+
+class JsonError(ValueError):
+    """Text that is not JSON, with the 1-based line and column where reading stopped."""
+
+    def __init__(self, line, column, message):
+        ValueError.__init__(self, "%s:%s: %s" % (line, column, message))
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+def decode_json(text):
+    """The JSON document in `text`, objects as OrderedDict (key order is kept when written
+    back). Raises JsonError."""
+    try:
+        return json.loads(text, object_pairs_hook=collections.OrderedDict)
+    except ValueError as error:
+        raise JsonError(getattr(error, "lineno", "?"), getattr(error, "colno", "?"),
+                        getattr(error, "msg", str(error)))
+
+
+def split_notes(output):
+    """(json_text, notes) of a command's output whose stderr joined stdout: the JSON object
+    starts at the first line that begins with '{'; lines before it (warnings such as a
+    world-readable file) are notes. json_text keeps their line breaks so error lines match the
+    output's. Without such a line all of it is json_text (the parser then says what is
+    wrong)."""
+    match = re.search(r"^\{", output, re.MULTILINE)
+    if match is None:
+        return output, ""
+    notes = output[:match.start()]
+    return "\n" * notes.count("\n") + output[match.start():], notes.strip()
+
+
 # ---- formatting -----------------------------------------------------------------------------
 
 def format_ms(value):
@@ -270,13 +305,10 @@ def parse_status(text):
     group's ServerRows, for each group in daemon order. Raises StatusError naming the line and
     column of bad JSON or the path of a bad field."""
     try:
-        doc = json.loads(text)
-    except ValueError as error:
-        line = getattr(error, "lineno", "?")
-        column = getattr(error, "colno", "?")
-        message = getattr(error, "msg", str(error))
+        doc = decode_json(split_notes(text)[0])
+    except JsonError as error:
         raise StatusError(_("status output is not JSON: line %s, column %s: %s") % (
-            line, column, message))
+            error.line, error.column, error.message))
     if not isinstance(doc, dict):
         raise StatusError(_("status output must be a JSON object"))
     version = doc.get("version")
@@ -399,11 +431,9 @@ def parse_config(text, path=CONFIG_PATH):
     """The config document from JSON text (key order kept). Raises ConfigFileError with
     FILE:LINE:COL on bad JSON."""
     try:
-        doc = json.loads(text, object_pairs_hook=collections.OrderedDict)
-    except ValueError as error:
-        raise ConfigFileError("%s:%s:%s: %s" % (
-            path, getattr(error, "lineno", "?"), getattr(error, "colno", "?"),
-            getattr(error, "msg", str(error))))
+        doc = decode_json(text)
+    except JsonError as error:
+        raise ConfigFileError("%s:%s:%s: %s" % (path, error.line, error.column, error.message))
     if not isinstance(doc, dict):
         raise ConfigFileError(_("%s: the config must be a JSON object") % path)
     return doc
