@@ -1,0 +1,108 @@
+// `stbfailover check -c FILE`: validate a config and everything it imports, and say what it
+// means (groups, their listen ports and servers), or list every problem with its place.
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "config_json.h"
+#include "stbf/grouping.h"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/stbfailover/stbfailover.json";
+constexpr const char* kMasked = "****";  // same length whatever the secret is
+
+void usage(std::FILE* to) {
+    std::fprintf(to,
+                 "usage: stbfailover check [-c FILE] [-v]\n"
+                 "  -c, --config FILE  config to check (default %s); a CCcam.cfg or\n"
+                 "                     oscam.server is checked as it would be imported\n"
+                 "  -v, --verbose      also print notes (lines recognised and skipped)\n"
+                 "Exit status: 0 config is usable, 1 it has errors, 2 usage error.\n",
+                 kDefaultConfig);
+}
+
+std::string where(const stbf::Config& cfg, const stbf::SourceRef& src) {
+    if (src.file >= cfg.file_count) return "";
+    std::string s = cfg.files[src.file].c_str();
+    if (src.line > 0) s += ":" + std::to_string(src.line);
+    return s;
+}
+
+void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
+    std::printf("%s: OK: %u group%s, %u server%s\n", cfg.files[0].c_str(), cfg.group_count,
+                cfg.group_count == 1 ? "" : "s", cfg.server_count, cfg.server_count == 1 ? "" : "s");
+    std::printf("control socket %s, metrics %s, log level %s\n", globals.control_socket.c_str(),
+                globals.metrics_listen.empty() ? "off" : globals.metrics_listen.c_str(),
+                globals.log_level.c_str());
+    for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
+        const stbf::GroupConfig& g = cfg.groups[gi];
+        const char* addr = g.listen_addr.empty() ? "127.0.0.1" : g.listen_addr.c_str();
+        const bool v6 = std::strchr(addr, ':') != nullptr;
+        std::printf("\ngroup %s: listen %s%s%s:%u%s, mode %s%s, %u server%s\n", g.name.c_str(),
+                    v6 ? "[" : "", addr, v6 ? "]" : "", g.listen_port,
+                    g.listen_pinned ? "" : " (derived)", stbf::fw::mode_text(g.mode),
+                    g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
+        for (uint8_t k = 0; k < g.server_count; ++k) {
+            const stbf::ServerConfig& s = cfg.servers[g.servers[k]];
+            const bool host_v6 = std::strchr(s.host.c_str(), ':') != nullptr;
+            std::string line = std::string("  ") + std::to_string(k + 1) + ". " +
+                                stbf::protocol_name(s.protocol) + " " + (host_v6 ? "[" : "") +
+                                s.host.c_str() + (host_v6 ? "]" : "") + ":" +
+                                std::to_string(s.port);
+            if (!s.user.empty()) line += std::string(" user ") + s.user.c_str();
+            if (!s.password.empty()) line += std::string(" password ") + kMasked;
+            if (s.has_key) line += std::string(" key ") + kMasked;
+            if (s.backup) line += " backup";
+            if (!s.enabled) line += " disabled";
+            if (s.weight != 100) line += " weight " + std::to_string(s.weight);
+            if (s.priority != 0) line += " priority " + std::to_string(s.priority);
+            const std::string from = where(cfg, s.source);
+            if (!from.empty()) line += " (" + from + ")";
+            std::printf("%s\n", line.c_str());
+        }
+    }
+}
+
+int cmd_check(int argc, char** argv) {
+    const char* path = kDefaultConfig;
+    bool verbose = false;
+    for (int i = 1; i < argc; ++i) {
+        if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) &&
+            i + 1 < argc) {
+            path = argv[++i];
+        } else if (std::strcmp(argv[i], "-v") == 0 || std::strcmp(argv[i], "--verbose") == 0) {
+            verbose = true;
+        } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "stbfailover check: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    auto cfg = std::make_unique<stbf::Config>();
+    auto diags = std::make_unique<stbf::Diagnostics>();
+    stbf::fw::Globals globals;
+    const stbf::fw::LoadResult result = stbf::fw::load_config(path, cfg.get(), &globals, diags.get());
+    stbf::fw::print_diagnostics(stderr, *cfg, *diags, verbose);
+    if (result != stbf::fw::LoadResult::Ok) {
+        std::fprintf(stderr, "%s: %zu error%s, %zu warning%s; the config is not usable\n", path,
+                     diags->errors(), diags->errors() == 1 ? "" : "s", diags->warnings(),
+                     diags->warnings() == 1 ? "" : "s");
+        return 1;
+    }
+    print_summary(*cfg, globals);
+    if (!verbose && diags->notes() > 0)
+        std::printf("\n%zu note%s about skipped lines (see them with -v)\n", diags->notes(),
+                    diags->notes() == 1 ? "" : "s");
+    return 0;
+}
+
+}  // namespace
+
+STBF_COMMAND("check", "validate a config (JSON, CCcam.cfg or oscam.server) and show its groups",
+             cmd_check);

@@ -1,0 +1,136 @@
+// `stbfailover import --from FILE [--softcam-config OUT]`: turn a box owner's CCcam.cfg or
+// oscam.server into stbfailover's JSON config (printed), and optionally write the softcam side
+// that points the softcam at stbfailover.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "atomic_file.h"
+#include "command.h"
+#include "config_json.h"
+#include "softcam_writer.h"
+#include "stbf/grouping.h"
+
+namespace {
+
+void usage(std::FILE* to) {
+    std::fprintf(to,
+                 "usage: stbfailover import --from FILE [--format auto|cccam|oscam]\n"
+                 "                          [--listen-port-base N] [--softcam-config OUT]\n"
+                 "  Prints the JSON config FILE (a CCcam.cfg or oscam.server) maps to: servers\n"
+                 "  with the same account form one group with one local listen port.\n"
+                 "  --softcam-config OUT  also write FILE rewritten so the softcam connects to\n"
+                 "                        those ports on 127.0.0.1 (OUT may be FILE itself; the\n"
+                 "                        old OUT is kept as OUT.bak; written atomically)\n"
+                 "Passwords and keys are never printed; the JSON does not need them.\n"
+                 "Exit status: 0 done, 1 FILE has errors or OUT could not be written (nothing\n"
+                 "written), 2 usage error.\n");
+}
+
+bool points_at_this_box(const stbf::ServerConfig& s) {
+    const char* h = s.host.c_str();
+    return std::strcmp(h, "localhost") == 0 || std::strcmp(h, "::1") == 0 ||
+           std::strncmp(h, "127.", 4) == 0;
+}
+
+int cmd_import(int argc, char** argv) {
+    const char* from = nullptr;
+    const char* out_path = nullptr;
+    stbf::fw::FileFormat format = stbf::fw::FileFormat::Auto;
+    long port_base = -1;
+    for (int i = 1; i < argc; ++i) {
+        const bool has_value = i + 1 < argc;
+        if (std::strcmp(argv[i], "--from") == 0 && has_value) {
+            from = argv[++i];
+        } else if (std::strcmp(argv[i], "--softcam-config") == 0 && has_value) {
+            out_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--format") == 0 && has_value) {
+            const std::string f = argv[++i];
+            if (f == "cccam") format = stbf::fw::FileFormat::Cccam;
+            else if (f == "oscam") format = stbf::fw::FileFormat::Oscam;
+            else if (f != "auto") {
+                std::fprintf(stderr, "stbfailover import: --format must be auto, cccam or oscam\n");
+                return 2;
+            }
+        } else if (std::strcmp(argv[i], "--listen-port-base") == 0 && has_value) {
+            char* end = nullptr;
+            port_base = std::strtol(argv[++i], &end, 10);
+            if (*end != '\0' || port_base < 1 || port_base > 65535) {
+                std::fprintf(stderr, "stbfailover import: --listen-port-base must be 1..65535\n");
+                return 2;
+            }
+        } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "stbfailover import: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (from == nullptr) {
+        usage(stderr);
+        return 2;
+    }
+
+    std::string text, why;
+    if (!stbf::fw::read_text_file(from, &text, &why)) {
+        std::fprintf(stderr, "%s: error: cannot read: %s\n", from, why.c_str());
+        return 1;
+    }
+    if (format == stbf::fw::FileFormat::Auto) format = stbf::fw::detect_format(text);
+    if (format == stbf::fw::FileFormat::Json) {
+        std::fprintf(stderr, "%s: error: import takes a CCcam.cfg or oscam.server, not JSON\n",
+                     from);
+        return 1;
+    }
+    auto cfg = std::make_unique<stbf::Config>();
+    auto diags = std::make_unique<stbf::Diagnostics>();
+    stbf::fw::Globals globals;
+    std::vector<stbf::fw::SoftcamSource> sources;
+    stbf::fw::LoadResult result = stbf::fw::load_config_text(
+        text, from, format, cfg.get(), &globals, diags.get(), &sources, false);
+    if (result == stbf::fw::LoadResult::Ok && port_base > 0) {
+        cfg->listen_port_base = static_cast<uint16_t>(port_base);
+        if (stbf::assign_listen_ports(cfg.get(), diags.get()) != stbf::Status::Ok)
+            result = stbf::fw::LoadResult::Invalid;
+    }
+    stbf::fw::print_diagnostics(stderr, *cfg, *diags, false);
+    if (result != stbf::fw::LoadResult::Ok) {
+        std::fprintf(stderr, "%s: %zu error%s; nothing imported%s\n", from, diags->errors(),
+                     diags->errors() == 1 ? "" : "s", out_path != nullptr ? ", nothing written" : "");
+        return 1;
+    }
+    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+        if (points_at_this_box(cfg->servers[i])) {
+            std::fprintf(stderr,
+                         "%s:%u: warning: server points at this box; was this file already "
+                         "rewritten by stbfailover import?\n",
+                         from, cfg->servers[i].source.line);
+        }
+    }
+    // Pin every port in the printed JSON: that JSON is what the daemon will run with.
+    for (uint8_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
+    const std::string json = stbf::fw::config_to_json(*cfg, globals);
+    if (out_path != nullptr) {
+        const std::string rewritten = stbf::fw::rewrite_softcam_config(sources[0], *cfg);
+        std::string backup, error;
+        if (!stbf::fw::write_file_atomic(out_path, rewritten, &backup, &error)) {
+            std::fprintf(stderr, "stbfailover import: %s; %s is unchanged\n", error.c_str(), out_path);
+            return 1;
+        }
+        std::fprintf(stderr, "wrote %s%s%s\n", out_path, backup.empty() ? "" : ", old file kept as ",
+                     backup.c_str());
+    }
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    return 0;
+}
+
+}  // namespace
+
+STBF_COMMAND("import",
+             "print the JSON config for a CCcam.cfg / oscam.server; --softcam-config rewrites it",
+             cmd_import);

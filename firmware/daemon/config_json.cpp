@@ -1,0 +1,1047 @@
+#include "config_json.h"
+
+#include <cjson/cJSON.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "stbf/cccam_cfg.h"
+#include "stbf/grouping.h"
+#include "stbf/oscam_server.h"
+
+namespace stbf::fw {
+
+namespace {
+
+constexpr long kMaxFileBytes = 4L << 20;  // a CCcam.cfg is kilobytes; refuse anything absurd
+constexpr size_t kUnixPathMax = 107;       // sun_path holds 108 bytes with the NUL
+
+// ---- where a JSON key sits ------------------------------------------------------------------
+
+/// One step of a JSON path: an object key (its n-th occurrence) or an array index.
+struct Seg {
+    std::string key;
+    int index = -1;      ///< >= 0: array element
+    int occurrence = 0;  ///< which of several equal keys in one object (0 = first)
+};
+
+std::string path_text(const std::vector<Seg>& path) {
+    std::string s;
+    for (const Seg& seg : path) {
+        if (seg.index >= 0) {
+            s += "[" + std::to_string(seg.index) + "]";
+        } else {
+            if (!s.empty()) s += ".";
+            s += seg.key;
+        }
+    }
+    return s;
+}
+
+/// Finds the byte offset of a path in JSON text that cJSON accepted (cJSON keeps no
+/// positions). An object step lands on the key's opening quote, an array step on the element.
+/// If a step cannot be followed, the offset of the deepest step found is returned.
+class JsonLocator {
+public:
+    explicit JsonLocator(const std::string& text) : t_(text) {}
+
+    size_t find(const std::vector<Seg>& path) const {
+        const size_t n = t_.size();
+        size_t pos = ws(0);
+        size_t found = pos;
+        for (const Seg& seg : path) {
+            if (pos >= n) break;
+            bool hit = false;
+            if (seg.index < 0) {
+                if (t_[pos] != '{') break;
+                pos = ws(pos + 1);
+                int seen = 0;
+                while (pos < n && t_[pos] == '"') {
+                    const size_t key_at = pos;
+                    const bool same = key_equals(pos, seg.key);
+                    pos = ws(skip_string(pos));
+                    if (pos < n && t_[pos] == ':') pos = ws(pos + 1);
+                    if (same && seen++ == seg.occurrence) {
+                        found = key_at;
+                        hit = true;
+                        break;
+                    }
+                    pos = next_member(pos);
+                }
+            } else {
+                if (t_[pos] != '[') break;
+                pos = ws(pos + 1);
+                for (int i = 0; pos < n && t_[pos] != ']'; ++i) {
+                    if (i == seg.index) {
+                        found = pos;
+                        hit = true;
+                        break;
+                    }
+                    pos = next_member(pos);
+                }
+            }
+            if (!hit) break;
+        }
+        return found;
+    }
+
+private:
+    size_t ws(size_t p) const {
+        while (p < t_.size() && (t_[p] == ' ' || t_[p] == '\t' || t_[p] == '\n' || t_[p] == '\r'))
+            ++p;
+        return p;
+    }
+    size_t skip_string(size_t p) const {  // p at '"'; returns one past the closing quote
+        for (++p; p < t_.size(); ++p) {
+            if (t_[p] == '\\')
+                ++p;
+            else if (t_[p] == '"')
+                return p + 1;
+        }
+        return t_.size();
+    }
+    size_t skip_value(size_t p) const {
+        int depth = 0;
+        while (p < t_.size()) {
+            char c = t_[p];
+            if (c == '"') {
+                p = skip_string(p);
+                if (depth == 0) return p;
+                continue;
+            }
+            if (c == '{' || c == '[') ++depth;
+            if (c == '}' || c == ']') {
+                if (depth == 0) return p;  // end of the enclosing container
+                if (--depth == 0) return p + 1;
+            }
+            if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+                return p;
+            ++p;
+        }
+        return p;
+    }
+    size_t next_member(size_t p) const {
+        p = ws(skip_value(p));
+        if (p < t_.size() && t_[p] == ',') p = ws(p + 1);
+        return p;
+    }
+    bool key_equals(size_t p, const std::string& key) const {
+        std::string decoded;
+        for (++p; p < t_.size() && t_[p] != '"'; ++p) {
+            char c = t_[p];
+            if (c == '\\' && p + 1 < t_.size()) {
+                char e = t_[++p];
+                switch (e) {
+                    case 'n': c = '\n'; break;
+                    case 't': c = '\t'; break;
+                    case 'r': c = '\r'; break;
+                    case 'b': c = '\b'; break;
+                    case 'f': c = '\f'; break;
+                    case 'u': return false;  // keys with \u escapes: fall back to the parent
+                    default: c = e; break;
+                }
+            }
+            decoded += c;
+        }
+        return decoded == key;
+    }
+
+    const std::string& t_;
+};
+
+struct LineCol {
+    uint32_t line = 1;
+    uint32_t column = 1;
+};
+
+LineCol line_col(const std::string& text, size_t offset) {
+    LineCol lc;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++lc.line;
+            line_start = i + 1;
+        }
+    }
+    lc.column = static_cast<uint32_t>(std::min(offset, text.size()) - line_start + 1);
+    return lc;
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+}  // namespace
+
+bool read_text_file(const std::string& path, std::string* text, std::string* error) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        *error = std::strerror(errno);
+        return false;
+    }
+    text->clear();
+    char buf[8192];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        text->append(buf, n);
+        if (static_cast<long>(text->size()) > kMaxFileBytes) {
+            std::fclose(f);
+            *error = "file is larger than 4 MiB";
+            return false;
+        }
+    }
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    std::fclose(f);
+    if (failed) {
+        *error = std::strerror(err);
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+bool world_readable(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0;
+}
+
+std::string dir_of(const std::string& path) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// ---- names ----------------------------------------------------------------------------------
+
+struct ModeName {
+    const char* name;
+    Mode mode;
+};
+constexpr ModeName kModes[] = {
+    {"ordered", Mode::Ordered}, {"random", Mode::Random}, {"scored", Mode::Scored}};
+
+struct ProbeName {
+    const char* name;
+    ProbeKind probe;
+};
+constexpr ProbeName kProbes[] = {{"tcp", ProbeKind::Tcp},
+                                 {"cccam", ProbeKind::Cccam},
+                                 {"newcamd", ProbeKind::Newcamd},
+                                 {"expect", ProbeKind::Expect}};
+
+constexpr const char* kLogLevels[] = {"error", "warn", "info", "debug"};
+
+/// "ADDR:PORT" with a numeric address (IPv6 in brackets). Returns nullptr or a message.
+const char* parse_addr_port(const std::string& s, std::string* addr, uint16_t* port) {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0) return "expected ADDR:PORT, e.g. 127.0.0.1:20001";
+    const char* host = nullptr;
+    size_t host_len = 0;
+    if (const char* err = check_host(s.data(), colon, false, &host, &host_len)) return err;
+    bool numeric = s[0] == '[';
+    if (!numeric) {
+        numeric = true;
+        for (size_t i = 0; i < colon; ++i)
+            if ((s[i] < '0' || s[i] > '9') && s[i] != '.') numeric = false;
+    }
+    if (!numeric) return "address must be numeric (IPv4, or IPv6 in brackets), not a name";
+    if (const char* err = parse_port(s.data() + colon + 1, s.size() - colon - 1, port)) return err;
+    addr->assign(host, host_len);
+    return nullptr;
+}
+
+// ---- the loader -----------------------------------------------------------------------------
+
+struct ImportPin {
+    std::string group_name;
+    uint16_t port = 0;
+    std::vector<Seg> path;
+};
+
+class Loader {
+public:
+    Loader(Config* cfg, Globals* globals, Diagnostics* diags, std::vector<SoftcamSource>* sources,
+           bool allow_imports)
+        : cfg_(cfg), globals_(globals), diags_(diags), sources_(sources),
+          allow_imports_(allow_imports) {}
+
+    LoadResult load(const std::string& text, const std::string& path, FileFormat format) {
+        const size_t errors_before = diags_->errors();
+        *cfg_ = Config();
+        *globals_ = Globals();
+        add_file(path);
+        if (format == FileFormat::Auto) format = detect_format(text);
+        if (format == FileFormat::Json) {
+            load_json(text, path);
+        } else {
+            GroupConfig settings;
+            import_softcam(text, path, format, 0, settings, {});
+        }
+        finish(errors_before);
+        return diags_->errors() > errors_before ? LoadResult::Invalid : LoadResult::Ok;
+    }
+
+private:
+    // -- reporting --
+
+    void report(Severity sev, const char* message, const std::string& more = "") {
+        const size_t offset = JsonLocator(*text_).find(path_);
+        const LineCol lc = line_col(*text_, offset);
+        std::string detail = path_text(path_);
+        if (!more.empty()) detail += detail.empty() ? more : " " + more;
+        diags_->add(sev, SourceRef{0, lc.line}, lc.column, message, detail.data(), detail.size());
+    }
+    void error(const char* message, const std::string& more = "") {
+        report(Severity::Error, message, more);
+    }
+
+    struct PathStep {
+        PathStep(std::vector<Seg>& path, Seg seg) : path_(path) { path_.push_back(std::move(seg)); }
+        ~PathStep() { path_.pop_back(); }
+        std::vector<Seg>& path_;
+    };
+
+    // -- typed values; each reports at the current path and returns false on a bad value --
+
+    bool get_string(const cJSON* v, std::string* out) {
+        if (!cJSON_IsString(v)) {
+            error("value must be a string");
+            return false;
+        }
+        *out = v->valuestring;
+        return true;
+    }
+    bool get_bool(const cJSON* v, bool* out) {
+        if (!cJSON_IsBool(v)) {
+            error("value must be true or false");
+            return false;
+        }
+        *out = cJSON_IsTrue(v);
+        return true;
+    }
+    template <typename T>
+    bool get_int(const cJSON* v, long long min, long long max, T* out) {
+        const std::string range = "(" + std::to_string(min) + ".." + std::to_string(max) + ")";
+        if (!cJSON_IsNumber(v) || !std::isfinite(v->valuedouble) ||
+            v->valuedouble != std::floor(v->valuedouble)) {
+            error("value must be a whole number", range);
+            return false;
+        }
+        if (v->valuedouble < static_cast<double>(min) || v->valuedouble > static_cast<double>(max)) {
+            error("value is out of range", range);
+            return false;
+        }
+        *out = static_cast<T>(v->valuedouble);
+        return true;
+    }
+    /// Milliseconds: a number, or a string with unit ms, s, m or h.
+    bool get_duration_ms(const cJSON* v, uint32_t* out) {
+        constexpr double kMaxMs = 7.0 * 24 * 3600 * 1000;  // a week is more than any timer needs
+        double ms = -1;
+        if (cJSON_IsNumber(v)) {
+            ms = v->valuedouble;
+        } else if (cJSON_IsString(v)) {
+            const std::string s = v->valuestring;
+            size_t digits = 0;
+            while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+            const std::string unit = s.substr(digits);
+            double scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
+                         : unit == "h" ? 3600000 : 0;
+            if (digits > 0 && digits <= 9 && scale > 0) ms = std::stod(s.substr(0, digits)) * scale;
+        }
+        if (!(ms >= 0 && ms <= kMaxMs) || ms != std::floor(ms)) {
+            error("value must be a duration: milliseconds, or a string like \"500ms\", \"2s\", \"1m\"");
+            return false;
+        }
+        *out = static_cast<uint32_t>(ms);
+        return true;
+    }
+    bool get_object(const cJSON* v, const char* what) {
+        if (cJSON_IsObject(v)) return true;
+        error(what);
+        return false;
+    }
+
+    /// Calls known(key, value) for every member that is not a "//" comment; a key known()
+    /// does not take, or a key given twice, is an error at that key.
+    template <typename Fn>
+    void members(const cJSON* obj, Fn&& known) {
+        for (const cJSON* c = obj->child; c != nullptr; c = c->next) {
+            const std::string key = c->string != nullptr ? c->string : "";
+            if (key.rfind("//", 0) == 0) continue;
+            int occurrence = 0;
+            for (const cJSON* e = obj->child; e != c; e = e->next)
+                if (e->string != nullptr && key == e->string) ++occurrence;
+            PathStep step(path_, Seg{key, -1, occurrence});
+            if (occurrence > 0) {
+                error("key is given twice");
+                continue;
+            }
+            if (key == "password" || key == "key" || key == "pass") {
+                error("secrets do not belong in stbfailover.json (the softcam logs in through the relay)");
+                continue;
+            }
+            if (!known(key, c)) error("unknown key");
+        }
+    }
+
+    // -- group settings (shared by defaults, groups and imports) --
+
+    void read_check(const cJSON* obj, HealthSettings* h) {
+        if (!get_object(obj, "check must be an object")) return;
+        bool interval_given = false;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            if (k == "interval_s" || k == "inter") {
+                if (interval_given) {
+                    error("give interval_s or inter, not both");
+                    return true;
+                }
+                interval_given = true;
+                uint32_t s = 0;
+                if (k == "interval_s") {
+                    if (get_int(v, 1, 7 * 24 * 3600, &s)) h->inter_ms = s * 1000;
+                } else {
+                    get_duration_ms(v, &h->inter_ms);
+                }
+            } else if (k == "fastinter") {
+                get_duration_ms(v, &h->fastinter_ms);
+            } else if (k == "downinter") {
+                get_duration_ms(v, &h->downinter_ms);
+            } else if (k == "downinter_max") {
+                get_duration_ms(v, &h->downinter_max_ms);
+            } else if (k == "timeout") {
+                get_duration_ms(v, &h->timeout_ms);
+            } else if (k == "slowstart") {
+                get_duration_ms(v, &h->slowstart_ms);
+            } else if (k == "rise") {
+                get_int(v, 1, 255, &h->rise);
+            } else if (k == "fall") {
+                get_int(v, 1, 255, &h->fall);
+            } else if (k == "jitter_pct") {
+                get_int(v, 0, 50, &h->jitter_pct);
+            } else if (k == "probe_live") {
+                get_bool(v, &h->probe_live);
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void read_session(const cJSON* obj, SessionSettings* s) {
+        if (!get_object(obj, "session must be an object")) return;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            if (k == "connect_timeout_ms") {
+                get_int(v, 1, 600000, &s->connect_timeout_ms);
+            } else if (k == "race") {
+                get_bool(v, &s->race);
+            } else if (k == "race_stagger_ms") {
+                get_int(v, 0, 600000, &s->race_stagger_ms);
+            } else if (k == "hang_timeout_ms") {
+                get_int(v, 0, 3600000, &s->hang_timeout_ms);
+            } else if (k == "idle_timeout_s") {
+                get_int(v, 0, 7 * 24 * 3600, &s->idle_timeout_s);
+            } else if (k == "max_sessions") {
+                get_int(v, 1, 65535, &s->max_sessions);
+            } else if (k == "max_attempts") {
+                get_int(v, 1, 255, &s->max_attempts);
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void read_score(const cJSON* obj, ScoreSettings* s) {
+        if (!get_object(obj, "score must be an object")) return;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            if (k == "ewma_shift") {
+                get_int(v, 0, 8, &s->ewma_shift);
+            } else if (k == "reexplore_ms") {
+                get_int(v, 0, 86400000, &s->reexplore_ms);
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    /// mode, sticky, check, session, score. False if `k` is none of them.
+    bool group_setting(const std::string& k, const cJSON* v, GroupConfig* g) {
+        if (k == "mode") {
+            std::string name;
+            if (!get_string(v, &name)) return true;
+            for (const ModeName& m : kModes) {
+                if (name == m.name) {
+                    g->mode = m.mode;
+                    return true;
+                }
+            }
+            error("mode must be ordered, random or scored");
+        } else if (k == "sticky") {
+            get_bool(v, &g->sticky);
+        } else if (k == "check") {
+            read_check(v, &g->health);
+        } else if (k == "session") {
+            read_session(v, &g->session);
+        } else if (k == "score") {
+            read_score(v, &g->score);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    // -- servers and groups --
+
+    bool read_hex(const cJSON* v, uint8_t* out, uint8_t* out_len) {
+        std::string s;
+        if (!get_string(v, &s)) return false;
+        if (s.size() % 2 != 0 || s.size() / 2 > STBF_EXPECT_MAX ||
+            parse_hex_bytes(s.data(), s.size(), out, s.size() / 2) != nullptr) {
+            error("value must be hex digits, at most 32 bytes");
+            return false;
+        }
+        *out_len = static_cast<uint8_t>(s.size() / 2);
+        return true;
+    }
+
+    void read_server(const cJSON* obj, GroupConfig* g) {
+        if (!get_object(obj, "server must be an object")) return;
+        ServerConfig s;
+        bool has_host = false, has_port = false, probe_given = false, ok = true;
+        bool host_key = false, port_key = false;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            std::string text;
+            host_key = host_key || k == "host";
+            port_key = port_key || k == "port";
+            if (k == "host") {
+                if (!get_string(v, &text)) {
+                    ok = false;
+                    return true;
+                }
+                const char* h = nullptr;
+                size_t hl = 0;
+                if (const char* err = check_host(text.data(), text.size(), true, &h, &hl)) {
+                    error(err);
+                    ok = false;
+                } else {
+                    has_host = s.host.assign(h, hl);
+                }
+            } else if (k == "port") {
+                has_port = get_int(v, 1, 65535, &s.port);
+            } else if (k == "protocol") {
+                if (get_string(v, &text) &&
+                    !protocol_from_name(text.data(), text.size(), &s.protocol)) {
+                    error("protocol must be tcp, cccam, newcamd, newcamd524, cs378x or camd35");
+                    ok = false;
+                }
+            } else if (k == "label") {
+                if (get_string(v, &text) && !s.label.assign(text.c_str())) {
+                    error("label is longer than 47 bytes");
+                    ok = false;
+                }
+            } else if (k == "user") {
+                if (get_string(v, &text) && !s.user.assign(text.c_str())) {
+                    error("user is longer than 63 bytes");
+                    ok = false;
+                }
+            } else if (k == "weight") {
+                ok = get_int(v, 1, 65535, &s.weight) && ok;
+            } else if (k == "priority") {
+                ok = get_int(v, 0, 255, &s.priority) && ok;
+            } else if (k == "backup") {
+                ok = get_bool(v, &s.backup) && ok;
+            } else if (k == "enabled") {
+                ok = get_bool(v, &s.enabled) && ok;
+            } else if (k == "probe") {
+                probe_given = true;
+                bool known = false;
+                if (get_string(v, &text)) {
+                    for (const ProbeName& p : kProbes)
+                        if (text == p.name) s.probe = p.probe, known = true;
+                    if (!known) error("probe must be tcp, cccam, newcamd or expect");
+                }
+                ok = known && ok;
+            } else if (k == "expect") {
+                if (!get_object(v, "expect must be an object")) return true;
+                members(v, [&](const std::string& ek, const cJSON* ev) {
+                    if (ek == "send") {
+                        ok = read_hex(ev, s.expect_send, &s.expect_send_len) && ok;
+                    } else if (ek == "prefix") {
+                        ok = read_hex(ev, s.expect_prefix, &s.expect_prefix_len) && ok;
+                    } else if (ek == "length") {
+                        ok = get_int(ev, 0, STBF_RELAY_BUFFER, &s.expect_len) && ok;
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!host_key) error("server needs \"host\"");
+        if (!port_key) error("server needs \"port\" (1..65535)");
+        if (!has_host || !has_port || !ok) return;
+        if (!probe_given) s.probe = default_probe(s.protocol);
+        if (s.probe == ProbeKind::Expect && s.expect_prefix_len == 0 && s.expect_len == 0)
+            error("probe expect needs expect.prefix or expect.length");
+        if (s.label.empty()) set_default_label(&s);
+        s.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
+        if (cfg_->server_count >= STBF_MAX_SERVERS) {
+            error("too many servers; raise STBF_MAX_SERVERS");
+            return;
+        }
+        if (g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
+            error("too many servers in one group; raise STBF_MAX_SERVERS_PER_GROUP");
+            return;
+        }
+        g->servers[g->server_count++] = cfg_->server_count;
+        cfg_->servers[cfg_->server_count++] = s;
+    }
+
+    void read_listen(const cJSON* v, GroupConfig* g) {
+        if (cJSON_IsString(v)) {
+            std::string addr;
+            if (const char* err = parse_addr_port(v->valuestring, &addr, &g->listen_port)) {
+                error(err);
+                return;
+            }
+            g->listen_addr.assign(addr.c_str());
+            g->listen_pinned = true;
+        } else if (get_int(v, 1, 65535, &g->listen_port)) {
+            g->listen_pinned = true;
+        }
+    }
+
+    void read_group(const cJSON* obj) {
+        if (!get_object(obj, "group must be an object")) return;
+        if (cfg_->group_count >= STBF_MAX_GROUPS) {
+            error("too many groups; raise STBF_MAX_GROUPS");
+            return;
+        }
+        GroupConfig g = defaults_;
+        bool has_servers = false, has_name = false;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            if (k == "name") {
+                std::string name;
+                if (!get_string(v, &name)) return true;
+                if (name.empty() || !g.name.assign(name.c_str())) {
+                    error("name must be 1..47 bytes");
+                } else if (name_used(name)) {
+                    error("group name is used twice");
+                } else {
+                    has_name = true;
+                }
+            } else if (k == "listen") {
+                read_listen(v, &g);
+            } else if (k == "servers") {
+                has_servers = true;
+                if (!cJSON_IsArray(v)) {
+                    error("servers must be an array");
+                    return true;
+                }
+                int i = 0;
+                for (const cJSON* e = v->child; e != nullptr; e = e->next, ++i) {
+                    PathStep step(path_, Seg{"", i, 0});
+                    read_server(e, &g);
+                }
+                if (i == 0) error("group has no servers");
+            } else {
+                return group_setting(k, v, &g);
+            }
+            return true;
+        });
+        if (!has_name) error("group needs \"name\"");
+        if (!has_servers) error("group needs \"servers\"");
+        if (!has_name) return;
+        g.identity = name_identity(g.name.c_str(), g.name.size());
+        g.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
+        cfg_->groups[cfg_->group_count++] = g;
+    }
+
+    bool name_used(const std::string& name) const {
+        for (uint8_t i = 0; i < cfg_->group_count; ++i)
+            if (name == cfg_->groups[i].name.c_str()) return true;
+        return false;
+    }
+
+    void read_import(const cJSON* obj, const std::string& json_path) {
+        if (!get_object(obj, "import entry must be an object")) return;
+        GroupConfig settings = defaults_;
+        std::string file;
+        FileFormat format = FileFormat::Auto;
+        bool optional = false;
+        std::vector<ImportPin> pins;
+        std::vector<Seg> file_path;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            std::string text;
+            if (k == "file") {
+                if (get_string(v, &text)) {
+                    if (text.empty()) error("file must not be empty");
+                    file = text;
+                    file_path = path_;
+                }
+            } else if (k == "optional") {
+                get_bool(v, &optional);
+            } else if (k == "format") {
+                if (get_string(v, &text)) {
+                    if (text == "auto") format = FileFormat::Auto;
+                    else if (text == "cccam") format = FileFormat::Cccam;
+                    else if (text == "oscam") format = FileFormat::Oscam;
+                    else error("format must be auto, cccam or oscam");
+                }
+            } else if (k == "listen") {
+                if (!get_object(v, "listen must be an object {\"group name\": port}")) return true;
+                members(v, [&](const std::string& name, const cJSON* pv) {
+                    ImportPin pin;
+                    if (get_int(pv, 1, 65535, &pin.port)) {
+                        pin.group_name = name;
+                        pin.path = path_;
+                        pins.push_back(pin);
+                    }
+                    return true;
+                });
+            } else {
+                return group_setting(k, v, &settings);
+            }
+            return true;
+        });
+        if (file.empty()) {
+            if (file_path.empty()) error("import entry needs \"file\"");
+            return;
+        }
+        std::vector<Seg> here = path_;
+        path_ = file_path;
+        const std::string resolved = file[0] == '/' ? file : dir_of(json_path) + "/" + file;
+        std::string text, why;
+        struct stat st {};
+        if (!allow_imports_) {
+            error("imports are not read here");
+        } else if (optional && ::stat(resolved.c_str(), &st) != 0 && errno == ENOENT) {
+            report(Severity::Note, "optional import file does not exist; skipped", resolved);
+        } else if (!read_text_file(resolved, &text, &why)) {
+            error("cannot read imported file", resolved + ": " + why);
+        } else {
+            if (format == FileFormat::Auto) format = detect_format(text);
+            if (format == FileFormat::Json) {
+                error("imported file looks like JSON; import takes a CCcam.cfg or oscam.server");
+            } else if (cfg_->file_count >= STBF_MAX_FILES) {
+                error("too many files; raise STBF_MAX_FILES");
+            } else {
+                uint8_t index = add_file(resolved);
+                import_softcam(text, resolved, format, index, settings, pins);
+            }
+        }
+        path_ = here;
+    }
+
+    // -- softcam files --
+
+    void import_softcam(const std::string& text, const std::string& path, FileFormat format,
+                        uint8_t file, const GroupConfig& settings,
+                        const std::vector<ImportPin>& pins) {
+        const uint8_t first_server = cfg_->server_count;
+        const uint8_t first_group = cfg_->group_count;
+        std::unique_ptr<SourceSpan[]> spans(new SourceSpan[STBF_MAX_SERVERS]);
+        if (format == FileFormat::Oscam)
+            parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, spans.get());
+        else
+            parse_cccam_cfg(text.data(), text.size(), file, cfg_, diags_, spans.get());
+        if (cfg_->server_count > first_server) {
+            if (world_readable(path))
+                diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
+                            "file holds passwords and every user of the box can read it "
+                            "(chmod 600)");
+        } else {
+            diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
+                        "file has no server stbfailover can use");
+        }
+        group_by_account(cfg_, first_server, settings, diags_);
+        for (const ImportPin& pin : pins) {
+            bool found = false;
+            for (uint8_t g = first_group; g < cfg_->group_count; ++g) {
+                GroupConfig& gc = cfg_->groups[g];
+                if (pin.group_name == gc.name.c_str()) {
+                    gc.listen_port = pin.port;
+                    gc.listen_pinned = true;
+                    found = true;
+                }
+            }
+            if (!found) {
+                std::vector<Seg> here = path_;
+                path_ = pin.path;
+                error("no group of this import has this name (see stbfailover check)");
+                path_ = here;
+            }
+        }
+        if (sources_ != nullptr) {
+            SoftcamSource src;
+            src.path = path;
+            src.text = text;
+            src.format = format;
+            src.first_server = first_server;
+            src.spans.assign(spans.get(), spans.get() + (cfg_->server_count - first_server));
+            sources_->push_back(std::move(src));
+        }
+    }
+
+    // -- the JSON file --
+
+    void load_json(const std::string& text, const std::string& path) {
+        text_ = &text;
+        const char* end = nullptr;
+        std::unique_ptr<cJSON, void (*)(cJSON*)> root(
+            cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false), cJSON_Delete);
+        if (!root) {
+            size_t offset = end != nullptr && end >= text.data() ? end - text.data() : 0;
+            const LineCol lc = line_col(text, offset);
+            diags_->add(Severity::Error, SourceRef{0, lc.line}, lc.column,
+                        "JSON syntax error (check commas, quotes and brackets near here)");
+            return;
+        }
+        size_t trailing = end != nullptr ? end - text.data() : text.size();
+        while (trailing < text.size() && std::strchr(" \t\r\n", text[trailing]) != nullptr &&
+               text[trailing] != '\0')
+            ++trailing;
+        if (trailing < text.size()) {
+            const LineCol lc = line_col(text, trailing);
+            diags_->add(Severity::Error, SourceRef{0, lc.line}, lc.column,
+                        "text after the end of the JSON object");
+        }
+        if (!get_object(root.get(), "config must be a JSON object { ... }")) return;
+        // defaults first: groups and imports start from them wherever "defaults" is written
+        for (const cJSON* c = root->child; c != nullptr; c = c->next) {
+            if (c->string != nullptr && std::strcmp(c->string, "defaults") == 0) {
+                PathStep step(path_, Seg{"defaults", -1, 0});
+                if (get_object(c, "defaults must be an object"))
+                    members(c, [&](const std::string& k, const cJSON* v) {
+                        return group_setting(k, v, &defaults_);
+                    });
+                break;
+            }
+        }
+        const cJSON* imports = nullptr;
+        members(root.get(), [&](const std::string& k, const cJSON* v) {
+            std::string s;
+            if (k == "defaults") {
+                // read above
+            } else if (k == "control_socket") {
+                if (get_string(v, &s)) {
+                    if (s.empty() || s[0] != '/' || s.size() > kUnixPathMax)
+                        error("control_socket must be an absolute path of at most 107 bytes");
+                    else
+                        globals_->control_socket = s;
+                }
+            } else if (k == "metrics_listen") {
+                std::string addr;
+                uint16_t port = 0;
+                if (get_string(v, &s)) {
+                    if (s.empty()) {
+                        globals_->metrics_listen.clear();
+                    } else if (const char* err = parse_addr_port(s, &addr, &port)) {
+                        error(err);
+                    } else {
+                        globals_->metrics_listen = s;
+                    }
+                }
+            } else if (k == "log_level") {
+                if (get_string(v, &s)) {
+                    if (std::find_if(std::begin(kLogLevels), std::end(kLogLevels),
+                                     [&](const char* l) { return s == l; }) == std::end(kLogLevels))
+                        error("log_level must be error, warn, info or debug");
+                    else
+                        globals_->log_level = s;
+                }
+            } else if (k == "listen_port_base") {
+                get_int(v, 1, 65535, &cfg_->listen_port_base);
+            } else if (k == "seed") {
+                get_int(v, 0, 9007199254740991LL, &cfg_->seed);
+            } else if (k == "groups") {
+                if (!cJSON_IsArray(v)) {
+                    error("groups must be an array");
+                    return true;
+                }
+                int i = 0;
+                for (const cJSON* e = v->child; e != nullptr; e = e->next, ++i) {
+                    PathStep step(path_, Seg{"", i, 0});
+                    read_group(e);
+                }
+            } else if (k == "import") {
+                if (!cJSON_IsArray(v))
+                    error("import must be an array");
+                else
+                    imports = v;
+            } else {
+                return false;
+            }
+            return true;
+        });
+        // imports after the JSON groups, so an imported group never takes a JSON group's name
+        if (imports != nullptr) {
+            PathStep step(path_, Seg{"import", -1, 0});
+            int i = 0;
+            for (const cJSON* e = imports->child; e != nullptr; e = e->next, ++i) {
+                PathStep item(path_, Seg{"", i, 0});
+                read_import(e, path);
+            }
+        }
+    }
+
+    void finish(size_t errors_before) {
+        assign_listen_ports(cfg_, diags_);
+        if (cfg_->group_count == 0 && diags_->errors() == errors_before)
+            diags_->add(Severity::Warning, SourceRef{0, 0}, 0,
+                        "config has no groups: stbfailover will relay nothing");
+    }
+
+    uint8_t add_file(const std::string& path) {
+        const uint8_t index = cfg_->file_count++;
+        assign_cut(&cfg_->files[index], path.data(), path.size());
+        return index;
+    }
+
+    Config* cfg_;
+    Globals* globals_;
+    Diagnostics* diags_;
+    std::vector<SoftcamSource>* sources_;
+    bool allow_imports_;
+    const std::string* text_ = nullptr;
+    std::vector<Seg> path_;
+    GroupConfig defaults_;
+};
+
+}  // namespace
+
+const char* format_name(FileFormat f) {
+    switch (f) {
+        case FileFormat::Auto: return "auto";
+        case FileFormat::Json: return "json";
+        case FileFormat::Cccam: return "cccam";
+        case FileFormat::Oscam: return "oscam";
+    }
+    return "auto";
+}
+
+const char* mode_text(Mode m) {
+    for (const ModeName& mn : kModes)
+        if (mn.mode == m) return mn.name;
+    return "ordered";
+}
+
+FileFormat detect_format(const std::string& text) {
+    size_t first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && text[first] == '{') return FileFormat::Json;
+    LineReader lines(text.data(), text.size());
+    TextLine line;
+    while (lines.next(&line)) {
+        size_t p = skip_blanks(line.text, line.len, 0);
+        if (p < line.len && line.text[p] == '[') return FileFormat::Oscam;
+    }
+    return FileFormat::Cccam;
+}
+
+LoadResult load_config_text(const std::string& text, const char* path, FileFormat format,
+                            Config* out, Globals* globals, Diagnostics* diags,
+                            std::vector<SoftcamSource>* sources, bool allow_imports) {
+    Loader loader(out, globals, diags, sources, allow_imports);
+    return loader.load(text, path, format);
+}
+
+LoadResult load_config(const char* path, Config* out, Globals* globals, Diagnostics* diags,
+                       std::vector<SoftcamSource>* sources) {
+    std::string text, why;
+    if (!read_text_file(path, &text, &why)) {
+        *out = Config();
+        *globals = Globals();
+        out->file_count = 1;
+        assign_cut(&out->files[0], path, std::strlen(path));
+        diags->add(Severity::Error, SourceRef{0, 0}, 0, "cannot read config file", why.data(),
+                   why.size());
+        return LoadResult::Unreadable;
+    }
+    return load_config_text(text, path, FileFormat::Auto, out, globals, diags, sources, true);
+}
+
+std::string format_diagnostic(const Config& config, const Diagnostic& d) {
+    std::string s = d.where.file < config.file_count ? config.files[d.where.file].c_str() : "?";
+    if (d.where.line > 0) {
+        s += ":" + std::to_string(d.where.line);
+        if (d.column > 0) s += ":" + std::to_string(d.column);
+    }
+    s += std::string(": ") + severity_name(d.severity) + ": " + d.message;
+    if (!d.detail.empty()) s += std::string(": ") + d.detail.c_str();
+    return s;
+}
+
+size_t print_diagnostics(std::FILE* to, const Config& config, const Diagnostics& diags,
+                         bool include_notes) {
+    std::vector<const Diagnostic*> sorted;
+    for (size_t i = 0; i < diags.count(); ++i)
+        if (include_notes || diags.at(i).severity != Severity::Note) sorted.push_back(&diags.at(i));
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
+        if (a->where.file != b->where.file) return a->where.file < b->where.file;
+        if (a->where.line != b->where.line) return a->where.line < b->where.line;
+        return a->column < b->column;
+    });
+    for (const Diagnostic* d : sorted) std::fprintf(to, "%s\n", format_diagnostic(config, *d).c_str());
+    if (diags.dropped() > 0)
+        std::fprintf(to, "(%zu more messages not kept)\n", diags.dropped());
+    return sorted.size();
+}
+
+std::string config_to_json(const Config& config, const Globals& globals) {
+    std::unique_ptr<cJSON, void (*)(cJSON*)> root(cJSON_CreateObject(), cJSON_Delete);
+    cJSON* r = root.get();
+    cJSON_AddStringToObject(r, "control_socket", globals.control_socket.c_str());
+    cJSON_AddStringToObject(r, "metrics_listen", globals.metrics_listen.c_str());
+    cJSON_AddStringToObject(r, "log_level", globals.log_level.c_str());
+    cJSON_AddNumberToObject(r, "listen_port_base", config.listen_port_base);
+    cJSON* groups = cJSON_AddArrayToObject(r, "groups");
+    for (uint8_t gi = 0; gi < config.group_count; ++gi) {
+        const GroupConfig& g = config.groups[gi];
+        cJSON* go = cJSON_CreateObject();
+        cJSON_AddStringToObject(go, "name", g.name.c_str());
+        if (g.listen_addr.empty())
+            cJSON_AddNumberToObject(go, "listen", g.listen_port);
+        else
+            cJSON_AddStringToObject(
+                go, "listen",
+                ((std::strchr(g.listen_addr.c_str(), ':') ? "[" + std::string(g.listen_addr.c_str()) + "]"
+                                                          : std::string(g.listen_addr.c_str())) +
+                 ":" + std::to_string(g.listen_port))
+                    .c_str());
+        cJSON_AddStringToObject(go, "mode", mode_text(g.mode));
+        cJSON* servers = cJSON_AddArrayToObject(go, "servers");
+        for (uint8_t k = 0; k < g.server_count; ++k) {
+            const ServerConfig& s = config.servers[g.servers[k]];
+            cJSON* so = cJSON_CreateObject();
+            if (s.source.line > 0 && s.source.file < config.file_count)
+                cJSON_AddStringToObject(so, "//from", (std::string(config.files[s.source.file].c_str()) +
+                                                       ":" + std::to_string(s.source.line)).c_str());
+            cJSON_AddStringToObject(so, "label", s.label.c_str());
+            cJSON_AddStringToObject(so, "host", s.host.c_str());
+            cJSON_AddNumberToObject(so, "port", s.port);
+            cJSON_AddStringToObject(so, "protocol", protocol_name(s.protocol));
+            if (!s.user.empty()) cJSON_AddStringToObject(so, "user", s.user.c_str());
+            cJSON_AddNumberToObject(so, "weight", s.weight);
+            cJSON_AddNumberToObject(so, "priority", s.priority);
+            cJSON_AddBoolToObject(so, "backup", s.backup);
+            cJSON_AddBoolToObject(so, "enabled", s.enabled);
+            cJSON_AddItemToArray(servers, so);
+        }
+        cJSON_AddItemToArray(groups, go);
+    }
+    char* printed = cJSON_Print(r);
+    std::string out = printed != nullptr ? printed : "{}";
+    cJSON_free(printed);
+    return out + "\n";
+}
+
+}  // namespace stbf::fw
