@@ -4,6 +4,8 @@
 // Loopback (softcam <-> runtime) has no latency.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sim_rig.h"
 
 namespace stbf::test {
@@ -147,6 +149,197 @@ TEST(RuntimeScenario, SlowServerIsRacedByTheNextAfterTheStagger) {
               std::vector<TimeUs>{5 * kSec + stagger + kGreetingPath});
     EXPECT_EQ(client.received(), sim::cccam_greeting(2));
     EXPECT_EQ(rig.active(), "B");
+}
+
+TEST(RuntimeScenario, RecoveredServerComesBackThroughSlowStartWithoutFlapping) {
+    Rig rig;
+    two_servers(rig);
+    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    rig.add_softcam(20000, 1 * kSec);  // a long session: moves to B when A dies, stays there
+    rig.world.at(10 * kSec, [&] { a.kill(); });
+    rig.world.at(60 * kSec, [&] { a.start(); });
+
+    // A second softcam opens a short connection every 5 s; note where each one lands.
+    sim::ClientScript script;
+    script.start_at_us = sim::kNoTime;
+    sim::Client& probe_client = rig.world.add_client("127.0.0.1", 20000, script);
+    struct Sample {
+        TimeUs at;
+        std::string server;
+        ServerState a_state;
+        TimeUs a_ramp_until;
+    };
+    std::vector<Sample> samples;
+    for (TimeUs t = 15 * kSec; t < 400 * kSec; t += 5 * kSec) {
+        rig.world.at(t, [&] { probe_client.connect(); });
+        rig.world.at(t + 1 * kSec, [&, t] {
+            const ServerStatus st = rig.status_of("A");
+            samples.push_back({t, rig.active(), st.state, st.slowstart_until});
+            probe_client.close();
+        });
+    }
+    rig.run_until(400 * kSec);
+
+    ASSERT_FALSE(samples.empty());
+    size_t first_on_a = samples.size();
+    for (size_t i = 0; i < samples.size(); ++i) {
+        const Sample& s = samples[i];
+        // While A is not up, or still ramping after its recovery, new connections stay on B.
+        if (s.at < 60 * kSec || s.a_state != ServerState::Up || s.a_ramp_until > s.at) {
+            EXPECT_EQ(s.server, "B") << "t=" << s.at;
+        }
+        if (s.server == "A" && first_on_a == samples.size()) first_on_a = i;
+    }
+    ASSERT_LT(first_on_a, samples.size()) << "A never took new connections again";
+    // No flap: once back, A keeps every new connection and never leaves Up.
+    for (size_t i = first_on_a; i < samples.size(); ++i) {
+        EXPECT_EQ(samples[i].server, "A") << "t=" << samples[i].at;
+        EXPECT_EQ(samples[i].a_state, ServerState::Up) << "t=" << samples[i].at;
+    }
+    // After the kill A was Down, then went Rising -> Up exactly once.
+    std::vector<ServerState> states;
+    for (const Sample& s : samples)
+        if (states.empty() || states.back() != s.a_state) states.push_back(s.a_state);
+    EXPECT_EQ(states, (std::vector<ServerState>{ServerState::Down, ServerState::Rising,
+                                                ServerState::Up}));
+}
+
+TEST(RuntimeScenario, AllDownIsPanicThenTheFirstServerBackIsUsed) {
+    Rig rig;
+    two_servers(rig);
+    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    sim::Server& b = rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 15 * kSec, 100 * kMs, 1000);
+    rig.world.at(10 * kSec, [&] {
+        a.kill();
+        b.kill();
+    });
+    rig.world.at(40 * kSec, [&] { b.start(); });
+    bool panic_during_outage = false;
+    rig.world.at(30 * kSec, [&] { panic_during_outage = rig.engine->group_status(0).panic; });
+    rig.run_until(80 * kSec);
+
+    EXPECT_TRUE(panic_during_outage);
+    // Every connection during the outage was closed by us (no server), none hung the client.
+    EXPECT_EQ(client.count(ClientEventKind::GreetingTimeout), 0u);
+    TimeUs first_served_after = 0;
+    for (const sim::ClientEvent& e : client.events_of(ClientEventKind::Received))
+        if (e.at_us >= 40 * kSec && first_served_after == 0) first_served_after = e.at_us;
+    ASSERT_NE(first_served_after, 0u) << client.timeline();
+    // Panic keeps trying every server for every connection: the first connect after B is back
+    // (the client retries every 100 ms + the failed round trips) lands on it.
+    EXPECT_LE(first_served_after, 40 * kSec + 100 * kMs + 2 * kLatency + kGreetingPath + 4 * kLatency);
+    const std::vector<uint8_t> greeting_b = sim::cccam_greeting(2);
+    ASSERT_GE(client.received().size(), greeting_b.size());
+    EXPECT_TRUE(std::equal(greeting_b.begin(), greeting_b.end(), client.received().begin()));
+    EXPECT_FALSE(rig.engine->group_status(0).panic);
+    EXPECT_TRUE(client.connected());
+}
+
+TEST(RuntimeScenario, BackPressureBoundsWhatIsBufferedAndLosesNothing) {
+    Rig rig;
+    two_servers(rig);
+    rig.group_named("line").session.hang_timeout_ms = 0;  // watch the buffers, not the hang cut
+    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
+    rig.run_until(2 * kSec);
+    ASSERT_TRUE(client.connected());
+
+    a.stop();  // A reads nothing: its receive buffer, then ours, then the client's fill up
+    std::vector<uint8_t> flood(1'000'000);
+    for (size_t i = 0; i < flood.size(); ++i) flood[i] = static_cast<uint8_t>(i * 7);
+    client.send(flood);
+    rig.run_until(5 * kSec);
+    const uint64_t buffered = rig.runtime->counters().bytes_up - a.bytes_in();
+    EXPECT_LE(buffered, static_cast<uint64_t>(STBF_RELAY_BUFFER) + 2 * 65536)
+        << "relay read more than its buffer and the upstream socket can hold";
+    EXPECT_LT(rig.runtime->counters().bytes_up, flood.size());
+
+    a.resume();
+    rig.run_until(10 * kSec);
+    EXPECT_EQ(a.bytes_in(), flood.size());
+    EXPECT_EQ(rig.runtime->counters().bytes_up, flood.size());
+    EXPECT_TRUE(client.connected());
+}
+
+TEST(RuntimeScenario, ReloadKeepsLiveSessionsAddsAndRemovesGroups) {
+    Rig rig;
+    two_servers(rig);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    sim::Server& c = rig.world.add_server("10.0.0.3", 12000, sim::ServerBehaviour::cccam(3));
+    rig.start();
+    sim::Client& first = rig.add_softcam(20000, 1 * kSec, 5 * kSec);
+    rig.run_until(3 * kSec);
+    ASSERT_TRUE(first.connected());
+
+    // Same group plus a new one: the live session does not notice.
+    rig.add_server("extra", 20001, "C", "10.0.0.3", 12000);
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+    sim::Client& second = rig.add_softcam(20001, 4 * kSec, 5 * kSec);
+    rig.run_until(20 * kSec);
+    EXPECT_TRUE(first.connected());
+    EXPECT_EQ(first.count(ClientEventKind::Closed), 0u);
+    EXPECT_TRUE(second.connected());
+    EXPECT_GT(c.bytes_in(), 0u);
+
+    // A bad config is refused and changes nothing.
+    Config bad = *rig.config;
+    bad.groups[1].servers[0] = 60;  // no such server
+    EXPECT_NE(rig.runtime->reload(bad), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+
+    // Remove "line": its listener closes, its live session drains (still relayed).
+    Config only_extra = *rig.config;
+    only_extra.groups[0] = rig.config->groups[1];
+    only_extra.group_count = 1;
+    ASSERT_EQ(rig.runtime->reload(only_extra), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 1);
+    const size_t replies_before = first.events_of(ClientEventKind::Received).size();
+    rig.run_until(40 * kSec);
+    EXPECT_TRUE(first.connected());
+    EXPECT_GT(first.events_of(ClientEventKind::Received).size(), replies_before);
+    EXPECT_TRUE(second.connected());
+    EXPECT_EQ(rig.runtime->open_sessions(), 2);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 1);  // "extra" is group 0 now
+
+    // A new client on the removed group's port finds nobody listening.
+    sim::ClientScript script;
+    script.start_at_us = 41 * kSec;
+    sim::Client& late = rig.world.add_client("127.0.0.1", 20000, script);
+    rig.run_until(42 * kSec);
+    EXPECT_EQ(late.count(ClientEventKind::Refused), 1u);
+}
+
+TEST(RuntimeScenario, ProbesArePoliteOverAnHour) {
+    Rig rig;
+    two_servers(rig);
+    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    sim::Server& b = rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 10 * kSec);
+    rig.run_until(3600 * kSec + 10 * kSec);
+
+    ASSERT_TRUE(client.connected());
+    EXPECT_EQ(client.connects(), 1u);
+    // A carries the live session: watched passively, never probed once it does. Its first
+    // check (within the first 2 s) and the session's own connection are all it saw.
+    EXPECT_EQ(a.connections_accepted(), 2u);
+    EXPECT_EQ(rig.status_of("A").probes_ok, 1u);
+    // B is idle: checked about once a minute (60 s +/- 10 % jitter) -> about 60 in an hour.
+    const ServerStatus sb = rig.status_of("B");
+    EXPECT_GE(sb.probes_ok, 55u);
+    EXPECT_LE(sb.probes_ok, 67u);
+    EXPECT_EQ(b.connections_accepted(), sb.probes_ok);
+    EXPECT_EQ(sb.probes_failed, 0u);
+    // Each check connects and closes right after the greeting: nothing stays open on B.
+    EXPECT_EQ(b.active_connections(), 0u);
 }
 
 }  // namespace
