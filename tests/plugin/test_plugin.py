@@ -97,3 +97,13 @@ def test_cancel_closes(session, console, tmp_path):
     screen = open_menu(session, tmp_path)
     screen["actions"].do("cancel")
     assert screen.is_closed and session.dialogs == []
+
+
+def test_texts_go_through_the_images_gettext(monkeypatch):
+    import builtins
+    import StbFailover
+    monkeypatch.delattr(builtins, "_", raising=False)
+    assert StbFailover._("Status") == "Status"
+    monkeypatch.setattr(builtins, "_", lambda text: "<%s>" % text, raising=False)
+    assert StbFailover._("Status") == "<Status>"
+    assert plugin.Plugins()[1].name == "<stbfailover status>"

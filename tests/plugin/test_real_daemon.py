@@ -98,24 +98,40 @@ def run_shell(cmd):
     return result.stdout, result.returncode
 
 
+class RunningDaemon(object):
+    def __init__(self, process, config_path, socket_path, listen_port, lines):
+        self.process = process
+        self.config_path = config_path
+        self.socket_path = socket_path
+        self.listen_port = listen_port
+        self.lines = lines
+
+    def status(self):
+        output, retval = run_shell("%s status --json --socket %s" % (BINARY, self.socket_path))
+        assert retval == 0, output
+        return json.loads(output.decode("utf-8"))
+
+
 @pytest.fixture
 def daemon(tmp_path):
+    """`stbfailover run` with one group of two CCcam line stand-ins on loopback."""
     require_commands("run", "status")
-    upstream = GreetingServer()
+    lines = [GreetingServer(), GreetingServer()]
     config_path = str(tmp_path / "stbfailover.json")
     socket_path = str(tmp_path / "stbfailover.sock")
+    listen_port = unused_port()
     config = {
         "control_socket": socket_path,
         "log_level": "debug",
         "groups": [{
             "name": "cccam-line1",
-            "listen": "127.0.0.1:%d" % unused_port(),
+            "listen": "127.0.0.1:%d" % listen_port,
             "mode": "ordered",
             "check": {"interval_s": 60},
             "servers": [
-                {"label": "line1-a", "host": "127.0.0.1", "port": upstream.port,
+                {"label": "line1-a", "host": "127.0.0.1", "port": lines[0].port,
                  "protocol": "cccam", "user": "boxowner"},
-                {"label": "line1-b", "host": "127.0.0.1", "port": unused_port(),
+                {"label": "line1-b", "host": "127.0.0.1", "port": lines[1].port,
                  "protocol": "cccam", "user": "boxowner"}]}]}
     with open(config_path, "w") as out:
         json.dump(config, out, indent=2)
@@ -132,7 +148,7 @@ def daemon(tmp_path):
             assert process.poll() is None, "daemon exited: %s" % open(log.name).read()
             assert time.monotonic() < deadline, "daemon did not answer: %s" % output
             time.sleep(0.1)
-        yield process, config_path
+        yield RunningDaemon(process, config_path, socket_path, listen_port, lines)
     finally:
         process.terminate()
         try:
@@ -141,29 +157,62 @@ def daemon(tmp_path):
             process.kill()
             process.wait(10)
         log.close()
-        upstream.stop()
+        for line in lines:
+            line.stop()
+
+
+def connect_through(port):
+    """A softcam's connect through the group's port: returns the greeting bytes it got."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        return client.recv(64)
+    finally:
+        client.close()
 
 
 def test_status_screen_renders_the_real_daemon(session, console, daemon):
-    process, config_path = daemon
     console.handler = run_shell
-    screen = session.open(StbFailoverStatus, BINARY, config_path)
+    screen = session.open(StbFailoverStatus, BINARY, daemon.config_path)
     screen.layoutFinished()
     Console.run_all()
     assert screen.view.ok, screen["status"].getText()
-    assert screen["summary"].getText().startswith("stbfailover running (pid %d," % process.pid)
-    assert config_path in screen["summary"].getText()
+    assert screen["summary"].getText().startswith(
+        "stbfailover running (pid %d," % daemon.process.pid)
+    assert daemon.config_path in screen["summary"].getText()
     lines = screen["status"].getText().split("\n")
     assert lines[0].startswith("cccam-line1 on 127.0.0.1:"), lines
-    assert [line.split()[0] for line in lines[1:3]] in (["line1-a", "line1-b"],
-                                                         [">", "line1-b"], ["line1-a", ">"])
+    assert len(lines) == 3
+    assert [row.label for row in screen.view.rows[1:]] == ["line1-a", "line1-b"]
+    assert [row.address for row in screen.view.rows[1:]] == [
+        "127.0.0.1:%d" % line.port for line in daemon.lines]
     states = set(row.state for row in screen.view.rows[1:])
     assert states <= {"up", "suspect", "down", "rising", "disabled", "retired"}
     screen.close()
 
 
+def test_status_screen_shows_a_real_failover(session, console, daemon):
+    assert connect_through(daemon.listen_port) == cccam_greeting()
+    daemon.lines[0].stop()  # the line that served goes away
+    assert connect_through(daemon.listen_port) == cccam_greeting()
+    deadline = time.monotonic() + 10
+    while daemon.status()["groups"][0]["failovers"] < 1:
+        assert time.monotonic() < deadline, daemon.status()
+        time.sleep(0.1)
+    console.handler = run_shell
+    screen = session.open(StbFailoverStatus, BINARY, daemon.config_path)
+    screen.layoutFinished()
+    Console.run_all()
+    group = screen.view.rows[0]
+    assert group.active_server == "line1-b" and group.failovers >= 1
+    assert group.sessions_total == 2
+    assert " ago from line1-a to line1-b (" in group.last_failover
+    lines = screen["status"].getText().split("\n")
+    assert "active line1-b" in lines[0] and "last failover " in lines[0]
+    assert lines[2].startswith("  > line1-b 127.0.0.1:%d cccam: up" % daemon.lines[1].port)
+
+
 def test_setup_screen_edits_and_reloads_the_real_daemon(session, console, daemon):
-    process, config_path = daemon
+    config_path = daemon.config_path
     console.handler = run_shell
     setup = session.open(StbFailoverSetup, config_path, BINARY)
     names = [entry[0] for entry in setup["config"].list]
