@@ -30,7 +30,7 @@ def root(tmp_path):
 
 
 def start(session, console, root, config_file):
-    importer = SoftcamImport(session, console(), root, "/usr/bin/stbfailover", config_file)
+    importer = SoftcamImport(session, root, "/usr/bin/stbfailover", config_file)
     importer.start()
     return importer
 

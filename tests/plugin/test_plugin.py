@@ -93,6 +93,26 @@ def test_service_failure_is_shown(session, console, tmp_path):
                         "start-stop-daemon: unable to stat /usr/bin/stbfailover")
 
 
+def test_service_answer_after_the_menu_closed(session, console, tmp_path):
+    screen = open_menu(session, tmp_path)
+    choose(screen, "stop")
+    screen.close()
+    console.answer("stopping stbfailover: done", 0)
+    assert session.dialogs == []
+
+
+def test_import_outlives_the_menu(session, console, tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "CCcam.cfg").write_text("C: cs1.example.com 12000 u p\n")
+    screen = open_menu(session, tmp_path)
+    choose(screen, "import")
+    chooser = session.top()
+    chooser.close(chooser.list[0])
+    screen.close()
+    console.answer("/etc/CCcam.cfg:1:1: bad", 1)
+    assert session.top().type == MessageBox.TYPE_ERROR
+
+
 def test_cancel_closes(session, console, tmp_path):
     screen = open_menu(session, tmp_path)
     screen["actions"].do("cancel")

@@ -303,7 +303,7 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
     with open(config_path, "w") as out:
         json.dump({"control_socket": str(tmp_path / "none.sock"), "log_level": "info"}, out)
     console.handler = run_shell
-    SoftcamImport(session, Console(), str(root), BINARY, config_path).start()
+    SoftcamImport(session, str(root), BINARY, config_path).start()
     chooser = session.top()
     chooser.close(chooser.list[0])
     Console.run_all()

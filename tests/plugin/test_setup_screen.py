@@ -140,3 +140,13 @@ def test_write_error_is_reported_and_nothing_reloads(session, console, config_fi
     box = session.top()
     assert box.type == MessageBox.TYPE_ERROR and "No space left on device" in box.text
     assert not screen.is_closed and console.history == []
+
+
+def test_leaving_while_the_daemon_reloads(session, console, config_file):
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("green")
+    screen.close(False)
+    console.answer("reload requested", 0)  # arrives after close
+    assert session.dialogs == []
+    assert load_json(config_file)["groups"][0]["mode"] == "random"

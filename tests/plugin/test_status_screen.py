@@ -74,19 +74,34 @@ def test_dreamos_timer(session, console, tmp_path, monkeypatch):
     screen.timer.fire()
     assert len(console.history) == 2
     console.answer("", 1)
+    timer = screen.timer
     screen.close()
-    assert not screen.timer.isActive()
-    screen.timer.fire()
+    assert not timer.isActive()
+    timer.fire()
     assert len(console.history) == 2
 
 
 def test_close_stops_timer_and_ignores_late_answers(session, console, tmp_path, status_json):
     screen = open_status(session, tmp_path)
+    timer, body = screen.timer, screen["status"]
     screen["actions"].do("cancel")
-    assert screen.is_closed and not screen.timer.isActive() and screen.timer.callback == []
-    console.answer(status_json, 0)  # arrives after close
-    assert screen["status"].getText() == ""
+    assert screen.is_closed and not timer.isActive() and timer.callback == []
+    console.answer(status_json, 0)  # arrives after close: must not touch the emptied screen
+    assert body.getText() == ""
     assert session.dialogs == []
+    timer.fire()
+    assert len(console.history) == 1
+
+
+def test_reload_answer_after_close_is_ignored(session, console, tmp_path, status_json):
+    screen = open_status(session, tmp_path)
+    console.answer(status_json, 0)
+    screen["actions"].do("yellow")
+    message = screen["message"]
+    screen.close()
+    console.answer("reload requested", 0)
+    assert message.getText() == "Asking stbfailover to reload its config..."
+    assert len(console.history) == 2, "no refresh after close"
 
 
 def test_keys(session, console, tmp_path, status_json):

@@ -3,6 +3,7 @@
 # point the softcam at stbfailover (`--softcam-config FILE`; the command keeps a backup).
 import os
 
+from Components.Console import Console
 from Screens.ChoiceBox import ChoiceBox
 from Screens.MessageBox import MessageBox
 
@@ -11,12 +12,12 @@ from . import _, logic
 
 class SoftcamImport(object):
     """One import, step by step; every step answers through a callback of the session's
-    dialogs or of `console`. Nothing is written before the box owner said yes."""
+    dialogs or of its own Console (so it finishes even when the menu that started it closes).
+    Nothing is written before the box owner said yes."""
 
-    def __init__(self, session, console, root="/", daemon=logic.DAEMON,
-                 config_path=logic.CONFIG_PATH):
+    def __init__(self, session, root="/", daemon=logic.DAEMON, config_path=logic.CONFIG_PATH):
         self.session = session
-        self.console = console
+        self.console = Console()
         self.root = root
         self.daemon = daemon
         self.config_path = config_path

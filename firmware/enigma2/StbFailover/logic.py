@@ -743,6 +743,22 @@ def disconnect_timer(timer, function, connection):
         connection.disconnect()
 
 
+def track_close(screen):
+    """Marks `screen` open until it closes. Enigma2 empties a closed screen (its widgets and
+    attributes are gone), but a command started from it still answers later: callbacks ask
+    is_open() first."""
+    screen.closed = False
+
+    def mark_closed():
+        screen.closed = True
+    screen.onClose.append(mark_closed)
+
+
+def is_open(screen):
+    """False once `screen` closed, also after Enigma2 emptied it."""
+    return getattr(screen, "closed", True) is False
+
+
 _SKIN_PAIR = re.compile(r'\b(position|size)="(\d+),(\d+)"')
 _SKIN_FONT = re.compile(r'\b(font="[^";]+;)(\d+)"')
 _SKIN_NUMBER = re.compile(r'\b(itemHeight)="(\d+)"')

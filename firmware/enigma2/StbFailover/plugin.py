@@ -42,6 +42,7 @@ class StbFailoverMenu(Screen):
                                     {"ok": self.select, "cancel": self.close}, -1)
         self.console = Console()
         self.importer = None
+        logic.track_close(self)
 
     def select(self):
         current = self["menu"].getCurrent()
@@ -55,7 +56,7 @@ class StbFailoverMenu(Screen):
         elif action == "setup":
             self.session.open(StbFailoverSetup, self.config_path, self.daemon)
         elif action == "import":
-            self.importer = SoftcamImport(self.session, self.console, self.root, self.daemon,
+            self.importer = SoftcamImport(self.session, self.root, self.daemon,
                                           self.config_path)
             self.importer.start()
         else:
@@ -63,6 +64,8 @@ class StbFailoverMenu(Screen):
                                 self.serviceDone, action)
 
     def serviceDone(self, data, retval, action=None):
+        if not logic.is_open(self):
+            return  # the service command ran; the menu that asked for it is gone
         failure = logic.command_failure(data, retval, "%s %s" % (self.init_script, action))
         if failure:
             self.session.open(MessageBox, failure, MessageBox.TYPE_ERROR)

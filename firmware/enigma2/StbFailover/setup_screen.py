@@ -42,6 +42,7 @@ class StbFailoverSetup(Screen, ConfigListScreen):
             {"save": self.keySave, "cancel": self.keyCancel, "red": self.keyCancel,
              "green": self.keySave}, -2)
         self.console = Console()
+        logic.track_close(self)
 
     def buildEntries(self):
         try:
@@ -102,6 +103,8 @@ class StbFailoverSetup(Screen, ConfigListScreen):
         self.console.ePopen(logic.reload_command(self.daemon, socket_path), self.reloadDone)
 
     def reloadDone(self, data, retval, extra_args=None):
+        if not logic.is_open(self):
+            return  # the box owner left while the daemon reloaded; the file is saved
         failure = logic.command_failure(data, retval, _("reload"))
         if failure:
             text = _("Saved %s, but the daemon did not reload it:\n%s") % (

@@ -41,7 +41,7 @@ class StbFailoverStatus(Screen):
         self.socket_path = config_socket(config_path)
         self.view = None
         self.pending = False
-        self.closed = False
+        logic.track_close(self)
         self["summary"] = Label(_("Reading the status..."))
         self["status"] = ScrollLabel("")
         self["message"] = Label("")
@@ -65,22 +65,21 @@ class StbFailoverStatus(Screen):
         self.timer.start(REFRESH_MS, False)
 
     def stopRefreshing(self):
-        self.closed = True
         logic.disconnect_timer(self.timer, self.refresh, self.timer_connection)
         self.timer_connection = None
 
     def refresh(self):
         # One status command at a time: a slow answer must not pile up shells on a small box.
-        if self.pending or self.closed:
+        if self.pending or not logic.is_open(self):
             return
         self.pending = True
         self.console.ePopen(logic.status_command(self.daemon, self.socket_path),
                             self.statusArrived)
 
     def statusArrived(self, data, retval, extra_args=None):
-        self.pending = False
-        if self.closed:
+        if not logic.is_open(self):
             return
+        self.pending = False
         self.view = logic.read_status(data, retval)
         self["summary"].setText(self.view.summary)
         self["status"].setText(logic.status_text(self.view))
@@ -91,7 +90,7 @@ class StbFailoverStatus(Screen):
                             self.reloadDone)
 
     def reloadDone(self, data, retval, extra_args=None):
-        if self.closed:
+        if not logic.is_open(self):
             return
         failure = logic.command_failure(data, retval, _("reload"))
         self["message"].setText(failure or _("Reload requested."))

@@ -1,16 +1,19 @@
 class Screen(dict):
-    """Widgets are stored by name as on the real Screen; close() runs onClose and records the
-    result for the session."""
+    """Widgets are stored by name as on the real Screen. close() runs onClose and then empties
+    the screen like Enigma2's doClose (widgets and attributes gone), so a late callback that
+    touches a closed screen fails in tests as it would on a box. Only `is_closed` and
+    `closed_with` stay, for tests."""
 
     def __init__(self, session, parent=None):
         dict.__init__(self)
+        self.skinName = self.__class__.__name__
         self.session = session
         self.onLayoutFinish = []
         self.onShown = []
         self.onClose = []
         self.title = ""
-        self.closed_with = None
         self.is_closed = False
+        self.closed_with = None
 
     def setTitle(self, title):
         self.title = title
@@ -21,9 +24,12 @@ class Screen(dict):
             function()
 
     def close(self, *retval):
-        self.is_closed = True
-        self.closed_with = retval
+        session = self.session
         for function in list(self.onClose):
             function()
-        if self.session is not None and hasattr(self.session, "closed"):
-            self.session.closed(self, retval)
+        dict.clear(self)
+        self.__dict__.clear()
+        self.is_closed = True
+        self.closed_with = retval
+        if session is not None and hasattr(session, "closed"):
+            session.closed(self, retval)
