@@ -64,12 +64,17 @@ def test_menu_opens_status_and_setup(session, console, tmp_path, config_file):
     assert setup["config"].list
 
 
-def test_menu_import_looks_in_root(session, console, tmp_path):
+def start_import_from_menu(session, tmp_path):
+    """The menu's import on a fake root holding /etc/CCcam.cfg: returns (menu, chooser)."""
     (tmp_path / "etc").mkdir()
     (tmp_path / "etc" / "CCcam.cfg").write_text("C: cs1.example.com 12000 u p\n")
     screen = open_menu(session, tmp_path)
     choose(screen, "import")
-    chooser = session.top()
+    return screen, session.top()
+
+
+def test_menu_import_looks_in_root(session, console, tmp_path):
+    chooser = start_import_from_menu(session, tmp_path)[1]
     assert isinstance(chooser, ChoiceBox) and chooser.list[0][1].shown == "/etc/CCcam.cfg"
 
 
@@ -102,11 +107,7 @@ def test_service_answer_after_the_menu_closed(session, console, tmp_path):
 
 
 def test_import_outlives_the_menu(session, console, tmp_path):
-    (tmp_path / "etc").mkdir()
-    (tmp_path / "etc" / "CCcam.cfg").write_text("C: cs1.example.com 12000 u p\n")
-    screen = open_menu(session, tmp_path)
-    choose(screen, "import")
-    chooser = session.top()
+    screen, chooser = start_import_from_menu(session, tmp_path)
     chooser.close(chooser.list[0])
     screen.close()
     console.answer("/etc/CCcam.cfg:1:1: bad", 1)
