@@ -1,0 +1,180 @@
+// HttpsFetch against a loopback HTTPS server (tls_test_server.py) with the test PKI: good bodies
+// in every framing, and every failure class with its reason. Loopback only; every fetch is
+// bounded by its own timeout.
+#include "tls/https_fetch.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tls_test_env.h"
+
+namespace stbf::tls {
+namespace {
+
+using test::TestPki;
+
+const char kList[] =
+    "{\"servers\": [{\"host\": \"line1.example\", \"port\": 12000, \"protocol\": \"cccam\"},\n"
+    "               {\"host\": \"line2.example\", \"port\": 12001, \"protocol\": \"cccam\"}]}\n";
+
+class HttpsFetchTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        port_owner_ = test::make_port();
+        port_ = port_owner_->table();
+        docroot_ = test::make_temp_dir("tls-docroot");
+        test::write_file(docroot_ + "/list.json", kList);
+    }
+
+    void start_server(const std::string& cert = "good") {
+        std::string error;
+        ASSERT_TRUE(server_.start("http", cert, docroot_, &error)) << error;
+    }
+
+    FetchOptions options(const std::string& path) const {
+        FetchOptions o;
+        o.url = "https://127.0.0.1:" + std::to_string(server_.port()) + path;
+        o.tls.sni = test::kServerName;
+        o.tls.ca_file = TestPki::get().path("ca.pem");
+        o.timeout_ms = 10000;
+        return o;
+    }
+
+    FetchResult fetch(const FetchOptions& o) { return fetch_blocking(*port_, o); }
+
+    std::unique_ptr<PosixPort> port_owner_;
+    stbf_port* port_ = nullptr;
+    std::string docroot_;
+    test::TestServer server_;
+};
+
+TEST_F(HttpsFetchTest, BodyWithContentLength) {
+    start_server();
+    FetchResult r = fetch(options("/files/list.json"));
+    EXPECT_EQ(r.failure, FetchFailure::None) << r.message;
+    EXPECT_EQ(r.http_status, 200);
+    EXPECT_EQ(r.body, kList);
+}
+
+TEST_F(HttpsFetchTest, ChunkedBodyIsDecoded) {
+    start_server();
+    FetchResult r = fetch(options("/chunked/list.json"));
+    EXPECT_EQ(r.failure, FetchFailure::None) << r.message;
+    EXPECT_EQ(r.body, kList);
+}
+
+TEST_F(HttpsFetchTest, BodyEndingAtCloseIsAccepted) {
+    start_server();
+    FetchResult r = fetch(options("/close/list.json"));
+    EXPECT_EQ(r.failure, FetchFailure::None) << r.message;
+    EXPECT_EQ(r.body, kList);
+}
+
+TEST_F(HttpsFetchTest, PinAloneIsEnough) {
+    start_server();
+    FetchOptions o = options("/files/list.json");
+    o.tls.ca_file.clear();
+    o.tls.pin_sha256 = TestPki::get().read("good.pin.b64");
+    FetchResult r = fetch(o);
+    EXPECT_EQ(r.failure, FetchFailure::None) << r.message;
+    EXPECT_EQ(r.body, kList);
+}
+
+TEST_F(HttpsFetchTest, StatusOtherThan200IsAFailureNamingTheStatus) {
+    start_server();
+    FetchResult r = fetch(options("/status/404"));
+    EXPECT_EQ(r.failure, FetchFailure::HttpStatus);
+    EXPECT_EQ(r.http_status, 404);
+    EXPECT_NE(r.message.find("404"), std::string::npos) << r.message;
+    EXPECT_TRUE(r.body.empty());
+}
+
+TEST_F(HttpsFetchTest, RedirectToPlainHttpIsRefused) {
+    start_server();
+    FetchResult r = fetch(options("/redirect-http"));
+    EXPECT_EQ(r.failure, FetchFailure::Redirect);
+    EXPECT_NE(r.message.find("plain http"), std::string::npos) << r.message;
+}
+
+TEST_F(HttpsFetchTest, OversizeBodyIsRefusedByContentLengthAndWhileChunking) {
+    start_server();
+    for (const char* path : {"/big", "/big-chunked"}) {
+        FetchOptions o = options(path);
+        o.max_body = 64 * 1024;
+        FetchResult r = fetch(o);
+        EXPECT_EQ(r.failure, FetchFailure::Oversize) << path << ": " << r.message;
+        EXPECT_TRUE(r.body.empty());
+    }
+}
+
+TEST_F(HttpsFetchTest, ServerThatNeverAnswersTimesOut) {
+    start_server();
+    FetchOptions o = options("/hang");
+    o.timeout_ms = 1000;
+    FetchResult r = fetch(o);
+    EXPECT_EQ(r.failure, FetchFailure::Timeout);
+    EXPECT_NE(r.message.find("receiving"), std::string::npos) << r.message;
+}
+
+TEST_F(HttpsFetchTest, UnreachableServerIsATcpFailure) {
+    FetchOptions o;
+    o.url = "https://127.0.0.1:" + std::to_string(test::unused_port()) + "/list.json";
+    o.tls.sni = test::kServerName;
+    o.tls.ca_file = TestPki::get().path("ca.pem");
+    FetchResult r = fetch(o);
+    EXPECT_EQ(r.failure, FetchFailure::Tcp) << r.message;
+}
+
+TEST_F(HttpsFetchTest, UnresolvableNameIsADnsFailure) {
+    FetchOptions o;
+    o.url = "https://stbf-no-such-host.invalid/list.json";  // .invalid never resolves (RFC 6761)
+    o.tls.ca_file = TestPki::get().path("ca.pem");
+    o.timeout_ms = 10000;
+    FetchResult r = fetch(o);
+    EXPECT_EQ(r.failure, FetchFailure::Dns) << r.message;
+}
+
+TEST_F(HttpsFetchTest, CertificateProblemIsATlsFailureWithTheReason) {
+    start_server("expired");
+    FetchResult r = fetch(options("/files/list.json"));
+    EXPECT_EQ(r.failure, FetchFailure::Tls);
+    EXPECT_NE(r.message.find("expired"), std::string::npos) << r.message;
+}
+
+TEST_F(HttpsFetchTest, PlainHttpUrlIsRefusedBeforeAnyConnection) {
+    FetchOptions o;
+    o.url = "http://127.0.0.1/list.json";
+    FetchResult r = fetch(o);
+    EXPECT_EQ(r.failure, FetchFailure::BadUrl);
+    EXPECT_NE(r.message.find("plain http"), std::string::npos) << r.message;
+}
+
+TEST(HttpsUrl, ParsesHostPortPathAndIpv6) {
+    HttpsUrl u;
+    std::string error;
+    ASSERT_TRUE(parse_https_url("https://lists.example.com/a/b.json?x=1#frag", &u, &error)) << error;
+    EXPECT_EQ(u.host, "lists.example.com");
+    EXPECT_EQ(u.port, 443);
+    EXPECT_EQ(u.path, "/a/b.json?x=1");
+    ASSERT_TRUE(parse_https_url("HTTPS://[::1]:8443", &u, &error)) << error;
+    EXPECT_EQ(u.host, "::1");
+    EXPECT_EQ(u.port, 8443);
+    EXPECT_EQ(u.path, "/");
+    EXPECT_EQ(u.authority, "[::1]:8443");
+}
+
+TEST(HttpsUrl, RejectsWhatItCannotFetchSafely) {
+    HttpsUrl u;
+    std::string error;
+    for (const char* bad : {"http://a.example/", "ftp://a.example/", "https://", "https://:443/",
+                            "https://user@a.example/", "https://a.example:0/",
+                            "https://a.example:65536/", "https://a.example:/",
+                            "https://a example/", "https://::1/", "https://[::1/"}) {
+        EXPECT_FALSE(parse_https_url(bad, &u, &error)) << bad;
+        EXPECT_FALSE(error.empty()) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace stbf::tls
