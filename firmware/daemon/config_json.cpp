@@ -274,7 +274,8 @@ public:
         *cfg_ = Config();
         *globals_ = Globals();
         add_file(path);
-        if (format == FileFormat::Auto) format = detect_format(text);
+        const bool json_name = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+        if (format == FileFormat::Auto) format = json_name ? FileFormat::Json : detect_format(text);
         if (format == FileFormat::Json) {
             load_json(text, path);
         } else {

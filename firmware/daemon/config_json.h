@@ -80,7 +80,7 @@ struct SoftcamSource {
 };
 
 /// Load the config at `path`: a JSON config (with its imports), or a CCcam.cfg / oscam.server
-/// taken as a whole config with default settings. Fills *out (files, servers, groups with
+/// taken as a whole config with default settings (format as for load_config_text). Fills *out (files, servers, groups with
 /// listen ports) and *globals; *out and *globals are reset first. Every problem goes to *diags
 /// with file index and line:column; a file holding passwords that every user can read gets a
 /// warning. If `sources` is not null the softcam files read are appended to it.
@@ -88,8 +88,8 @@ LoadResult load_config(const char* path, Config* out, Globals* globals, Diagnost
                        std::vector<SoftcamSource>* sources = nullptr);
 
 /// As load_config, for text already in memory (tests, fuzzing). `path` names the text in
-/// messages, is the base for relative import paths, and decides nothing else. `format` Auto
-/// detects. Imports are read from disk only when `allow_imports` is true (else each is an error).
+/// messages and is the base for relative import paths. `format` Auto takes a name ending in
+/// ".json" as JSON and detects the others (detect_format). Imports are read from disk only when `allow_imports` is true (else each is an error).
 LoadResult load_config_text(const std::string& text, const char* path, FileFormat format,
                             Config* out, Globals* globals, Diagnostics* diags,
                             std::vector<SoftcamSource>* sources, bool allow_imports);

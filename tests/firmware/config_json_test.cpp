@@ -1,0 +1,331 @@
+#include "config_json.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "stbf/grouping.h"
+#include "temp_dir.h"
+
+namespace {
+
+using stbf::Severity;
+using stbf::fw::FileFormat;
+using stbf::fw::LoadResult;
+
+struct Loaded {
+    std::unique_ptr<stbf::Config> cfg = std::make_unique<stbf::Config>();
+    std::unique_ptr<stbf::Diagnostics> diags = std::make_unique<stbf::Diagnostics>();
+    stbf::fw::Globals globals;
+    std::vector<stbf::fw::SoftcamSource> sources;
+    LoadResult result = LoadResult::Invalid;
+
+    std::string messages() const {
+        std::string s;
+        for (size_t i = 0; i < diags->count(); ++i)
+            s += stbf::fw::format_diagnostic(*cfg, diags->at(i)) + "\n";
+        return s;
+    }
+    bool has(const std::string& line) const { return messages().find(line) != std::string::npos; }
+    const stbf::GroupConfig* group(const char* name) const {
+        for (uint8_t g = 0; g < cfg->group_count; ++g)
+            if (std::string(cfg->groups[g].name.c_str()) == name) return &cfg->groups[g];
+        return nullptr;
+    }
+};
+
+std::unique_ptr<Loaded> load_text(const std::string& text, const std::string& path = "/cfg/t.json") {
+    auto l = std::make_unique<Loaded>();
+    l->result = stbf::fw::load_config_text(text, path.c_str(), FileFormat::Auto, l->cfg.get(),
+                                           &l->globals, l->diags.get(), &l->sources, true);
+    return l;
+}
+
+std::unique_ptr<Loaded> load_file(const std::string& path) {
+    auto l = std::make_unique<Loaded>();
+    l->result = stbf::fw::load_config(path.c_str(), l->cfg.get(), &l->globals, l->diags.get(),
+                                      &l->sources);
+    return l;
+}
+
+TEST(ConfigJson, FullConfigFillsGlobalsGroupsServersAndSettings) {
+    auto l = load_text(R"({
+  "// comment": "ignored",
+  "control_socket": "/run/stbf.sock",
+  "metrics_listen": "127.0.0.1:9105",
+  "log_level": "debug",
+  "listen_port_base": 30000,
+  "seed": 42,
+  "defaults": { "mode": "scored", "check": { "rise": 4 } },
+  "groups": [
+    { "name": "a", "listen": 30001,
+      "check": { "interval_s": 30, "fastinter": "500ms", "downinter": "1m", "timeout": 1500, "fall": 2 },
+      "session": { "connect_timeout_ms": 1200, "race": false, "max_sessions": 3 },
+      "servers": [
+        { "host": "cs1.example.net", "port": 12000, "protocol": "cccam", "user": "u1", "priority": 1 },
+        { "host": "2001:db8::1", "port": 12001, "protocol": "newcamd524", "backup": true, "weight": 50, "enabled": false },
+        { "host": "192.0.2.1", "port": 80, "probe": "expect", "expect": { "send": "0a0b", "prefix": "4f4b", "length": 4 } }
+      ] },
+    { "name": "b", "listen": "[::1]:30002", "mode": "random", "sticky": true,
+      "servers": [ { "host": "b.example", "port": 1 } ] }
+  ]
+})");
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    EXPECT_EQ(l->diags->count(), 0u) << l->messages();
+    EXPECT_EQ(l->globals.control_socket, "/run/stbf.sock");
+    EXPECT_EQ(l->globals.metrics_listen, "127.0.0.1:9105");
+    EXPECT_EQ(l->globals.log_level, "debug");
+    EXPECT_EQ(l->cfg->listen_port_base, 30000);
+    EXPECT_EQ(l->cfg->seed, 42u);
+    ASSERT_EQ(l->cfg->group_count, 2);
+    const stbf::GroupConfig& a = l->cfg->groups[0];
+    EXPECT_EQ(a.listen_port, 30001);
+    EXPECT_TRUE(a.listen_pinned);
+    EXPECT_EQ(a.mode, stbf::Mode::Scored);  // from defaults
+    EXPECT_EQ(a.health.rise, 4);             // from defaults
+    EXPECT_EQ(a.health.fall, 2);
+    EXPECT_EQ(a.health.inter_ms, 30000u);
+    EXPECT_EQ(a.health.fastinter_ms, 500u);
+    EXPECT_EQ(a.health.downinter_ms, 60000u);
+    EXPECT_EQ(a.health.timeout_ms, 1500u);
+    EXPECT_EQ(a.health.slowstart_ms, stbf::HealthSettings{}.slowstart_ms);
+    EXPECT_EQ(a.session.connect_timeout_ms, 1200u);
+    EXPECT_FALSE(a.session.race);
+    EXPECT_EQ(a.session.max_sessions, 3);
+    ASSERT_EQ(a.server_count, 3);
+    const stbf::ServerConfig& s0 = l->cfg->servers[a.servers[0]];
+    EXPECT_STREQ(s0.host.c_str(), "cs1.example.net");
+    EXPECT_EQ(s0.probe, stbf::ProbeKind::Cccam);
+    EXPECT_EQ(s0.priority, 1);
+    EXPECT_STREQ(s0.label.c_str(), "cs1.example.net:12000");
+    EXPECT_EQ(s0.source.line, 14u);
+    const stbf::ServerConfig& s1 = l->cfg->servers[a.servers[1]];
+    EXPECT_EQ(s1.protocol, stbf::Protocol::Newcamd524);
+    EXPECT_EQ(s1.probe, stbf::ProbeKind::Newcamd);
+    EXPECT_TRUE(s1.backup);
+    EXPECT_FALSE(s1.enabled);
+    EXPECT_EQ(s1.weight, 50);
+    const stbf::ServerConfig& s2 = l->cfg->servers[a.servers[2]];
+    EXPECT_EQ(s2.probe, stbf::ProbeKind::Expect);
+    EXPECT_EQ(s2.expect_send_len, 2);
+    EXPECT_EQ(s2.expect_prefix[1], 0x4b);
+    EXPECT_EQ(s2.expect_len, 4);
+    const stbf::GroupConfig& b = l->cfg->groups[1];
+    EXPECT_STREQ(b.listen_addr.c_str(), "::1");
+    EXPECT_EQ(b.listen_port, 30002);
+    EXPECT_EQ(b.mode, stbf::Mode::Random);
+    EXPECT_TRUE(b.sticky);
+    EXPECT_EQ(b.health.rise, 4);
+}
+
+TEST(ConfigJson, EmptyObjectGivesCoreDefaultsAndWarnsThereIsNothingToRelay) {
+    auto l = load_text("{}");
+    EXPECT_EQ(l->result, LoadResult::Ok);
+    EXPECT_EQ(l->globals.control_socket, "/var/run/stbfailover.sock");
+    EXPECT_TRUE(l->globals.metrics_listen.empty());
+    EXPECT_EQ(l->globals.log_level, "info");
+    EXPECT_EQ(l->cfg->listen_port_base, stbf::Config{}.listen_port_base);
+    EXPECT_EQ(l->diags->warnings(), 1u);
+}
+
+TEST(ConfigJson, UnknownKeysAreErrorsWithPathAndPlace) {
+    auto l = load_text("{\n  \"groups\": [\n    { \"name\": \"a\", \"servers\": [] },\n"
+                       "    { \"name\": \"b\",\n      \"servers\": [ { \"host\": \"h.example\", \"port\": 1,\n"
+                       "                   \"prot\": \"cccam\" } ] }\n  ],\n  \"bogus\": true\n}\n");
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("/cfg/t.json:6:20: error: unknown key: groups[1].servers[0].prot")) << l->messages();
+    EXPECT_TRUE(l->has("/cfg/t.json:8:3: error: unknown key: bogus")) << l->messages();
+    EXPECT_TRUE(l->has("/cfg/t.json:3:20: error: group has no servers: groups[0].servers")) << l->messages();
+}
+
+TEST(ConfigJson, BadValuesNameTheirKey) {
+    const struct {
+        const char* json;
+        const char* expect;
+    } cases[] = {
+        {R"({"log_level": "loud"})", "1:2: error: log_level must be"},
+        {R"({"listen_port_base": 0})", "value is out of range: listen_port_base (1..65535)"},
+        {R"({"listen_port_base": 1.5})", "whole number: listen_port_base"},
+        {R"({"control_socket": "relative.sock"})", "absolute path"},
+        {R"({"metrics_listen": "localhost:9105"})", "numeric"},
+        {R"({"groups": {}})", "groups must be an array"},
+        {R"({"groups": [{"servers": [{"host": "h.example", "port": 1}]}]})", "group needs \"name\": groups[0]"},
+        {R"({"groups": [{"name": "a", "mode": "fast", "servers": [{"host": "h.example", "port": 1}]}]})", "mode must be"},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "h.example", "port": 1, "protocol": "x"}]}]})", "protocol must be"},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "h.example", "port": 65536}]}]})", "servers[0].port (1..65535)"},
+        {R"({"groups": [{"name": "a", "servers": [{"port": 1}]}]})", "server needs \"host\""},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "a..b", "port": 1}]}]})", "empty label"},
+        {R"({"groups": [{"name": "a", "check": {"inter": "2 s"}, "servers": [{"host": "h.example", "port": 1}]}]})", "duration"},
+        {R"({"groups": [{"name": "a", "check": {"inter": 1000, "interval_s": 1}, "servers": [{"host": "h.example", "port": 1}]}]})", "not both"},
+        {R"({"groups": [{"name": "a", "listen": "127.0.0.1", "servers": [{"host": "h.example", "port": 1}]}]})", "ADDR:PORT"},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "h.example", "port": 1, "password": "x"}]}]})", "secrets do not belong"},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "h.example", "port": 1, "probe": "expect"}]}]})", "expect.prefix or expect.length"},
+        {R"({"groups": [{"name": "a", "servers": [{"host": "h.example", "port": 1}]}, {"name": "a", "servers": [{"host": "h.example", "port": 2}]}]})", "group name is used twice"},
+        {R"({"groups": [{"name": "a", "listen": 20001, "servers": [{"host": "h.example", "port": 1}]}, {"name": "b", "listen": 20001, "servers": [{"host": "h.example", "port": 2}]}]})", "already used by group: a"},
+        {R"({"log_level": "info", "log_level": "debug"})", "key is given twice: log_level"},
+        {R"({"import": [{"format": "cccam"}]})", "import entry needs \"file\""},
+        {R"([1, 2])", "config must be a JSON object"},
+        {R"({} trailing)", "1:4: error: text after the end"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.json);
+        auto l = load_text(c.json);
+        EXPECT_EQ(l->result, LoadResult::Invalid);
+        EXPECT_TRUE(l->has(c.expect)) << l->messages();
+    }
+}
+
+TEST(ConfigJson, SyntaxErrorsPointAtTheirLine) {
+    auto l = load_text("{\n  \"groups\": [\n    { \"name\": \"a\", }\n  ]\n}\n");
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    ASSERT_GE(l->diags->count(), 1u);
+    EXPECT_EQ(l->diags->at(0).where.line, 3u) << l->messages();
+    EXPECT_TRUE(l->has("JSON syntax error"));
+}
+
+const char* kCccam =
+    "C: a.example 12000 alice pw-a yes\n"
+    "C: b.example 12000 alice pw-a yes\n"
+    "C: c.example 13000 bob pw-b\n";
+
+TEST(ConfigJson, ImportsGroupByAccountWithSettingsAndPins) {
+    stbf_test::TempDir dir;
+    dir.write("CCcam.cfg", kCccam, 0600);
+    const std::string json = dir.write("stbf.json", R"({
+  "groups": [ { "name": "cccam-alice", "servers": [ { "host": "x.example", "port": 1 } ] } ],
+  "import": [ { "file": "CCcam.cfg", "mode": "random", "listen": { "cccam-bob": 21000 } } ]
+})");
+    auto l = load_file(json);
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    EXPECT_EQ(l->diags->warnings(), 0u) << l->messages();
+    ASSERT_EQ(l->cfg->group_count, 3);
+    ASSERT_EQ(l->cfg->file_count, 2);
+    EXPECT_EQ(std::string(l->cfg->files[1].c_str()), dir.file("CCcam.cfg"));
+    // the JSON group keeps its name; the imported account with the same user gets a suffix
+    const stbf::GroupConfig* alice = l->group("cccam-alice-2");
+    ASSERT_NE(alice, nullptr) << l->messages();
+    EXPECT_EQ(alice->server_count, 2);
+    EXPECT_EQ(alice->mode, stbf::Mode::Random);
+    EXPECT_FALSE(alice->listen_pinned);
+    EXPECT_EQ(l->cfg->servers[alice->servers[0]].source.file, 1);
+    EXPECT_EQ(l->cfg->servers[alice->servers[1]].source.line, 2u);
+    const stbf::GroupConfig* bob = l->group("cccam-bob");
+    ASSERT_NE(bob, nullptr);
+    EXPECT_EQ(bob->listen_port, 21000);
+    ASSERT_EQ(l->sources.size(), 1u);
+    EXPECT_EQ(l->sources[0].spans.size(), 3u);
+}
+
+TEST(ConfigJson, ErrorsInsideAnImportedFileNameThatFile) {
+    stbf_test::TempDir dir;
+    dir.write("CCcam.cfg", "C: a.example 12000 alice pw\nC: b.example 99999 alice pw\n");
+    const std::string json = dir.write("stbf.json", "{\"import\": [{\"file\": \"CCcam.cfg\"}]}");
+    auto l = load_file(json);
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has(dir.file("CCcam.cfg") + ":2:14: error: port must be a number 1..65535"))
+        << l->messages();
+}
+
+TEST(ConfigJson, MissingImportsAreErrorsUnlessOptional) {
+    stbf_test::TempDir dir;
+    auto l = load_file(dir.write("a.json", R"({"import": [{"file": "/nonexistent/CCcam.cfg"}]})"));
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("a.json:1:14: error: cannot read imported file: import[0].file /nonexistent/CCcam.cfg"))
+        << l->messages();
+    auto o = load_file(dir.write("b.json", R"({"import": [{"file": "/nonexistent/CCcam.cfg", "optional": true}]})"));
+    EXPECT_EQ(o->result, LoadResult::Ok) << o->messages();
+    EXPECT_EQ(o->diags->notes(), 1u);
+    auto p = load_file(dir.write("c.json", R"({"import": [{"file": "CCcam.cfg", "listen": {"nope": 20001}}]})"));
+    EXPECT_EQ(p->result, LoadResult::Invalid);  // and the missing file is an error too
+}
+
+TEST(ConfigJson, UnknownPinNameIsAnError) {
+    stbf_test::TempDir dir;
+    dir.write("CCcam.cfg", kCccam);
+    auto l = load_file(dir.write("a.json", R"({"import": [{"file": "CCcam.cfg", "listen": {"cccam-carol": 20001}}]})"));
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("no group of this import has this name (see stbfailover check): import[0].listen.cccam-carol")) << l->messages();
+}
+
+TEST(ConfigJson, WorldReadableSecretsGetAWarning) {
+    stbf_test::TempDir dir;
+    auto open = load_file(dir.write("CCcam.cfg", kCccam, 0644));
+    EXPECT_EQ(open->result, LoadResult::Ok);
+    EXPECT_TRUE(open->has("CCcam.cfg: warning: file holds passwords and every user")) << open->messages();
+    auto closed = load_file(dir.write("CCcam2.cfg", kCccam, 0600));
+    EXPECT_EQ(closed->diags->warnings(), 0u) << closed->messages();
+}
+
+TEST(ConfigJson, SoftcamFilesLoadDirectlyAndKeepTheirPortsAcrossReloads) {
+    stbf_test::TempDir dir;
+    const std::string path = dir.write("CCcam.cfg", kCccam);
+    auto first = load_file(path);
+    ASSERT_EQ(first->result, LoadResult::Ok) << first->messages();
+    ASSERT_EQ(first->cfg->group_count, 2);
+    // the box owner adds an account at the top; the existing groups keep their ports
+    dir.write("CCcam.cfg", std::string("C: d.example 1 dave pw-d\n") + kCccam);
+    auto second = load_file(path);
+    ASSERT_EQ(second->cfg->group_count, 3);
+    for (const char* name : {"cccam-alice", "cccam-bob"}) {
+        ASSERT_NE(second->group(name), nullptr);
+        EXPECT_EQ(second->group(name)->listen_port, first->group(name)->listen_port) << name;
+        EXPECT_EQ(first->group(name)->listen_port,
+                  first->cfg->listen_port_base + first->group(name)->identity % stbf::kListenPortSpan);
+    }
+}
+
+TEST(ConfigJson, DetectsFormats) {
+    EXPECT_EQ(stbf::fw::detect_format("  \n{ }"), FileFormat::Json);
+    EXPECT_EQ(stbf::fw::detect_format("# x\n  [reader]\n"), FileFormat::Oscam);
+    EXPECT_EQ(stbf::fw::detect_format("C: a 1 b c\n"), FileFormat::Cccam);
+    EXPECT_EQ(stbf::fw::detect_format(""), FileFormat::Cccam);
+}
+
+TEST(ConfigJson, PrintedJsonLoadsBackToTheSameGroupsWithoutSecrets) {
+    stbf_test::TempDir dir;
+    auto l = load_file(dir.write("CCcam.cfg", kCccam));
+    ASSERT_EQ(l->result, LoadResult::Ok);
+    for (uint8_t g = 0; g < l->cfg->group_count; ++g) l->cfg->groups[g].listen_pinned = true;
+    const std::string json = stbf::fw::config_to_json(*l->cfg, l->globals);
+    EXPECT_EQ(json.find("pw-a"), std::string::npos);
+    EXPECT_EQ(json.find("pw-b"), std::string::npos);
+    auto back = load_text(json);
+    ASSERT_EQ(back->result, LoadResult::Ok) << back->messages() << json;
+    ASSERT_EQ(back->cfg->group_count, l->cfg->group_count);
+    for (uint8_t g = 0; g < l->cfg->group_count; ++g) {
+        const stbf::GroupConfig& a = l->cfg->groups[g];
+        const stbf::GroupConfig& b = back->cfg->groups[g];
+        EXPECT_STREQ(a.name.c_str(), b.name.c_str());
+        EXPECT_EQ(a.listen_port, b.listen_port);
+        ASSERT_EQ(a.server_count, b.server_count);
+        for (uint8_t k = 0; k < a.server_count; ++k) {
+            const stbf::ServerConfig& x = l->cfg->servers[a.servers[k]];
+            const stbf::ServerConfig& y = back->cfg->servers[b.servers[k]];
+            EXPECT_EQ(x.host, y.host);
+            EXPECT_EQ(x.port, y.port);
+            EXPECT_EQ(x.protocol, y.protocol);
+            EXPECT_EQ(x.probe, y.probe);
+            EXPECT_EQ(x.user, y.user);
+        }
+    }
+}
+
+TEST(ConfigJson, ShippedConfigsAreValid) {
+    for (const char* name : {"stbfailover.json", "examples/two-providers.json",
+                             "examples/import-with-pins.json", "CCcam.cfg", "oscam.server"}) {
+        SCOPED_TRACE(name);
+        auto l = load_file(std::string(STBF_CONF_DIR) + "/" + name);
+        EXPECT_EQ(l->result, LoadResult::Ok) << l->messages();
+        EXPECT_EQ(l->diags->errors(), 0u);
+    }
+}
+
+TEST(ConfigJson, UnreadableMainFileSaysWhy) {
+    auto l = load_file("/nonexistent/stbfailover.json");
+    EXPECT_EQ(l->result, LoadResult::Unreadable);
+    EXPECT_TRUE(l->has("/nonexistent/stbfailover.json: error: cannot read config file: No such file"))
+        << l->messages();
+}
+
+}  // namespace
