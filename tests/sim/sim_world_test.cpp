@@ -146,6 +146,21 @@ TEST(SimWorld, RunawayScriptIsStoppedAndReported) {
     EXPECT_NE(w.trace().back().find("ERROR"), std::string::npos);
 }
 
+TEST(SimWorld, BusyPollingAFrozenInstantIsReported) {
+    World w;
+    const stbf_port* p = w.port();
+    w.add_server("10.0.0.1", 12000, ServerBehaviour::cccam());
+    stbf_sock s = STBF_SOCK_INVALID;
+    ASSERT_EQ(testing::connect_and_wait(w, addr("10.0.0.1", 12000), &s, 1 * kSec), STBF_PORT_OK);
+    p->watch(p->ctx, s, STBF_WRITABLE);  // always writable, never serviced
+    const stbf_time_us frozen = w.now();
+    stbf_event ev[4];
+    for (int i = 0; i < 100'000; ++i) ASSERT_EQ(p->poll(p->ctx, frozen + 1 * kSec, ev, 4), 1u);
+    EXPECT_EQ(w.now(), frozen);
+    ASSERT_FALSE(w.trace().empty());
+    EXPECT_NE(w.trace().back().find("WARNING poll"), std::string::npos);
+}
+
 // A scenario exercising most of the world; returns everything observable.
 std::string scenario(uint64_t seed) {
     World w(seed, 0);

@@ -57,7 +57,11 @@ std::string Client::timeline() const {
 void Client::log(ClientEventKind kind, size_t bytes) {
     events_.push_back(ClientEvent{clock_.now(), kind, bytes});
     if (trace_) {
-        std::string line = "client -> " + to_string(target_) + " " + client_event_name(kind);
+        // The local address tells apart clients of the same target in the trace.
+        stbf_addr local{};
+        const bool bound = net_.local_addr(sock_, &local) == STBF_PORT_OK;
+        std::string line = "client " + (bound ? to_string(local) + " " : std::string()) + "-> " +
+                           to_string(target_) + " " + client_event_name(kind);
         if (bytes) line += " " + std::to_string(bytes);
         trace_(line);
     }

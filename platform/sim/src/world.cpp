@@ -70,6 +70,7 @@ size_t World::poll(stbf_time_us deadline, stbf_event* events, size_t cap) {
             clock_.run_next(now());
         }
         const size_t n = collect(events, cap);
+        if (n > 0) note_busy_poll();
         if (n > 0 || deadline <= now()) return n;
         const stbf_time_us next = clock_.next_time();
         if (next > deadline) {
@@ -86,6 +87,20 @@ size_t World::poll(stbf_time_us deadline, stbf_event* events, size_t cap) {
             return 0;
         }
         clock_.run_next(next);
+    }
+}
+
+void World::note_busy_poll() {
+    // Level-triggered readiness: a caller that never services a ready socket gets it back from
+    // every poll. On a real OS time still passes; here the clock stands still, so say so once.
+    if (now() != busy_instant_) {
+        busy_instant_ = now();
+        busy_polls_ = 0;
+    }
+    if (++busy_polls_ == kBusyPollWarning) {
+        add_trace("WARNING poll: " + std::to_string(kBusyPollWarning) +
+                  " polls at one instant returned events; is a ready socket never serviced "
+                  "(e.g. WRITABLE watched with nothing to send)? Virtual time cannot move.");
     }
 }
 

@@ -122,6 +122,7 @@ private:
     /// The code under test may only use handles it got from the port, never an actor's.
     bool is_port_socket(stbf_sock s) const { return net_.owned_by(s, nullptr); }
     size_t collect(stbf_event* events, size_t cap);
+    void note_busy_poll();
     void add_trace(const std::string& what);
     void add_log(stbf_log_level level, const char* msg, size_t len);
 
@@ -148,6 +149,9 @@ private:
 
     bool echo_;
     size_t max_steps_ = Clock::kDefaultMaxSteps;
+    static constexpr size_t kBusyPollWarning = 100'000;
+    stbf_time_us busy_instant_ = kNoTime;
+    size_t busy_polls_ = 0;
     std::vector<LogLine> log_;
     std::vector<std::string> trace_;
     Clock clock_;
