@@ -59,7 +59,7 @@ def test_full_import(session, console, root, config_file):
     assert load_json(config_file) == before, "nothing is written before the yes"
     question.close(True)
     written = load_json(config_file)
-    assert written["groups"] == IMPORTED["groups"]
+    assert written["groups"] == before["groups"] + IMPORTED["groups"]
     assert written["log_level"] == "info" and written["import"] == before["import"]
     assert load_json(config_file + ".bak") == before
     assert console.history[-1] == \
@@ -75,7 +75,7 @@ def test_full_import(session, console, root, config_file):
     done = session.top()
     assert done.type == MessageBox.TYPE_INFO
     assert done.text.split("\n") == [
-        "Wrote %s (1 group, 2 servers)." % config_file,
+        "Wrote %s (3 groups, 7 servers)." % config_file,
         "stbfailover reloaded its config.",
         "Rewrote /etc/CCcam.cfg; restart the softcam to use stbfailover."]
 
@@ -96,7 +96,7 @@ def test_softcam_config_is_left_alone_without_second_yes(session, console, root,
     session.top().close(False)
     assert all("--softcam-config" not in cmd for cmd in console.history)
     done = session.top()
-    assert done.type == MessageBox.TYPE_INFO
+    assert done.type == MessageBox.TYPE_ERROR
     assert "reload failed (exit code 1): no daemon" in done.text
 
 

@@ -304,6 +304,26 @@ def test_apply_setup_adds_absent_keys_only_when_they_differ(config_file):
     assert new_doc["groups"][0]["check"] == {"inter": 20000}
 
 
+def test_shipped_default_config(tmp_path):
+    """conf/stbfailover.json as installed on a box: two optional imports, defaults in "inter"
+    style; an edit to an import entry writes that style."""
+    from conftest import REPO
+    shipped = os.path.join(REPO, "conf", "stbfailover.json")
+    if not os.path.isfile(shipped):
+        pytest.skip("conf/stbfailover.json is not in the tree")
+    doc = logic.load_config(shipped)
+    groups = logic.setup_groups(doc, shipped)
+    imports = [g for g in groups if g.section == "import"]
+    assert [g.name for g in imports] == ["servers from %s" % e["file"] for e in doc["import"]]
+    assert all((g.mode, g.check_interval_s) == ("ordered", 60) for g in imports)
+    new_doc, changed = logic.apply_setup(doc, [imports[0]._replace(check_interval_s=120,
+                                                                   mode="scored")])
+    assert changed == 2
+    entry = new_doc["import"][0]
+    assert entry["check"] == {"inter": "120s"} and entry["mode"] == "scored"
+    assert entry["optional"] is True and new_doc["defaults"] == doc["defaults"]
+
+
 def test_apply_setup_rejects_out_of_range_changes(config_file):
     doc = logic.load_config(config_file)
     groups = logic.setup_groups(doc)
@@ -365,29 +385,40 @@ def test_write_config_atomic_failure_leaves_old_file(config_file, tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == ["stbfailover.json"]
 
 
-def test_merge_imported_keeps_globals_and_drops_the_same_import(config_file):
+def test_merge_imported_keeps_settings_and_drops_the_same_import(config_file):
     current = logic.load_config(config_file)
-    imported = {"groups": [{"name": "oscam-1", "mode": "ordered",
-                            "servers": [{"host": "h", "port": 1}]}]}
+    imported = {"control_socket": "/var/run/stbfailover.sock", "log_level": "warn",
+                "seed": 7,
+                "groups": [{"name": "oscam-1", "mode": "ordered",
+                            "servers": [{"host": "h", "port": 1}]},
+                           {"name": "newcamd-line2", "servers": []}]}
     merged = logic.merge_imported(current, imported, "/etc/tuxbox/config/oscam/oscam.server")
-    assert merged["log_level"] == "info" and merged["control_socket"]
+    assert merged["log_level"] == "info", "the box owner's settings win"
+    assert merged["seed"] == 7, "what the config lacked is filled in"
     assert merged["defaults"] == current["defaults"]
-    # the import entry's mode now sits on the group it formed
-    assert merged["groups"] == [{"name": "oscam-1", "mode": "scored",
-                                 "servers": [{"host": "h", "port": 1}]}]
+    # hand-written groups stay, a group of the same name is replaced, the import entry's
+    # mode now sits on the groups it formed
+    assert [g["name"] for g in merged["groups"]] == ["cccam-line1", "oscam-1", "newcamd-line2"]
+    assert merged["groups"][0] == current["groups"][0]
+    assert merged["groups"][1] == {"name": "oscam-1", "mode": "scored",
+                                   "servers": [{"host": "h", "port": 1}]}
+    assert merged["groups"][2] == {"name": "newcamd-line2", "servers": [], "mode": "scored"}
     assert "import" not in merged
     assert imported["groups"][0]["mode"] == "ordered", "the import output stays as printed"
     other = logic.merge_imported(current, imported, "/etc/CCcam.cfg")
-    assert other["import"] == current["import"] and other["groups"] == imported["groups"]
-    assert logic.merge_imported(None, imported, "/etc/CCcam.cfg") == imported
-    assert logic.config_summary(merged) == "1 group, 1 server"
+    assert other["import"] == current["import"]
+    assert other["groups"][1:] == imported["groups"]
+    fresh = logic.merge_imported(None, imported, "/etc/CCcam.cfg")
+    assert fresh == imported and list(fresh) == list(imported)
+    assert logic.config_summary(merged) == "3 groups, 4 servers"
     assert logic.config_summary(current) == "2 groups, 5 servers"
+    assert logic.config_summary({"groups": [{"servers": [{}]}]}) == "1 group, 1 server"
     assert logic.config_summary({"groups": "x"}) == "0 groups, 0 servers"
 
 
 def test_merge_imported_relative_file_and_pinned_ports():
     current = {"import": [{"file": "CCcam.cfg", "check": {"interval_s": 30},
-                           "listen": {"cccam-u": 20007}},
+                           "listen": {"cccam-u": 20007}, "optional": True, "format": "cccam"},
                           {"file": "/etc/tuxbox/config/oscam.server"}]}
     imported = {"groups": [{"name": "cccam-u", "listen": "127.0.0.1:20000", "servers": []},
                            {"name": "cccam-v", "listen": "127.0.0.1:20001", "servers": []}]}

@@ -292,6 +292,29 @@ def test_setup_output_passes_check(session, console, tmp_path):
     assert retval == 0, output.decode("utf-8", "replace")
 
 
+def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
+    require_commands("check")
+    from conftest import REPO
+    shipped = os.path.join(REPO, "conf", "stbfailover.json")
+    if not os.path.isfile(shipped):
+        pytest.skip("conf/stbfailover.json is not in the tree")
+    config_path = str(tmp_path / "stbfailover.json")
+    with open(shipped) as source, open(config_path, "w") as out:
+        out.write(source.read())
+    setup = session.open(StbFailoverSetup, config_path, BINARY)
+    assert setup["config"].list, "the shipped config offers its import entries"
+    for name, element in setup["config"].list:
+        if name.endswith(": mode"):
+            element.value = "scored"
+        elif name.endswith("(s)"):
+            element.value = 90
+    setup["actions"].do("green")
+    written = load_json(config_path)
+    assert all(entry["mode"] == "scored" for entry in written["import"])
+    output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
+    assert retval == 0, output.decode("utf-8", "replace")
+
+
 def test_import_action_with_the_real_import_command(session, console, tmp_path):
     require_commands("import", "check")
     root = tmp_path / "root"
@@ -320,7 +343,14 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
     session.top().close(True)  # yes: point the softcam at stbfailover
     Console.run_all()
     done = session.top()
-    assert done.type == MessageBox.TYPE_ERROR  # only because the reload had no daemon
-    assert "Rewrote /etc/CCcam.cfg" in done.text
-    rewritten = cccam.read_text()
-    assert "127.0.0.1" in rewritten and "cs1.example.com" not in rewritten.split("#")[0]
+    assert done.type == MessageBox.TYPE_ERROR, done.text  # the reload found no daemon
+    assert done.text.split("\n")[0] == "Wrote %s (2 groups, 3 servers)." % config_path
+    assert "Rewrote /etc/CCcam.cfg; restart the softcam" in done.text
+    assert os.path.isfile(str(cccam) + ".bak")
+    # the softcam now dials each group's local port, the one the written config listens on
+    active = [line.split() for line in cccam.read_text().splitlines()
+              if line[:2] in ("C:", "N:")]
+    ports = sorted(int(group["listen"]) if isinstance(group["listen"], int)
+                   else int(group["listen"].rsplit(":", 1)[1]) for group in written["groups"])
+    assert sorted(int(fields[2]) for fields in active) == ports
+    assert all(fields[1] == "127.0.0.1" for fields in active)

@@ -24,6 +24,7 @@ class SoftcamImport(object):
         self.source = None
         self.imported = None
         self.notes = []
+        self.failed = False
 
     def start(self):
         found = logic.find_softcam_configs(self.root)
@@ -84,6 +85,7 @@ class SoftcamImport(object):
 
     def reloaded(self, data, retval, extra_args=None):
         failure = logic.command_failure(data, retval, _("reload"))
+        self.failed = self.failed or failure is not None
         self.notes.append(failure or _("stbfailover reloaded its config."))
         self.session.openWithCallback(self.softcamConfirmed, MessageBox, _(
             "Point the softcam at stbfailover? %s is rewritten to use the local ports "
@@ -99,10 +101,12 @@ class SoftcamImport(object):
 
     def softcamWritten(self, data, retval, extra_args=None):
         failure = logic.command_failure(data, retval, _("writing the softcam config"))
+        self.failed = self.failed or failure is not None
         self.notes.append(failure or _("Rewrote %s; restart the softcam to use stbfailover.")
                           % self.source.shown)
-        self.finish(failure is not None)
+        self.finish()
 
-    def finish(self, failed=False):
+    def finish(self):
+        """Everything that happened, as an error if any step failed."""
         self.session.open(MessageBox, "\n".join(self.notes),
-                          MessageBox.TYPE_ERROR if failed else MessageBox.TYPE_INFO)
+                          MessageBox.TYPE_ERROR if self.failed else MessageBox.TYPE_INFO)

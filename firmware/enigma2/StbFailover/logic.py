@@ -484,14 +484,17 @@ def _check_interval_s(check, where, path):
     return None
 
 
-def _set_check_interval(entry, seconds):
-    """Writes the interval into the key the entry already uses, in its style."""
+def _set_check_interval(entry, seconds, defaults_check):
+    """Writes the interval into the key the entry already uses, in its style; an entry that
+    sets none follows the style of the config's defaults (the loader takes one key per
+    object, so the key the entry has is the one replaced)."""
     check = entry.get("check")
     if not isinstance(check, dict):
         check = collections.OrderedDict()
         entry["check"] = check
-    if "inter" in check and "interval_s" not in check:
-        check["inter"] = "%ds" % seconds if isinstance(check["inter"], str) else seconds * 1000
+    style = check if ("inter" in check or "interval_s" in check) else defaults_check
+    if "inter" in style and "interval_s" not in style:
+        check["inter"] = "%ds" % seconds if isinstance(style["inter"], str) else seconds * 1000
     else:
         check["interval_s"] = seconds
 
@@ -592,7 +595,8 @@ def apply_setup(doc, settings, path=CONFIG_PATH):
             if not low <= setting.check_interval_s <= high:
                 raise ConfigFileError(_("check interval %d s is outside %d..%d s") % (
                     setting.check_interval_s, low, high))
-            _set_check_interval(entry, setting.check_interval_s)
+            _set_check_interval(entry, setting.check_interval_s,
+                                new_doc.get("defaults", {}).get("check", {}))
             changed += 1
         servers = entry.get("servers", [])
         for server_setting in setting.servers:
@@ -662,8 +666,8 @@ def write_config_atomic(path, doc, backup=False):
         pass  # some file systems cannot sync a directory; the rename is done
 
 
-# Keys of an import entry that say where the file is rather than how its groups behave.
-_IMPORT_SOURCE_KEYS = ("file", "format", "listen")
+# Keys of an import entry that say how its groups behave (the rest say where the file is).
+GROUP_SETTING_KEYS = ("mode", "sticky", "check", "session", "score")
 
 
 def _names_file(entry, source_path, config_dir):
@@ -675,15 +679,22 @@ def _names_file(entry, source_path, config_dir):
 
 
 def merge_imported(current, imported, source_path, config_dir="/etc/stbfailover"):
-    """The config after importing `source_path`: the imported groups (and whatever else the
-    import printed) replace the current ones and the current global settings stay. Import
-    entries that pulled the same file in are dropped, since its servers are now listed
-    directly; what such an entry set for its groups (mode, check, session, ..., and ports
-    pinned in its `listen` map) is carried over to the imported groups."""
+    """The config after importing `source_path`. The imported groups join the current ones
+    (a current group of the same name is replaced); the current settings stay as they are
+    and the import's other keys only fill in what the current config lacks. Import entries
+    that pulled the same file in are dropped, since its servers are now listed directly;
+    what such an entry set for its groups (mode, check, session, ..., and ports pinned in its
+    `listen` map) is carried over to the imported groups."""
     merged = copy.deepcopy(current) if isinstance(current, dict) else collections.OrderedDict()
     for key, value in imported.items():
-        merged[key] = copy.deepcopy(value)
-    if "import" in imported or not isinstance(merged.get("import"), list):
+        if key != "groups" and key not in merged:
+            merged[key] = copy.deepcopy(value)
+    new_groups = [copy.deepcopy(g) for g in imported.get("groups", []) if isinstance(g, dict)]
+    new_names = set(g.get("name") for g in new_groups)
+    old_groups = merged.get("groups") if isinstance(merged.get("groups"), list) else []
+    merged["groups"] = [g for g in old_groups
+                        if not (isinstance(g, dict) and g.get("name") in new_names)] + new_groups
+    if not isinstance(merged.get("import"), list):
         return merged
     dropped = [e for e in merged["import"] if _names_file(e, source_path, config_dir)]
     kept = [e for e in merged["import"] if not _names_file(e, source_path, config_dir)]
@@ -691,14 +702,11 @@ def merge_imported(current, imported, source_path, config_dir="/etc/stbfailover"
         merged["import"] = kept
     else:
         del merged["import"]
-    groups = merged.get("groups") if isinstance(merged.get("groups"), list) else []
     for entry in dropped:
         pinned = entry.get("listen") if isinstance(entry.get("listen"), dict) else {}
-        for group in groups:
-            if not isinstance(group, dict):
-                continue
+        for group in new_groups:
             for key, value in entry.items():
-                if key not in _IMPORT_SOURCE_KEYS:
+                if key in GROUP_SETTING_KEYS:
                     group[key] = copy.deepcopy(value)
             if group.get("name") in pinned:
                 group["listen"] = pinned[group["name"]]
