@@ -1,0 +1,155 @@
+// Status report: snapshot of a real engine, its JSON (version 1) and text forms, and the
+// daemon's listen address parser.
+#include <cjson/cJSON.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "daemon.h"
+#include "status_report.h"
+#include "stbf/posix_port.h"
+
+namespace stbf::daemon {
+namespace {
+
+constexpr TimeUs kSec = 1000000;
+
+std::unique_ptr<Config> two_server_config() {
+    auto c = std::make_unique<Config>();
+    ServerConfig& a = c->servers[0];
+    a.label.assign("main");
+    a.host.assign("cs.example.net");
+    a.port = 12000;
+    a.protocol = Protocol::Cccam;
+    a.probe = ProbeKind::Cccam;
+    a.user.assign("owner");
+    a.password.assign("TopSecretPw");
+    ServerConfig& b = c->servers[1];
+    b.label.assign("spare");
+    b.host.assign("192.0.2.7");
+    b.port = 15000;
+    b.protocol = Protocol::Newcamd;
+    b.probe = ProbeKind::Newcamd;
+    b.backup = true;
+    b.user.assign("owner");
+    b.password.assign("TopSecretPw");
+    b.has_key = true;
+    for (int i = 0; i < 14; ++i) b.des_key[i] = static_cast<uint8_t>(0xA0 + i);
+    c->server_count = 2;
+    GroupConfig& g = c->groups[0];
+    g.name.assign("sky");
+    g.listen_port = 20001;
+    g.mode = Mode::Scored;
+    g.servers[0] = 0;
+    g.servers[1] = 1;
+    g.server_count = 2;
+    c->group_count = 1;
+    return c;
+}
+
+class StatusReportTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        config_ = two_server_config();
+        ASSERT_EQ(engine_.init(*config_, 99, 10 * kSec), Status::Ok);
+        facts_.pid = 1234;
+        facts_.uptime_s = 77;
+        facts_.config_path = "/etc/stbfailover.json";
+    }
+    std::unique_ptr<Config> config_;
+    Engine engine_;
+    DaemonFacts facts_;
+};
+
+TEST_F(StatusReportTest, FreshEngineGivesNullsWhereNothingIsKnownYet) {
+    StatusReport r = build_status_report(engine_, 10 * kSec, facts_);
+    std::string json = status_json(r);
+    cJSON* root = cJSON_Parse(json.c_str());
+    ASSERT_NE(root, nullptr) << json;
+    EXPECT_EQ(cJSON_GetObjectItem(root, "version")->valueint, 1);
+    const cJSON* d = cJSON_GetObjectItem(root, "daemon");
+    EXPECT_EQ(cJSON_GetObjectItem(d, "pid")->valueint, 1234);
+    EXPECT_EQ(cJSON_GetObjectItem(d, "uptime_s")->valueint, 77);
+    EXPECT_EQ(cJSON_GetObjectItem(d, "config_generation")->valueint, 1);
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "last_reload"), "ago_s")));
+    const cJSON* g = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0);
+    EXPECT_STREQ(cJSON_GetObjectItem(g, "name")->valuestring, "sky");
+    EXPECT_STREQ(cJSON_GetObjectItem(g, "listen")->valuestring, "127.0.0.1:20001");
+    EXPECT_STREQ(cJSON_GetObjectItem(g, "mode")->valuestring, "scored");
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(g, "active_server")));
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(g, "last_failover")));
+    const cJSON* servers = cJSON_GetObjectItem(g, "servers");
+    ASSERT_EQ(cJSON_GetArraySize(servers), 2);
+    const cJSON* b = cJSON_GetArrayItem(servers, 1);
+    EXPECT_STREQ(cJSON_GetObjectItem(b, "label")->valuestring, "spare");
+    EXPECT_STREQ(cJSON_GetObjectItem(b, "protocol")->valuestring, "newcamd");
+    EXPECT_EQ(cJSON_GetObjectItem(b, "port")->valueint, 15000);
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(b, "backup")));
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(b, "ewma_connect_ms")));
+    EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItem(b, "next_check_s")))
+        << "the first check is scheduled at init";
+    EXPECT_LE(cJSON_GetObjectItem(b, "next_check_s")->valuedouble, 2.5);
+    cJSON_Delete(root);
+}
+
+TEST_F(StatusReportTest, SessionsAndFailoverShowUpAndNoSecretDoes) {
+    // One session served by "main", which then fails; the next lands on "spare".
+    TimeUs now = 11 * kSec;
+    SessionId s = 0;
+    ASSERT_EQ(engine_.session_open(0, now, &s), Status::Ok);
+    Action a{};
+    AttemptId attempt = 0;
+    while (engine_.pop_action(&a))
+        if (a.kind == ActionKind::Connect) attempt = a.attempt;
+    ASSERT_NE(attempt, 0u);
+    ASSERT_EQ(engine_.attempt_connected(s, attempt, now + 1000), Status::Ok);
+    ASSERT_EQ(engine_.attempt_ready(s, attempt, now + 2000), Status::Ok);
+    while (engine_.pop_action(&a)) {
+    }
+    StatusReport r = build_status_report(engine_, now + 3 * kSec, facts_);
+    ASSERT_EQ(r.groups.size(), 1u);
+    const GroupReport& g = r.groups[0];
+    const std::string active = g.active_server;
+    EXPECT_FALSE(active.empty());
+    EXPECT_EQ(g.live_sessions, 1u);
+    EXPECT_EQ(g.sessions_total, 1u);
+
+    facts_.reloaded = true;
+    facts_.last_reload_ok = false;
+    facts_.last_reload_message = "/etc/stbfailover.json:4:7: error: bad";
+    r = build_status_report(engine_, now + 3 * kSec, facts_);
+    std::string json = status_json(r), text = status_text(r);
+    EXPECT_NE(json.find("\"active_server\":\"" + active + "\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"ok\":false"), std::string::npos);
+    EXPECT_NE(text.find("/etc/stbfailover.json:4:7: error: bad"), std::string::npos) << text;
+    EXPECT_NE(text.find("spare"), std::string::npos);
+    EXPECT_NE(text.find("cs.example.net:12000"), std::string::npos) << text;
+    for (const std::string& out : {json, text}) {
+        EXPECT_EQ(out.find("TopSecretPw"), std::string::npos);
+        EXPECT_EQ(out.find("a0a1a2"), std::string::npos);
+        EXPECT_EQ(out.find("A0A1A2"), std::string::npos);
+    }
+}
+
+TEST(GroupListenText, DefaultsToLoopbackAndBracketsIpv6) {
+    GroupConfig g;
+    g.listen_port = 20000;
+    EXPECT_EQ(group_listen_text(g), "127.0.0.1:20000");
+    g.listen_addr.assign("::1");
+    EXPECT_EQ(group_listen_text(g), "[::1]:20000");
+}
+
+TEST(ParseListenAddr, NumericAddressWithPortOnly) {
+    stbf_addr a{};
+    ASSERT_TRUE(parse_listen_addr("127.0.0.1:9105", &a));
+    EXPECT_EQ(a.family, 4);
+    EXPECT_EQ(a.port, 9105);
+    ASSERT_TRUE(parse_listen_addr("[::1]:9105", &a));
+    EXPECT_EQ(a.family, 6);
+    for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000",
+                            "localhost:9105", "::1:9105", "127.0.0.1:91x5"})
+        EXPECT_FALSE(parse_listen_addr(bad, &a)) << bad;
+}
+
+}  // namespace
+}  // namespace stbf::daemon
