@@ -468,6 +468,8 @@ Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
         case EndpointCache::Lookup::Ready: break;
     }
     u.resolved = true;
+    u.endpoints_tried++;
+    u.phase = Phase::Connecting;  // also on an immediate failure: retry_next_endpoint looks
     const stbf_port_status st = u.transport->connect(u.transport->ctx, &addr, &u.sock);
     if (st == STBF_PORT_IN_PROGRESS) {
         u.phase = Phase::Connecting;
@@ -538,6 +540,21 @@ Runtime::Step Runtime::advance(Upstream& u, Reason* why) {
     return Step::Waiting;
 }
 
+bool Runtime::retry_next_endpoint(Upstream& u, TimeUs t, Step* step, Reason* why) {
+    // A server with several addresses is one server to the engine: a connect that fails on one
+    // address goes on to the next within the same attempt (the engine's timeout still bounds
+    // it). Greeting failures are the server's, not the address's, and are not retried here.
+    if (u.phase != Phase::Connecting || !u.resolved) return false;
+    endpoints_.report_failure(u.server, u.endpoint, t);
+    u.resolved = false;  // reported
+    if (u.endpoints_tried >= endpoints_.endpoint_count(u.server)) return false;
+    if (u.sock != STBF_SOCK_INVALID) u.transport->close(u.transport->ctx, u.sock);
+    u.sock = STBF_SOCK_INVALID;
+    u.interest = 0;
+    *step = open_upstream(u, t, why);
+    return true;
+}
+
 void Runtime::close_upstream(Upstream& u) {
     if (u.sock != STBF_SOCK_INVALID && u.transport != nullptr)
         u.transport->close(u.transport->ctx, u.sock);
@@ -606,8 +623,10 @@ void Runtime::start_attempt(const Action& a, TimeUs t) {
 }
 
 void Runtime::drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs t) {
-    // Connected is followed by the greeting; both may complete within one call.
-    for (int round = 0; round < 3; ++round) {
+    // Connected is followed by the greeting, and a failed address by the next one; all may
+    // complete within one call. Each pass moves the connection forward, so this ends.
+    for (;;) {
+        if (step == Step::Failed && retry_next_endpoint(at.up, t, &step, &why)) continue;
         switch (step) {
             case Step::Waiting: return;
             case Step::Failed: fail_attempt(s, at, why, t); return;
@@ -764,7 +783,8 @@ void Runtime::start_probe(const Action& a, TimeUs t) {
 }
 
 void Runtime::drive_probe(ProbeIo& p, Step step, Reason why, TimeUs t) {
-    for (int round = 0; round < 3; ++round) {
+    for (;;) {  // as drive_attempt
+        if (step == Step::Failed && retry_next_endpoint(p.up, t, &step, &why)) continue;
         switch (step) {
             case Step::Waiting: return;
             case Step::Failed: finish_probe(p, false, why, t); return;

@@ -19,6 +19,8 @@ namespace stbf::test {
 
 constexpr TimeUs kMs = 1000;
 constexpr TimeUs kSec = 1000 * kMs;
+/// For add_softcam: the client does not reconnect.
+constexpr TimeUs kNoReconnectForTests() { return sim::kNoReconnect; }
 
 class Rig {
 public:

@@ -161,6 +161,7 @@ private:
         const Transport* transport = nullptr;
         uint8_t endpoint = 0;
         bool resolved = false;  // an endpoint was handed out (rotate it on failure)
+        uint8_t endpoints_tried = 0;
         unsigned interest = 0;
         GreetingCheck check;
         uint8_t send[STBF_EXPECT_MAX] = {};  // expect probe: bytes to send after connecting
@@ -233,6 +234,7 @@ private:
     void prepare_upstream(Upstream& u, ServerSlot server);
     Step open_upstream(Upstream& u, TimeUs now, Reason* why);
     Step advance(Upstream& u, Reason* why);
+    bool retry_next_endpoint(Upstream& u, TimeUs now, Step* step, Reason* why);
     void close_upstream(Upstream& u);
     void set_interest(stbf_sock sock, unsigned* current, unsigned wanted);
 

@@ -1,0 +1,282 @@
+#include "standin.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace stbf::standin {
+namespace {
+
+constexpr int kSliceMs = 10;  // longest wait before a thread looks at its stop flag again
+
+sockaddr_in loopback(uint16_t port) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return sa;
+}
+
+void close_fd(int& fd) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+}
+
+}  // namespace
+
+double now_ms() {
+    static const auto epoch = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - epoch)
+        .count();
+}
+
+// ---- Upstream ----------------------------------------------------------------------------
+
+Upstream::Upstream(std::string name, uint8_t seed) : name_(std::move(name)) {
+    for (int i = 0; i < 12; ++i) greeting_[i] = static_cast<uint8_t>(seed * 53 + i * 29 + 7);
+    for (int i = 0; i < 4; ++i)
+        greeting_[12 + i] = static_cast<uint8_t>(greeting_[i] + greeting_[4 + i] + greeting_[8 + i]);
+}
+
+Upstream::~Upstream() {
+    if (thread_.joinable()) {
+        set_state(State::Stopping);
+        thread_.join();
+    }
+    close_fd(listen_fd_);
+    close_fd(wake_[0]);
+    close_fd(wake_[1]);
+}
+
+bool Upstream::start(std::string* error) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    sockaddr_in sa = loopback(0);
+    socklen_t len = sizeof sa;
+    if (listen_fd_ < 0 ||
+        ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        ::listen(listen_fd_, 16) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0 ||
+        ::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) {
+        if (error != nullptr) *error = "upstream " + name_ + ": " + std::strerror(errno);
+        close_fd(listen_fd_);
+        return false;
+    }
+    port_ = ntohs(sa.sin_port);
+    thread_ = std::thread([this] { run(); });
+    return true;
+}
+
+void Upstream::kill() { set_state(State::Dead); }
+void Upstream::hang() { set_state(State::Hung); }
+
+void Upstream::set_state(State s) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wanted_ = s;
+    const char byte = 1;
+    if (::write(wake_[1], &byte, 1) < 0) {
+        // the pipe is full of earlier wake-ups: the thread is awake anyway
+    }
+    changed_.wait_for(lock, std::chrono::seconds(2), [&] { return acted_ == s; });
+}
+
+void Upstream::run() {
+    std::vector<int> conns;
+    for (;;) {
+        State want;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            want = wanted_;
+        }
+        if (want != acted_) {
+            if (want == State::Dead || want == State::Stopping) {
+                close_fd(listen_fd_);
+                for (int& fd : conns) close_fd(fd);
+                conns.clear();
+            }
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                acted_ = want;
+            }
+            changed_.notify_all();
+            if (want == State::Stopping) return;
+        }
+        std::vector<pollfd> fds{{wake_[0], POLLIN, 0}};
+        if (acted_ == State::Serving) {
+            fds.push_back({listen_fd_, POLLIN, 0});
+            for (int fd : conns) fds.push_back({fd, POLLIN, 0});
+        }
+        ::poll(fds.data(), fds.size(), kSliceMs);
+        char drain[64];
+        while (::read(wake_[0], drain, sizeof drain) > 0) {
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (wanted_ != acted_ || acted_ != State::Serving) continue;  // frozen or dead
+        }
+        for (size_t i = 2; i < fds.size(); ++i) {
+            if (fds[i].revents == 0) continue;
+            uint8_t buf[512];
+            const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                auto it = std::find(conns.begin(), conns.end(), fds[i].fd);
+                if (it != conns.end()) {
+                    close_fd(*it);
+                    conns.erase(it);
+                }
+            } else if (n > 0) {
+                const uint8_t answer[4] = {0x5a, 0x5a, 0x5a, 0x5a};
+                (void)::send(fds[i].fd, answer, sizeof answer, MSG_NOSIGNAL);
+            }
+        }
+        if (fds.size() > 1 && fds[1].revents != 0) {
+            for (int k = 0; k < 16; ++k) {
+                const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) break;
+                accepted_++;
+                (void)::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
+                conns.push_back(fd);
+            }
+        }
+    }
+}
+
+// ---- Client ------------------------------------------------------------------------------
+
+const char* client_event_name(ClientEvent::Kind k) {
+    switch (k) {
+        case ClientEvent::Kind::Served: return "served";
+        case ClientEvent::Kind::Closed: return "closed";
+        case ClientEvent::Kind::Sent: return "sent";
+        case ClientEvent::Kind::Answered: return "answered";
+        case ClientEvent::Kind::ConnectFailed: return "connect failed";
+        case ClientEvent::Kind::GreetingTimeout: return "greeting timeout";
+    }
+    return "?";
+}
+
+Client::Client(ClientOptions options, std::vector<const Upstream*> upstreams)
+    : options_(options), upstreams_(std::move(upstreams)) {}
+
+Client::~Client() { stop(); }
+
+void Client::start(std::function<void(const ClientEvent&)> on_event) {
+    on_event_ = std::move(on_event);
+    stop_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void Client::stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+std::vector<ClientEvent> Client::events() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_;
+}
+
+void Client::record(ClientEvent::Kind kind, std::string upstream) {
+    ClientEvent e{kind, now_ms(), std::move(upstream)};
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        events_.push_back(e);
+    }
+    if (on_event_) on_event_(e);
+}
+
+bool Client::sleep_ms(double ms) {
+    const double until = now_ms() + ms;
+    while (!stop_ && now_ms() < until)
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+    return !stop_;
+}
+
+std::string Client::who(const uint8_t* greeting) const {
+    for (const Upstream* u : upstreams_)
+        if (std::equal(u->greeting().begin(), u->greeting().end(), greeting)) return u->name();
+    return "?";
+}
+
+void Client::run() {
+    while (!stop_) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const sockaddr_in sa = loopback(options_.port);
+        bool connected = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&sa),
+                                              sizeof sa) == 0;
+        if (!connected && fd >= 0 && errno == EINPROGRESS) {
+            const double give_up = now_ms() + 1000;
+            pollfd p{fd, POLLOUT, 0};
+            while (!stop_ && now_ms() < give_up && ::poll(&p, 1, kSliceMs) == 0) {
+            }
+            int err = 0;
+            socklen_t len = sizeof err;
+            connected = (p.revents & POLLOUT) != 0 &&
+                        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+        }
+        if (!connected) {
+            close_fd(fd);
+            record(ClientEvent::Kind::ConnectFailed);
+            sleep_ms(options_.reconnect_ms);
+            continue;
+        }
+        // The softcam's greeting check: 16 bytes within its timeout, or it gives up.
+        uint8_t greeting[16];
+        size_t got = 0;
+        bool closed = false;
+        const double greeting_deadline = now_ms() + options_.greeting_timeout_ms;
+        while (!stop_ && got < sizeof greeting && now_ms() < greeting_deadline && !closed) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, kSliceMs) <= 0) continue;
+            const ssize_t n = ::recv(fd, greeting + got, sizeof greeting - got, 0);
+            if (n > 0) got += static_cast<size_t>(n);
+            else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) closed = true;
+        }
+        if (stop_) {
+            close_fd(fd);
+            break;
+        }
+        if (got < sizeof greeting) {
+            record(closed ? ClientEvent::Kind::Closed : ClientEvent::Kind::GreetingTimeout);
+            close_fd(fd);
+            sleep_ms(options_.reconnect_ms);
+            continue;
+        }
+        record(ClientEvent::Kind::Served, who(greeting));
+        double next_keepalive = now_ms() + options_.keepalive_ms;
+        while (!stop_ && !closed) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, kSliceMs) > 0) {
+                uint8_t buf[512];
+                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+                if (n > 0) record(ClientEvent::Kind::Answered);
+                else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) closed = true;
+            }
+            if (!closed && now_ms() >= next_keepalive) {
+                const uint8_t keepalive[4] = {0, 0, 0, 0};
+                if (::send(fd, keepalive, sizeof keepalive, MSG_NOSIGNAL) != sizeof keepalive)
+                    closed = true;
+                else
+                    record(ClientEvent::Kind::Sent);
+                next_keepalive += options_.keepalive_ms;
+            }
+        }
+        close_fd(fd);
+        if (closed) {
+            record(ClientEvent::Kind::Closed);
+            sleep_ms(options_.reconnect_ms);
+        }
+    }
+}
+
+}  // namespace stbf::standin
+

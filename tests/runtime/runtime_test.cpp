@@ -1,0 +1,233 @@
+// Runtime unit tests: setup errors, listeners, foreign sockets, the transport seam and
+// endpoints of a named server. They run on the sim port with short virtual timelines.
+#include "stbf/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include "sim_rig.h"
+
+namespace stbf::test {
+namespace {
+
+using sim::ClientEventKind;
+
+void one_server(Rig& rig, const char* host = "10.0.0.1") {
+    rig.add_server("line", 20000, "A", host, 12000);
+}
+
+TEST(Runtime, RefusesAPortOfAnotherApiVersion) {
+    Rig rig;
+    one_server(rig);
+    stbf_port other = *rig.world.port();
+    other.api_version = STBF_PORT_API_VERSION + 1;
+    Runtime runtime(*rig.engine, &other);
+    EXPECT_EQ(runtime.init(*rig.config, 0), Status::PortVersionMismatch);
+    EXPECT_FALSE(runtime.initialized());
+}
+
+TEST(Runtime, RefusesAPortWithAMissingFunction) {
+    Rig rig;
+    one_server(rig);
+    stbf_port other = *rig.world.port();
+    other.resolve_cancel = nullptr;
+    Runtime runtime(*rig.engine, &other);
+    EXPECT_EQ(runtime.init(*rig.config, 0), Status::InvalidArgument);
+}
+
+TEST(Runtime, StepBeforeInitIsAnError) {
+    Rig rig;
+    EXPECT_EQ(rig.runtime->step(0), Status::InvalidArgument);
+    EXPECT_EQ(rig.runtime->reload(*rig.config), Status::InvalidArgument);
+}
+
+TEST(Runtime, TakenListenPortFailsInitAndLeavesNothingOpen) {
+    Rig rig;
+    rig.add_server("first", 20000, "A", "10.0.0.1", 12000);
+    rig.add_server("second", 20001, "B", "10.0.0.2", 12000);
+    const stbf_port* port = rig.world.port();
+    stbf_addr taken = sim::addr("127.0.0.1", 20001);
+    stbf_sock squatter = STBF_SOCK_INVALID;
+    ASSERT_EQ(port->tcp_listen(port->ctx, &taken, &squatter), STBF_PORT_OK);
+
+    EXPECT_EQ(rig.runtime->init(*rig.config, 0), Status::AddrInUse);
+    EXPECT_EQ(rig.runtime->listener_count(), 0);
+    EXPECT_TRUE(rig.world.logged("second"));
+    // The first group's listener was closed again: its port can be taken now.
+    stbf_addr first = sim::addr("127.0.0.1", 20000);
+    stbf_sock again = STBF_SOCK_INVALID;
+    EXPECT_EQ(port->tcp_listen(port->ctx, &first, &again), STBF_PORT_OK);
+}
+
+TEST(Runtime, ListenAddrMustBeNumeric) {
+    Rig rig;
+    one_server(rig);
+    rig.group_named("line").listen_addr.assign("localhost");
+    EXPECT_EQ(rig.runtime->init(*rig.config, 0), Status::InvalidArgument);
+    EXPECT_TRUE(rig.world.logged("localhost"));
+}
+
+TEST(Runtime, PortZeroListensOnAFreePortAndSaysWhich) {
+    Rig rig;
+    rig.add_server("line", 0, "A", "10.0.0.1", 12000);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.start();
+    stbf_addr bound{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, &bound));
+    EXPECT_NE(bound.port, 0);
+    EXPECT_FALSE(rig.runtime->listener_address(1, &bound));
+
+    sim::Client& client = rig.add_softcam(bound.port, 1 * kSec);
+    rig.run_until(2 * kSec);
+    EXPECT_EQ(client.received(), sim::cccam_greeting(1));
+}
+
+TEST(Runtime, EventsOfForeignSocketsGoToTheHostHandler) {
+    Rig rig;
+    one_server(rig);
+    rig.start();
+    const stbf_port* port = rig.world.port();
+    stbf_addr control = sim::addr("127.0.0.1", 30000);
+    stbf_sock listener = STBF_SOCK_INVALID;
+    ASSERT_EQ(port->tcp_listen(port->ctx, &control, &listener), STBF_PORT_OK);
+    ASSERT_EQ(port->watch(port->ctx, listener, STBF_READABLE), STBF_PORT_OK);
+    struct Seen {
+        const stbf_port* port;
+        stbf_sock expected;
+        int events = 0;
+    } seen{port, listener};
+    rig.runtime->set_foreign_handler(
+        [](void* user, stbf_sock sock, unsigned ready) {
+            auto* s = static_cast<Seen*>(user);
+            EXPECT_EQ(sock, s->expected);
+            EXPECT_TRUE(ready & STBF_READABLE);
+            stbf_sock accepted = STBF_SOCK_INVALID;
+            if (s->port->tcp_accept(s->port->ctx, sock, &accepted, nullptr) == STBF_PORT_OK)
+                s->port->tcp_close(s->port->ctx, accepted);
+            s->events++;
+        },
+        &seen);
+    sim::ClientScript script;
+    script.start_at_us = 1 * kSec;
+    rig.world.add_client("127.0.0.1", 30000, script);
+    rig.run_until(2 * kSec);
+    EXPECT_EQ(seen.events, 1);
+    EXPECT_EQ(rig.runtime->counters().foreign_events, 1u);
+    EXPECT_EQ(rig.runtime->open_sessions(), 0);
+}
+
+// A transport that counts its use and otherwise passes through to the sim port.
+struct CountingTransport {
+    static const stbf_port* port;
+    static int connects, sends, recvs, closes;
+    static stbf_port_status connect(void*, const stbf_addr* remote, stbf_sock* out) {
+        ++connects;
+        return port->tcp_connect(port->ctx, remote, out);
+    }
+    static stbf_port_status connect_result(void*, stbf_sock s) {
+        return port->tcp_connect_result(port->ctx, s);
+    }
+    static stbf_port_status send(void*, stbf_sock s, const uint8_t* d, size_t n, size_t* sent) {
+        ++sends;
+        return port->tcp_send(port->ctx, s, d, n, sent);
+    }
+    static stbf_port_status recv(void*, stbf_sock s, uint8_t* b, size_t cap, size_t* got) {
+        ++recvs;
+        return port->tcp_recv(port->ctx, s, b, cap, got);
+    }
+    static void close(void*, stbf_sock s) {
+        ++closes;
+        port->tcp_close(port->ctx, s);
+    }
+};
+const stbf_port* CountingTransport::port = nullptr;
+int CountingTransport::connects = 0, CountingTransport::sends = 0, CountingTransport::recvs = 0,
+    CountingTransport::closes = 0;
+
+TEST(Runtime, TransportSelectorCarriesTheChosenServersBytes) {
+    Rig rig;
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
+    rig.add_server("line", 20000, "B", "10.0.0.2", 12000);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    sim::Server& b = rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    CountingTransport::port = rig.world.port();
+    static const Transport counting{nullptr,
+                                    CountingTransport::connect,
+                                    CountingTransport::connect_result,
+                                    CountingTransport::send,
+                                    CountingTransport::recv,
+                                    CountingTransport::close};
+    rig.runtime->set_transport_selector(
+        [](void*, const ServerConfig& server) -> const Transport* {
+            return std::string(server.label.c_str()) == "B" ? &counting : nullptr;
+        },
+        nullptr);
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 3 * kSec, 1 * kSec);
+    rig.world.at(2500 * kMs, [&] { rig.world.set_path("10.0.0.1", sim::Path::NoRoute); });
+    rig.run_until(3 * kSec + 5500 * kMs);
+
+    EXPECT_EQ(rig.active(), "B");
+    EXPECT_EQ(client.received().size(), 16u + 5 * 4);  // greeting + 5 keepalive replies
+    EXPECT_GE(CountingTransport::connects, 2);          // B's first check and the session
+    EXPECT_EQ(CountingTransport::sends, 5);             // every keepalive went through it
+    EXPECT_GT(CountingTransport::recvs, 0);
+    EXPECT_EQ(static_cast<uint64_t>(b.bytes_in()), 5u * 4);
+}
+
+TEST(Runtime, NamedServerTriesEachAddressWithinOneAttemptAndRemembersTheGoodOne) {
+    Rig rig;
+    one_server(rig, "line.example.org");
+    rig.world.add_name("line.example.org", {"10.0.0.1", "10.0.0.2"});
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::refuse());
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    const TimeUs latency = 5 * kMs;
+    rig.world.set_host_latency_us("10.0.0.1", latency);
+    rig.world.set_host_latency_us("10.0.0.2", latency);
+    rig.group_named("line").health.inter_ms = 3600 * 1000;  // keep checks out of the way
+    rig.start();
+    sim::Client& first = rig.add_softcam(20000, 0, 0);
+    rig.run_until(1 * kSec);
+    // One client connection: refused on .1 after 2L, served from .2 after its 4L.
+    EXPECT_EQ(times_of(first, ClientEventKind::Received),
+              std::vector<TimeUs>{2 * latency + 4 * latency});
+    EXPECT_EQ(first.count(ClientEventKind::Closed), 0u);
+
+    sim::Client& second = rig.add_softcam(20000, 5 * kSec, 0);
+    rig.run_until(6 * kSec);
+    EXPECT_EQ(times_of(second, ClientEventKind::Received),
+              std::vector<TimeUs>{5 * kSec + 4 * latency});
+    // The first lookup, and one refresh kRetryUs after the refused address; the refresh kept
+    // pointing at the address that works (the second client went straight to it).
+    EXPECT_EQ(rig.runtime->counters().resolutions, 2u);
+}
+
+TEST(Runtime, UnresolvableNameFailsTheAttemptAndTheClientIsClosed) {
+    Rig rig;
+    one_server(rig, "nowhere.example.org");
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0, kNoReconnectForTests(), 1);
+    rig.run_until(2 * kSec);
+    EXPECT_EQ(client.count(ClientEventKind::Closed), 1u);
+    EXPECT_TRUE(client.received().empty());
+    EXPECT_EQ(rig.status_of("A").last_failure, Reason::ResolveFailed);
+}
+
+TEST(Runtime, ShutdownClosesListenersAndSessions) {
+    Rig rig;
+    one_server(rig);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0, kNoReconnectForTests(), 1);
+    rig.run_until(2 * kSec);
+    ASSERT_TRUE(client.connected());
+    rig.runtime->shutdown();
+    EXPECT_EQ(rig.runtime->listener_count(), 0);
+    EXPECT_EQ(rig.runtime->open_sessions(), 0);
+    EXPECT_EQ(rig.engine->group_status(0).live_sessions, 0);
+    rig.run_until(3 * kSec);
+    EXPECT_FALSE(client.connected());
+    rig.runtime->shutdown();  // idempotent
+}
+
+}  // namespace
+}  // namespace stbf::test
