@@ -354,3 +354,12 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
                    else int(group["listen"].rsplit(":", 1)[1]) for group in written["groups"])
     assert sorted(int(fields[2]) for fields in active) == ports
     assert all(fields[1] == "127.0.0.1" for fields in active)
+    # importing the rewritten file again would make stbfailover relay to itself
+    SoftcamImport(session, str(root), BINARY, config_path).start()
+    chooser = session.top()
+    chooser.close(chooser.list[0])
+    Console.run_all()
+    refused = session.top()
+    assert refused.type == MessageBox.TYPE_ERROR
+    assert "/etc/CCcam.cfg already points at stbfailover" in refused.text
+    assert load_json(config_path) == written

@@ -56,6 +56,14 @@ class SoftcamImport(object):
         except logic.ConfigFileError as error:
             self.session.open(MessageBox, str(error), MessageBox.TYPE_ERROR)
             return
+        looped = logic.self_pointing_servers(self.imported, self.currentConfig())
+        if looped:
+            self.session.open(MessageBox, _(
+                "%s already points at stbfailover (%s): an earlier import rewrote it. Its "
+                "servers are in %s.bak; nothing was changed.") % (
+                    self.source.shown, ", ".join(looped), self.source.shown),
+                MessageBox.TYPE_ERROR)
+            return
         question = _("%s holds %s.\nUse them as the stbfailover config? The current config is "
                      "kept as %s.bak.") % (self.source.shown,
                                            logic.config_summary(self.imported), self.config_path)
@@ -64,13 +72,18 @@ class SoftcamImport(object):
         self.session.openWithCallback(self.useConfirmed, MessageBox, question,
                                       MessageBox.TYPE_YESNO)
 
+    def currentConfig(self):
+        """The config now, or None when it is missing or broken (the import then replaces it;
+        a backup is kept)."""
+        try:
+            return logic.load_config(self.config_path)
+        except logic.ConfigFileError:
+            return None
+
     def useConfirmed(self, answer):
         if not answer:
             return
-        try:
-            current = logic.load_config(self.config_path)
-        except logic.ConfigFileError:
-            current = None  # missing or broken: the imported config replaces it (backup kept)
+        current = self.currentConfig()
         merged = logic.merge_imported(current, self.imported, self.source.shown,
                                       os.path.dirname(os.path.abspath(self.config_path)))
         try:
