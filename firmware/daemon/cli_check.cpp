@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "config_json.h"
+#include "stbf/engine.h"
 #include "stbf/grouping.h"
 
 namespace {
@@ -43,7 +44,7 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
         const bool v6 = std::strchr(addr, ':') != nullptr;
         std::printf("\ngroup %s: listen %s%s%s:%u%s, mode %s%s, %u server%s\n", g.name.c_str(),
                     v6 ? "[" : "", addr, v6 ? "]" : "", g.listen_port,
-                    g.listen_pinned ? "" : " (derived)", stbf::fw::mode_text(g.mode),
+                    g.listen_pinned ? "" : " (derived)", stbf::mode_name(g.mode),
                     g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
         for (uint8_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "stbf/cccam_cfg.h"
+#include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
 
@@ -217,12 +218,7 @@ std::string dir_of(const std::string& path) {
 
 // ---- names ----------------------------------------------------------------------------------
 
-struct ModeName {
-    const char* name;
-    Mode mode;
-};
-constexpr ModeName kModes[] = {
-    {"ordered", Mode::Ordered}, {"random", Mode::Random}, {"scored", Mode::Scored}};
+constexpr Mode kModes[] = {Mode::Ordered, Mode::Random, Mode::Scored};
 
 struct ProbeName {
     const char* name;
@@ -476,9 +472,9 @@ private:
         if (k == "mode") {
             std::string name;
             if (!get_string(v, &name)) return true;
-            for (const ModeName& m : kModes) {
-                if (name == m.name) {
-                    g->mode = m.mode;
+            for (Mode m : kModes) {
+                if (name == mode_name(m)) {
+                    g->mode = m;
                     return true;
                 }
             }
@@ -930,12 +926,6 @@ const char* format_name(FileFormat f) {
     return "auto";
 }
 
-const char* mode_text(Mode m) {
-    for (const ModeName& mn : kModes)
-        if (mn.mode == m) return mn.name;
-    return "ordered";
-}
-
 FileFormat detect_format(const std::string& text) {
     size_t first = text.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && text[first] == '{') return FileFormat::Json;
@@ -1018,7 +1008,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
                                                           : std::string(g.listen_addr.c_str())) +
                  ":" + std::to_string(g.listen_port))
                     .c_str());
-        cJSON_AddStringToObject(go, "mode", mode_text(g.mode));
+        cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
         cJSON* servers = cJSON_AddArrayToObject(go, "servers");
         for (uint8_t k = 0; k < g.server_count; ++k) {
             const ServerConfig& s = config.servers[g.servers[k]];

@@ -110,9 +110,6 @@ std::string config_to_json(const Config& config, const Globals& globals);
 /// Read a whole file (at most 4 MiB). False with *error (strerror text) if it cannot be read.
 bool read_text_file(const std::string& path, std::string* text, std::string* error);
 
-/// "ordered", "random", "scored".
-const char* mode_text(Mode m);
-
 }  // namespace stbf::fw
 
 #endif  // STBF_FIRMWARE_CONFIG_JSON_H

@@ -1,0 +1,22 @@
+// Bodies of the fuzz targets, shared by the libFuzzer binaries (fuzz_*.cpp) and the corpus
+// replay test that runs in every normal build. Each feeds one input to a config reader and
+// checks what must hold for any input; a broken invariant aborts, which libFuzzer reports.
+#ifndef STBF_TESTS_FUZZ_TARGETS_H
+#define STBF_TESTS_FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace stbf_fuzz {
+
+/// CCcam.cfg reader, then grouping and listen ports on what it produced.
+void cccam_cfg(const uint8_t* data, size_t size);
+/// oscam.server reader, then grouping and listen ports.
+void oscam_server(const uint8_t* data, size_t size);
+/// JSON config loader (imports off); a config that loads must print to JSON that loads again
+/// to the same groups and ports.
+void config_json(const uint8_t* data, size_t size);
+
+}  // namespace stbf_fuzz
+
+#endif
