@@ -39,6 +39,17 @@ struct SimNetwork : ::testing::Test {
         p->watch(p->ctx, *client, STBF_READABLE);
         p->watch(p->ctx, *server, STBF_READABLE);
     }
+    struct Connected {
+        stbf_sock listener = STBF_SOCK_INVALID, client = STBF_SOCK_INVALID,
+                  accepted = STBF_SOCK_INVALID;
+    };
+    // A listener on 127.0.0.1:20000 and one connection to it, both ends watched READABLE.
+    Connected loopback_pair() {
+        Connected pr;
+        pr.listener = listen_on("127.0.0.1", 20000);
+        pair(pr.listener, "127.0.0.1", 20000, &pr.client, &pr.accepted);
+        return pr;
+    }
     stbf_port_status send_text(stbf_sock s, const char* text, size_t* sent = nullptr) {
         size_t n = 0;
         const stbf_port_status st = p->tcp_send(p->ctx, s, reinterpret_cast<const uint8_t*>(text),
@@ -130,9 +141,8 @@ TEST_F(SimNetwork, UnreachableAfterOneRoundTripOrAtOnceWithoutRoute) {
 }
 
 TEST_F(SimNetwork, FinDeliversDataThenClosed) {
-    const stbf_sock l = listen_on("127.0.0.1", 20000);
-    stbf_sock c = STBF_SOCK_INVALID, a = STBF_SOCK_INVALID;
-    pair(l, "127.0.0.1", 20000, &c, &a);
+    const Connected pr = loopback_pair();
+    const stbf_sock l = pr.listener, c = pr.client, a = pr.accepted;
     ASSERT_EQ(send_text(c, "hello"), STBF_PORT_OK);
     p->tcp_close(p->ctx, c);
     EXPECT_EQ(wait_for(w, a, STBF_READABLE, w.now() + 1000 * kMs), STBF_READABLE);
@@ -158,9 +168,8 @@ TEST_F(SimNetwork, FinDeliversDataThenClosed) {
 }
 
 TEST_F(SimNetwork, CloseWithUnreadDataResetsThePeer) {
-    const stbf_sock l = listen_on("127.0.0.1", 20000);
-    stbf_sock c = STBF_SOCK_INVALID, a = STBF_SOCK_INVALID;
-    pair(l, "127.0.0.1", 20000, &c, &a);
+    const Connected pr = loopback_pair();
+    const stbf_sock l = pr.listener, c = pr.client, a = pr.accepted;
     ASSERT_EQ(send_text(c, "unread"), STBF_PORT_OK);
     w.advance(1 * kMs);
     p->tcp_close(p->ctx, a);  // "unread" is still in a's receive buffer
@@ -186,9 +195,8 @@ TEST_F(SimNetwork, ResetServerIsSeenAsReset) {
 
 TEST_F(SimNetwork, BoundedBuffersGiveBackPressure) {
     w.network().set_buffer_sizes(100, 100);
-    const stbf_sock l = listen_on("127.0.0.1", 20000);
-    stbf_sock c = STBF_SOCK_INVALID, a = STBF_SOCK_INVALID;
-    pair(l, "127.0.0.1", 20000, &c, &a);
+    const Connected pr = loopback_pair();
+    const stbf_sock l = pr.listener, c = pr.client, a = pr.accepted;
     std::vector<uint8_t> big(1000, 0x42);
     size_t total = 0;
     for (int i = 0; i < 10; ++i) {
@@ -226,9 +234,8 @@ TEST_F(SimNetwork, BoundedBuffersGiveBackPressure) {
 }
 
 TEST_F(SimNetwork, ReadinessIsLevelTriggered) {
-    const stbf_sock l = listen_on("127.0.0.1", 20000);
-    stbf_sock c = STBF_SOCK_INVALID, a = STBF_SOCK_INVALID;
-    pair(l, "127.0.0.1", 20000, &c, &a);
+    const Connected pr = loopback_pair();
+    const stbf_sock c = pr.client, a = pr.accepted;
     send_text(c, "ping");
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(wait_for(w, a, STBF_READABLE, w.now() + 1000 * kMs), STBF_READABLE) << i;
@@ -355,9 +362,8 @@ TEST_F(SimNetwork, HandlesAreLowestFreeAndForeignHandlesAreInvalid) {
 }
 
 TEST_F(SimNetwork, BadArgumentsAreInvalid) {
-    const stbf_sock l = listen_on("127.0.0.1", 20000);
-    stbf_sock c = STBF_SOCK_INVALID, a = STBF_SOCK_INVALID;
-    pair(l, "127.0.0.1", 20000, &c, &a);
+    const Connected pr = loopback_pair();
+    const stbf_sock l = pr.listener, c = pr.client;
     uint8_t buf[4] = {1, 2, 3, 4};
     size_t n = 0;
     EXPECT_EQ(p->tcp_send(p->ctx, c, buf, 0, &n), STBF_PORT_INVALID);

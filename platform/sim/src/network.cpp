@@ -517,18 +517,27 @@ void Network::send_rst(uint64_t conn, int from_side) {
     });
 }
 
-stbf_port_status Network::send(stbf_sock s, const uint8_t* data, size_t len, size_t* sent) {
-    if (sent == nullptr) return STBF_PORT_INVALID;
-    *sent = 0;
+stbf_port_status Network::stream_half(stbf_sock s, bool buffer_ok, Socket** so_out, Half** h_out) {
     Socket* so = find(s);
-    if (so == nullptr || so->kind == Kind::Listener || data == nullptr || len == 0) {
-        return STBF_PORT_INVALID;
-    }
+    if (so == nullptr || so->kind == Kind::Listener || !buffer_ok) return STBF_PORT_INVALID;
     if (so->kind == Kind::Connecting) {
         return so->outcome == STBF_PORT_IN_PROGRESS ? STBF_PORT_WOULD_BLOCK : STBF_PORT_RESET;
     }
     Half* h = half_of(*so);
-    if (h == nullptr || h->reset) return STBF_PORT_RESET;
+    if (h == nullptr) return STBF_PORT_RESET;
+    *so_out = so;
+    *h_out = h;
+    return STBF_PORT_OK;
+}
+
+stbf_port_status Network::send(stbf_sock s, const uint8_t* data, size_t len, size_t* sent) {
+    if (sent == nullptr) return STBF_PORT_INVALID;
+    *sent = 0;
+    Socket* so = nullptr;
+    Half* h = nullptr;
+    const stbf_port_status st = stream_half(s, data != nullptr && len > 0, &so, &h);
+    if (st != STBF_PORT_OK) return st;
+    if (h->reset) return STBF_PORT_RESET;
     const size_t room = h->tx_cap - std::min(h->tx_cap, h->tx.size());
     if (room == 0) return STBF_PORT_WOULD_BLOCK;
     const size_t n = std::min(room, len);
@@ -541,15 +550,10 @@ stbf_port_status Network::send(stbf_sock s, const uint8_t* data, size_t len, siz
 stbf_port_status Network::recv(stbf_sock s, uint8_t* buf, size_t cap, size_t* got) {
     if (got == nullptr) return STBF_PORT_INVALID;
     *got = 0;
-    Socket* so = find(s);
-    if (so == nullptr || so->kind == Kind::Listener || buf == nullptr || cap == 0) {
-        return STBF_PORT_INVALID;
-    }
-    if (so->kind == Kind::Connecting) {
-        return so->outcome == STBF_PORT_IN_PROGRESS ? STBF_PORT_WOULD_BLOCK : STBF_PORT_RESET;
-    }
-    Half* h = half_of(*so);
-    if (h == nullptr) return STBF_PORT_RESET;
+    Socket* so = nullptr;
+    Half* h = nullptr;
+    const stbf_port_status st = stream_half(s, buf != nullptr && cap > 0, &so, &h);
+    if (st != STBF_PORT_OK) return st;
     if (!h->rx.empty()) {
         const size_t n = std::min(cap, h->rx.size());
         std::copy(h->rx.begin(), h->rx.begin() + static_cast<ptrdiff_t>(n), buf);

@@ -208,6 +208,9 @@ private:
     void release(stbf_sock s);
     Half* half_of(const Socket& so);
     const Half* half_of(const Socket& so) const;
+    /// Checks shared by send and recv: OK with the stream's half when bytes can move, else the
+    /// status they must return (INVALID, WOULD_BLOCK while connecting, RESET).
+    stbf_port_status stream_half(stbf_sock s, bool buffer_ok, Socket** so_out, Half** h_out);
     stbf_sock find_listener(const stbf_addr& dest) const;
     bool is_local(const stbf_addr& a) const;
     stbf_addr source_for(const stbf_addr& remote);
