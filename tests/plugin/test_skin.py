@@ -32,3 +32,19 @@ def test_button_widgets():
     widgets = ElementTree.fromstring(xml).findall("widget")
     assert [w.get("name") for w in widgets] == ["key_red", "key_green"]
     assert [w.get("position") for w in widgets] == ["20,600", "320,600"]
+
+
+def test_every_widget_of_a_screen_is_in_its_skin(session, console, config_file, tmp_path):
+    """Enigma2 refuses to show a screen whose GUI components have no widget in the skin, and a
+    widget without a component stays empty: the two name sets must match."""
+    from Components.ActionMap import ActionMap
+    from StbFailover.setup_screen import StbFailoverSetup
+    from StbFailover.status_screen import StbFailoverStatus
+    screens = [session.open(plugin.StbFailoverMenu, str(tmp_path)),
+               session.open(StbFailoverStatus, "/usr/bin/stbfailover", config_file),
+               session.open(StbFailoverSetup, config_file)]
+    for screen in screens:
+        in_skin = set(w.get("name") for w in ElementTree.fromstring(screen.skin).iter("widget"))
+        components = set(name for name, value in screen.items()
+                         if not isinstance(value, ActionMap))
+        assert in_skin == components, type(screen).__name__
