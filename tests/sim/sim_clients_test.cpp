@@ -113,6 +113,21 @@ TEST(SimClients, ReconnectsAfterRefusedUpToTheLimit) {
     EXPECT_EQ(c.connects(), 3u);
 }
 
+TEST(SimClients, FailedConnectsBackOffLikeTheSoftcam) {
+    World w(1, 0);
+    ClientScript script;
+    script.reconnect_after_failure_us = 100 * kMs;  // x4 from 100 ms up to 60 s
+    script.failure_backoff_factor = 4;
+    script.reconnect_after_failure_max_us = 60 * kSec;
+    script.max_connects = 7;
+    Client& c = w.add_client("127.0.0.1", 20000, script);
+    w.run_until(200 * kSec);
+    EXPECT_EQ(times_of(c, K::Connecting),
+              (std::vector<stbf_time_us>{0, 100 * kMs, 500 * kMs, 2100 * kMs, 8500 * kMs,
+                                         34'100 * kMs, 94'100 * kMs}));
+    EXPECT_EQ(c.count(K::Refused), 7u);
+}
+
 TEST(SimClients, ReconnectsAfterTheServiceCloses) {
     World w(1, 0);
     TinyService svc(w);

@@ -1,5 +1,6 @@
 #include "stbf/sim/clients.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace stbf::sim {
@@ -25,7 +26,7 @@ const char* client_event_name(ClientEventKind k) {
 Client::Client(Clock& clock, Network& net, Trace trace, const stbf_addr& target,
                ClientScript script)
     : clock_(clock), net_(net), trace_(std::move(trace)), target_(target),
-      script_(std::move(script)) {
+      script_(std::move(script)), failure_delay_us_(script_.reconnect_after_failure_us) {
     const uint64_t generation = generation_;
     clock_.at(script_.start_at_us, [this, generation] {
         if (generation == generation_) start_connect(false);
@@ -93,11 +94,22 @@ void Client::start_connect(bool ignore_limit) {
         return;
     }
     sock_ = STBF_SOCK_INVALID;
-    end_connection(st == STBF_PORT_UNREACHABLE ? ClientEventKind::Unreachable : ClientEventKind::Refused,
-                   script_.reconnect_after_failure_us);
+    connect_failed(st == STBF_PORT_UNREACHABLE ? ClientEventKind::Unreachable : ClientEventKind::Refused);
+}
+
+void Client::connect_failed(ClientEventKind why) {
+    const uint64_t delay = failure_delay_us_;
+    if (delay != kNoReconnect && script_.failure_backoff_factor > 1) {
+        const uint64_t grown = delay > kNoReconnect / script_.failure_backoff_factor
+                                   ? kNoReconnect - 1
+                                   : delay * script_.failure_backoff_factor;
+        failure_delay_us_ = std::min(grown, script_.reconnect_after_failure_max_us);
+    }
+    end_connection(why, delay);
 }
 
 void Client::on_connected() {
+    failure_delay_us_ = script_.reconnect_after_failure_us;
     connecting_ = false;
     connected_ = true;
     log(ClientEventKind::Connected);
@@ -135,18 +147,10 @@ void Client::on_socket_event(stbf_sock s) {
         switch (net_.connect_result(s)) {
             case STBF_PORT_IN_PROGRESS: return;
             case STBF_PORT_OK: on_connected(); break;
-            case STBF_PORT_REFUSED:
-                end_connection(ClientEventKind::Refused, script_.reconnect_after_failure_us);
-                return;
-            case STBF_PORT_UNREACHABLE:
-                end_connection(ClientEventKind::Unreachable, script_.reconnect_after_failure_us);
-                return;
-            case STBF_PORT_TIMEOUT:
-                end_connection(ClientEventKind::ConnectTimeout, script_.reconnect_after_failure_us);
-                return;
-            default:
-                end_connection(ClientEventKind::Reset, script_.reconnect_after_failure_us);
-                return;
+            case STBF_PORT_REFUSED: connect_failed(ClientEventKind::Refused); return;
+            case STBF_PORT_UNREACHABLE: connect_failed(ClientEventKind::Unreachable); return;
+            case STBF_PORT_TIMEOUT: connect_failed(ClientEventKind::ConnectTimeout); return;
+            default: connect_failed(ClientEventKind::Reset); return;
         }
     }
     if (!connected_) return;

@@ -46,6 +46,11 @@ struct ClientScript {
     /// after a failed connect (refused, unreachable, timeout). kNoReconnect = stay down.
     uint64_t reconnect_after_close_us = kNoReconnect;
     uint64_t reconnect_after_failure_us = kNoReconnect;
+    /// Back-off of failed connects, like the softcam's (x4 from 100 ms up to 60 s): each
+    /// consecutive failure multiplies the failure delay by this factor, up to
+    /// `reconnect_after_failure_max_us`. A successful connect starts over. 1 = fixed delay.
+    unsigned failure_backoff_factor = 1;
+    uint64_t reconnect_after_failure_max_us = kNoReconnect;
     /// At most this many connects in total (0 = unlimited). Keeps every loop bounded.
     unsigned max_connects = 0;
 };
@@ -107,6 +112,7 @@ private:
     void start_connect(bool ignore_limit);
     void on_connected();
     void end_connection(ClientEventKind why, uint64_t reconnect_after_us);
+    void connect_failed(ClientEventKind why);
     void flush();
     void log(ClientEventKind kind, size_t bytes = 0);
     /// Run `fn` at `t` if the connection current now is still the current one then.
@@ -127,6 +133,7 @@ private:
     stbf_time_us last_receive_ = 0;
     bool any_receive_ = false;
     unsigned connects_ = 0;
+    uint64_t failure_delay_us_;  // next delay after a failed connect (grows with back-off)
     bool closed_by_test_ = false;
 };
 

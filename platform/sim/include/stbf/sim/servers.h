@@ -46,7 +46,7 @@ struct ServerBehaviour {
     };
 
     bool listening = true;     ///< false: nothing listens, connects are refused
-    bool start_stopped = false;///< true: starts Stopped (hung process: kernel accepts only)
+    bool start_stopped = false;     ///< starts (and restarts) Stopped: a hung process
     OnAccept on_accept = OnAccept::Greet;
     std::vector<uint8_t> greeting;  ///< sent unprompted after accept; may be empty
     uint64_t greeting_delay_us = 0;
