@@ -3,6 +3,7 @@
 # the commands, the tests are skipped and say why.
 import json
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -320,16 +321,18 @@ def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
     assert retval == 0, output.decode("utf-8", "replace")
 
 
-def test_import_action_with_the_real_import_command(session, console, tmp_path):
-    require_commands("import", "check")
+def box_with_cccam(tmp_path, mode):
+    """A fake root holding /etc/CCcam.cfg (CCCAM_CFG) with `mode`: (root, CCcam.cfg path)."""
     root = tmp_path / "root"
     (root / "etc").mkdir(parents=True)
     cccam = root / "etc" / "CCcam.cfg"
     cccam.write_text(CCCAM_CFG)
-    os.chmod(str(cccam), 0o600)
-    config_path = str(tmp_path / "stbfailover.json")
-    with open(config_path, "w") as out:
-        json.dump({"control_socket": str(tmp_path / "none.sock"), "log_level": "info"}, out)
+    os.chmod(str(cccam), mode)
+    return root, cccam
+
+
+def real_import_question(session, console, root, config_path):
+    """Runs the plugin's import with the real command up to its yes/no question."""
     console.handler = run_shell
     SoftcamImport(session, str(root), BINARY, config_path).start()
     chooser = session.top()
@@ -337,6 +340,16 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
     Console.run_all()
     question = session.top()
     assert question.type == MessageBox.TYPE_YESNO, question.text
+    return question
+
+
+def test_import_action_with_the_real_import_command(session, console, tmp_path):
+    require_commands("import", "check")
+    root, cccam = box_with_cccam(tmp_path, 0o600)
+    config_path = str(tmp_path / "stbfailover.json")
+    with open(config_path, "w") as out:
+        json.dump({"control_socket": str(tmp_path / "none.sock"), "log_level": "info"}, out)
+    question = real_import_question(session, console, root, config_path)
     assert question.text.startswith("/etc/CCcam.cfg holds 2 groups, 3 servers.")
     question.close(True)
     Console.run_all()  # the reload fails: no daemon runs in this test
@@ -368,3 +381,29 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
     assert refused.type == MessageBox.TYPE_ERROR
     assert "/etc/CCcam.cfg already points at stbfailover" in refused.text
     assert load_json(config_path) == written
+
+
+def test_import_into_the_shipped_config(session, console, tmp_path):
+    """A fresh box: the shipped config imports /etc/CCcam.cfg; importing it through the plugin
+    lists its groups instead, keeps the other settings, and the result passes check."""
+    require_commands("import", "check")
+    from conftest import REPO
+    shipped = os.path.join(REPO, "conf", "stbfailover.json")
+    if not os.path.isfile(shipped):
+        pytest.skip("conf/stbfailover.json is not in the tree")
+    root = box_with_cccam(tmp_path, 0o644)[0]  # as boxes ship it: a warning, no error
+    config_path = str(tmp_path / "stbfailover.json")
+    shutil.copy(shipped, config_path)
+    before = load_json(config_path)
+    question = real_import_question(session, console, root, config_path)
+    assert "warning" in question.text  # the world-readable note reaches the box owner
+    question.close(True)
+    Console.run_all()
+    written = load_json(config_path)
+    assert [entry["file"] for entry in written["import"]] == [
+        entry["file"] for entry in before["import"] if entry["file"] != "/etc/CCcam.cfg"]
+    assert written["defaults"] == before["defaults"]
+    assert [group["name"] for group in written["groups"]] == ["cccam-boxowner",
+                                                              "newcamd-owner2"]
+    output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
+    assert retval == 0, output.decode("utf-8", "replace")
