@@ -42,24 +42,26 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
     auto diags = std::make_unique<Diagnostics>();
     fw::Globals globals;
     fw::LoadResult result = fw::load_config(path.c_str(), config.get(), &globals, diags.get());
+    // The loader's own sorted "FILE:LINE:COL: severity: message" lines (errors and warnings).
+    char* text = nullptr;
+    size_t size = 0;
+    std::FILE* mem = open_memstream(&text, &size);
+    if (mem != nullptr) {
+        fw::print_diagnostics(mem, *config, *diags, false);
+        std::fclose(mem);
+    }
+    std::string report = text != nullptr ? std::string(text, size) : "";
+    std::free(text);
+    while (!report.empty() && report.back() == '\n') report.pop_back();
     if (result != fw::LoadResult::Ok) {
-        // The loader's own sorted "FILE:LINE:COL: severity: message" lines.
-        char* text = nullptr;
-        size_t size = 0;
-        std::FILE* mem = open_memstream(&text, &size);
-        if (mem != nullptr) {
-            fw::print_diagnostics(mem, *config, *diags, false);
-            std::fclose(mem);
-        }
-        *error = text != nullptr && size > 0 ? std::string(text, size) : path + ": cannot load";
-        std::free(text);
-        while (!error->empty() && error->back() == '\n') error->pop_back();
+        *error = report.empty() ? path + ": cannot load" : report;
         return false;
     }
     out->config = std::move(config);
     out->control_socket = globals.control_socket;
     out->metrics_listen = globals.metrics_listen;
     out->log_level = globals.log_level;
+    out->warnings = report;
     return true;
 }
 
@@ -138,6 +140,7 @@ class Daemon {
             return false;
         }
         apply_log_level(loaded_.log_level);
+        log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
         if (!open_signals()) return false;
 
         engine_ = std::make_unique<Engine>();
@@ -300,6 +303,7 @@ class Daemon {
         next.metrics_listen = loaded_.metrics_listen;
         loaded_ = std::move(next);
         apply_log_level(loaded_.log_level);
+        log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
         facts_.last_reload_ok = true;
         facts_.last_reload_message = "ok";
         log_printf(*table_, STBF_LOG_NOTICE, "reloaded %s: generation %u, %u group(s)",

@@ -27,6 +27,7 @@ struct LoadedConfig {
     std::string control_socket;  ///< empty: kDefaultControlSocket
     std::string metrics_listen;  ///< "127.0.0.1:9105" / "[::1]:9105"; empty: no metrics
     std::string log_level;       ///< from the config; used unless the command line sets one
+    std::string warnings;        ///< the loader's warning lines (logged, not fatal)
 };
 
 /// Loads the config at `path`. On failure returns false and sets `*error` to one
