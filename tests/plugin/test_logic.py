@@ -369,6 +369,25 @@ def test_write_config_atomic_keeps_mode_order_and_indent(config_file, tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == ["stbfailover.json", "stbfailover.json.bak"]
 
 
+def test_repeated_comment_keys_survive_an_edit(tmp_path):
+    path = str(tmp_path / "stbfailover.json")
+    text = ('{\n  "//": "first note",\n  "//": "second note",\n  "groups": [\n'
+            '    {"name": "g", "//": "a", "//": "b", "servers": []}\n  ]\n}\n')
+    with open(path, "w") as out:
+        out.write(text)
+    doc = logic.load_config(path)
+    assert doc["//"] == "first note"
+    groups = logic.setup_groups(doc, path)
+    new_doc, changed = logic.apply_setup(doc, [groups[0]._replace(mode="random")], path)
+    assert changed == 1
+    logic.write_config_atomic(path, new_doc)
+    written = open(path).read()
+    assert written.count('"//": "first note"') == 1 and written.count('"//": "second note"') == 1
+    assert '"//": "a"' in written and '"//": "b"' in written and '"mode": "random"' in written
+    pairs = json.loads(written, object_pairs_hook=lambda p: p)
+    assert [key for key, _ in pairs] == ["//", "//", "groups"]
+
+
 def test_write_config_atomic_new_file_is_private(tmp_path):
     path = str(tmp_path / "new.json")
     logic.write_config_atomic(path, {"groups": []}, backup=True)

@@ -109,11 +109,32 @@ class JsonError(ValueError):
         self.message = message
 
 
+class RepeatedKey(str):
+    """A key that an object holds more than once (several "//" comments, say). Equal only to
+    itself, so the object keeps every occurrence and writes each back, while lookups by the
+    plain name find the first."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+
+def _json_object(pairs):
+    members = collections.OrderedDict()
+    for key, value in pairs:
+        members[RepeatedKey(key) if key in members else key] = value
+    return members
+
+
 def decode_json(text):
-    """The JSON document in `text`, objects as OrderedDict (key order is kept when written
-    back). Raises JsonError."""
+    """The JSON document in `text`, objects as OrderedDict: key order and repeated keys are
+    kept when written back. Raises JsonError."""
     try:
-        return json.loads(text, object_pairs_hook=collections.OrderedDict)
+        return json.loads(text, object_pairs_hook=_json_object)
     except ValueError as error:
         raise JsonError(getattr(error, "lineno", "?"), getattr(error, "colno", "?"),
                         getattr(error, "msg", str(error)))
