@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "stbf/posix_port.h"  // port_status_name only: a plain table, no OS dependency
+
 namespace stbf::tls {
 
 const char* fetch_failure_name(FetchFailure f) {
@@ -19,6 +21,7 @@ const char* fetch_failure_name(FetchFailure f) {
         case FetchFailure::Oversize: return "oversize";
         case FetchFailure::Redirect: return "redirect";
         case FetchFailure::Timeout: return "timeout";
+        case FetchFailure::BadBody: return "bad body";
     }
     return "unknown";
 }
@@ -230,7 +233,7 @@ void HttpsFetch::begin_url(const std::string& url) {
     if (st != STBF_PORT_OK) {
         resolve_request_ = 0;
         return finish(FetchFailure::Dns, "cannot start resolving " + url_.host +
-                                             " (port status " + std::to_string(st) + ")");
+                                             " (" + std::string(port_status_name(st)) + ")");
     }
     state_ = State::Resolving;
 }
@@ -268,8 +271,8 @@ bool HttpsFetch::step_resolving() {
     if (st == STBF_PORT_NOT_FOUND || (st == STBF_PORT_OK && count == 0)) {
         finish(FetchFailure::Dns, "host " + url_.host + " does not resolve");
     } else if (st != STBF_PORT_OK) {
-        finish(FetchFailure::Dns, "resolving " + url_.host + " failed (port status " +
-                                      std::to_string(st) + ")");
+        finish(FetchFailure::Dns, "resolving " + url_.host + " failed (" +
+                                      std::string(port_status_name(st)) + ")");
     } else {
         addresses_.assign(found, found + count);
         next_address_ = 0;

@@ -41,6 +41,7 @@ enum class FetchFailure : uint8_t {
     Oversize,     ///< headers or body larger than the limits
     Redirect,     ///< redirect to plain http, too many redirects, or no usable Location
     Timeout,      ///< did not finish within timeout_ms
+    BadBody,      ///< fetched fine, but the body was refused by its reader (e.g. invalid list)
 };
 
 /// Short lower-case name ("dns", "http status", ...). Never null.

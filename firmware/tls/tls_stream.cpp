@@ -22,6 +22,8 @@
 #include <psa/crypto.h>
 #endif
 
+#include "stbf/posix_port.h"  // port_status_name only: a plain table, no OS dependency
+
 namespace stbf::tls {
 
 const char* const kDefaultCaFiles[] = {
@@ -312,7 +314,7 @@ stbf_port_status TlsStream::connect(const stbf_addr& remote) {
     }
     sock_ = STBF_SOCK_INVALID;
     transport_status_ = st;
-    return fail(TlsFailure::Transport, "TCP connect failed (port status " + std::to_string(st) + ")",
+    return fail(TlsFailure::Transport, std::string("TCP connect failed: ") + port_status_name(st),
                 st);
 }
 
@@ -324,7 +326,7 @@ stbf_port_status TlsStream::connect_result() {
         if (st != STBF_PORT_OK) {
             transport_status_ = st;
             return fail(TlsFailure::Transport,
-                        "TCP connect failed (port status " + std::to_string(st) + ")", st);
+                        std::string("TCP connect failed: ") + port_status_name(st), st);
         }
         state_ = State::Handshaking;
         interest_ = STBF_WRITABLE;  // the ClientHello goes first
@@ -348,8 +350,8 @@ stbf_port_status TlsStream::handshake() {
     if (ret == 0 || ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) return finish_handshake();
     if (ret == MBEDTLS_ERR_NET_SEND_FAILED || ret == MBEDTLS_ERR_NET_RECV_FAILED)
         return fail(TlsFailure::Transport,
-                    "connection failed during handshake (port status " +
-                        std::to_string(transport_status_) + ")",
+                    std::string("connection failed during handshake: ") +
+                        port_status_name(transport_status_),
                     transport_status_);
     if (ret == MBEDTLS_ERR_SSL_CONN_EOF || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
         return fail(TlsFailure::Closed, "server closed the connection during the handshake",

@@ -18,13 +18,11 @@ const char kList[] =
     "{\"servers\": [{\"host\": \"line1.example\", \"port\": 12000, \"protocol\": \"cccam\"},\n"
     "               {\"host\": \"line2.example\", \"port\": 12001, \"protocol\": \"cccam\"}]}\n";
 
-class HttpsFetchTest : public ::testing::Test {
+class HttpsFetchTest : public test::PortFixture {
 protected:
     void SetUp() override {
-        port_owner_ = test::make_port();
-        port_ = port_owner_->table();
-        docroot_ = test::make_temp_dir("tls-docroot");
-        test::write_file(docroot_ + "/list.json", kList);
+        PortFixture::SetUp();
+        docroot_ = make_docroot("tls-docroot", kList);
     }
 
     void start_server(const std::string& cert = "good") {
@@ -43,8 +41,6 @@ protected:
 
     FetchResult fetch(const FetchOptions& o) { return fetch_blocking(*port_, o); }
 
-    std::unique_ptr<PosixPort> port_owner_;
-    stbf_port* port_ = nullptr;
     std::string docroot_;
     test::TestServer server_;
 };

@@ -22,12 +22,8 @@ using test::TestServer;
 // Each test waits at most this long for any network step.
 constexpr stbf_time_us kStepBudgetUs = 10 * 1000 * 1000;
 
-class TlsStreamTest : public ::testing::Test {
+class TlsStreamTest : public test::PortFixture {
 protected:
-    void SetUp() override {
-        port_owner_ = test::make_port();
-        port_ = port_owner_->table();
-    }
 
     void start_server(const std::string& cert) {
         std::string error;
@@ -118,8 +114,6 @@ protected:
         return back;
     }
 
-    std::unique_ptr<PosixPort> port_owner_;
-    stbf_port* port_ = nullptr;
     TestServer server_;
     std::unique_ptr<TlsClientConfig> config_;
     std::unique_ptr<TlsStream> stream_;  // declared after config_: destroyed first

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 
@@ -57,6 +59,24 @@ stbf_addr loopback(uint16_t port);
 
 /// A loopback port nobody listens on (bound once, then closed).
 uint16_t unused_port();
+
+/// Base fixture: a fresh POSIX port per test, and a helper for a directory a server serves.
+class PortFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        port_owner_ = make_port();
+        port_ = port_owner_->table();
+    }
+    /// A fresh directory holding `list.json` with `content`; returns its path.
+    static std::string make_docroot(const char* tag, const std::string& content) {
+        std::string dir = make_temp_dir(tag);
+        write_file(dir + "/list.json", content);
+        return dir;
+    }
+
+    std::unique_ptr<PosixPort> port_owner_;
+    stbf_port* port_ = nullptr;
+};
 
 }  // namespace stbf::tls::test
 
