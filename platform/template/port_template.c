@@ -180,27 +180,29 @@ static void template_resolve_cancel(void* ctx, uint32_t request) {
 static struct template_port_state template_state;
 
 static const stbf_port template_port = {
-    STBF_PORT_API_VERSION,
-    &template_state,
-    template_now,
-    template_random,
-    template_log,
-    template_tcp_listen,
-    template_tcp_accept,
-    template_tcp_connect,
-    template_tcp_connect_result,
-    template_tcp_send,
-    template_tcp_recv,
-    template_tcp_close,
-    template_local_addr,
-    template_watch,
-    template_poll,
-    template_resolve_start,
-    template_resolve_take,
-    template_resolve_cancel,
+    .api_version = STBF_PORT_API_VERSION,
+    .ctx = &template_state,
+    .now = template_now,
+    .random = template_random,
+    .log = template_log,
+    .tcp_listen = template_tcp_listen,
+    .tcp_accept = template_tcp_accept,
+    .tcp_connect = template_tcp_connect,
+    .tcp_connect_result = template_tcp_connect_result,
+    .tcp_send = template_tcp_send,
+    .tcp_recv = template_tcp_recv,
+    .tcp_close = template_tcp_close,
+    .local_addr = template_local_addr,
+    .watch = template_watch,
+    .poll = template_poll,
+    .resolve_start = template_resolve_start,
+    .resolve_take = template_resolve_take,
+    .resolve_cancel = template_resolve_cancel,
 };
 
 /* The one symbol the port exports: hand this table to the runtime. Rename it for your OS (e.g.
  * stbf_port_myos) and declare it in a small header of your port. */
 const stbf_port* stbf_port_template(void);
-const stbf_port* stbf_port_template(void) { return &template_port; }
+const stbf_port* stbf_port_template(void) {
+    return &template_port;
+}

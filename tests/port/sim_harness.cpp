@@ -63,12 +63,15 @@ class SimHarness : public PortHarness {
     long peer_recv(PeerId peer, uint8_t* buf, size_t cap) override {
         size_t got = 0;
         switch (net().recv(peer, buf, cap, &got)) {
-            case STBF_PORT_OK: return static_cast<long>(got);
-            case STBF_PORT_CLOSED: return kPeerEof;
+            case STBF_PORT_OK:
+                return static_cast<long>(got);
+            case STBF_PORT_CLOSED:
+                return kPeerEof;
             case STBF_PORT_WOULD_BLOCK:
                 world_.advance(kPeerIdleUs);
                 return kPeerNothing;
-            default: return kPeerReset;
+            default:
+                return kPeerReset;
         }
     }
 
@@ -87,6 +90,8 @@ class SimHarness : public PortHarness {
 
 }  // namespace
 
-std::unique_ptr<PortHarness> make_port_harness() { return std::make_unique<SimHarness>(); }
+std::unique_ptr<PortHarness> make_port_harness() {
+    return std::make_unique<SimHarness>();
+}
 
 }  // namespace stbf::test

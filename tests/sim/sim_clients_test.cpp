@@ -1,6 +1,4 @@
 // Scripted clients (softcam stand-ins) against a listener of the code under test.
-#include "stbf/sim/clients.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,6 +6,7 @@
 
 #include "sim_test_support.h"
 #include "stbf/sim.h"
+#include "stbf/sim/clients.h"
 
 namespace stbf::sim {
 namespace {
@@ -61,7 +60,8 @@ struct TinyService {
                 open[c] = true;
                 p->watch(p->ctx, c, STBF_READABLE);
                 size_t sent = 0;
-                if (!greeting.empty()) p->tcp_send(p->ctx, c, greeting.data(), greeting.size(), &sent);
+                if (!greeting.empty())
+                    p->tcp_send(p->ctx, c, greeting.data(), greeting.size(), &sent);
             }
             return;
         }
@@ -93,7 +93,7 @@ TEST(SimClients, SendsOnScheduleAndKeepsAlive) {
     const stbf_time_us up = 1 * kSec + 2 * kMs;  // one RTT after the connect
     EXPECT_EQ(times_of(c, K::Connected), (std::vector<stbf_time_us>{up}));
     EXPECT_EQ(times_of(c, K::Sent), (std::vector<stbf_time_us>{up + 100 * kMs, up + 15 * kSec,
-                                                              up + 30 * kSec, up + 45 * kSec}));
+                                                               up + 30 * kSec, up + 45 * kSec}));
     ASSERT_EQ(svc.arrivals.size(), 4u);
     EXPECT_EQ(svc.arrivals[0], (std::pair<stbf_time_us, size_t>{up + 101 * kMs, 12}));
     EXPECT_EQ(svc.arrivals[3], (std::pair<stbf_time_us, size_t>{up + 45 * kSec + 1 * kMs, 4}));
@@ -186,7 +186,7 @@ TEST(SimClients, CloseByTheTestEndsWithoutReconnect) {
     svc.run(3 * kSec);
     EXPECT_EQ(c.timeline(), "0 connecting\n0 connected\n1000000 closed-by-client\n");
     EXPECT_EQ(svc.closed_by_peer, 1u);  // the service saw end of stream
-    c.connect();                         // an explicit connect still works
+    c.connect();                        // an explicit connect still works
     svc.run(4 * kSec);
     EXPECT_TRUE(c.connected());
     EXPECT_EQ(c.connects(), 2u);

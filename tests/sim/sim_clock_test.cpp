@@ -1,9 +1,9 @@
-#include "stbf/sim/clock.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "stbf/sim/clock.h"
 
 namespace stbf::sim {
 namespace {
@@ -84,7 +84,7 @@ TEST(SimClock, SaturatesNearTheEndOfTime) {
     int runs = 0;
     EXPECT_NE(c.after(999, [&] { ++runs; }), 0u);
     EXPECT_EQ(c.after(5000, [&] { ++runs; }), 0u);  // would be "never": refused
-    c.run_until(kNoTime);                            // runs what exists, does not end the clock
+    c.run_until(kNoTime);                           // runs what exists, does not end the clock
     EXPECT_EQ(runs, 1);
     EXPECT_EQ(c.now(), kNoTime - 1);
 }

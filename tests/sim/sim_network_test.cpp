@@ -1,8 +1,5 @@
 // The virtual network, seen through the port table as the code under test sees it.
-#include "stbf/sim/network.h"
-
 #include <gtest/gtest.h>
-
 #include <string.h>
 
 #include <string>
@@ -10,6 +7,7 @@
 
 #include "sim_test_support.h"
 #include "stbf/sim.h"
+#include "stbf/sim/network.h"
 
 namespace stbf::sim {
 namespace {
@@ -33,7 +31,8 @@ struct SimNetwork : ::testing::Test {
     }
     // A connected pair through the port: client socket and accepted socket.
     void pair(stbf_sock l, const char* host, uint16_t port, stbf_sock* client, stbf_sock* server) {
-        ASSERT_EQ(connect_and_wait(w, addr(host, port), client, w.now() + 10'000 * kMs), STBF_PORT_OK);
+        ASSERT_EQ(connect_and_wait(w, addr(host, port), client, w.now() + 10'000 * kMs),
+                  STBF_PORT_OK);
         ASSERT_EQ(wait_for(w, l, STBF_READABLE, w.now() + 10'000 * kMs), STBF_READABLE);
         ASSERT_EQ(p->tcp_accept(p->ctx, l, server, nullptr), STBF_PORT_OK);
         p->watch(p->ctx, *client, STBF_READABLE);
@@ -52,8 +51,8 @@ struct SimNetwork : ::testing::Test {
     }
     stbf_port_status send_text(stbf_sock s, const char* text, size_t* sent = nullptr) {
         size_t n = 0;
-        const stbf_port_status st = p->tcp_send(p->ctx, s, reinterpret_cast<const uint8_t*>(text),
-                                                strlen(text), &n);
+        const stbf_port_status st =
+            p->tcp_send(p->ctx, s, reinterpret_cast<const uint8_t*>(text), strlen(text), &n);
         if (sent) *sent = n;
         return st;
     }

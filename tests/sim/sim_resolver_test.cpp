@@ -1,9 +1,8 @@
 // Name resolution through the port table.
-#include "stbf/sim/resolver.h"
-
 #include <gtest/gtest.h>
 
 #include "stbf/sim.h"
+#include "stbf/sim/resolver.h"
 
 namespace stbf::sim {
 namespace {

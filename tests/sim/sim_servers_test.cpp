@@ -1,11 +1,10 @@
 // Scripted upstream servers: behaviours, time-scripted changes and counters.
-#include "stbf/sim/servers.h"
-
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "stbf/sim.h"
+#include "stbf/sim/servers.h"
 
 namespace stbf::sim {
 namespace {
@@ -29,7 +28,9 @@ struct SimServers : ::testing::Test {
         s.set_latency_us(kLatency);
         return s;
     }
-    Client& client(ClientScript script = {}) { return w.add_client("10.0.0.1", 12000, std::move(script)); }
+    Client& client(ClientScript script = {}) {
+        return w.add_client("10.0.0.1", 12000, std::move(script));
+    }
 };
 
 TEST(SimGreetings, CccamChecksumHelper) {
@@ -76,10 +77,10 @@ TEST_F(SimServers, AcceptGreetAndAnswerEachMessageAfterADelay) {
     w.run_until(1000 * kMs);
     EXPECT_EQ(c.timeline(),
               "0 connecting\n"
-              "20000 connected\n"           // one RTT
-              "40000 received 16\n"         // accepted at 30 ms, greeting 10 ms later
+              "20000 connected\n"    // one RTT
+              "40000 received 16\n"  // accepted at 30 ms, greeting 10 ms later
               "120000 sent 4\n"
-              "170000 received 20\n");      // arrives 130 ms, answered 30 ms later, back at 170
+              "170000 received 20\n");  // arrives 130 ms, answered 30 ms later, back at 170
     EXPECT_TRUE(cccam_greeting_valid(c.received().data(), c.received().size()));
     EXPECT_EQ(s.connections_accepted(), 1u);
     EXPECT_EQ(s.active_connections(), 1u);
@@ -211,7 +212,8 @@ TEST_F(SimServers, RestartRefusesWhileDownThenAcceptsAgain) {
     // Down from 1 s to 3.5 s: closed at 1.01 s, retries at 1.11, 2.13 and 3.15 s are refused
     // (one RTT later), the one at 4.17 s connects.
     EXPECT_EQ(times_of(c, K::Connected), (std::vector<stbf_time_us>{520 * kMs, 4190 * kMs}));
-    EXPECT_EQ(times_of(c, K::Refused), (std::vector<stbf_time_us>{1130 * kMs, 2150 * kMs, 3170 * kMs}));
+    EXPECT_EQ(times_of(c, K::Refused),
+              (std::vector<stbf_time_us>{1130 * kMs, 2150 * kMs, 3170 * kMs}));
     EXPECT_EQ(s.connections_accepted(), 2u);
 }
 
@@ -224,7 +226,8 @@ TEST_F(SimServers, FlapAlternatesUpAndDown) {
     }
     w.run_until(10'000 * kMs);
     using S = ServerState;
-    EXPECT_EQ(seen, (std::vector<S>{S::Up, S::Down, S::Down, S::Up, S::Down, S::Down, S::Up, S::Up}));
+    EXPECT_EQ(seen,
+              (std::vector<S>{S::Up, S::Down, S::Down, S::Up, S::Down, S::Down, S::Up, S::Up}));
 }
 
 TEST_F(SimServers, IdleClientIsClosed) {

@@ -1,12 +1,11 @@
 // The World: poll and time jumps, hooks, randomness, logging, determinism.
-#include "stbf/sim.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "sim_test_support.h"
+#include "stbf/sim.h"
 
 namespace stbf::sim {
 namespace {
@@ -195,7 +194,8 @@ std::string scenario(uint64_t seed) {
                 p->resolve_take(p->ctx, ev[k].request, endpoints, 4, &n_endpoints);
             } else {
                 const stbf_port_status st = p->tcp_connect_result(p->ctx, ev[k].sock);
-                const std::string line = "sock " + std::to_string(ev[k].sock) + " " + std::to_string(st);
+                const std::string line =
+                    "sock " + std::to_string(ev[k].sock) + " " + std::to_string(st);
                 p->log(p->ctx, STBF_LOG_INFO, line.data(), line.size());
                 p->tcp_close(p->ctx, ev[k].sock);
             }
@@ -221,7 +221,7 @@ TEST(SimWorld, IdenticalRunsProduceIdenticalLogs) {
     const std::string second = scenario(5);
     EXPECT_GT(first.size(), 2000u);  // the scenario really did things
     EXPECT_EQ(first, second);
-    EXPECT_NE(first, scenario(6));   // the seed matters (the toy runtime picks with random)
+    EXPECT_NE(first, scenario(6));  // the seed matters (the toy runtime picks with random)
 }
 
 }  // namespace

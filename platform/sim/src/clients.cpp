@@ -7,26 +7,42 @@ namespace stbf::sim {
 
 const char* client_event_name(ClientEventKind k) {
     switch (k) {
-        case ClientEventKind::Connecting: return "connecting";
-        case ClientEventKind::Connected: return "connected";
-        case ClientEventKind::Refused: return "refused";
-        case ClientEventKind::Unreachable: return "unreachable";
-        case ClientEventKind::ConnectTimeout: return "connect-timeout";
-        case ClientEventKind::Received: return "received";
-        case ClientEventKind::Sent: return "sent";
-        case ClientEventKind::Closed: return "closed";
-        case ClientEventKind::Reset: return "reset";
-        case ClientEventKind::NoReply: return "no-reply";
-        case ClientEventKind::GreetingTimeout: return "greeting-timeout";
-        case ClientEventKind::ClosedByClient: return "closed-by-client";
+        case ClientEventKind::Connecting:
+            return "connecting";
+        case ClientEventKind::Connected:
+            return "connected";
+        case ClientEventKind::Refused:
+            return "refused";
+        case ClientEventKind::Unreachable:
+            return "unreachable";
+        case ClientEventKind::ConnectTimeout:
+            return "connect-timeout";
+        case ClientEventKind::Received:
+            return "received";
+        case ClientEventKind::Sent:
+            return "sent";
+        case ClientEventKind::Closed:
+            return "closed";
+        case ClientEventKind::Reset:
+            return "reset";
+        case ClientEventKind::NoReply:
+            return "no-reply";
+        case ClientEventKind::GreetingTimeout:
+            return "greeting-timeout";
+        case ClientEventKind::ClosedByClient:
+            return "closed-by-client";
     }
     return "?";
 }
 
 Client::Client(Clock& clock, Network& net, Trace trace, const stbf_addr& target,
                ClientScript script)
-    : clock_(clock), net_(net), trace_(std::move(trace)), target_(target),
-      script_(std::move(script)), failure_delay_us_(script_.reconnect_after_failure_us) {
+    : clock_(clock),
+      net_(net),
+      trace_(std::move(trace)),
+      target_(target),
+      script_(std::move(script)),
+      failure_delay_us_(script_.reconnect_after_failure_us) {
     const uint64_t generation = generation_;
     clock_.at(script_.start_at_us, [this, generation] {
         if (generation == generation_) start_connect(false);
@@ -41,7 +57,9 @@ std::vector<ClientEvent> Client::events_of(ClientEventKind kind) const {
     return out;
 }
 
-size_t Client::count(ClientEventKind kind) const { return events_of(kind).size(); }
+size_t Client::count(ClientEventKind kind) const {
+    return events_of(kind).size();
+}
 
 std::string Client::timeline() const {
     std::string s;
@@ -94,7 +112,8 @@ void Client::start_connect(bool ignore_limit) {
         return;
     }
     sock_ = STBF_SOCK_INVALID;
-    connect_failed(st == STBF_PORT_UNREACHABLE ? ClientEventKind::Unreachable : ClientEventKind::Refused);
+    connect_failed(st == STBF_PORT_UNREACHABLE ? ClientEventKind::Unreachable
+                                               : ClientEventKind::Refused);
 }
 
 void Client::connect_failed(ClientEventKind why) {
@@ -145,12 +164,23 @@ void Client::on_socket_event(stbf_sock s) {
     if (s != sock_) return;
     if (connecting_) {
         switch (net_.connect_result(s)) {
-            case STBF_PORT_IN_PROGRESS: return;
-            case STBF_PORT_OK: on_connected(); break;
-            case STBF_PORT_REFUSED: connect_failed(ClientEventKind::Refused); return;
-            case STBF_PORT_UNREACHABLE: connect_failed(ClientEventKind::Unreachable); return;
-            case STBF_PORT_TIMEOUT: connect_failed(ClientEventKind::ConnectTimeout); return;
-            default: connect_failed(ClientEventKind::Reset); return;
+            case STBF_PORT_IN_PROGRESS:
+                return;
+            case STBF_PORT_OK:
+                on_connected();
+                break;
+            case STBF_PORT_REFUSED:
+                connect_failed(ClientEventKind::Refused);
+                return;
+            case STBF_PORT_UNREACHABLE:
+                connect_failed(ClientEventKind::Unreachable);
+                return;
+            case STBF_PORT_TIMEOUT:
+                connect_failed(ClientEventKind::ConnectTimeout);
+                return;
+            default:
+                connect_failed(ClientEventKind::Reset);
+                return;
         }
     }
     if (!connected_) return;
@@ -181,7 +211,8 @@ void Client::send(const std::vector<uint8_t>& bytes) {
         const uint64_t received_before = total_received_;
         on_this_connection(saturating_add(clock_.now(), script_.expect_reply_within_us),
                            [this, received_before] {
-                               if (total_received_ == received_before) log(ClientEventKind::NoReply);
+                               if (total_received_ == received_before)
+                                   log(ClientEventKind::NoReply);
                            });
     }
 }
@@ -191,7 +222,8 @@ void Client::flush() {
     size_t sent = 0;
     const stbf_port_status st = net_.send_queued(sock_, out_, &sent);
     if (sent) log(ClientEventKind::Sent, sent);
-    if (st != STBF_PORT_OK) end_connection(ClientEventKind::Reset, script_.reconnect_after_close_us);
+    if (st != STBF_PORT_OK)
+        end_connection(ClientEventKind::Reset, script_.reconnect_after_close_us);
 }
 
 void Client::close() {

@@ -48,7 +48,9 @@ std::string to_string(const stbf_addr& a) {
     return s;
 }
 
-static size_t addr_bytes(const stbf_addr& a) { return a.family == 4 ? 4 : 16; }
+static size_t addr_bytes(const stbf_addr& a) {
+    return a.family == 4 ? 4 : 16;
+}
 
 bool same_host(const stbf_addr& a, const stbf_addr& b) {
     return a.family == b.family && memcmp(a.addr, b.addr, addr_bytes(a)) == 0;
@@ -69,7 +71,9 @@ bool is_wildcard(const stbf_addr& a) {
     return (a.family == 4 || a.family == 6) && memcmp(a.addr, kZero, addr_bytes(a)) == 0;
 }
 
-static bool valid_family(const stbf_addr& a) { return a.family == 4 || a.family == 6; }
+static bool valid_family(const stbf_addr& a) {
+    return a.family == 4 || a.family == 6;
+}
 
 // ---- network ------------------------------------------------------------------------------
 
@@ -319,8 +323,7 @@ stbf_port_status Network::accept(stbf_sock listener, SocketObserver* owner, stbf
 
 // ---- connect ------------------------------------------------------------------------------
 
-stbf_port_status Network::connect(const stbf_addr& remote, SocketObserver* owner,
-                                  stbf_sock* out) {
+stbf_port_status Network::connect(const stbf_addr& remote, SocketObserver* owner, stbf_sock* out) {
     if (out == nullptr || !valid_family(remote) || remote.port == 0 || is_wildcard(remote)) {
         return STBF_PORT_INVALID;
     }
@@ -337,16 +340,14 @@ stbf_port_status Network::connect(const stbf_addr& remote, SocketObserver* owner
     so.syn_rto_us = 1'000'000;
     const uint64_t generation = so.generation;
     const uint64_t latency = latency_to(remote);
-    so.timeout_event = clock_.after(syn_timeout_us_, [this, s, generation] {
-        fail_connect(s, generation, STBF_PORT_TIMEOUT);
-    });
+    so.timeout_event = clock_.after(
+        syn_timeout_us_, [this, s, generation] { fail_connect(s, generation, STBF_PORT_TIMEOUT); });
     trace("connect " + to_string(local) + " -> " + to_string(remote) + " sock " +
           std::to_string(s));
     switch (path) {
         case Path::Open:
-            clock_.after(latency, [this, s, generation, latency] {
-                syn_arrives(s, generation, latency);
-            });
+            clock_.after(latency,
+                         [this, s, generation, latency] { syn_arrives(s, generation, latency); });
             break;
         case Path::Unreachable:
             clock_.after(saturating_add(latency, latency), [this, s, generation] {
@@ -371,8 +372,8 @@ void Network::fail_connect(stbf_sock s, uint64_t generation, stbf_port_status wh
     clock_.cancel(so->timeout_event);
     static const char* const kWhy[] = {"ok",      "would block", "in progress", "closed",
                                        "refused", "reset",       "unreachable", "timeout"};
-    trace("connect sock " + std::to_string(s) + " to " + to_string(so->remote) + " failed: " +
-          (why < 8 ? kWhy[why] : "error"));
+    trace("connect sock " + std::to_string(s) + " to " + to_string(so->remote) +
+          " failed: " + (why < 8 ? kWhy[why] : "error"));
     notify(s);
 }
 
@@ -385,9 +386,8 @@ void Network::syn_arrives(stbf_sock s, uint64_t generation, uint64_t latency) {
     const stbf_sock l = find_listener(so->remote);
     Socket* ls = find(l);
     if (ls == nullptr) {
-        clock_.after(latency, [this, s, generation] {
-            fail_connect(s, generation, STBF_PORT_REFUSED);
-        });
+        clock_.after(latency,
+                     [this, s, generation] { fail_connect(s, generation, STBF_PORT_REFUSED); });
         return;
     }
     if (ls->accept_queue.size() + ls->half_open >= ls->backlog) {
@@ -479,7 +479,8 @@ void Network::pump(uint64_t conn, int side) {
         e.fin_sent = true;
         const int to = 1 - side;
         trace("FIN " + to_string(e.local) + " -> " + to_string(e.remote));
-        schedule(conn, cn.latency_us, [this, conn, to](Conn&) { segment_arrives(conn, to, {}, true); });
+        schedule(conn, cn.latency_us,
+                 [this, conn, to](Conn&) { segment_arrives(conn, to, {}, true); });
     }
 }
 
@@ -716,7 +717,8 @@ stbf_port_status Network::send_queued(stbf_sock s, std::deque<uint8_t>& queue, s
     stbf_port_status st = STBF_PORT_OK;
     while (!queue.empty()) {
         const size_t chunk_len = std::min<size_t>(queue.size(), 4096);
-        std::vector<uint8_t> chunk(queue.begin(), queue.begin() + static_cast<ptrdiff_t>(chunk_len));
+        std::vector<uint8_t> chunk(queue.begin(),
+                                   queue.begin() + static_cast<ptrdiff_t>(chunk_len));
         size_t n = 0;
         st = send(s, chunk.data(), chunk.size(), &n);
         if (st != STBF_PORT_OK) break;

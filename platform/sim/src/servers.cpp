@@ -18,7 +18,8 @@ std::vector<uint8_t> cccam_greeting(uint64_t seed) {
 bool cccam_greeting_valid(const uint8_t* bytes, size_t len) {
     if (bytes == nullptr || len < 16) return false;
     for (size_t i = 0; i < 4; ++i) {
-        if (bytes[12 + i] != static_cast<uint8_t>((bytes[i] + bytes[4 + i] + bytes[8 + i]) & 0xff)) {
+        if (bytes[12 + i] !=
+            static_cast<uint8_t>((bytes[i] + bytes[4 + i] + bytes[8 + i]) & 0xff)) {
             return false;
         }
     }
@@ -115,7 +116,10 @@ ServerBehaviour& ServerBehaviour::with_message_size(size_t size) {
 
 Server::Server(Clock& clock, Network& net, Trace trace, const stbf_addr& endpoint,
                ServerBehaviour behaviour)
-    : clock_(clock), net_(net), trace_(std::move(trace)), endpoint_(endpoint),
+    : clock_(clock),
+      net_(net),
+      trace_(std::move(trace)),
+      endpoint_(endpoint),
       behaviour_(std::move(behaviour)) {
     start();
 }
@@ -214,8 +218,7 @@ void Server::on_socket_event(stbf_sock s) {
 
 void Server::accept_all() {
     stbf_sock s = STBF_SOCK_INVALID;
-    while (state_ == ServerState::Up &&
-           net_.accept(listener_, this, &s, nullptr) == STBF_PORT_OK) {
+    while (state_ == ServerState::Up && net_.accept(listener_, this, &s, nullptr) == STBF_PORT_OK) {
         ++accepted_;
         const uint64_t id = next_conn_++;
         Conn& c = conns_[id];
@@ -267,13 +270,17 @@ void Server::service(uint64_t id) {
                 c.partial.insert(c.partial.end(), data.begin(), data.end());
                 const size_t n = behaviour_.message_size;
                 while (c.partial.size() >= n) {
-                    messages.emplace_back(c.partial.begin(), c.partial.begin() + static_cast<ptrdiff_t>(n));
-                    c.partial.erase(c.partial.begin(), c.partial.begin() + static_cast<ptrdiff_t>(n));
+                    messages.emplace_back(c.partial.begin(),
+                                          c.partial.begin() + static_cast<ptrdiff_t>(n));
+                    c.partial.erase(c.partial.begin(),
+                                    c.partial.begin() + static_cast<ptrdiff_t>(n));
                 }
             }
             for (auto& m : messages) {
                 std::vector<uint8_t> reply =
-                    behaviour_.echo ? m : std::vector<uint8_t>(behaviour_.reply_size, behaviour_.reply_fill);
+                    behaviour_.echo
+                        ? m
+                        : std::vector<uint8_t>(behaviour_.reply_size, behaviour_.reply_fill);
                 if (reply.empty()) continue;
                 ++answered_;
                 when_running(saturating_add(clock_.now(), behaviour_.reply_delay_us),
@@ -321,7 +328,8 @@ void Server::arm_idle_check(uint64_t id, stbf_time_us at) {
     when_running(at, [this, id] {
         auto it = conns_.find(id);
         if (it == conns_.end()) return;
-        const stbf_time_us quiet_until = saturating_add(it->second.last_in, behaviour_.idle_close_us);
+        const stbf_time_us quiet_until =
+            saturating_add(it->second.last_in, behaviour_.idle_close_us);
         if (clock_.now() >= quiet_until) {
             trace("closed an idle client");
             drop(id, false);

@@ -1,12 +1,14 @@
-#include "stbf/sim.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stbf/sim.h"
+
 namespace stbf::sim {
 
-static World* self(void* ctx) { return static_cast<World*>(ctx); }
+static World* self(void* ctx) {
+    return static_cast<World*>(ctx);
+}
 
 World::World(uint64_t seed, stbf_time_us start_us)
     : echo_([] {
@@ -135,7 +137,9 @@ bool World::logged(const std::string& needle) const {
     return false;
 }
 
-void World::note(const std::string& what) { add_trace("note " + what); }
+void World::note(const std::string& what) {
+    add_trace("note " + what);
+}
 
 void World::add_trace(const std::string& what) {
     trace_.push_back(std::to_string(now()) + " " + what);
@@ -152,7 +156,9 @@ void World::add_log(stbf_log_level level, const char* msg, size_t len) {
 
 // ---- the port table -----------------------------------------------------------------------
 
-stbf_time_us World::port_now(void* ctx) { return self(ctx)->now(); }
+stbf_time_us World::port_now(void* ctx) {
+    return self(ctx)->now();
+}
 
 void World::port_random(void* ctx, uint8_t* out, size_t len) {
     if (out != nullptr) self(ctx)->random_.fill(out, len);
@@ -219,8 +225,8 @@ stbf_port_status World::port_resolve_start(void* ctx, const char* host, uint16_t
     return self(ctx)->resolver_.start(host, port, request);
 }
 
-stbf_port_status World::port_resolve_take(void* ctx, uint32_t request, stbf_addr* out,
-                                          size_t cap, size_t* count) {
+stbf_port_status World::port_resolve_take(void* ctx, uint32_t request, stbf_addr* out, size_t cap,
+                                          size_t* count) {
     return self(ctx)->resolver_.take(request, out, cap, count);
 }
 

@@ -59,7 +59,7 @@ struct LogLine {
 };
 
 class World {
-public:
+  public:
     /// `seed` drives port()->random (and nothing else); `start_us` is the first value of the
     /// clock.
     explicit World(uint64_t seed = 1, stbf_time_us start_us = 0);
@@ -77,8 +77,12 @@ public:
     void run_until(stbf_time_us t);
     void advance(uint64_t dt_us) { run_until(saturating_add(now(), dt_us)); }
     /// Test hooks at absolute / relative virtual times (see Clock::at).
-    Clock::EventId at(stbf_time_us t, std::function<void()> fn) { return clock_.at(t, std::move(fn)); }
-    Clock::EventId after(uint64_t dt_us, std::function<void()> fn) { return clock_.after(dt_us, std::move(fn)); }
+    Clock::EventId at(stbf_time_us t, std::function<void()> fn) {
+        return clock_.at(t, std::move(fn));
+    }
+    Clock::EventId after(uint64_t dt_us, std::function<void()> fn) {
+        return clock_.after(dt_us, std::move(fn));
+    }
     bool cancel(Clock::EventId id) { return clock_.cancel(id); }
     /// Safety net for poll / run_until: at most this many callbacks per call (default 10^7);
     /// going past it is logged as an error in the trace (a script rescheduling itself forever).
@@ -97,7 +101,9 @@ public:
 
     /// One-way latency toward a host (all ports) / toward one endpoint.
     void set_host_latency_us(const char* host, uint64_t us) { net_.set_latency_us(addr(host), us); }
-    void set_latency_us(const char* host, uint16_t port, uint64_t us) { net_.set_latency_us(addr(host, port), us); }
+    void set_latency_us(const char* host, uint16_t port, uint64_t us) {
+        net_.set_latency_us(addr(host, port), us);
+    }
     /// How connects to `host` are answered (Open, Unreachable, NoRoute, Blackhole).
     void set_path(const char* host, Path path) { net_.set_path(addr(host), path); }
 
@@ -117,7 +123,7 @@ public:
     /// Record a line of the test's own into the trace (shows up in STBF_SIM_LOG=1 output).
     void note(const std::string& what);
 
-private:
+  private:
     size_t poll(stbf_time_us deadline, stbf_event* events, size_t cap);
     /// The code under test may only use handles it got from the port, never an actor's.
     bool is_port_socket(stbf_sock s) const { return net_.owned_by(s, nullptr); }
@@ -130,7 +136,8 @@ private:
     static void port_random(void* ctx, uint8_t* out, size_t len);
     static void port_log(void* ctx, stbf_log_level level, const char* msg, size_t len);
     static stbf_port_status port_tcp_listen(void* ctx, const stbf_addr* local, stbf_sock* out);
-    static stbf_port_status port_tcp_accept(void* ctx, stbf_sock l, stbf_sock* out, stbf_addr* peer);
+    static stbf_port_status port_tcp_accept(void* ctx, stbf_sock l, stbf_sock* out,
+                                            stbf_addr* peer);
     static stbf_port_status port_tcp_connect(void* ctx, const stbf_addr* remote, stbf_sock* out);
     static stbf_port_status port_tcp_connect_result(void* ctx, stbf_sock s);
     static stbf_port_status port_tcp_send(void* ctx, stbf_sock s, const uint8_t* data, size_t len,

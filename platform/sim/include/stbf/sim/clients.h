@@ -24,13 +24,13 @@ constexpr uint64_t kNoReconnect = ~static_cast<uint64_t>(0);
 
 struct ClientScript {
     struct TimedSend {
-        uint64_t after_connect_us;   ///< when, counted from the moment the connect succeeded
+        uint64_t after_connect_us;  ///< when, counted from the moment the connect succeeded
         std::vector<uint8_t> bytes;
     };
 
-    stbf_time_us start_at_us = 0;    ///< absolute time of the first connect (past = now)
-    std::vector<TimedSend> sends;    ///< sent on every connection, in this order
-    uint64_t keepalive_every_us = 0; ///< 0 = none; else send `keepalive` at this period
+    stbf_time_us start_at_us = 0;     ///< absolute time of the first connect (past = now)
+    std::vector<TimedSend> sends;     ///< sent on every connection, in this order
+    uint64_t keepalive_every_us = 0;  ///< 0 = none; else send `keepalive` at this period
     std::vector<uint8_t> keepalive = {0, 0, 0, 0};
 
     /// Greeting check like the softcam's: if `greeting_size` bytes have not arrived within
@@ -56,7 +56,7 @@ struct ClientScript {
 };
 
 enum class ClientEventKind : uint8_t {
-    Connecting,       ///< connect started
+    Connecting,  ///< connect started
     Connected,
     Refused,          ///< connect failed REFUSED
     Unreachable,      ///< connect failed UNREACHABLE
@@ -79,7 +79,7 @@ struct ClientEvent {
 };
 
 class Client final : private SocketObserver {
-public:
+  public:
     using Trace = std::function<void(const std::string&)>;
 
     /// Use World::add_client. The first connect happens at script.start_at_us.
@@ -107,7 +107,7 @@ public:
     /// Connect now (if not already connecting or connected), ignoring max_connects.
     void connect();
 
-private:
+  private:
     void on_socket_event(stbf_sock s) override;
     void start_connect(bool ignore_limit);
     void on_connected();

@@ -27,7 +27,7 @@ constexpr stbf_time_us kNoTime = ~static_cast<stbf_time_us>(0);
 stbf_time_us saturating_add(stbf_time_us a, uint64_t b);
 
 class Clock {
-public:
+  public:
     using EventId = uint64_t;  ///< 0 is never an event
     using Callback = std::function<void()>;
 
@@ -42,7 +42,9 @@ public:
     EventId at(stbf_time_us t, Callback fn);
 
     /// Run `fn` `delay_us` from now (saturating).
-    EventId after(uint64_t delay_us, Callback fn) { return at(saturating_add(now_, delay_us), std::move(fn)); }
+    EventId after(uint64_t delay_us, Callback fn) {
+        return at(saturating_add(now_, delay_us), std::move(fn));
+    }
 
     /// Forget a scheduled callback. Returns false if it already ran, was cancelled or never
     /// existed. Cancelling 0 is a no-op.
@@ -72,7 +74,7 @@ public:
 
     static constexpr size_t kDefaultMaxSteps = 10'000'000;
 
-private:
+  private:
     using Key = std::pair<stbf_time_us, EventId>;
     stbf_time_us now_;
     EventId next_id_ = 1;

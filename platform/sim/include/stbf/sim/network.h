@@ -76,17 +76,17 @@ enum class Path : uint8_t {
 
 /// Something a scripted actor is told about its sockets.
 class SocketObserver {
-public:
+  public:
     /// Something changed on `s` (readable, writable, connected, failed, pending accept).
     /// Called from a callback at the current virtual time, never from inside a Network call.
     virtual void on_socket_event(stbf_sock s) = 0;
 
-protected:
+  protected:
     ~SocketObserver() = default;
 };
 
 class Network {
-public:
+  public:
     using Trace = std::function<void(const std::string&)>;
 
     /// `trace` receives one line per notable network event (connect, accept, FIN, RST...).
@@ -161,17 +161,17 @@ public:
     /// with nothing read), CLOSED after end of stream, RESET, or INVALID.
     stbf_port_status recv_all(stbf_sock s, std::vector<uint8_t>& into);
 
-private:
+  private:
     struct Half {
         std::deque<uint8_t> rx;  // arrived, not yet read
         std::deque<uint8_t> tx;  // written by the application, not yet on the wire
         size_t rx_cap = 0, tx_cap = 0;
-        size_t in_flight = 0;       // bytes this side put on the wire that have not arrived
-        bool fin_queued = false;    // closed by the application: FIN after tx drained
+        size_t in_flight = 0;     // bytes this side put on the wire that have not arrived
+        bool fin_queued = false;  // closed by the application: FIN after tx drained
         bool fin_sent = false;
         bool fin_received = false;
-        bool reset = false;         // connection is dead for this side (RST sent or received)
-        bool app_closed = false;    // the application closed its handle
+        bool reset = false;       // connection is dead for this side (RST sent or received)
+        bool app_closed = false;  // the application closed its handle
         stbf_sock sock = STBF_SOCK_INVALID;
         stbf_addr local{}, remote{};
     };
@@ -224,7 +224,9 @@ private:
     void segment_arrives(uint64_t conn, int to_side, std::vector<uint8_t> bytes, bool fin);
     void maybe_forget(uint64_t conn);
     void notify(stbf_sock s);
-    void trace(const std::string& line) { if (trace_) trace_(line); }
+    void trace(const std::string& line) {
+        if (trace_) trace_(line);
+    }
 
     Clock& clock_;
     Trace trace_;

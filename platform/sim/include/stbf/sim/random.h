@@ -9,7 +9,7 @@
 namespace stbf::sim {
 
 class Random {
-public:
+  public:
     explicit Random(uint64_t seed) : state_(seed) {}
 
     uint64_t next() {
@@ -26,7 +26,7 @@ public:
         }
     }
 
-private:
+  private:
     uint64_t state_;
 };
 

@@ -25,7 +25,7 @@
 namespace stbf::sim {
 
 class Resolver {
-public:
+  public:
     explicit Resolver(Clock& clock) : clock_(clock) {}
 
     /// `name` resolves to `addresses` (numeric literals; their ports are ignored).
@@ -49,7 +49,7 @@ public:
     /// Requests started and not yet taken or cancelled.
     size_t pending() const { return requests_.size(); }
 
-private:
+  private:
     struct Entry {
         std::vector<stbf_addr> addresses;
         stbf_port_status failure = STBF_PORT_OK;

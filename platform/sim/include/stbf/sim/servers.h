@@ -45,31 +45,32 @@ struct ServerBehaviour {
         Close,  ///< accept, then close with FIN at once
     };
 
-    bool listening = true;     ///< false: nothing listens, connects are refused
-    bool start_stopped = false;     ///< starts (and restarts) Stopped: a hung process
+    bool listening = true;       ///< false: nothing listens, connects are refused
+    bool start_stopped = false;  ///< starts (and restarts) Stopped: a hung process
     OnAccept on_accept = OnAccept::Greet;
     std::vector<uint8_t> greeting;  ///< sent unprompted after accept; may be empty
     uint64_t greeting_delay_us = 0;
 
-    bool answer = true;             ///< reply to each client message
-    size_t message_size = 0;        ///< 0: every arrival of bytes is one message; N: every N bytes
-    size_t reply_size = 4;          ///< bytes in each reply (ignored when `echo`)
-    uint8_t reply_fill = 0x5a;      ///< content of each reply byte
-    bool echo = false;              ///< reply with the message bytes themselves
-    uint64_t reply_delay_us = 0;    ///< from message arrival to reply
+    bool answer = true;           ///< reply to each client message
+    size_t message_size = 0;      ///< 0: every arrival of bytes is one message; N: every N bytes
+    size_t reply_size = 4;        ///< bytes in each reply (ignored when `echo`)
+    uint8_t reply_fill = 0x5a;    ///< content of each reply byte
+    bool echo = false;            ///< reply with the message bytes themselves
+    uint64_t reply_delay_us = 0;  ///< from message arrival to reply
 
-    uint64_t idle_close_us = 0;     ///< close (FIN) a connection this long without client bytes; 0 = never
+    uint64_t idle_close_us =
+        0;  ///< close (FIN) a connection this long without client bytes; 0 = never
 
     /// Presets.
-    static ServerBehaviour cccam(uint64_t seed = 1);     ///< greets 16 valid bytes, answers
-    static ServerBehaviour newcamd(uint64_t seed = 1);   ///< greets 14 bytes, answers
-    static ServerBehaviour refuse();                     ///< nothing listens
-    static ServerBehaviour reset_on_accept();            ///< RST right after accept
-    static ServerBehaviour close_on_accept();            ///< FIN right after accept
-    static ServerBehaviour bad_greeting();               ///< 16 bytes with a wrong CCcam checksum
+    static ServerBehaviour cccam(uint64_t seed = 1);    ///< greets 16 valid bytes, answers
+    static ServerBehaviour newcamd(uint64_t seed = 1);  ///< greets 14 bytes, answers
+    static ServerBehaviour refuse();                    ///< nothing listens
+    static ServerBehaviour reset_on_accept();           ///< RST right after accept
+    static ServerBehaviour close_on_accept();           ///< FIN right after accept
+    static ServerBehaviour bad_greeting();              ///< 16 bytes with a wrong CCcam checksum
     static ServerBehaviour slow_greeting(uint64_t delay_us);  ///< CCcam greeting after a delay
-    static ServerBehaviour hang();                       ///< kernel accepts, process never acts
-    static ServerBehaviour silent();                     ///< accepts, greets nothing, answers nothing
+    static ServerBehaviour hang();    ///< kernel accepts, process never acts
+    static ServerBehaviour silent();  ///< accepts, greets nothing, answers nothing
 
     /// Fluent tweaks, e.g. ServerBehaviour::cccam().with_reply(20, 30'000).
     ServerBehaviour& with_reply(size_t size, uint64_t delay_us);
@@ -83,7 +84,7 @@ enum class ServerState : uint8_t { Up, Stopped, Down };
 enum class CloseHow : uint8_t { Fin, Rst };
 
 class Server final : private SocketObserver {
-public:
+  public:
     using Trace = std::function<void(const std::string&)>;
 
     /// Use World::add_server; the server starts listening at once (unless `refuse`).
@@ -121,11 +122,11 @@ public:
     size_t active_connections() const { return conns_.size(); }
     uint64_t messages_answered() const { return answered_; }
 
-private:
+  private:
     struct Conn {
         stbf_sock sock = STBF_SOCK_INVALID;
-        std::deque<uint8_t> out;           // bytes to send when the socket has room
-        std::vector<uint8_t> partial;      // bytes of an incomplete message
+        std::deque<uint8_t> out;       // bytes to send when the socket has room
+        std::vector<uint8_t> partial;  // bytes of an incomplete message
         stbf_time_us last_in = 0;
         bool greeted = false;
     };
