@@ -284,7 +284,11 @@ class Daemon {
         std::string error;
         Status st = Status::Ok;
         if (loader_(options_.config_path, &next, &error)) {
+            std::vector<std::string> slot_groups = group_names_by_slot(*engine_);
+            for (size_t i = 0; i < slot_groups.size() && i < facts_.slot_groups.size(); ++i)
+                if (slot_groups[i].empty()) slot_groups[i] = facts_.slot_groups[i];  // retired
             st = runtime_->reload(*next.config);
+            if (st == Status::Ok) facts_.slot_groups = std::move(slot_groups);
             if (st != Status::Ok)
                 error = options_.config_path + ": cannot apply: " + status_name(st);
         }

@@ -26,6 +26,10 @@ struct DaemonFacts {
     bool last_reload_ok = true;
     std::string last_reload_message;  ///< "FILE:LINE: message" of a failed reload, or "ok"
     uint64_t last_reload_ago_s = 0;   ///< valid when `reloaded`
+    /// Group name of each engine server slot as it was before the last reload (see
+    /// group_names_by_slot). A server the reload removed is Retired and belongs to no group in
+    /// the engine while its live sessions drain; the report lists it under this group.
+    std::vector<std::string> slot_groups;
 };
 
 struct ServerReport {
@@ -68,6 +72,10 @@ struct StatusReport {
 
 /// Snapshot of `engine` at `now` (port clock) plus `facts`.
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts);
+
+/// Group name of every server slot in use (index = slot, "" for free slots or no group).
+/// Taken before a reload so retired servers can still be shown under their group.
+std::vector<std::string> group_names_by_slot(const Engine& engine);
 
 /// Status JSON version 1, one line, no trailing newline.
 std::string status_json(const StatusReport& report);

@@ -153,6 +153,29 @@ TEST_F(DaemonTest, ReloadUnderLiveTrafficKeepsTheSession) {
     EXPECT_EQ(st.find("\"ok\":false"), std::string::npos) << st;
 }
 
+TEST_F(DaemonTest, ReloadRemovingTheServingUpstreamLetsItsSessionDrain) {
+    start(2);
+    Client c;
+    ASSERT_EQ(served_by(listen_, &c), 1);
+    daemon_.write_config(test_config(daemon_.socket_path(), listen_, {ups_[1]->port()}));
+    ASSERT_TRUE(daemon_.process().signal(SIGHUP));
+    ASSERT_TRUE(status_until(daemon_, [](const std::string& st) {
+        return json_number(st, "daemon.config_generation") == 2;
+    })) << daemon_.log();
+    std::string st = daemon_.status_json();
+    EXPECT_EQ(json_string(st, "groups.0.servers.0.label"), label(*ups_[1])) << st;
+    EXPECT_EQ(json_string(st, "groups.0.servers.1.label"), label(*ups_[0])) << st;
+    EXPECT_EQ(json_string(st, "groups.0.servers.1.state"), "retired") << st;
+    EXPECT_EQ(json_number(st, "groups.0.servers.1.live_sessions"), 1) << st;
+    EXPECT_TRUE(c.echo("draining, not cut")) << "a removed server's session drains";
+    c.close();
+    EXPECT_TRUE(status_until(daemon_, [](const std::string& now) {
+        return json_string(now, "groups.0.servers.1.label").empty();
+    })) << "the retired server must go once its session ended";
+    Client fresh;
+    EXPECT_EQ(served_by(listen_, &fresh), 2);
+}
+
 TEST_F(DaemonTest, BadReloadKeepsTheOldConfigAndTheSession) {
     start(2);
     Client c;
