@@ -8,6 +8,9 @@ constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
+// A listener whose accept fails (out of descriptors) would be reported ready on every poll:
+// stop watching it this long instead of spinning.
+constexpr TimeUs kAcceptPauseUs = 100 * 1000;
 
 TimeUs min_time(TimeUs a, TimeUs b) { return a < b ? a : b; }
 TimeUs add_saturating(TimeUs a, TimeUs b) { return a > kNever - b ? kNever : a + b; }
@@ -129,6 +132,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
             adopted_old[i] = true;
             l.sock = old.sock;
             l.bound = old.bound;
+            l.paused_until = old.paused_until;
             l.open = true;
             l.adopted = true;
             break;
@@ -276,6 +280,7 @@ Status Runtime::step(TimeUs max_wait_us) {
         run_timers(t);
         deadline = min_time(deadline, min_time(engine_.next_deadline(),
                                                endpoints_.next_deadline()));
+        deadline = min_time(deadline, listeners_deadline());
     }
     stbf_event events[kMaxEvents];
     const size_t n = port_->poll(port_->ctx, deadline, events, kMaxEvents);
@@ -284,7 +289,20 @@ Status Runtime::step(TimeUs max_wait_us) {
     return Status::Ok;
 }
 
+TimeUs Runtime::listeners_deadline() const {
+    TimeUs next = kNever;
+    for (const Listener& l : listeners_)
+        if (l.open) next = min_time(next, l.paused_until);
+    return next;
+}
+
 void Runtime::run_timers(TimeUs t) {
+    for (Listener& l : listeners_) {
+        if (l.open && l.paused_until <= t) {
+            l.paused_until = kNever;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE);
+        }
+    }
     if (engine_.next_deadline() <= t) engine_.on_timeout(t);
     if (endpoints_.next_deadline() <= t) endpoints_.on_timeout(t);
     drain(t);
@@ -390,7 +408,15 @@ void Runtime::dispatch(const stbf_event& ev, TimeUs t) {
 void Runtime::on_accept(Listener& l, TimeUs t) {
     for (int k = 0; k < kMaxAcceptsPerEvent; ++k) {
         stbf_sock client = STBF_SOCK_INVALID;
-        if (port_->tcp_accept(port_->ctx, l.sock, &client, nullptr) != STBF_PORT_OK) return;
+        const stbf_port_status accepted = port_->tcp_accept(port_->ctx, l.sock, &client, nullptr);
+        if (accepted == STBF_PORT_WOULD_BLOCK) return;
+        if (accepted != STBF_PORT_OK) {
+            log(STBF_LOG_WARNING, "group", l.name.c_str(), "cannot accept a client:",
+                accepted == STBF_PORT_NO_RESOURCES ? "out of resources" : "port error");
+            port_->watch(port_->ctx, l.sock, 0);
+            l.paused_until = t + kAcceptPauseUs;
+            return;
+        }
         SessionIo* s = nullptr;
         for (SessionIo& candidate : sessions_) {
             if (candidate.id == 0) {
@@ -682,6 +708,8 @@ void Runtime::pump(SessionIo& s, TimeUs t) {
                 progress = true;
                 if (s.live) engine_.bytes_up(s.id, t);
             } else if (st != STBF_PORT_WOULD_BLOCK) {
+                // Pass on what the client said before it went away.
+                if (s.live) flush_best_effort(s.up, tr, s.upstream);
                 end_session(s, Reason::ClientClosed, true, t);
                 return;
             }
@@ -710,12 +738,7 @@ void Runtime::pump(SessionIo& s, TimeUs t) {
                     engine_.bytes_down(s.id, t);
                 } else if (st != STBF_PORT_WOULD_BLOCK) {
                     // Hand the client what the upstream said before it went away.
-                    while (s.down.len > 0) {
-                        const uint8_t* data = s.down.read_span(&n);
-                        if (port_->tcp_send(port_->ctx, s.client, data, n, &n) != STBF_PORT_OK)
-                            break;
-                        s.down.consume(n);
-                    }
+                    flush_best_effort(s.down, default_transport_, s.client);
                     end_session(s, reason_for(st), true, t);
                     return;
                 }
@@ -736,6 +759,16 @@ void Runtime::pump(SessionIo& s, TimeUs t) {
         if (!progress) break;
     }
     update_interest(s);
+}
+
+void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
+    // One non-blocking pass: the session is ending, nothing waits for a slow peer.
+    while (p.len > 0) {
+        size_t n = 0;
+        const uint8_t* data = p.read_span(&n);
+        if (to.send(to.ctx, sock, data, n, &n) != STBF_PORT_OK) break;
+        p.consume(n);
+    }
 }
 
 void Runtime::update_interest(SessionIo& s) {

@@ -212,6 +212,45 @@ TEST(Runtime, UnresolvableNameFailsTheAttemptAndTheClientIsClosed) {
     EXPECT_EQ(rig.status_of("A").last_failure, Reason::ResolveFailed);
 }
 
+// tcp_accept of the sim port, failing with NO_RESOURCES (out of descriptors) a given number of
+// times first.
+struct FailingAccept {
+    static const stbf_port* real;
+    static int failures_left, calls;
+    static stbf_port_status accept(void* ctx, stbf_sock l, stbf_sock* out, stbf_addr* peer) {
+        ++calls;
+        if (failures_left > 0) {
+            --failures_left;
+            return STBF_PORT_NO_RESOURCES;
+        }
+        return real->tcp_accept(ctx, l, out, peer);
+    }
+};
+const stbf_port* FailingAccept::real = nullptr;
+int FailingAccept::failures_left = 0, FailingAccept::calls = 0;
+
+TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
+    Rig rig;
+    one_server(rig);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    stbf_port failing = *rig.world.port();
+    FailingAccept::real = rig.world.port();
+    FailingAccept::failures_left = 2;
+    failing.tcp_accept = FailingAccept::accept;
+    Runtime runtime(*rig.engine, &failing);
+    ASSERT_EQ(runtime.init(*rig.config, 0), Status::Ok);
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
+    for (int steps = 0; rig.world.now() < 2 * kSec && steps < 100000; ++steps)
+        ASSERT_EQ(runtime.step(2 * kSec - rig.world.now()), Status::Ok);
+
+    // Two failed accepts 100 ms apart, then the client is taken (and one more call finds the
+    // queue empty): 4 calls in all, where a spinning loop would have made thousands.
+    EXPECT_EQ(FailingAccept::calls, 4);
+    EXPECT_EQ(times_of(client, ClientEventKind::Received),
+              std::vector<TimeUs>{1 * kSec + 200 * kMs});
+    EXPECT_TRUE(rig.world.logged("cannot accept"));
+}
+
 TEST(Runtime, ShutdownClosesListenersAndSessions) {
     Rig rig;
     one_server(rig);

@@ -201,6 +201,7 @@ private:
         stbf_addr requested = {};  // as configured (port may be 0)
         stbf_addr bound = {};      // as bound
         bool adopted = false;      // reload: socket taken over from the old table
+        TimeUs paused_until = kNever;  // accepting failed (out of sockets): retry then
     };
     enum class State : uint8_t { Idle = 0, Running, Stopped };
 
@@ -211,6 +212,7 @@ private:
     void execute(const Action& a, TimeUs now);
     void dispatch(const stbf_event& ev, TimeUs now);
     void on_accept(Listener& l, TimeUs now);
+    TimeUs listeners_deadline() const;
     void on_resolved(uint32_t request, TimeUs now);
 
     // sessions
@@ -224,6 +226,7 @@ private:
     void pump(SessionIo& s, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
     void update_interest(SessionIo& s);
+    void flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock);
 
     // probes
     void start_probe(const Action& a, TimeUs now);
