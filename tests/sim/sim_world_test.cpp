@@ -13,6 +13,20 @@ namespace {
 constexpr uint64_t kMs = 1000;
 constexpr uint64_t kSec = 1000 * kMs;
 
+// The example of platform/sim/README.md, kept true.
+TEST(SimWorld, ReadmeExampleTimeline) {
+    World w(/*seed*/ 1, /*start_us*/ 0);
+    auto& s1 = w.add_server("10.0.0.1", 12000, ServerBehaviour::cccam());
+    s1.set_latency_us(20'000);
+    w.at(5'000'000, [&] { s1.kill(); });
+    ClientScript script;
+    script.reconnect_after_failure_us = 1'000'000;
+    script.max_connects = 3;
+    auto& c = w.add_client("10.0.0.1", 12000, script);
+    w.run_until(60'000'000);
+    EXPECT_EQ(c.timeline(), "0 connecting\n40000 connected\n80000 received 16\n5020000 closed\n");
+}
+
 TEST(SimWorld, PortTableIsComplete) {
     World w;
     const stbf_port* p = w.port();
