@@ -354,6 +354,18 @@ class Daemon {
 }  // namespace
 
 int run_daemon(const DaemonOptions& options, const ConfigLoader& loader) {
+    // Started by an init script, descriptors 0-2 may be closed: the next socket would get one
+    // of them and log lines would be written into it. Park /dev/null there first.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1) continue;
+        int null_fd = ::open("/dev/null", O_RDWR);
+        if (null_fd >= 0 && null_fd != fd) {
+            ::dup2(null_fd, fd);
+            ::close(null_fd);
+        }
+    }
+    // A log reader that went away (stderr piped to a logger) must not kill the daemon.
+    ::signal(SIGPIPE, SIG_IGN);
     Daemon d(options, loader);
     return d.run();
 }

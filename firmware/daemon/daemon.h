@@ -52,7 +52,8 @@ bool parse_listen_addr(const std::string& text, stbf_addr* out);
 
 /// Runs the daemon until SIGTERM/SIGINT. Returns the process exit code: 0 after a clean stop,
 /// 1 when it could not start (config, listen, control socket; the reason is logged).
-/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (they are read from a signalfd).
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (they are read from a signalfd),
+/// ignores SIGPIPE, and points closed descriptors 0-2 at /dev/null.
 int run_daemon(const DaemonOptions& options, const ConfigLoader& loader);
 
 }  // namespace stbf::daemon
