@@ -360,6 +360,22 @@ TEST_F(SimNetwork, HandlesAreLowestFreeAndForeignHandlesAreInvalid) {
     EXPECT_EQ(w.network().open_port_sockets(), 0u);
 }
 
+TEST_F(SimNetwork, ClosedConnectionsAreForgotten) {
+    auto& server = w.add_server("10.0.0.1", 12000, ServerBehaviour::cccam());
+    server.set_latency_us(5 * kMs);
+    for (int i = 0; i < 20; ++i) {
+        stbf_sock s = STBF_SOCK_INVALID;
+        ASSERT_EQ(connect_and_wait(w, addr("10.0.0.1", 12000), &s, w.now() + 1000 * kMs),
+                  STBF_PORT_OK);
+        if (i % 2 == 0) w.advance(50 * kMs);  // greeting unread half of the time: close sends RST
+        p->tcp_close(p->ctx, s);
+    }
+    w.advance(1000 * kMs);
+    EXPECT_EQ(server.active_connections(), 0u);  // the server saw every close
+    EXPECT_EQ(w.network().tracked_connections(), 0u);
+    EXPECT_EQ(w.network().open_sockets(), 1u);  // only the server's listener
+}
+
 TEST_F(SimNetwork, BadArgumentsAreInvalid) {
     const Connected pr = loopback_pair();
     const stbf_sock l = pr.listener, c = pr.client;

@@ -151,6 +151,9 @@ class Network {
     size_t open_sockets() const;
     /// Open handles owned by the code under test.
     size_t open_port_sockets() const;
+    /// Connections still tracked: open on either side, or closed with segments or a FIN
+    /// handshake still under way. 0 once everything closed and the last segment landed.
+    size_t tracked_connections() const { return conns_.size(); }
 
     // ---- helpers for scripted actors ------------------------------------------------------
 
