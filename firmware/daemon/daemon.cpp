@@ -91,7 +91,11 @@ class Daemon {
             TimeUs wait = kMaxWaitUs;
             for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline()})
                 if (d != kNever) wait = d > now ? (d - now < wait ? d - now : wait) : 0;
-            if (runtime_->step(wait) != Status::Ok) break;
+            Status st = runtime_->step(wait);
+            if (st != Status::Ok) {
+                log_printf(*table_, STBF_LOG_ERROR, "event loop failed: %s", status_name(st));
+                break;
+            }
             now = runtime_->now();
             control_.answer_pending();
             metrics_.answer_pending();
