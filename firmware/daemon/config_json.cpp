@@ -893,6 +893,23 @@ private:
 
     void finish(size_t errors_before) {
         assign_listen_ports(cfg_, diags_);
+        // A server on this box at one of our own listen ports would relay to itself: that is
+        // what a softcam file rewritten by `import --softcam-config` looks like when imported.
+        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+            const ServerConfig& s = cfg_->servers[i];
+            const char* h = s.host.c_str();
+            const bool loopback = std::strncmp(h, "127.", 4) == 0 || std::strcmp(h, "::1") == 0 ||
+                                  equals_nocase(h, s.host.size(), "localhost");
+            for (uint8_t g = 0; loopback && g < cfg_->group_count; ++g) {
+                if (cfg_->groups[g].listen_port == s.port) {
+                    diags_->add(Severity::Error, s.source, 0,
+                                "server is stbfailover's own listen port of group (a loop; was "
+                                "this file rewritten by import --softcam-config?)",
+                                cfg_->groups[g].name.c_str(), cfg_->groups[g].name.size());
+                    break;
+                }
+            }
+        }
         if (cfg_->group_count == 0 && diags_->errors() == errors_before)
             diags_->add(Severity::Warning, SourceRef{0, 0}, 0,
                         "config has no groups: stbfailover will relay nothing");

@@ -275,6 +275,17 @@ TEST(ConfigJson, SoftcamFilesLoadDirectlyAndKeepTheirPortsAcrossReloads) {
     }
 }
 
+TEST(ConfigJson, AServerAtOurOwnListenPortIsALoop) {
+    auto l = load_text(R"({"groups": [
+  {"name": "a", "listen": 20001, "servers": [{"host": "a.example", "port": 1}]},
+  {"name": "b", "servers": [{"host": "127.0.0.1", "port": 20001}, {"host": "::1", "port": 20002}]}
+]})");
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("/cfg/t.json:3: error: server is stbfailover's own listen port of group (a loop"))
+        << l->messages();
+    EXPECT_EQ(l->diags->errors(), 1u) << l->messages();  // ::1:20002 is some other local service
+}
+
 TEST(ConfigJson, DetectsFormats) {
     EXPECT_EQ(stbf::fw::detect_format("  \n{ }"), FileFormat::Json);
     EXPECT_EQ(stbf::fw::detect_format("# x\n  [reader]\n"), FileFormat::Oscam);
