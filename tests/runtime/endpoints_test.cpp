@@ -63,6 +63,16 @@ ServerConfig server(const char* host, uint16_t port) {
 
 constexpr TimeUs kSecond = 1000000;
 
+class EndpointCacheTest : public ::testing::Test {
+protected:
+    EndpointCacheTest() { cache.attach(&r.port); }
+    FakeResolver r;
+    EndpointCache cache;
+    stbf_addr a{};
+    uint8_t ep = 0;
+    bool usable = false;
+};
+
 TEST(NumericHost, ParsesIpv4) {
     stbf_addr a{};
     ASSERT_TRUE(parse_numeric_host("192.0.2.17", 12000, &a));
@@ -108,12 +118,8 @@ TEST(NumericHost, RejectsNamesAndMalformedLiterals) {
     }
 }
 
-TEST(EndpointCache, NumericHostIsReadyWithoutTheResolver) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 9;
+TEST_F(EndpointCacheTest, NumericHostIsReadyWithoutTheResolver) {
+    ep = 9;  // must be overwritten
     EXPECT_EQ(cache.lookup(0, server("127.0.0.1", 5000), 0, &a, &ep), EndpointCache::Lookup::Ready);
     EXPECT_EQ(ep, 0);
     EXPECT_EQ(a.port, 5000);
@@ -121,12 +127,7 @@ TEST(EndpointCache, NumericHostIsReadyWithoutTheResolver) {
     EXPECT_EQ(cache.next_deadline(), kNever);
 }
 
-TEST(EndpointCache, NameIsResolvedOnceThenServedFromTheCache) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 0;
+TEST_F(EndpointCacheTest, NameIsResolvedOnceThenServedFromTheCache) {
     const ServerConfig s = server("line.example", 12000);
     EXPECT_EQ(cache.lookup(3, s, 0, &a, &ep), EndpointCache::Lookup::Pending);
     EXPECT_EQ(cache.lookup(3, s, 0, &a, &ep), EndpointCache::Lookup::Pending);
@@ -135,7 +136,6 @@ TEST(EndpointCache, NameIsResolvedOnceThenServedFromTheCache) {
     EXPECT_EQ(r.requests[0].port, 12000);
 
     r.answer = {v4(10, 0, 0, 1), v4(10, 0, 0, 2)};
-    bool usable = false;
     EXPECT_EQ(cache.on_resolved(r.requests[0].id, kSecond, &usable), 3);
     EXPECT_TRUE(usable);
     EXPECT_EQ(cache.endpoint_count(3), 2);
@@ -145,16 +145,10 @@ TEST(EndpointCache, NameIsResolvedOnceThenServedFromTheCache) {
     EXPECT_EQ(r.requests.size(), 1u);
 }
 
-TEST(EndpointCache, FailureRotatesToTheNextAddressAndRefreshesSoon) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 0;
+TEST_F(EndpointCacheTest, FailureRotatesToTheNextAddressAndRefreshesSoon) {
     const ServerConfig s = server("line.example", 12000);
     cache.lookup(0, s, 0, &a, &ep);
     r.answer = {v4(10, 0, 0, 1), v4(10, 0, 0, 2)};
-    bool usable = false;
     cache.on_resolved(1, 0, &usable);
     EXPECT_EQ(cache.next_deadline(), EndpointCache::kRefreshUs);
 
@@ -173,16 +167,10 @@ TEST(EndpointCache, FailureRotatesToTheNextAddressAndRefreshesSoon) {
     EXPECT_TRUE(cache.resolving(0));
 }
 
-TEST(EndpointCache, FailedRefreshKeepsTheOldAddresses) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 0;
+TEST_F(EndpointCacheTest, FailedRefreshKeepsTheOldAddresses) {
     const ServerConfig s = server("dyn.example", 1);
     cache.lookup(0, s, 0, &a, &ep);
     r.answer = {v4(10, 0, 0, 7)};
-    bool usable = false;
     cache.on_resolved(1, 0, &usable);
     // Due for refresh: the old address is used while the refresh runs in the background.
     EXPECT_EQ(cache.lookup(0, s, EndpointCache::kRefreshUs, &a, &ep),
@@ -196,31 +184,20 @@ TEST(EndpointCache, FailedRefreshKeepsTheOldAddresses) {
     EXPECT_EQ(a.addr[3], 7);
 }
 
-TEST(EndpointCache, UnresolvableNameIsNotUsable) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 0;
+TEST_F(EndpointCacheTest, UnresolvableNameIsNotUsable) {
     cache.lookup(0, server("nx.example", 1), 0, &a, &ep);
     r.take_status = STBF_PORT_NOT_FOUND;
-    bool usable = true;
+    usable = true;
     EXPECT_EQ(cache.on_resolved(1, 0, &usable), 0);
     EXPECT_FALSE(usable);
     EXPECT_EQ(cache.on_resolved(99, 0, &usable), kNoServer);  // not ours
 }
 
-TEST(EndpointCache, ChangedHostInAReusedSlotStartsOverAndCancelsTheOldRequest) {
-    FakeResolver r;
-    EndpointCache cache;
-    cache.attach(&r.port);
-    stbf_addr a{};
-    uint8_t ep = 0;
+TEST_F(EndpointCacheTest, ChangedHostInAReusedSlotStartsOverAndCancelsTheOldRequest) {
     cache.lookup(0, server("old.example", 1), 0, &a, &ep);
     EXPECT_EQ(cache.lookup(0, server("10.9.9.9", 1), 0, &a, &ep), EndpointCache::Lookup::Ready);
     EXPECT_TRUE(r.requests[0].cancelled);
     EXPECT_EQ(a.addr[0], 10);
-    bool usable = false;
     EXPECT_EQ(cache.on_resolved(1, 0, &usable), kNoServer);
 }
 
