@@ -104,7 +104,8 @@ class World {
     void set_latency_us(const char* host, uint16_t port, uint64_t us) {
         net_.set_latency_us(addr(host, port), us);
     }
-    /// How connects to `host` are answered (Open, Unreachable, NoRoute, Blackhole).
+    /// How connects to `host` are answered (Open, Unreachable, NoRoute, Blackhole); see
+    /// Network::set_path.
     void set_path(const char* host, Path path) { net_.set_path(addr(host), path); }
 
     // ---- names ----------------------------------------------------------------------------

@@ -99,7 +99,9 @@ class Network {
     /// One-way latency toward `endpoint` (port 0: every port of that host).
     void set_latency_us(const stbf_addr& endpoint, uint64_t latency_us);
     void set_default_latency_us(uint64_t latency_us) { default_latency_us_ = latency_us; }
-    /// How connects to host `host` (its port is ignored) are answered.
+    /// How connects to host `host` (its port is ignored) are answered. Only connects started
+    /// afterwards are affected: established connections keep flowing (a link that goes silent
+    /// under a live session is modelled with Server::stop, which looks the same to the box).
     void set_path(const stbf_addr& host, Path path);
     /// When an unanswered connect gives up with TIMEOUT (Linux: ~127 s).
     void set_syn_timeout_us(uint64_t us) { syn_timeout_us_ = us; }
