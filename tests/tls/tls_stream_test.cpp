@@ -51,15 +51,6 @@ protected:
         return true;
     }
 
-    TlsOptions ca_options() const {
-        TlsOptions o;
-        o.enabled = true;
-        o.host = "127.0.0.1";
-        o.sni = test::kServerName;
-        o.ca_file = TestPki::get().path("ca.pem");
-        return o;
-    }
-
     // Waits for the stream's interest once (bounded by the step budget).
     void wait_ready(TlsStream& stream) {
         port_->watch(port_->ctx, stream.socket(), stream.interest());
@@ -120,7 +111,7 @@ protected:
 };
 
 TEST_F(TlsStreamTest, HandshakeAndEchoWithCaFile) {
-    ASSERT_TRUE(prepare("good", ca_options()));
+    ASSERT_TRUE(prepare("good", test::ca_options()));
     TlsStream& stream = *stream_;
     ASSERT_EQ(handshake(stream, server_.port()), STBF_PORT_OK) << stream.failure_message();
     EXPECT_TRUE(stream.established());
@@ -130,7 +121,7 @@ TEST_F(TlsStreamTest, HandshakeAndEchoWithCaFile) {
 }
 
 TEST_F(TlsStreamTest, LargeEchoCrossesRecordsAndPartialWrites) {
-    ASSERT_TRUE(prepare("good", ca_options()));
+    ASSERT_TRUE(prepare("good", test::ca_options()));
     TlsStream& stream = *stream_;
     ASSERT_EQ(handshake(stream, server_.port()), STBF_PORT_OK) << stream.failure_message();
     std::string data;
@@ -143,7 +134,7 @@ TEST_F(TlsStreamTest, LargeEchoCrossesRecordsAndPartialWrites) {
 TEST_F(TlsStreamTest, PinAloneReplacesCaCheckHexAndBase64) {
     start_server("good");
     for (const char* pin_file : {"good.pin.hex", "good.pin.b64"}) {
-        TlsOptions o = ca_options();
+        TlsOptions o = test::ca_options();
         o.ca_file.clear();
         o.pin_sha256 = TestPki::get().read(pin_file);
         auto cfg = load(o);
@@ -156,7 +147,7 @@ TEST_F(TlsStreamTest, PinAloneReplacesCaCheckHexAndBase64) {
 }
 
 TEST_F(TlsStreamTest, CaAndMatchingPinBothPass) {
-    TlsOptions o = ca_options();
+    TlsOptions o = test::ca_options();
     o.pin_sha256 = TestPki::get().read("good.pin.b64");
     ASSERT_TRUE(prepare("good", o));
     TlsStream& stream = *stream_;
@@ -173,7 +164,7 @@ class TlsRefusalTest : public TlsStreamTest, public ::testing::WithParamInterfac
 
 TEST_P(TlsRefusalTest, RefusedWithTheRightReason) {
     const RefusalCase& c = GetParam();
-    TlsOptions o = ca_options();
+    TlsOptions o = test::ca_options();
     if (c.pin_instead_of_ca) {
         o.ca_file.clear();
         o.pin_sha256 = TestPki::get().read("other.pin.b64");
@@ -200,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST_F(TlsStreamTest, CaFileAndWrongPinIsRefusedEvenWithATrustedChain) {
-    TlsOptions o = ca_options();
+    TlsOptions o = test::ca_options();
     o.pin_sha256 = TestPki::get().read("other.pin.b64");
     ASSERT_TRUE(prepare("good", o));
     TlsStream& stream = *stream_;
@@ -237,16 +228,16 @@ TEST_F(TlsStreamTest, BadOptionsAreRefusedAtLoad) {
         const char* what;
         TlsOptions options;
     };
-    TlsOptions bad_pin = ca_options();
+    TlsOptions bad_pin = test::ca_options();
     bad_pin.pin_sha256 = "abcd";
-    TlsOptions missing_ca = ca_options();
+    TlsOptions missing_ca = test::ca_options();
     missing_ca.ca_file = "/nonexistent/ca.pem";
-    TlsOptions disabled = ca_options();
+    TlsOptions disabled = test::ca_options();
     disabled.enabled = false;
-    TlsOptions no_name = ca_options();
+    TlsOptions no_name = test::ca_options();
     no_name.host.clear();
     no_name.sni.clear();
-    TlsOptions off_with_pin = ca_options();
+    TlsOptions off_with_pin = test::ca_options();
     off_with_pin.verify = false;
     for (const Case& c : {Case{"bad pin", bad_pin}, Case{"missing ca", missing_ca},
                           Case{"disabled", disabled}, Case{"no name", no_name},
@@ -260,7 +251,7 @@ TEST_F(TlsStreamTest, BadOptionsAreRefusedAtLoad) {
 }
 
 TEST_F(TlsStreamTest, RefusedTcpConnectIsATransportFailure) {
-    auto cfg = load(ca_options());
+    auto cfg = load(test::ca_options());
     ASSERT_TRUE(cfg);
     TlsStream stream(*cfg);
     stbf_port_status st = handshake(stream, test::unused_port());
@@ -270,7 +261,7 @@ TEST_F(TlsStreamTest, RefusedTcpConnectIsATransportFailure) {
 }
 
 TEST_F(TlsStreamTest, SendAndRecvRunTheHandshakeThemselves) {
-    ASSERT_TRUE(prepare("good", ca_options()));
+    ASSERT_TRUE(prepare("good", test::ca_options()));
     TlsStream& stream = *stream_;
     stbf_port_status st = tcp_connect(stream, server_.port());
     ASSERT_EQ(st, STBF_PORT_OK);  // TCP only: the handshake has not run
@@ -290,7 +281,7 @@ TEST_F(TlsStreamTest, SendAndRecvRunTheHandshakeThemselves) {
 }
 
 TEST_F(TlsStreamTest, RecvReportsACertificateRefusalAsError) {
-    ASSERT_TRUE(prepare("expired", ca_options()));
+    ASSERT_TRUE(prepare("expired", test::ca_options()));
     TlsStream& stream = *stream_;
     stbf_port_status st = tcp_connect(stream, server_.port());
     ASSERT_EQ(st, STBF_PORT_OK);

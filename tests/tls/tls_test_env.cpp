@@ -102,6 +102,15 @@ TestServer::~TestServer() {
     waitpid(pid_, nullptr, 0);
 }
 
+TlsOptions ca_options() {
+    TlsOptions o;
+    o.enabled = true;
+    o.host = "127.0.0.1";
+    o.sni = kServerName;
+    o.ca_file = TestPki::get().path("ca.pem");
+    return o;
+}
+
 std::unique_ptr<PosixPort> make_port() {
     PosixPortOptions options;
     options.log_level = STBF_LOG_WARNING;

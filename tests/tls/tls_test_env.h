@@ -12,6 +12,7 @@
 
 #include "stbf/port.h"
 #include "stbf/posix_port.h"
+#include "tls/tls_stream.h"
 
 namespace stbf::tls::test {
 
@@ -50,6 +51,9 @@ private:
 std::string make_temp_dir(const char* tag);
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
+
+/// TLS options for the test servers at 127.0.0.1: SNI kServerName, trusting the test CA.
+TlsOptions ca_options();
 
 /// A POSIX port that logs warnings and worse to stderr.
 std::unique_ptr<PosixPort> make_port();

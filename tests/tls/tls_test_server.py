@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Loopback TLS server for the TLS tests: an echo upstream or a tiny HTTPS list server.
+"""Loopback TLS server for the TLS tests: an echo upstream, a CCcam-like upstream (16-byte greeting
+with a valid checksum, then echo; "cccam-mute" greets and then never answers, like a hung server)
+or a tiny HTTPS list server.
 
 Listens on 127.0.0.1 (port chosen by the OS), prints "PORT <n>" on stdout once ready, serves each
 connection on a thread and exits by itself after --lifetime seconds (the test also stops it).
@@ -77,6 +79,17 @@ def serve_http(conn, docroot, deadline):
         send_response(conn, 404, [("Content-Length", "0")], b"")
 
 
+def serve_cccam(conn, mute):
+    greeting = bytearray(os.urandom(12))
+    greeting += bytes((greeting[i] + greeting[4 + i] + greeting[8 + i]) & 0xff for i in range(4))
+    conn.sendall(bytes(greeting))
+    if not mute:
+        serve_echo(conn)
+        return
+    while conn.recv(65536):  # a hung server: takes bytes, never answers
+        pass
+
+
 def serve_echo(conn):
     while True:
         data = conn.recv(65536)
@@ -91,6 +104,8 @@ def handle(raw, context, args, deadline):
         with context.wrap_socket(raw, server_side=True) as conn:
             if args.mode == "echo":
                 serve_echo(conn)
+            elif args.mode in ("cccam", "cccam-mute"):
+                serve_cccam(conn, args.mode == "cccam-mute")
             else:
                 serve_http(conn, args.docroot, deadline)
             try:
@@ -105,7 +120,7 @@ def handle(raw, context, args, deadline):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["echo", "http"], required=True)
+    parser.add_argument("--mode", choices=["echo", "cccam", "cccam-mute", "http"], required=True)
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--docroot", default=".")
