@@ -342,5 +342,41 @@ TEST(RuntimeScenario, ProbesArePoliteOverAnHour) {
     EXPECT_EQ(b.active_connections(), 0u);
 }
 
+TEST(RuntimeScenario, ClientsBeyondMaxSessionsAreClosedAtOnceOthersKeepTheirSessions) {
+    Rig rig;
+    two_servers(rig);
+    rig.group_named("line").session.max_sessions = 2;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    sim::Client& c1 = rig.add_softcam(20000, 1 * kSec, 5 * kSec, kNoReconnectForTests(), 1);
+    sim::Client& c2 = rig.add_softcam(20000, 2 * kSec, 5 * kSec, kNoReconnectForTests(), 1);
+    sim::Client& c3 = rig.add_softcam(20000, 3 * kSec, 5 * kSec, kNoReconnectForTests(), 1);
+    rig.run_until(10 * kSec);
+
+    EXPECT_TRUE(c1.connected());
+    EXPECT_TRUE(c2.connected());
+    EXPECT_EQ(times_of(c3, ClientEventKind::Closed), std::vector<TimeUs>{3 * kSec});
+    EXPECT_TRUE(c3.received().empty());
+    EXPECT_EQ(rig.runtime->counters().refused, 1u);
+    EXPECT_EQ(rig.engine->group_status(0).sessions_refused, 1u);
+}
+
+TEST(RuntimeScenario, SilentSessionIsClosedAfterTheIdleTimeout) {
+    Rig rig;
+    two_servers(rig);
+    rig.group_named("line").session.idle_timeout_s = 2 * 3600;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    rig.start();
+    sim::Client& quiet = rig.add_softcam(20000, 1 * kSec, 0, kNoReconnectForTests(), 1);
+    rig.run_until(3 * 3600 * kSec);
+
+    // The greeting was the last byte either way.
+    EXPECT_EQ(times_of(quiet, ClientEventKind::Closed),
+              std::vector<TimeUs>{1 * kSec + kGreetingPath + 2 * 3600 * kSec});
+    EXPECT_TRUE(rig.world.logged("idle"));
+}
+
 }  // namespace
 }  // namespace stbf::test
