@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the config-reader fuzz targets with clang's libFuzzer + ASan + UBSan and run each for
 # SECONDS (default 60). Seeds come from tests/fuzz/corpus/<target>/ (read only); new inputs
-# go to a work corpus under OUT. Exit status is non-zero if any target found a crash.
+# go to a work corpus under OUT; tests/fuzz/<target>.dict holds each format's words. Exit
+# status is non-zero if any target found a crash.
 #
 #   tests/fuzz/run_fuzz.sh [SECONDS] [OUT]        (OUT default: build/fuzz)
 set -eu
@@ -30,6 +31,7 @@ for target in cccam_cfg oscam_server config_json; do
     echo "== fuzz_$target for ${SECONDS_PER_TARGET}s"
     if ! "$OUT/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=8192 -timeout=10 \
             -artifact_prefix="$OUT/artifacts/$target/" -print_final_stats=1 \
+            -dict="$ROOT/tests/fuzz/$target.dict" \
             "$OUT/work/$target" "$ROOT/tests/fuzz/corpus/$target" 2>"$OUT/$target.log"; then
         status=1
         echo "   FOUND A CRASH: see $OUT/$target.log and $OUT/artifacts/$target/"
