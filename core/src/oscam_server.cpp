@@ -266,8 +266,11 @@ struct Parser {
             f.end = line.offset + ve;
             return;
         }
+        // name only the first word: a line like "password secret = x" must not echo "secret"
+        size_t first_word = kb;
+        while (first_word < ke && !is_blank(s[first_word])) ++first_word;
         report(Severity::Note, line.number, kb, "reader setting is not used by stbfailover", s + kb,
-               ke - kb);
+               first_word - kb);
     }
 };
 

@@ -170,6 +170,8 @@ TEST(OscamServer, SecretsNeverAppearInDiagnostics) {
     EXPECT_GE(p->diags->errors(), 2u);
     EXPECT_EQ(p->all_text().find("QQQ"), std::string::npos);
     EXPECT_EQ(p->all_text().find("secretkey"), std::string::npos);
+    auto q = parse("[reader]\npassword Zsecretpw = x\n");
+    EXPECT_EQ(q->all_text().find("Zsecretpw"), std::string::npos) << q->all_text();
 }
 
 TEST(OscamServer, ManyReadersInALongFile) {
