@@ -24,18 +24,17 @@ struct LineContext {
 };
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 
-// `KEY : value` global: the part before ':' is words of letters, digits, '_' and blanks.
+// `KEY : value` global (CCcam writes them in capitals, e.g. "SERVER LISTEN PORT : 12000"): the
+// part before ':' is upper-case words, digits and '_'. Being strict keeps a broken server line
+// such as "C host 1 user pass:word" an error instead of a skipped "setting".
 bool is_global_setting(const char* s, size_t len, size_t begin) {
     size_t colon = begin;
     while (colon < len && s[colon] != ':') ++colon;
-    if (colon >= len || colon == begin || !(is_upper(s[begin]) || is_lower(s[begin])))
-        return false;
+    if (colon >= len || colon == begin || !is_upper(s[begin])) return false;
     for (size_t i = begin; i < colon; ++i) {
         char c = s[i];
-        if (!(is_upper(c) || is_lower(c) || (c >= '0' && c <= '9') || c == '_' || is_blank(c)))
-            return false;
+        if (!(is_upper(c) || (c >= '0' && c <= '9') || c == '_' || is_blank(c))) return false;
     }
     return true;
 }

@@ -107,6 +107,7 @@ TEST(CccamCfg, EveryMalformedLineIsAnErrorAtItsColumn) {
         {"c: h.example 1 u p", 1, "upper case"},
         {"just some words", 1, "not a CCcam.cfg line"},
         {"  =garbage", 3, "not a CCcam.cfg line"},
+        {"C host.example 1 user pass:word", 1, "not a CCcam.cfg line"},
     };
     for (const BadLine& c : cases) {
         SCOPED_TRACE(c.line);

@@ -8,7 +8,8 @@
 // comment at the start of a line, or after the fields of a C:/N: line. Lines may end in CRLF;
 // blanks are spaces or tabs in any number.
 //
-// Other line kinds (`F:`, `R:`, `L:`, `G:`) and global `KEY : value` settings are recognised and
+// Other line kinds (`F:`, `R:`, `L:`, `G:`) and global `KEY : value` settings (KEY in capitals,
+// as CCcam writes them) are recognised and
 // skipped with a note. An unknown upper-case kind (`X:`) is skipped with a warning. Any other
 // malformed line is an error at its line and column; the reader goes on with the next line, so
 // one run reports every problem. Freestanding: no heap, fuzzable.
