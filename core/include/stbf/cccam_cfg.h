@@ -9,10 +9,10 @@
 // blanks are spaces or tabs in any number.
 //
 // Other line kinds (`F:`, `R:`, `L:`, `G:`) and global `KEY : value` settings (KEY in capitals,
-// as CCcam writes them) are recognised and
-// skipped with a note. An unknown upper-case kind (`X:`) is skipped with a warning. Any other
-// malformed line is an error at its line and column; the reader goes on with the next line, so
-// one run reports every problem. Freestanding: no heap, fuzzable.
+// as CCcam writes them) are recognised and skipped with a note. An unknown upper-case kind
+// (`X:`) is skipped with a warning. Any other malformed line is an error at its line and
+// column; the reader goes on with the next line, so one run reports every problem.
+// Freestanding: no heap, fuzzable.
 #ifndef STBF_CCCAM_CFG_H
 #define STBF_CCCAM_CFG_H
 
