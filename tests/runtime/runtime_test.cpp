@@ -251,6 +251,42 @@ TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
     EXPECT_TRUE(rig.world.logged("cannot accept"));
 }
 
+// An `expect` health check: send bytes, then judge the answer by prefix and length.
+void expect_probe_server(Rig& rig, uint8_t prefix_byte) {
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000, Protocol::Tcp);
+    ServerConfig& s = rig.config->servers[0];
+    s.probe = ProbeKind::Expect;
+    const uint8_t ping[] = {'p', 'i', 'n', 'g'};
+    for (uint8_t i = 0; i < sizeof ping; ++i) s.expect_send[i] = ping[i];
+    s.expect_send_len = sizeof ping;
+    s.expect_prefix[0] = prefix_byte;
+    s.expect_prefix_len = 1;
+    s.expect_len = 4;
+    // No greeting; answers each message with 4 bytes of 0x5a.
+    rig.world.add_server("10.0.0.1", 12000,
+                         sim::ServerBehaviour::cccam().with_greeting({}).with_reply(4, 0));
+}
+
+TEST(Runtime, ExpectProbeSendsItsBytesAndAcceptsTheExpectedAnswer) {
+    Rig rig;
+    expect_probe_server(rig, 0x5a);
+    rig.start();
+    rig.run_until(3 * kSec);
+    EXPECT_EQ(rig.status_of("A").probes_ok, 1u);
+    EXPECT_EQ(rig.status_of("A").probes_failed, 0u);
+    EXPECT_EQ(rig.runtime->probes_in_flight(), 0);
+}
+
+TEST(Runtime, ExpectProbeWithTheWrongAnswerFails) {
+    Rig rig;
+    expect_probe_server(rig, 0x11);
+    rig.start();
+    rig.run_until(3 * kSec);
+    EXPECT_EQ(rig.status_of("A").probes_ok, 0u);
+    EXPECT_GE(rig.status_of("A").probes_failed, 1u);  // then re-checked fast, failing again
+    EXPECT_EQ(rig.status_of("A").last_failure, Reason::GreetingBad);
+}
+
 TEST(Runtime, ShutdownClosesListenersAndSessions) {
     Rig rig;
     one_server(rig);
