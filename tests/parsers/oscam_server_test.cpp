@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "parse_helpers.h"
+#include "stbf/grouping.h"
 
 namespace {
 
@@ -183,8 +185,19 @@ TEST(OscamServer, ManyReadersInALongFile) {
     }
     auto p = parse(text);
     EXPECT_EQ(p->status, Status::Ok);
+    ASSERT_GT(std::count(text.begin(), text.end(), '\n'), 500);
     EXPECT_EQ(p->config->server_count, 60);
     EXPECT_EQ(p->diags->notes(), 60u);
+    ASSERT_EQ(stbf::group_by_account(p->config.get(), 0, stbf::GroupConfig{}, p->diags.get()),
+              Status::Ok);
+    ASSERT_EQ(p->config->group_count, 4);
+    for (uint8_t g = 0; g < 4; ++g) {
+        const stbf::GroupConfig& gc = p->config->groups[g];
+        EXPECT_EQ(gc.server_count, 15);
+        EXPECT_EQ(std::string(gc.name.c_str()), "cccam-u" + std::to_string(g));
+        // readers i, i+4, i+8, ... in file order
+        for (uint8_t k = 0; k < gc.server_count; ++k) EXPECT_EQ(gc.servers[k], g + 4 * k);
+    }
 }
 
 }  // namespace
