@@ -133,6 +133,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
             l.sock = old.sock;
             l.bound = old.bound;
             l.paused_until = old.paused_until;
+            l.failovers_logged = old.failovers_logged;
             l.open = true;
             l.adopted = true;
             break;
@@ -688,8 +689,32 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     s->server = at->up.server;
     s->down.push(at->up.kept, at->up.kept_len);
     *at = AttemptIo();
+    log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
     pump(*s, t);
+}
+
+void Runtime::log_failover(uint8_t group) {
+    // One line per failover, so a box owner reading the log sees when and why the line moved.
+    if (group >= engine_.group_count()) return;
+    Listener* l = nullptr;
+    for (Listener& candidate : listeners_)
+        if (candidate.open && candidate.group == group) l = &candidate;
+    const GroupStatus gs = engine_.group_status(group);
+    if (l == nullptr || gs.failovers == l->failovers_logged) return;
+    l->failovers_logged = gs.failovers;
+    const ServerConfig* from = engine_.server_config(gs.last_failover.from);
+    const ServerConfig* to = engine_.server_config(gs.last_failover.to);
+    LineBuilder line;
+    line.text("group");
+    line.text(l->name.c_str());
+    line.text("failover from");
+    line.text(from != nullptr ? from->label.c_str() : "?");
+    line.text("to");
+    line.text(to != nullptr ? to->label.c_str() : "?");
+    line.text("after");
+    line.text(reason_name(gs.last_failover.reason));
+    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::pump(SessionIo& s, TimeUs t) {

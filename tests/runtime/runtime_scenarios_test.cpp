@@ -50,6 +50,7 @@ TEST(RuntimeScenario, KilledUpstreamNextConnectionServedByTheOtherWithNoExtraDel
     EXPECT_EQ(rig.active(), "B");
     EXPECT_EQ(client.received(), sim::cccam_greeting(2));
     EXPECT_EQ(rig.engine->group_status(0).failovers, 1u);
+    EXPECT_TRUE(rig.world.logged("group line failover from A to B"));
 }
 
 TEST(RuntimeScenario, HungUpstreamSessionCutWithinTheHangWindowAndReconnectGoesElsewhere) {

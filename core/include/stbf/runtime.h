@@ -202,6 +202,7 @@ private:
         stbf_addr bound = {};      // as bound
         bool adopted = false;      // reload: socket taken over from the old table
         TimeUs paused_until = kNever;  // accepting failed (out of sockets): retry then
+        uint32_t failovers_logged = 0;  // the group's engine failover count already logged
     };
     enum class State : uint8_t { Idle = 0, Running, Stopped };
 
@@ -223,6 +224,7 @@ private:
     void drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs now);
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
+    void log_failover(uint8_t group);
     void pump(SessionIo& s, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
     void update_interest(SessionIo& s);
