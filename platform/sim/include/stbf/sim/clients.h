@@ -130,8 +130,6 @@ class Client final : private SocketObserver {
     std::deque<uint8_t> out_;
     std::vector<uint8_t> received_;
     uint64_t total_received_ = 0;
-    stbf_time_us last_receive_ = 0;
-    bool any_receive_ = false;
     unsigned connects_ = 0;
     uint64_t failure_delay_us_;  // next delay after a failed connect (grows with back-off)
     bool closed_by_test_ = false;
