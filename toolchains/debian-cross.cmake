@@ -16,6 +16,11 @@ set(CMAKE_C_COMPILER ${STBF_CROSS_TRIPLE}-gcc)
 set(CMAKE_CXX_COMPILER ${STBF_CROSS_TRIPLE}-g++)
 set(CMAKE_C_FLAGS_INIT "${STBF_CROSS_FLAGS}")
 set(CMAKE_CXX_FLAGS_INIT "${STBF_CROSS_FLAGS}")
+if(STBF_CROSS_PROCESSOR STREQUAL "arm")
+  # GCC notes that std::pair/iterator passing changed in GCC 7.1 (ARM ABI): informational only,
+  # every object of an image is built by one compiler.
+  string(APPEND CMAKE_CXX_FLAGS_INIT " -Wno-psabi")
+endif()
 set(STBF_PACKAGE_ARCH ${STBF_PACKAGE_ARCH} CACHE STRING "opkg architecture of this build" FORCE)
 
 if(NOT STBF_DEPS_PREFIX)

@@ -1,7 +1,7 @@
 # Toolchain file for an OpenEmbedded SDK (populate_sdk of an OpenATV/OpenPLi/OE-Alliance image).
 # Source the SDK's environment-setup-<arch>-oe-linux* script first; this file then reads:
 #   CC, CXX               compiler plus the tune flags and --sysroot (as the script sets them)
-#   CFLAGS, CXXFLAGS, LDFLAGS  optional extra flags
+#   CFLAGS, CXXFLAGS, LDFLAGS  optional extra flags (CMake reads these itself)
 #   SDKTARGETSYSROOT      target sysroot (headers, libraries: mbedtls, cjson, googletest)
 #   OECORE_NATIVE_SYSROOT host tools of the SDK
 #   OECORE_TARGET_ARCH    arm, aarch64, mipsel, ... (CMAKE_SYSTEM_PROCESSOR, qemu choice)
@@ -30,9 +30,9 @@ function(_stbf_split_compiler env_var out_compiler out_flags)
 endfunction()
 _stbf_split_compiler(CC CMAKE_C_COMPILER _stbf_c_flags)
 _stbf_split_compiler(CXX CMAKE_CXX_COMPILER _stbf_cxx_flags)
-set(CMAKE_C_FLAGS_INIT "${_stbf_c_flags} $ENV{CFLAGS}")
-set(CMAKE_CXX_FLAGS_INIT "${_stbf_cxx_flags} $ENV{CXXFLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "$ENV{LDFLAGS}")
+# CMake itself adds CFLAGS, CXXFLAGS and LDFLAGS from the environment.
+set(CMAKE_C_FLAGS_INIT "${_stbf_c_flags}")
+set(CMAKE_CXX_FLAGS_INIT "${_stbf_cxx_flags}")
 
 if(DEFINED ENV{STBF_PACKAGE_ARCH})
   set(STBF_PACKAGE_ARCH $ENV{STBF_PACKAGE_ARCH} CACHE STRING "opkg architecture of this build")

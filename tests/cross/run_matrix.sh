@@ -1,0 +1,122 @@
+#!/bin/bash
+# run_matrix.sh [--ci] [--flavour dynamic|static|both] [ARCH...]: cross-build the whole tree and run
+# its tests under qemu-user, per architecture (default: armv7ahf-neon mips32el aarch64).
+#
+# Flavours (both by default):
+#   dynamic  Debug, tests on, sanitizers (ASan+UBSan; trap-mode UBSan on mips32el, which has no
+#            libasan/libubsan); the FULL suite except tests labelled `netns` or `no-qemu`
+#            (network namespaces and raw kernel features that qemu-user cannot emulate).
+#   static   Release, STBF_STATIC=ON (the drop-in binary): only the binary and its .ipk are
+#            built, then the `smoke` and `packaging` labels run (the static binary starts under
+#            qemu; the .ipk is checked), which keeps CI's time for the full dynamic suite.
+#            STBF_MATRIX_STATIC_TESTS=full builds everything and runs the full suite here too.
+# TLS is on (STBF_WITH_TLS) so both mbedTLS series get exercised: aarch64 builds against 3.6,
+# the others against 2.28 (STBF_MATRIX_MBEDTLS=2|3 forces one series for all).
+# Target libraries come from toolchains/deps/build-deps.sh (cached under $STBF_DEPS_ROOT).
+# Build dirs: $STBF_MATRIX_ROOT/<arch>-<flavour> (default build/matrix in the source tree).
+# Prints each step's duration and a summary; exits non-zero if any step failed.
+set -uo pipefail
+
+source_dir=$(cd "$(dirname "$0")/../.." && pwd)
+matrix_root=${STBF_MATRIX_ROOT:-$source_dir/build/matrix}
+deps_root=${STBF_DEPS_ROOT:-$source_dir/build/deps}
+export STBF_DEPS_ROOT=$deps_root
+jobs=${STBF_MATRIX_JOBS:-2}
+exclude_labels='netns|no-qemu'
+flavours=(dynamic static)
+archs=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --flavour)
+            [ $# -ge 2 ] || { echo "run_matrix.sh: --flavour needs a value" >&2; exit 2; }
+            case $2 in
+                dynamic|static) flavours=("$2") ;;
+                both) flavours=(dynamic static) ;;
+                *) echo "run_matrix.sh: unknown flavour '$2'" >&2; exit 2 ;;
+            esac
+            shift 2 ;;
+        --ci) shift ;;  # CI's budgeted run: the default architectures and flavours
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -*) echo "run_matrix.sh: unknown option $1" >&2; exit 2 ;;
+        *) archs+=("$1"); shift ;;
+    esac
+done
+[ ${#archs[@]} -gt 0 ] || archs=(armv7ahf-neon mips32el aarch64)
+generator=()
+command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+
+summary=()
+failed=0
+total_passed=0
+total_failed=0
+# step NAME LOG COMMAND...: runs COMMAND with output in LOG, records its time and result.
+step() {
+    local name=$1 log=$2 start=$SECONDS rc
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    local took=$((SECONDS - start))
+    if [ $rc -eq 0 ]; then
+        summary+=("$(printf '%-40s ok     %4ds' "$name" "$took")")
+    else
+        summary+=("$(printf '%-40s FAILED %4ds  (%s)' "$name" "$took" "$log")")
+        failed=1
+        echo "---- $name failed; last lines of $log:"
+        tail -n 40 "$log"
+    fi
+    echo "[$name] $( [ $rc -eq 0 ] && echo ok || echo FAILED ) in ${took}s"
+    return $rc
+}
+
+for arch in "${archs[@]}"; do
+    toolchain=$source_dir/toolchains/$arch.cmake
+    if [ ! -f "$toolchain" ]; then
+        echo "run_matrix.sh: no toolchain file $toolchain" >&2
+        exit 2
+    fi
+    series=${STBF_MATRIX_MBEDTLS:-$([ "$arch" = aarch64 ] && echo 3 || echo 2)}
+    mkdir -p "$matrix_root"
+    step "$arch deps (mbedtls $series)" "$matrix_root/$arch-deps.log" \
+        "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" "$arch" || continue
+    for flavour in "${flavours[@]}"; do
+        build=$matrix_root/$arch-$flavour
+        options=(-DCMAKE_TOOLCHAIN_FILE="$toolchain" -DSTBF_DEPS_PREFIX="$deps_root/$arch/mbedtls-$series"
+                 -DSTBF_BUILD_TESTS=ON -DSTBF_WITH_TLS=ON)
+        tests=(-LE "$exclude_labels")
+        if [ "$flavour" = dynamic ]; then
+            options+=(-DCMAKE_BUILD_TYPE=Debug -DSTBF_STATIC=OFF)
+            if [ "$arch" = mips32el ]; then
+                options+=(-DSTBF_SANITIZE=OFF -DSTBF_SANITIZE_UB_TRAP=ON)
+            else
+                options+=(-DSTBF_SANITIZE=ON -DSTBF_SANITIZE_UB_TRAP=OFF)
+            fi
+        else
+            options+=(-DCMAKE_BUILD_TYPE=Release -DSTBF_STATIC=ON -DSTBF_SANITIZE=OFF
+                      -DSTBF_SANITIZE_UB_TRAP=OFF)
+            [ "${STBF_MATRIX_STATIC_TESTS:-smoke}" = full ] || tests=(-L 'smoke|packaging')
+        fi
+        step "$arch $flavour configure" "$build.configure.log" \
+            cmake -S "$source_dir" -B "$build" "${generator[@]}" "${options[@]}" || continue
+        targets=()
+        [ "$flavour" = static ] && [ "${STBF_MATRIX_STATIC_TESTS:-smoke}" != full ] && targets=(--target ipk)
+        step "$arch $flavour build" "$build.build.log" \
+            cmake --build "$build" -j "$jobs" "${targets[@]}" || continue
+        step "$arch $flavour test" "$build.test.log" \
+            ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 600 "${tests[@]}"
+        # "95% tests passed, 3 tests failed out of 60"
+        counts=$(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' \
+            "$build.test.log" | tail -1)
+        if [ -n "$counts" ]; then
+            set -- $counts
+            total_failed=$((total_failed + $1))
+            total_passed=$((total_passed + $2 - $1))
+            echo "[$arch $flavour] $(($2 - $1)) passed, $1 failed"
+        fi
+    done
+done
+
+echo
+echo "==== cross matrix summary (${SECONDS}s total) ===="
+printf '%s\n' "${summary[@]}"
+echo "cross: $total_passed passed, $total_failed failed"
+exit $failed
