@@ -373,6 +373,7 @@ TEST_F(EngineTest, PanicWhenAllDownStillPicksAndRecoveredServerIsUsedFirst) {
     EXPECT_EQ(engine->pick(0, 0, now), 1);
 }
 
+// Shares of 10 000 picks are within 3 percentage points of the weights' shares.
 TEST_F(EngineTest, WeightedRandomFollowsWeightsWithinThreePercent) {
     Config c = make_config(3, Mode::Random);
     c.servers[0].weight = 100;
@@ -389,7 +390,7 @@ TEST_F(EngineTest, WeightedRandomFollowsWeightsWithinThreePercent) {
     const double expect[3] = {0.1, 0.2, 0.7};
     for (int i = 0; i < 3; ++i) {
         double share = static_cast<double>(counts[i]) / n;
-        EXPECT_NEAR(share, expect[i], expect[i] * 0.03) << "server " << i;
+        EXPECT_NEAR(share, expect[i], 0.03) << "server " << i;
     }
 }
 

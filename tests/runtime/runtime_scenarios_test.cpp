@@ -379,5 +379,78 @@ TEST(RuntimeScenario, SilentSessionIsClosedAfterTheIdleTimeout) {
     EXPECT_TRUE(rig.world.logged("idle"));
 }
 
+// Opens `count` short connections from one client, one every `every` starting at `first`, each
+// closed by the client `hold` after it connected. Returns the client.
+sim::Client& short_connections(Rig& rig, uint16_t listen_port, TimeUs first, TimeUs every,
+                               TimeUs hold, int count) {
+    sim::ClientScript script;
+    script.start_at_us = sim::kNoTime;
+    sim::Client& c = rig.world.add_client("127.0.0.1", listen_port, script);
+    for (int i = 0; i < count; ++i) {
+        const TimeUs t = first + static_cast<TimeUs>(i) * every;
+        rig.world.at(t, [&c] { c.connect(); });
+        rig.world.at(t + hold, [&c] { c.close(); });
+    }
+    return c;
+}
+
+TEST(RuntimeScenario, WeightedRandomSpreadsTenThousandConnectionsByWeight) {
+    Rig rig;
+    const char* labels[3] = {"A", "B", "C"};
+    const char* hosts[3] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+    const uint16_t weights[3] = {100, 200, 700};
+    for (int i = 0; i < 3; ++i) {
+        const uint8_t idx = rig.add_server("line", 20000, labels[i], hosts[i], 12000);
+        rig.config->servers[idx].weight = weights[i];
+        rig.world.set_host_latency_us(hosts[i], kLatency);
+        rig.world.add_server(hosts[i], 12000, sim::ServerBehaviour::cccam(static_cast<uint8_t>(i)));
+    }
+    rig.group_named("line").mode = Mode::Random;
+    rig.start();
+    const int n = 10000;
+    sim::Client& c = short_connections(rig, 20000, 5 * kSec, 200 * kMs, 100 * kMs, n);
+    rig.run_until(5 * kSec + n * 200 * kMs + kSec);
+
+    // Every connection was served (greeting through the relay), by the server the draw chose.
+    EXPECT_EQ(c.count(ClientEventKind::Received), static_cast<size_t>(n));
+    uint32_t total = 0;
+    for (int i = 0; i < 3; ++i) total += rig.status_of(labels[i]).connects_ok;
+    ASSERT_EQ(total, static_cast<uint32_t>(n));
+    for (int i = 0; i < 3; ++i) {
+        const double share = rig.status_of(labels[i]).connects_ok / static_cast<double>(n);
+        EXPECT_NEAR(share, weights[i] / 1000.0, 0.03) << labels[i];
+    }
+}
+
+TEST(RuntimeScenario, ScoredModePrefersTheFasterServerButReexploresTheSlowOne) {
+    Rig rig;
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);  // far: 40 ms one way
+    rig.add_server("line", 20000, "B", "10.0.0.2", 12000);  // near: 5 ms one way
+    rig.world.set_host_latency_us("10.0.0.1", 40 * kMs);
+    rig.world.set_host_latency_us("10.0.0.2", kLatency);
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    GroupConfig& g = rig.group_named("line");
+    g.mode = Mode::Scored;
+    g.score.reexplore_ms = 120000;
+    rig.start();
+    // One short connection every 5 s for 20 minutes.
+    const int n = 240;
+    short_connections(rig, 20000, 10 * kSec, 5 * kSec, 1 * kSec, n);
+    rig.run_until(10 * kSec + n * 5 * kSec + kSec);
+
+    const ServerStatus a = rig.status_of("A");
+    const ServerStatus b = rig.status_of("B");
+    ASSERT_EQ(a.connects_ok + b.connects_ok, static_cast<uint32_t>(n));
+    // Measured: A greets after 4 x 40 ms, B after 4 x 5 ms.
+    EXPECT_GT(a.ewma_connect_us, 5 * b.ewma_connect_us);
+    // B takes nearly everything ...
+    EXPECT_GT(b.connects_ok, static_cast<uint32_t>(n * 9 / 10));
+    // ... but A is tried again about every reexplore period (20 min / 2 min), so a recovered
+    // or improved A could win again.
+    EXPECT_GE(a.connects_ok, 5u);
+    EXPECT_LE(a.connects_ok, 12u);
+}
+
 }  // namespace
 }  // namespace stbf::test
