@@ -400,6 +400,9 @@ stbf_port_status TlsStream::finish_handshake() {
     }
     state_ = State::Established;
     interest_ = STBF_READABLE;
+    log_line(config_.port_, STBF_LOG_DEBUG,
+             "tls " + config_.server_name_ + ": " + mbedtls_ssl_get_version(&impl_->ssl) + " " +
+                 mbedtls_ssl_get_ciphersuite(&impl_->ssl) + " established");
     return STBF_PORT_OK;
 }
 
@@ -498,6 +501,10 @@ void TlsStream::close() {
 unsigned TlsStream::interest() const {
     if (sock_ == STBF_SOCK_INVALID) return 0;
     return interest_;
+}
+
+const char* TlsStream::protocol() const {
+    return state_ == State::Established ? mbedtls_ssl_get_version(&impl_->ssl) : "";
 }
 
 bool TlsStream::has_buffered_input() const {

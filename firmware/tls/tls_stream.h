@@ -155,6 +155,8 @@ public:
     /// The underlying socket (STBF_SOCK_INVALID before connect / after close).
     stbf_sock socket() const { return sock_; }
     bool established() const { return state_ == State::Established; }
+    /// Negotiated protocol ("TLSv1.2", "TLSv1.3") once established, "" before.
+    const char* protocol() const;
 
     TlsFailure failure() const { return failure_; }
     /// Human-readable reason of the last failure ("" when none), e.g. "certificate expired".

@@ -115,6 +115,9 @@ TEST_F(TlsStreamTest, HandshakeAndEchoWithCaFile) {
     TlsStream& stream = *stream_;
     ASSERT_EQ(handshake(stream, server_.port()), STBF_PORT_OK) << stream.failure_message();
     EXPECT_TRUE(stream.established());
+    // 2.28 speaks TLS 1.2; 3.6 negotiates TLS 1.3 with the test server.
+    EXPECT_EQ(std::string(stream.protocol()).rfind("TLSv1.", 0), 0u) << stream.protocol();
+    RecordProperty("tls_protocol", stream.protocol());
     EXPECT_EQ(echo(stream, "hello through tls"), "hello through tls");
     stream.close();
     EXPECT_EQ(stream.socket(), STBF_SOCK_INVALID);
