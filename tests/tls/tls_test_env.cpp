@@ -10,16 +10,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace stbf::tls::test {
+
+namespace {
+
+// Every directory a test made; removed when the test process ends.
+struct TempDirs {
+    std::vector<std::string> paths;
+    ~TempDirs() {
+        for (const std::string& p : paths) {
+            std::error_code ignored;
+            std::filesystem::remove_all(p, ignored);
+        }
+    }
+};
+
+TempDirs& temp_dirs() {
+    static TempDirs dirs;
+    return dirs;
+}
+
+}  // namespace
 
 std::string make_temp_dir(const char* tag) {
     std::string pattern = std::string("/tmp/stbf-") + tag + "-XXXXXX";
     char* made = mkdtemp(pattern.data());
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
+    temp_dirs().paths.push_back(made);
     return made;
 }
 

@@ -47,7 +47,7 @@ private:
     uint16_t port_ = 0;
 };
 
-/// A fresh temporary directory (removed by the caller's choice; tests leave it to /tmp cleanup).
+/// A fresh temporary directory under /tmp, removed when the test process exits.
 std::string make_temp_dir(const char* tag);
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
