@@ -18,6 +18,9 @@
 #if defined(MBEDTLS_ERROR_C)
 #include <mbedtls/error.h>
 #endif
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000
+#error "stbf_tls needs mbedTLS 2.28 or newer (2.28 LTS or 3.x)"
+#endif
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #include <psa/crypto.h>
 #endif
