@@ -93,6 +93,59 @@ TEST_F(HttpsFetchTest, RedirectToPlainHttpIsRefused) {
     EXPECT_NE(r.message.find("plain http"), std::string::npos) << r.message;
 }
 
+TEST_F(HttpsFetchTest, RedirectsToHttpsAreFollowedAFewTimesAtMost) {
+    start_server();
+    for (const char* path : {"/redirect-https", "/redirect-relative"}) {
+        FetchResult r = fetch(options(path));
+        EXPECT_EQ(r.failure, FetchFailure::None) << path << ": " << r.message;
+        EXPECT_EQ(r.body, kList) << path;
+        EXPECT_NE(r.url, options(path).url) << path;  // reports where the body came from
+    }
+    FetchResult loop = fetch(options("/redirect-loop"));
+    EXPECT_EQ(loop.failure, FetchFailure::Redirect);
+    EXPECT_NE(loop.message.find("redirects"), std::string::npos) << loop.message;
+}
+
+struct RawCase {
+    const char* name;
+    const char* response;
+    FetchFailure expected;
+};
+
+TEST_F(HttpsFetchTest, MalformedResponsesAreRefused) {
+    const std::string big_header = "HTTP/1.1 200 OK\r\nX-Pad: " + std::string(20000, 'p') + "\r\n\r\n";
+    const RawCase cases[] = {
+        {"status-line", "HTTP/2 200 OK\r\nContent-Length: 2\r\n\r\n[]", FetchFailure::BadResponse},
+        {"no-crlf", "HTTP/1.1 200 OK\nContent-Length: 2\n\n[]", FetchFailure::BadResponse},
+        {"both-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
+         FetchFailure::BadResponse},
+        {"two-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n[]", FetchFailure::BadResponse},
+        {"gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n[]", FetchFailure::BadResponse},
+        {"folded", "HTTP/1.1 200 OK\r\nX-A: 1\r\n continued\r\nContent-Length: 2\r\n\r\n[]", FetchFailure::BadResponse},
+        {"bad-chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n[]\r\n0\r\n\r\n", FetchFailure::BadResponse},
+        {"chunk-no-crlf", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]XX0\r\n\r\n", FetchFailure::BadResponse},
+        {"cut-short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[]", FetchFailure::BadResponse},
+        {"cut-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n", FetchFailure::BadResponse},
+        {"no-headers", "HTTP/1.1 200 OK\r\nContent-Len", FetchFailure::BadResponse},
+        {"huge-header", big_header.c_str(), FetchFailure::Oversize},
+        {"no-location", "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n", FetchFailure::Redirect},
+    };
+    for (const RawCase& c : cases) test::write_file(docroot_ + "/" + c.name, c.response);
+    start_server();
+    for (const RawCase& c : cases) {
+        FetchResult r = fetch(options(std::string("/raw/") + c.name));
+        EXPECT_EQ(r.failure, c.expected) << c.name << ": " << fetch_failure_name(r.failure) << ": " << r.message;
+        EXPECT_FALSE(r.message.empty()) << c.name;
+        EXPECT_TRUE(r.body.empty()) << c.name;
+    }
+    // Chunk extensions and trailers are allowed; the body is exact.
+    test::write_file(docroot_ + "/ext",
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=y\r\n[]\r\n0\r\nX-T: 1\r\n\r\n");
+    FetchResult ok = fetch(options("/raw/ext"));
+    EXPECT_EQ(ok.failure, FetchFailure::None) << ok.message;
+    EXPECT_EQ(ok.body, "[]");
+}
+
 TEST_F(HttpsFetchTest, OversizeBodyIsRefusedByContentLengthAndWhileChunking) {
     start_server();
     for (const char* path : {"/big", "/big-chunked"}) {

@@ -12,6 +12,10 @@ HTTPS paths (files come from --docroot):
   /close/NAME            200, body ends when the connection closes (no length)
   /status/CODE           that status, short body
   /redirect-http         302 to a plain http:// URL
+  /redirect-https        302 to https://127.0.0.1:<this port>/files/list.json
+  /redirect-relative     301 to /chunked/list.json
+  /redirect-loop         302 to itself
+  /raw/NAME              the file's bytes as the whole response (tests write raw HTTP)
   /big                   200, Content-Length 4 MiB of 'x'
   /big-chunked           200, chunked, 4 MiB of 'x'
   /hang                  reads the request, never answers (until the lifetime ends)
@@ -66,6 +70,15 @@ def serve_http(conn, docroot, deadline):
     elif path == "/redirect-http":
         send_response(conn, 302, [("Location", "http://127.0.0.1/list.json"),
                                   ("Content-Length", "0")], b"")
+    elif path == "/redirect-https":
+        target = "https://127.0.0.1:%d/files/list.json" % conn.getsockname()[1]
+        send_response(conn, 302, [("Location", target), ("Content-Length", "0")], b"")
+    elif path == "/redirect-relative":
+        send_response(conn, 301, [("Location", "/chunked/list.json"), ("Content-Length", "0")], b"")
+    elif path == "/redirect-loop":
+        send_response(conn, 302, [("Location", "/redirect-loop"), ("Content-Length", "0")], b"")
+    elif path.startswith("/raw/"):
+        conn.sendall(file_body("/raw/"))
     elif path == "/big":
         send_response(conn, 200, [("Content-Length", str(BIG))], b"x" * BIG)
     elif path == "/big-chunked":
