@@ -2,7 +2,8 @@
 //
 // mbedTLS never touches a socket here: its record layer is wired with mbedtls_ssl_set_bio() to the
 // port's non-blocking tcp_send / tcp_recv, and its random generator is seeded from the port's
-// `random`, so the stream works on any port, not only POSIX.
+// `random`, so the stream works on any port, not only POSIX. (Under mbedTLS 3.x, TLS 1.3 key
+// shares also draw on PSA's own generator, which mbedTLS seeds from the platform.)
 //
 // Two objects:
 //  - TlsClientConfig: what one server asks for (SNI, CA file, public-key pin, verification on or
