@@ -1,5 +1,7 @@
 #include "stbf/config_text.h"
 
+#include "stbf/endpoints.h"
+
 namespace stbf {
 
 LineReader::LineReader(const char* text, size_t len) : text_(text), len_(len) {
@@ -61,32 +63,24 @@ bool is_alnum(char c) {
     return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+// Numeric addresses are checked by the endpoint parser (endpoints.h) so that what the config
+// accepts is exactly what the runtime can connect to.
+bool numeric_host_is(const char* s, size_t len, uint8_t family) {
+    char buf[46];
+    if (len >= sizeof buf) return false;
+    for (size_t i = 0; i < len; ++i) buf[i] = s[i];
+    buf[len] = '\0';
+    stbf_addr addr{};
+    return parse_numeric_host(buf, 1, &addr) && addr.family == family;
+}
+
 const char* check_ipv4(const char* s, size_t len) {
-    size_t parts = 0;
-    size_t i = 0;
-    while (i <= len) {
-        size_t b = i;
-        while (i < len && s[i] != '.') ++i;
-        uint32_t v = 0;
-        if (i == b || parse_decimal(s + b, i - b, 255, &v) != nullptr)
-            return "IPv4 address parts must be numbers 0..255";
-        ++parts;
-        ++i;  // skip the dot (or step past the end)
-    }
-    return parts == 4 ? nullptr : "IPv4 address must have four parts";
+    return numeric_host_is(s, len, 4) ? nullptr
+                                      : "IPv4 address must be four numbers 0..255 joined by '.'";
 }
 
 const char* check_ipv6(const char* s, size_t len) {
-    if (len < 2 || len > 45) return "IPv6 address has a bad length";
-    size_t colons = 0;
-    for (size_t i = 0; i < len; ++i) {
-        if (s[i] == ':')
-            ++colons;
-        else if (hex_value(s[i]) < 0 && s[i] != '.')
-            return "IPv6 address has a character that is not a hex digit, ':' or '.'";
-    }
-    if (colons < 2 || colons > 7) return "IPv6 address needs 2 to 7 ':'";
-    return nullptr;
+    return numeric_host_is(s, len, 6) ? nullptr : "not a valid IPv6 address";
 }
 
 const char* check_dns_name(const char* s, size_t len) {

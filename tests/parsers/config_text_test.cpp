@@ -80,6 +80,7 @@ TEST(Hosts, AcceptNamesIpv4AndBracketedIpv6) {
     EXPECT_EQ(host_error("192.0.2.10", false, &h), nullptr);
     EXPECT_EQ(host_error("[2001:db8::1]", false, &h), nullptr);
     EXPECT_EQ(h, "2001:db8::1");
+    EXPECT_EQ(host_error("[::ffff:192.0.2.1]", false, &h), nullptr);
     EXPECT_EQ(host_error("2001:db8::1", true, &h), nullptr);
     EXPECT_EQ(h, "2001:db8::1");
 }
@@ -89,6 +90,9 @@ TEST(Hosts, RejectMalformedOnes) {
     EXPECT_NE(host_error("2001:db8::1"), nullptr);  // brackets required in text formats
     EXPECT_NE(host_error("[2001:db8::1"), nullptr);
     EXPECT_NE(host_error("[xyz]"), nullptr);
+    EXPECT_NE(host_error("[1:2:3:4:5:6:7:8:9]"), nullptr);
+    EXPECT_NE(host_error("[2001:db8:::1]"), nullptr);
+    EXPECT_NE(host_error("[2001:db8::1::2]"), nullptr);
     EXPECT_NE(host_error("192.0.2"), nullptr);
     EXPECT_NE(host_error("192.0.2.256"), nullptr);
     EXPECT_NE(host_error("bad..name"), nullptr);
