@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -89,9 +90,21 @@ void sync_dir_of(const std::string& path) {
 
 }  // namespace
 
-bool write_file_atomic(const std::string& path, const std::string& content,
+bool write_file_atomic(const std::string& requested, const std::string& content,
                        std::string* backup_path, std::string* error) {
     backup_path->clear();
+    // Write where a symlink points (images link softcam configs around), not over the link.
+    std::string path = requested;
+    struct stat entry {};
+    if (::lstat(requested.c_str(), &entry) == 0 && S_ISLNK(entry.st_mode)) {
+        char* real = ::realpath(requested.c_str(), nullptr);
+        if (real == nullptr) {
+            *error = errno_text("cannot follow the link", requested);
+            return false;
+        }
+        path = real;
+        std::free(real);
+    }
     struct stat old {};
     const bool existed = ::stat(path.c_str(), &old) == 0;
     if (existed && !S_ISREG(old.st_mode)) {

@@ -13,7 +13,8 @@ namespace stbf::fw {
 /// file gets the old file's mode (and owner, when allowed); a new file gets mode 0600 since
 /// softcam configs hold passwords. On any failure `path` is untouched, no temporary file is
 /// left behind, and false is returned with *error saying what failed. *backup_path is set to
-/// the backup's name, or cleared when there was no old file.
+/// the backup's name, or cleared when there was no old file. If `path` is a symlink, the file it
+/// points to is replaced (the link stays a link).
 bool write_file_atomic(const std::string& path, const std::string& content,
                        std::string* backup_path, std::string* error);
 

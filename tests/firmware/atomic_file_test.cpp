@@ -47,6 +47,18 @@ TEST(AtomicFile, ReplacingKeepsTheOldContentAsBackupAndTheMode) {
     EXPECT_EQ(files_in(dir.path()), 2u);  // no temporary file left
 }
 
+TEST(AtomicFile, ASymlinkStaysALinkAndItsTargetIsReplaced) {
+    stbf_test::TempDir dir;
+    const std::string target = dir.write("real.cfg", "old\n", 0600);
+    ASSERT_EQ(::symlink(target.c_str(), dir.file("link.cfg").c_str()), 0);
+    std::string backup, error;
+    ASSERT_TRUE(stbf::fw::write_file_atomic(dir.file("link.cfg"), "new\n", &backup, &error)) << error;
+    EXPECT_TRUE(std::filesystem::is_symlink(dir.file("link.cfg")));
+    EXPECT_EQ(stbf_test::read_file(target), "new\n");
+    EXPECT_EQ(backup, std::filesystem::canonical(target).string() + ".bak");
+    EXPECT_EQ(stbf_test::read_file(backup), "old\n");
+}
+
 TEST(AtomicFile, FailureLeavesTheOldFileAndNoTemporary) {
     stbf_test::TempDir dir;
     std::string backup, error;
