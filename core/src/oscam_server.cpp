@@ -259,7 +259,8 @@ struct Parser {
             if (f.set)
                 report(Severity::Warning, line.number, kb,
                        "key is repeated in this reader; the last value counts", s + kb, ke - kb);
-            f.set = true;
+            // an empty value puts the setting back to OSCam's default, as OSCam does
+            f.set = vb < ve;
             f.line = line.number;
             f.column0 = vb;
             f.begin = line.offset + vb;

@@ -166,6 +166,15 @@ TEST(OscamServer, RepeatedKeyWarnsAndTheLastValueCounts) {
     EXPECT_STREQ(p->config->servers[0].host.c_str(), "b.example");
 }
 
+TEST(OscamServer, EmptyValueMeansTheDefault) {
+    auto p = parse("[reader]\nprotocol=cccam\ndevice=a.example,1\nuser=u\nkey =\nlb_weight=\nenable=0\nenable=\n");
+    EXPECT_EQ(p->status, Status::Ok) << p->all_text();
+    ASSERT_EQ(p->config->server_count, 1);
+    EXPECT_FALSE(p->config->servers[0].has_key);
+    EXPECT_EQ(p->config->servers[0].weight, 100);
+    EXPECT_TRUE(p->config->servers[0].enabled);
+}
+
 TEST(OscamServer, SecretsNeverAppearInDiagnostics) {
     auto p = parse("[reader]\nprotocol=newcamd\ndevice=h.example,1\nuser=u\npassword=" +
                    std::string(80, 'Q') + "\nkey=ZZsecretkeyZZ\n");

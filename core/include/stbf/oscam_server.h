@@ -16,7 +16,7 @@
 // cccversion, inactivitytimeout, ...) get a note; other sections and readers of local card
 // protocols (internal, smartreader, pcsc, ...) or unsupported network protocols (radegast,
 // gbox, ...) are skipped with a note. A repeated key gets a warning (the last one counts, as in
-// OSCam). Malformed lines and incomplete readers are errors at their line and column; the
+// OSCam); an empty value (`key =`) means the default, as in OSCam. Malformed lines and incomplete readers are errors at their line and column; the
 // reader goes on, so one run reports every problem. Freestanding: no heap, fuzzable.
 #ifndef STBF_OSCAM_SERVER_H
 #define STBF_OSCAM_SERVER_H
