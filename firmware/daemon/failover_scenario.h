@@ -29,7 +29,7 @@ std::unique_ptr<Config> make_group_config(const std::vector<const Upstream*>& up
 struct ScenarioOptions {
     double reconnect_ms = 100;        ///< the client's own reconnect delay after a close
     double keepalive_ms = 500;        ///< client keepalive period (a real softcam: ~15 s)
-    uint32_t hang_timeout_ms = 3000;  ///< the group's hang window (the product default)
+    uint32_t hang_timeout_ms = SessionSettings{}.hang_timeout_ms;  ///< the product default
     double settle_ms = 1500;          ///< time served before the next fault
     double bound_ms = 14000;          ///< the whole scenario gives up after this
 };

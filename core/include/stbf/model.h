@@ -71,7 +71,10 @@ struct SessionSettings {
     uint32_t race_stagger_ms = 250;      ///< start the next candidate if the first is this slow
     bool race = true;                    ///< happy-eyeballs racing on/off
     uint8_t max_attempts = 4;            ///< servers tried for one client connection
-    uint32_t hang_timeout_ms = 3000;     ///< bytes up unanswered this long -> session is hung
+    /// Bytes up unanswered this long -> the upstream hung: cut the session. 2.5 s so that a
+    /// softcam reconnecting ~100 ms after the cut is served elsewhere within 3 s of its
+    /// unanswered request; answers to real requests come back well inside that.
+    uint32_t hang_timeout_ms = 2500;
     uint32_t idle_timeout_s = 6 * 3600;  ///< no bytes either way for 6 h -> close
     uint16_t max_sessions = 8;           ///< concurrent client connections on this group
 };
