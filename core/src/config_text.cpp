@@ -1,6 +1,6 @@
 #include "stbf/config_text.h"
 
-#include "stbf/endpoints.h"
+#include "stbf/address.h"
 
 namespace stbf {
 
@@ -51,27 +51,11 @@ void trim_blanks(const char* s, size_t* begin, size_t* end) {
 }
 
 namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-bool is_alnum(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// Numeric addresses are checked by the endpoint parser (endpoints.h) so that what the config
-// accepts is exactly what the runtime can connect to.
+// Numeric addresses are checked by the shared parser (address.h), the one the endpoint cache
+// uses, so that what the config accepts is exactly what the runtime can connect to.
 bool numeric_host_is(const char* s, size_t len, uint8_t family) {
-    char buf[46];
-    if (len >= sizeof buf) return false;
-    for (size_t i = 0; i < len; ++i) buf[i] = s[i];
-    buf[len] = '\0';
     stbf_addr addr{};
-    return parse_numeric_host(buf, 1, &addr) && addr.family == family;
+    return parse_numeric_host(s, len, 1, &addr) && addr.family == family;
 }
 
 const char* check_ipv4(const char* s, size_t len) {
@@ -94,7 +78,7 @@ const char* check_dns_name(const char* s, size_t len) {
             label = 0;
             continue;
         }
-        if (!is_alnum(c) && c != '-' && c != '_')
+        if (!ascii::is_alnum(c) && c != '-' && c != '_')
             return "host name has a character other than letters, digits, '-', '_' and '.'";
         if (c == '-' && label == 0) return "host name label starts with '-'";
         if (++label > 63) return "host name label is longer than 63 bytes";
@@ -107,7 +91,7 @@ const char* check_dns_name(const char* s, size_t len) {
 bool equals_nocase(const char* s, size_t len, const char* lit) {
     size_t i = 0;
     for (; i < len; ++i) {
-        if (lit[i] == '\0' || lower(s[i]) != lower(lit[i])) return false;
+        if (lit[i] == '\0' || ascii::to_lower(s[i]) != ascii::to_lower(lit[i])) return false;
     }
     return lit[i] == '\0';
 }
@@ -116,7 +100,7 @@ const char* parse_decimal(const char* s, size_t len, uint32_t max, uint32_t* out
     if (len == 0) return "number is missing";
     uint64_t v = 0;
     for (size_t i = 0; i < len; ++i) {
-        if (!is_digit(s[i])) return "not a decimal number";
+        if (!ascii::is_digit(s[i])) return "not a decimal number";
         v = v * 10 + static_cast<uint64_t>(s[i] - '0');
         if (v > max) return "number is out of range";
     }
@@ -135,8 +119,8 @@ const char* parse_port(const char* s, size_t len, uint16_t* out) {
 const char* parse_hex_bytes(const char* s, size_t len, uint8_t* out, size_t count) {
     if (len != 2 * count) return "wrong number of hex digits";
     for (size_t i = 0; i < count; ++i) {
-        int hi = hex_value(s[2 * i]);
-        int lo = hex_value(s[2 * i + 1]);
+        int hi = ascii::hex_value(s[2 * i]);
+        int lo = ascii::hex_value(s[2 * i + 1]);
         if (hi < 0 || lo < 0) return "not a hex digit";
         out[i] = static_cast<uint8_t>(hi * 16 + lo);
     }
@@ -158,7 +142,7 @@ const char* check_host(const char* s, size_t len, bool brackets_optional, const 
     bool numeric = true;
     for (size_t i = 0; i < len; ++i) {
         if (s[i] == ':') has_colon = true;
-        if (!is_digit(s[i]) && s[i] != '.') numeric = false;
+        if (!ascii::is_digit(s[i]) && s[i] != '.') numeric = false;
     }
     const char* err = nullptr;
     if (has_colon) {

@@ -1,4 +1,5 @@
 // Endpoint cache: numeric hosts, asynchronous resolution, rotation after failures, refresh.
+// (Parsing the numeric literals themselves is tested in tests/core/address_test.cpp.)
 #include "stbf/endpoints.h"
 
 #include <gtest/gtest.h>
@@ -72,51 +73,6 @@ protected:
     uint8_t ep = 0;
     bool usable = false;
 };
-
-TEST(NumericHost, ParsesIpv4) {
-    stbf_addr a{};
-    ASSERT_TRUE(parse_numeric_host("192.0.2.17", 12000, &a));
-    EXPECT_EQ(a.family, 4);
-    EXPECT_EQ(a.addr[0], 192);
-    EXPECT_EQ(a.addr[3], 17);
-    EXPECT_EQ(a.port, 12000);
-}
-
-TEST(NumericHost, ParsesIpv6Forms) {
-    stbf_addr a{};
-    ASSERT_TRUE(parse_numeric_host("2001:db8::1", 1, &a));
-    EXPECT_EQ(a.family, 6);
-    EXPECT_EQ(a.addr[0], 0x20);
-    EXPECT_EQ(a.addr[1], 0x01);
-    EXPECT_EQ(a.addr[2], 0x0d);
-    EXPECT_EQ(a.addr[3], 0xb8);
-    EXPECT_EQ(a.addr[15], 1);
-    ASSERT_TRUE(parse_numeric_host("::1", 1, &a));
-    for (int i = 0; i < 15; ++i) EXPECT_EQ(a.addr[i], 0) << i;
-    EXPECT_EQ(a.addr[15], 1);
-    ASSERT_TRUE(parse_numeric_host("::", 1, &a));
-    EXPECT_EQ(a.addr[15], 0);
-    ASSERT_TRUE(parse_numeric_host("::ffff:10.1.2.3", 1, &a));
-    EXPECT_EQ(a.addr[10], 0xff);
-    EXPECT_EQ(a.addr[11], 0xff);
-    EXPECT_EQ(a.addr[12], 10);
-    EXPECT_EQ(a.addr[15], 3);
-    ASSERT_TRUE(parse_numeric_host("1:2:3:4:5:6:7:8", 1, &a));
-    EXPECT_EQ(a.addr[14], 0);
-    EXPECT_EQ(a.addr[15], 8);
-    ASSERT_TRUE(parse_numeric_host("fe80::", 1, &a));
-    EXPECT_EQ(a.addr[0], 0xfe);
-    EXPECT_EQ(a.addr[15], 0);
-}
-
-TEST(NumericHost, RejectsNamesAndMalformedLiterals) {
-    stbf_addr a{};
-    for (const char* bad : {"", "example.org", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4x",
-                            "1::2::3", ":1", "1:", "1:2:3:4:5:6:7:8:9", "12345::1", "fe80::1%eth0",
-                            "[::1]", "1:2:3:4:5:6:7::8:9", "::1.2.3"}) {
-        EXPECT_FALSE(parse_numeric_host(bad, 1, &a)) << bad;
-    }
-}
 
 TEST_F(EndpointCacheTest, NumericHostIsReadyWithoutTheResolver) {
     ep = 9;  // must be overwritten

@@ -4,7 +4,8 @@
 // endpoint and, after a failure there, rotates to the next one, so a server with a dead address
 // and a live one is still reachable. Names are resolved through the port (asynchronously),
 // re-resolved on a schedule (DynDNS hosts move) and soon after a failure; a refresh that fails
-// keeps the old addresses. Numeric IPv4/IPv6 hosts are parsed here and never touch the resolver.
+// keeps the old addresses. Numeric IPv4/IPv6 hosts are parsed (address.h) and never touch the
+// resolver.
 //
 // Freestanding: fixed table indexed by the engine's server slot, no heap.
 #ifndef STBF_ENDPOINTS_H
@@ -13,20 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stbf/address.h"
 #include "stbf/engine.h"
 #include "stbf/limits.h"
 #include "stbf/model.h"
 #include "stbf/port.h"
 
 namespace stbf {
-
-/// Parse a numeric IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1", "::ffff:192.0.2.1", no brackets,
-/// no zone) literal into `out` with `port`. Returns false (out untouched) for anything else,
-/// e.g. a host name.
-bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out);
-
-/// True if `a` and `b` are the same family, address and port.
-bool same_endpoint(const stbf_addr& a, const stbf_addr& b);
 
 class EndpointCache {
 public:
