@@ -11,24 +11,9 @@ namespace stbf::sim {
 
 // ---- addresses ----------------------------------------------------------------------------
 
-bool parse_addr(const char* text, uint16_t port, stbf_addr* out) {
-    if (text == nullptr || out == nullptr) return false;
-    stbf_addr a{};
-    a.port = port;
-    if (inet_pton(AF_INET, text, a.addr) == 1) {
-        a.family = 4;
-    } else if (inet_pton(AF_INET6, text, a.addr) == 1) {
-        a.family = 6;
-    } else {
-        return false;
-    }
-    *out = a;
-    return true;
-}
-
 stbf_addr addr(const char* text, uint16_t port) {
     stbf_addr a{};
-    if (!parse_addr(text, port, &a)) {
+    if (!parse_numeric_host(text, port, &a)) {
         fprintf(stderr, "stbf::sim::addr: \"%s\" is not a numeric IPv4/IPv6 address\n",
                 text ? text : "(null)");
         abort();
@@ -50,14 +35,6 @@ std::string to_string(const stbf_addr& a) {
 
 static size_t addr_bytes(const stbf_addr& a) {
     return a.family == 4 ? 4 : 16;
-}
-
-bool same_host(const stbf_addr& a, const stbf_addr& b) {
-    return a.family == b.family && memcmp(a.addr, b.addr, addr_bytes(a)) == 0;
-}
-
-bool same_endpoint(const stbf_addr& a, const stbf_addr& b) {
-    return same_host(a, b) && a.port == b.port;
 }
 
 bool is_loopback(const stbf_addr& a) {

@@ -1,17 +1,17 @@
 #include "stbf/sim/resolver.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include <algorithm>
 
+#include "stbf/address.h"
 #include "stbf/sim/network.h"
 
 namespace stbf::sim {
 
 std::string Resolver::key(const std::string& name) {
     std::string k = name;
-    for (char& ch : k) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+    for (char& ch : k) ch = ascii::to_lower(ch);
     return k;
 }
 
@@ -41,7 +41,7 @@ stbf_port_status Resolver::start(const char* host, uint16_t port, uint32_t* requ
     Request r;
     uint64_t delay = default_delay_us_;
     stbf_addr literal{};
-    if (parse_addr(host, port, &literal)) {
+    if (parse_numeric_host(host, port, &literal)) {
         r.addresses.push_back(literal);
     } else {
         auto it = names_.find(key(host));

@@ -41,26 +41,24 @@
 #include <string>
 #include <vector>
 
+#include "stbf/address.h"
 #include "stbf/port.h"
 #include "stbf/sim/clock.h"
 
 namespace stbf::sim {
 
-/// Parse a numeric IPv4 ("10.0.0.1") or IPv6 ("::1", no brackets) literal. Returns false for
-/// anything else (names are resolved by the Resolver, not here).
-bool parse_addr(const char* text, uint16_t port, stbf_addr* out);
+// Numeric literals are parsed and compared by the core's own functions (stbf/address.h:
+// parse_numeric_host, same_host, same_endpoint), so the sim accepts exactly the addresses the
+// runtime does. Names are resolved by the Resolver, not here.
 
-/// Like parse_addr, for test scripts: a literal that does not parse aborts the test program
-/// with a message naming it (a typo in a scenario must not pass silently).
+/// A numeric IPv4 ("10.0.0.1") or IPv6 ("::1", no brackets) literal, for test scripts: one that
+/// does not parse aborts the test program with a message naming it (a typo in a scenario must
+/// not pass silently).
 stbf_addr addr(const char* text, uint16_t port = 0);
 
 /// "10.0.0.1:12000", "[::1]:20000"; port 0 is left out ("10.0.0.1").
 std::string to_string(const stbf_addr& a);
 
-/// Same family, address bytes (only the first 4 for IPv4) and port.
-bool same_endpoint(const stbf_addr& a, const stbf_addr& b);
-/// Same family and address bytes, any port.
-bool same_host(const stbf_addr& a, const stbf_addr& b);
 /// 127.0.0.0/8 or ::1.
 bool is_loopback(const stbf_addr& a);
 /// 0.0.0.0 or ::.
