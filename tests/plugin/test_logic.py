@@ -388,6 +388,17 @@ def test_repeated_comment_keys_survive_an_edit(tmp_path):
     assert [key for key, _ in pairs] == ["//", "//", "groups"]
 
 
+def test_write_config_atomic_keeps_a_symlink(config_file, tmp_path):
+    link = str(tmp_path / "link.json")
+    os.symlink(config_file, link)
+    doc = logic.load_config(link)
+    doc["log_level"] = "debug"
+    logic.write_config_atomic(link, doc, backup=True)
+    assert os.path.islink(link) and os.readlink(link) == config_file
+    assert load_json(config_file)["log_level"] == "debug"
+    assert load_json(config_file + ".bak")["log_level"] == "info"
+
+
 def test_write_config_atomic_new_file_is_private(tmp_path):
     path = str(tmp_path / "new.json")
     logic.write_config_atomic(path, {"groups": []}, backup=True)

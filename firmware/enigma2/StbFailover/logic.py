@@ -645,8 +645,10 @@ def write_config_atomic(path, doc, backup=False):
     """Replaces the config file with `doc` so that a reader sees the old or the new file, never
     a part: writes a temporary file beside it, syncs it and renames it over. The new file keeps
     the old one's permissions (it holds passwords; 0600 for a new file) and indentation. With
-    `backup`, the old file is first copied to PATH.bak. Raises OSError; the old file is then
+    `backup`, the old file is first copied to PATH.bak. A PATH that is a symlink stays one:
+    the file it points to is replaced (and backed up). Raises OSError; the old file is then
     untouched."""
+    path = os.path.realpath(path)
     old_text = ""
     old_stat = None
     try:
