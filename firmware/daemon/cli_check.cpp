@@ -60,11 +60,16 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
             if (!s.enabled) line += " disabled";
             if (s.weight != 100) line += " weight " + std::to_string(s.weight);
             if (s.priority != 0) line += " priority " + std::to_string(s.priority);
+            const std::string tls = stbf::fw::server_tls_text(s.tls);
+            if (!tls.empty()) line += " " + tls;
             const std::string from = where(cfg, s.source);
             if (!from.empty()) line += " (" + from + ")";
             std::printf("%s\n", line.c_str());
         }
     }
+    if (!globals.sources.empty()) std::printf("\nserver lists (fetched by the daemon)\n");
+    for (const stbf::fw::SourceSpec& src : globals.sources)
+        std::printf("  %s\n", stbf::fw::source_text(globals, src).c_str());
 }
 
 int cmd_check(int argc, char** argv) {

@@ -507,6 +507,135 @@ private:
         return true;
     }
 
+    /// A string that must fit a FixedString of capacity `max`.
+    template <size_t N>
+    bool get_fixed(const cJSON* v, FixedString<N>* out, const char* too_long) {
+        std::string text;
+        if (!get_string(v, &text)) return false;
+        if (text.empty() || !out->assign(text.c_str())) {
+            error(too_long);
+            return false;
+        }
+        return true;
+    }
+
+    bool get_pin(const cJSON* v, std::string* text, uint8_t out[32]) {
+        if (!get_string(v, text)) return false;
+        if (parse_pin_sha256(*text, out)) return true;
+        error("pin_sha256 must be the SHA-256 of the server's public key: 64 hex digits or 44 "
+              "base64 characters");
+        return false;
+    }
+
+    bool get_ca_file(const cJSON* v, std::string* out) {
+        if (!get_string(v, out)) return false;
+        if (out->empty() || (*out)[0] != '/' || out->size() > STBF_TLS_PATH_MAX) {
+            error("ca_file must be an absolute path of at most 127 bytes");
+            return false;
+        }
+        return true;
+    }
+
+    /// "tls": true | false | {sni, ca_file, pin_sha256, verify}.
+    bool read_tls(const cJSON* v, ServerTls* t) {
+        if (cJSON_IsBool(v)) {
+            t->enabled = cJSON_IsTrue(v);
+            return true;
+        }
+        if (!get_object(v, "tls must be true, false or an object {\"sni\", \"ca_file\", "
+                           "\"pin_sha256\", \"verify\"}"))
+            return false;
+        t->enabled = true;
+        bool ok = true;
+        members(v, [&](const std::string& k, const cJSON* tv) {
+            std::string text;
+            if (k == "sni") {
+                ok = get_fixed(tv, &t->sni, "sni must be a name of 1..127 bytes") && ok;
+            } else if (k == "ca_file") {
+                ok = get_ca_file(tv, &text) && t->ca_file.assign(text.c_str()) && ok;
+            } else if (k == "pin_sha256") {
+                t->has_pin = get_pin(tv, &text, t->pin_sha256);
+                ok = t->has_pin && ok;
+            } else if (k == "verify") {
+                ok = get_bool(tv, &t->verify) && ok;
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!t->verify && (t->has_pin || !t->ca_file.empty())) {
+            error("tls.verify false cannot be combined with ca_file or pin_sha256 (remove one)");
+            return false;
+        }
+        if (!t->verify)
+            report(Severity::Warning,
+                   "TLS certificate verification is off for this server: anyone on the path can "
+                   "pose as it");
+        return ok;
+    }
+
+    /// "source": {url, pin_sha256, ca_file, sni, refresh_s, format, name (top level only)}.
+    void read_source(const cJSON* obj, const std::string& group) {
+        if (!get_object(obj, "source must be an object {\"url\": \"https://...\", ...}")) return;
+        SourceSpec spec;
+        spec.group = group;
+        spec.settings = defaults_;
+        bool has_url = false, url_key = false;
+        members(obj, [&](const std::string& k, const cJSON* v) {
+            std::string text;
+            uint8_t pin[32];
+            if (k == "url") {
+                url_key = true;
+                if (!get_string(v, &text)) return true;
+                const bool bad_char = std::any_of(text.begin(), text.end(), [](char c) {
+                    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+                });
+                if (text.rfind("https://", 0) != 0 || text.size() <= 8 || text[8] == '/' || bad_char)
+                    error("url must be an https:// URL without spaces (plain http is refused)");
+                else
+                    spec.url = text, has_url = true;
+            } else if (k == "pin_sha256") {
+                if (get_pin(v, &text, pin)) spec.pin_sha256 = text;
+            } else if (k == "ca_file") {
+                if (get_ca_file(v, &text)) spec.ca_file = text;
+            } else if (k == "sni") {
+                if (get_string(v, &text)) {
+                    if (text.empty() || text.size() > STBF_TLS_NAME_MAX)
+                        error("sni must be a name of 1..127 bytes");
+                    else
+                        spec.sni = text;
+                }
+            } else if (k == "refresh_s") {
+                get_int(v, 60, 7 * 24 * 3600, &spec.refresh_s);
+            } else if (k == "format") {
+                if (get_string(v, &text)) {
+                    if (text == "auto") spec.format = FileFormat::Auto;
+                    else if (text == "json") spec.format = FileFormat::Json;
+                    else if (text == "cccam") spec.format = FileFormat::Cccam;
+                    else error("format must be auto, json or cccam");
+                }
+            } else if (k == "name" && group.empty()) {
+                if (get_string(v, &text)) {
+                    FixedString<STBF_NAME_MAX> fits;
+                    if (text.empty() || !fits.assign(text.c_str()))
+                        error("name must be 1..47 bytes");
+                    else
+                        spec.name = text;
+                }
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (!url_key) error("source needs \"url\"");
+        if (!has_url) return;
+        spec.where = std::string(cfg_->files[0].c_str()) + ":" +
+                     std::to_string(line_col(*text_, JsonLocator(*text_).find(path_)).line);
+        for (const SourceSpec& other : globals_->sources)
+            if (other.url == spec.url) error("this url is already a source");
+        globals_->sources.push_back(spec);
+    }
+
     void read_server(const cJSON* obj, GroupConfig* g) {
         if (!get_object(obj, "server must be an object")) return;
         ServerConfig s;
@@ -564,6 +693,8 @@ private:
                     if (!known) error("probe must be tcp, cccam, newcamd or expect");
                 }
                 ok = known && ok;
+            } else if (k == "tls") {
+                ok = read_tls(v, &s.tls) && ok;
             } else if (k == "expect") {
                 if (!get_object(v, "expect must be an object")) return true;
                 members(v, [&](const std::string& ek, const cJSON* ev) {
@@ -625,6 +756,8 @@ private:
         }
         GroupConfig g = defaults_;
         bool has_servers = false, has_name = false;
+        const cJSON* source = nullptr;
+        std::vector<Seg> source_path;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "name") {
                 std::string name;
@@ -649,15 +782,25 @@ private:
                     PathStep step(path_, Seg{"", i, 0});
                     read_server(e, &g);
                 }
-                if (i == 0) error("group has no servers");
+                if (i == 0 && cJSON_GetObjectItemCaseSensitive(obj, "source") == nullptr)
+                    error("group has no servers");
+            } else if (k == "source") {
+                source = v;
+                source_path = path_;
             } else {
                 return group_setting(k, v, &g);
             }
             return true;
         });
         if (!has_name) error("group needs \"name\"");
-        if (!has_servers) error("group needs \"servers\"");
+        if (!has_servers && source == nullptr) error("group needs \"servers\" or \"source\"");
         if (!has_name) return;
+        if (source != nullptr) {
+            std::vector<Seg> here = path_;
+            path_ = source_path;
+            read_source(source, g.name.c_str());
+            path_ = here;
+        }
         g.identity = name_identity(g.name.c_str(), g.name.size());
         g.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
         cfg_->groups[cfg_->group_count++] = g;
@@ -825,6 +968,8 @@ private:
             }
         }
         const cJSON* imports = nullptr;
+        const cJSON* top_source = nullptr;
+        std::vector<Seg> top_source_path;
         members(root.get(), [&](const std::string& k, const cJSON* v) {
             std::string s;
             if (k == "defaults") {
@@ -858,6 +1003,16 @@ private:
                 }
             } else if (k == "listen_port_base") {
                 get_int(v, 1, 65535, &cfg_->listen_port_base);
+            } else if (k == "cache_dir") {
+                if (get_string(v, &s)) {
+                    if (s.empty() || s[0] != '/')
+                        error("cache_dir must be an absolute path");
+                    else
+                        globals_->cache_dir = s;
+                }
+            } else if (k == "source") {
+                top_source = v;
+                top_source_path = path_;
             } else if (k == "seed") {
                 get_int(v, 0, 9007199254740991LL, &cfg_->seed);
             } else if (k == "groups") {
@@ -880,6 +1035,11 @@ private:
             }
             return true;
         });
+        if (top_source != nullptr) {  // after "defaults" and the groups, whatever the key order
+            path_ = top_source_path;
+            read_source(top_source, "");
+            path_.clear();
+        }
         // imports after the JSON groups, so an imported group never takes a JSON group's name
         if (imports != nullptr) {
             PathStep step(path_, Seg{"import", -1, 0});
@@ -1050,6 +1210,175 @@ std::string config_to_json(const Config& config, const Globals& globals) {
     std::string out = printed != nullptr ? printed : "{}";
     cJSON_free(printed);
     return out + "\n";
+}
+
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int base64_digit(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+}  // namespace
+
+bool parse_pin_sha256(const std::string& text, uint8_t out[32]) {
+    // Hex: 64 digits, optionally with ':' between byte pairs.
+    std::string hex;
+    for (char c : text) {
+        if (c == ':') continue;
+        if (hex_digit(c) < 0) {
+            hex.clear();
+            break;
+        }
+        hex.push_back(c);
+    }
+    if (hex.size() == 64) {
+        for (size_t i = 0; i < 32; ++i)
+            out[i] = static_cast<uint8_t>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
+        return true;
+    }
+    // Base64 of 32 bytes: 43 digits and one '='.
+    if (text.size() != 44 || text[43] != '=') return false;
+    uint8_t bytes[33] = {};
+    uint32_t acc = 0;
+    size_t bits = 0, n = 0;
+    for (size_t i = 0; i < 43; ++i) {
+        const int d = base64_digit(text[i]);
+        if (d < 0) return false;
+        acc = (acc << 6) | static_cast<uint32_t>(d);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bytes[n++] = static_cast<uint8_t>(acc >> bits);
+        }
+    }
+    if (n != 32 || (acc & ((1u << bits) - 1)) != 0) return false;  // canonical padding bits
+    std::memcpy(out, bytes, 32);
+    return true;
+}
+
+std::string pin_hex(const uint8_t pin[32]) {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 0; i < 32; ++i) {
+        out.push_back(kDigits[pin[i] >> 4]);
+        out.push_back(kDigits[pin[i] & 15]);
+    }
+    return out;
+}
+
+std::string server_tls_text(const ServerTls& tls) {
+    if (!tls.enabled) return "";
+    if (!tls.verify) return "tls VERIFY OFF";
+    std::string parts;
+    auto add = [&](const std::string& p) { parts += (parts.empty() ? "" : ", ") + p; };
+    if (!tls.sni.empty()) add(std::string("sni ") + tls.sni.c_str());
+    if (!tls.ca_file.empty()) add(std::string("ca ") + tls.ca_file.c_str());
+    if (tls.has_pin) add("pin " + pin_hex(tls.pin_sha256).substr(0, 8) + "..");
+    if (tls.ca_file.empty() && !tls.has_pin) add("system CAs");
+    return "tls (" + parts + ")";
+}
+
+std::string source_text(const Globals& globals, const SourceSpec& source) {
+    std::string line = source.url + " -> " +
+                       (source.group.empty() ? "own groups (JSON: " + source.name + ")"
+                                             : "group " + source.group) +
+                       " (" + format_name(source.format) + ", every " +
+                       std::to_string(source.refresh_s) + " s";
+    uint8_t pin[32];
+    if (parse_pin_sha256(source.pin_sha256, pin)) line += ", pin " + pin_hex(pin).substr(0, 8) + "..";
+    if (!source.ca_file.empty()) line += ", ca " + source.ca_file;
+    if (!source.sni.empty()) line += ", sni " + source.sni;
+    return line + ", cache " + source_cache_path(globals, source) + ")";
+}
+
+std::string source_cache_path(const Globals& globals, const SourceSpec& source) {
+    char name[32];
+    std::snprintf(name, sizeof name, "source-%08x.list",
+                  static_cast<unsigned>(name_identity(source.url.data(), source.url.size())));
+    return globals.cache_dir + "/" + name;
+}
+
+bool merge_source_list(Config* config, const SourceSpec& source, const Config& list,
+                       std::string* error) {
+    std::unique_ptr<Config> merged(new Config(*config));
+    Config& m = *merged;
+    uint8_t file = 0;
+    if (m.file_count < STBF_MAX_FILES) {
+        file = m.file_count++;
+        assign_cut(&m.files[file], source.url.data(), source.url.size());
+    }
+    auto add_server = [&](GroupConfig* g, const ServerConfig& server) {
+        if (m.server_count >= STBF_MAX_SERVERS || g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
+            *error = source.url + ": too many servers (the box takes " +
+                     std::to_string(STBF_MAX_SERVERS) + ")";
+            return false;
+        }
+        ServerConfig s = server;
+        s.source.file = file;
+        g->servers[g->server_count++] = m.server_count;
+        m.servers[m.server_count++] = s;
+        return true;
+    };
+    for (uint8_t lg = 0; lg < list.group_count; ++lg) {
+        const GroupConfig& from = list.groups[lg];
+        GroupConfig* into = nullptr;
+        if (!source.group.empty()) {
+            for (uint8_t g = 0; g < m.group_count && into == nullptr; ++g)
+                if (source.group == m.groups[g].name.c_str()) into = &m.groups[g];
+            if (into == nullptr) {
+                *error = source.url + ": group " + source.group + " is not in the config";
+                return false;
+            }
+        } else {
+            for (uint8_t g = 0; g < m.group_count; ++g) {
+                if (from.name == m.groups[g].name) {
+                    *error = source.url + ": list group " + from.name.c_str() +
+                             " has the name of a group of the config";
+                    return false;
+                }
+            }
+            if (m.group_count >= STBF_MAX_GROUPS) {
+                *error = source.url + ": too many groups (the box takes " +
+                         std::to_string(STBF_MAX_GROUPS) + ")";
+                return false;
+            }
+            GroupConfig g = from;
+            if (from.name.c_str() != source.name) {
+                // A group of CCcam lines (a JSON list forms the one group named source.name):
+                // the lines carry no settings, so the config's defaults apply, as to an import.
+                g = source.settings;
+                g.name = from.name;
+                g.identity = from.identity;
+            }
+            g.server_count = 0;
+            g.listen_port = 0;
+            g.listen_pinned = false;
+            g.source = SourceRef{file, 0};
+            m.groups[m.group_count] = g;
+            into = &m.groups[m.group_count++];
+        }
+        for (uint8_t k = 0; k < from.server_count; ++k)
+            if (!add_server(into, list.servers[from.servers[k]])) return false;
+    }
+    std::unique_ptr<Diagnostics> diags(new Diagnostics);
+    if (assign_listen_ports(&m, diags.get()) != Status::Ok) {
+        *error = source.url + ": no listen port left for its groups";
+        return false;
+    }
+    *config = m;
+    return true;
 }
 
 }  // namespace stbf::fw

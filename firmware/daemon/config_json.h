@@ -28,7 +28,16 @@
 //     newcamd524 | cs378x | camd35; default tcp), "label", "weight" (1..65535, default 100),
 //     "priority" (0..255), "backup", "enabled", "user" (shown by check only), "probe" (tcp |
 //     cccam | newcamd | expect; default from the protocol), "expect": { "send": hex,
-//     "prefix": hex, "length": n }.
+//     "prefix": hex, "length": n }, "tls": true | { "sni": name, "ca_file": "/abs/path.pem",
+//     "pin_sha256": 64 hex | 44 base64, "verify": true (false is explicit, warned about, and
+//     excludes ca_file and pin_sha256) }.
+//   Provider server lists (fetched by the daemon over HTTPS, see firmware/tls/server_list.h):
+//     top level or in a group, "source": { "url": "https://..." (required), "pin_sha256",
+//     "ca_file", "sni", "refresh_s" (60..604800, default 21600), "format": "auto" | "json" |
+//     "cccam", "name" (top level only: the group a JSON list forms, default "source") }.
+//     A group with a source needs no "servers": the fetched ones join it. A top-level source
+//     forms its own groups (a JSON list one group, CCcam.cfg lines one per account).
+//     "cache_dir" (top level, default /var/lib/stbfailover) keeps the last good copy of each.
 //   Keys starting with "//" are comments. Any other key is an error naming its path
 //   (e.g. groups[1].servers[0].prot). Passwords and keys do not belong in the JSON: the softcam
 //   logs in through the relay; an imported file supplies them for grouping only.
@@ -49,14 +58,55 @@
 
 namespace stbf::fw {
 
+enum class FileFormat { Auto, Json, Cccam, Oscam };
+
+/// Where provider lists are cached by default: persistent flash on Enigma2 images (unlike
+/// /var/volatile and /tmp), and not inside /etc, which images back up and restore.
+constexpr const char* kDefaultCacheDir = "/var/lib/stbfailover";
+
+/// One provider server list named by the config ("source").
+struct SourceSpec {
+    std::string url;         ///< https:// URL
+    std::string pin_sha256;  ///< as written (hex or base64); "" = none
+    std::string ca_file;     ///< "" = pin alone, or the system bundle
+    std::string sni;         ///< "" = the URL's host
+    uint32_t refresh_s = 21600;
+    FileFormat format = FileFormat::Auto;  ///< Auto, Json or Cccam
+    std::string group;           ///< group the fetched servers join; "" = a top-level source
+    std::string name = "source";  ///< top level: name of the group a JSON list forms
+    GroupConfig settings;        ///< top level: group settings ("defaults") for CCcam groups
+    std::string where;           ///< "FILE:LINE" of the entry, for messages
+};
+
 /// The daemon's settings that are not part of the core Config.
 struct Globals {
     std::string control_socket = "/var/run/stbfailover.sock";
     std::string metrics_listen;  ///< "" = no metrics listener
     std::string log_level = "info";
+    std::string cache_dir = kDefaultCacheDir;  ///< provider list cache files
+    std::vector<SourceSpec> sources;           ///< in config order
 };
 
-enum class FileFormat { Auto, Json, Cccam, Oscam };
+/// Parses a SHA-256 pin written as 64 hex digits (colons allowed between byte pairs) or as
+/// 44-character base64 (as `openssl ... | base64` prints it). False when malformed.
+bool parse_pin_sha256(const std::string& text, uint8_t out[32]);
+/// 64 lower-case hex digits.
+std::string pin_hex(const uint8_t pin[32]);
+/// One phrase for `check` and logs: "" when TLS is off, else e.g. "tls (sni x, ca /a.pem,
+/// pin 1a2b3c4d..)" or "tls VERIFY OFF". The pin is shortened; nothing secret is in it.
+std::string server_tls_text(const ServerTls& tls);
+/// One line for `check`: "https://... -> group sky (json, every 21600 s, pin 1a2b3c4d..,
+/// cache /var/lib/stbfailover/source-0123abcd.list)". The pin is shortened.
+std::string source_text(const Globals& globals, const SourceSpec& source);
+/// Cache file of a source: <cache_dir>/source-<8 hex of the URL's hash>.list
+std::string source_cache_path(const Globals& globals, const SourceSpec& source);
+
+/// Adds the servers of a fetched list (parsed by parse_server_list) to `config`: into the
+/// source's group, or, for a top-level source, as groups of their own (names must not clash
+/// with the config's). Unpinned listen ports are then assigned as the loader does. False with
+/// *error when the result would not fit or a name clashes; *config is then unchanged.
+bool merge_source_list(Config* config, const SourceSpec& source, const Config& list,
+                       std::string* error);
 
 /// "auto", "json", "cccam", "oscam".
 const char* format_name(FileFormat f);

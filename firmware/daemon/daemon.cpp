@@ -62,8 +62,31 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
     out->metrics_listen = globals.metrics_listen;
     out->log_level = globals.log_level;
     out->warnings = report;
+    out->sources = globals.sources;
+    out->cache_dir = globals.cache_dir;
     return true;
 }
+
+namespace {
+TlsExtensionFactory g_tls_factory = nullptr;
+
+// What in `loaded` needs TLS ("" when nothing): named so the box owner finds it in the config.
+std::string tls_user(const LoadedConfig& loaded) {
+    for (uint8_t i = 0; i < loaded.config->server_count; ++i)
+        if (loaded.config->servers[i].tls.enabled)
+            return std::string("server ") + loaded.config->servers[i].label.c_str() +
+                   " has \"tls\"";
+    if (!loaded.sources.empty()) return "source " + loaded.sources[0].url + " is fetched over HTTPS";
+    return "";
+}
+}  // namespace
+
+bool register_tls_extension(TlsExtensionFactory factory) {
+    g_tls_factory = factory;
+    return true;
+}
+
+TlsExtensionFactory tls_extension_factory() { return g_tls_factory; }
 
 namespace {
 
@@ -89,7 +112,8 @@ class Daemon {
         while (!stop_requested_) {
             TimeUs now = runtime_->now();
             TimeUs wait = kMaxWaitUs;
-            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline()})
+            const TimeUs tls_deadline = tls_ ? tls_->next_deadline() : kNever;
+            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline(), tls_deadline})
                 if (d != kNever) wait = d > now ? (d - now < wait ? d - now : wait) : 0;
             Status st = runtime_->step(wait);
             if (st != Status::Ok) {
@@ -105,6 +129,7 @@ class Daemon {
                 reload_requested_ = false;
                 reload();
             }
+            if (tls_ && tls_->poll()) apply_source_lists();
         }
         log_printf(*table_, STBF_LOG_NOTICE, "stopping: closing %u session(s)",
                    static_cast<unsigned>(runtime_->open_sessions()));
@@ -147,10 +172,21 @@ class Daemon {
         log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
         if (!open_signals()) return false;
 
+        if (TlsExtensionFactory make = tls_extension_factory()) {
+            tls_ = make(*table_);
+            facts_.tls_failure_of = [this](const ServerConfig& s) { return tls_->tls_failure(s); };
+        }
+        std::unique_ptr<Config> effective;
+        if (!effective_config(loaded_, &effective, &error)) {
+            log_lines(STBF_LOG_ERROR, "", error);
+            if (options_.use_syslog) std::fprintf(stderr, "%s\n", error.c_str());
+            return false;
+        }
         engine_ = std::make_unique<Engine>();
         runtime_ = std::make_unique<Runtime>(*engine_, table_);
         runtime_->set_foreign_handler(&Daemon::foreign_event, this);
-        Status st = runtime_->init(*loaded_.config, table_->now(table_->ctx));
+        runtime_->set_transport_selector(&Daemon::select_transport, this);
+        Status st = runtime_->init(*effective, table_->now(table_->ctx));
         if (st != Status::Ok) {
             log_printf(*table_, STBF_LOG_ERROR, "%s: cannot start: %s",
                        options_.config_path.c_str(), status_name(st));
@@ -172,6 +208,65 @@ class Daemon {
         control_.start(table_, cs);
         if (!start_metrics(loaded_.metrics_listen)) return false;
         return write_pidfile();
+    }
+
+    // The config in force: the file's, plus every provider list, with TLS transports ready.
+    // False with *error ("FILE: message") when TLS is asked for and cannot be had.
+    bool effective_config(const LoadedConfig& loaded, std::unique_ptr<Config>* out,
+                          std::string* error) {
+        if (!tls_) {
+            const std::string user = tls_user(loaded);
+            if (!user.empty()) {
+                *error = options_.config_path + ": " + user +
+                         ", but this stbfailover was built without TLS support (build with "
+                         "STBF_WITH_TLS=ON and mbedTLS, or remove it from the config)";
+                return false;
+            }
+        }
+        auto config = std::make_unique<Config>(*loaded.config);
+        if (tls_) {
+            tls_->set_sources(loaded.sources, loaded.cache_dir);
+            tls_->merge_lists(config.get());
+            std::string why;
+            if (!tls_->prepare(*config, &why)) {
+                *error = options_.config_path + ": TLS: " + why;
+                return false;
+            }
+        }
+        *out = std::move(config);
+        return true;
+    }
+
+    // Hands `next` to the runtime (live sessions kept); keeps the group names of retired slots.
+    Status apply_config(const Config& next) {
+        std::vector<std::string> slot_groups = group_names_by_slot(*engine_);
+        for (size_t i = 0; i < slot_groups.size() && i < facts_.slot_groups.size(); ++i)
+            if (slot_groups[i].empty()) slot_groups[i] = facts_.slot_groups[i];  // retired
+        Status st = runtime_->reload(next);
+        if (st == Status::Ok) facts_.slot_groups = std::move(slot_groups);
+        return st;
+    }
+
+    // A provider list changed: the file's config plus the new lists, applied like a reload.
+    void apply_source_lists() {
+        std::unique_ptr<Config> effective;
+        std::string error;
+        Status st = Status::Ok;
+        if (effective_config(loaded_, &effective, &error)) {
+            st = apply_config(*effective);
+            if (st != Status::Ok) error = std::string("cannot apply: ") + status_name(st);
+        }
+        if (!error.empty()) {
+            log_lines(STBF_LOG_ERROR, "server list not applied, old servers stay: ", error);
+            return;
+        }
+        log_printf(*table_, STBF_LOG_NOTICE, "server list applied: generation %u, %u group(s)",
+                   engine_->config_generation(), engine_->group_count());
+    }
+
+    static const Transport* select_transport(void* user, const ServerConfig& server) {
+        Daemon* d = static_cast<Daemon*>(user);
+        return server.tls.enabled && d->tls_ ? d->tls_->transport_for(server) : nullptr;
     }
 
     void apply_log_level(const std::string& from_config) {
@@ -287,12 +382,10 @@ class Daemon {
         LoadedConfig next;
         std::string error;
         Status st = Status::Ok;
-        if (loader_(options_.config_path, &next, &error)) {
-            std::vector<std::string> slot_groups = group_names_by_slot(*engine_);
-            for (size_t i = 0; i < slot_groups.size() && i < facts_.slot_groups.size(); ++i)
-                if (slot_groups[i].empty()) slot_groups[i] = facts_.slot_groups[i];  // retired
-            st = runtime_->reload(*next.config);
-            if (st == Status::Ok) facts_.slot_groups = std::move(slot_groups);
+        std::unique_ptr<Config> effective;
+        if (loader_(options_.config_path, &next, &error) &&
+            effective_config(next, &effective, &error)) {
+            st = apply_config(*effective);
             if (st != Status::Ok)
                 error = options_.config_path + ": cannot apply: " + status_name(st);
         }
@@ -326,7 +419,9 @@ class Daemon {
         facts_.uptime_s = (now - started_at_) / 1000000;
         facts_.config_path = options_.config_path;
         facts_.last_reload_ago_s = facts_.reloaded ? (now - last_reload_at_) / 1000000 : 0;
-        return build_status_report(*engine_, now, facts_);
+        StatusReport r = build_status_report(*engine_, now, facts_);
+        if (tls_) r.sources = tls_->source_reports();
+        return r;
     }
 
     std::string status(bool json) {
@@ -342,6 +437,8 @@ class Daemon {
     MetricsServer metrics_;
     std::unique_ptr<PosixPort> port_;
     stbf_port* table_ = nullptr;
+    // Before the runtime: its connections use the TLS transports, so it must go first.
+    std::unique_ptr<TlsExtension> tls_;  // null: this binary has no TLS support
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Runtime> runtime_;
     LoadedConfig loaded_;

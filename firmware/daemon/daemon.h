@@ -9,6 +9,15 @@
 //    a good one is applied by the runtime (unchanged groups keep listeners and sessions).
 // Signals arrive through a signalfd watched by the same loop, so no handler runs between two
 // core calls.
+//
+// TLS upstreams and provider server lists come from a TlsExtension (below) that the binary built
+// with TLS registers at start-up (firmware/tls/daemon_extension.cpp). Without one, a config with
+// a `"tls"` server or a `"source"` is refused with a message saying this build lacks TLS. With
+// one: servers marked TLS are connected, probed and hang-checked through TLS; each source's
+// cached list is loaded at start, refreshed on its jittered schedule from this loop (never
+// blocking the relay), and a new good list is applied like a reload (live sessions kept); a
+// failed refresh keeps the last good list. The config in force is always the file's config plus
+// every source's current list.
 #ifndef STBF_FIRMWARE_DAEMON_H
 #define STBF_FIRMWARE_DAEMON_H
 
@@ -16,8 +25,13 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "config_json.h"
+#include "status_report.h"
 #include "stbf/model.h"
 #include "stbf/port.h"
+#include "stbf/runtime.h"
 
 namespace stbf::daemon {
 
@@ -28,7 +42,45 @@ struct LoadedConfig {
     std::string metrics_listen;  ///< "127.0.0.1:9105" / "[::1]:9105"; empty: no metrics
     std::string log_level;       ///< from the config; used unless the command line sets one
     std::string warnings;        ///< the loader's warning lines (logged, not fatal)
+    std::vector<fw::SourceSpec> sources;  ///< provider lists whose servers join the config
+    std::string cache_dir;                ///< where their last good copies are kept
 };
+
+/// TLS and provider lists for the daemon. One per daemon, made by the registered factory with
+/// the daemon's port (which it must not outlive). Never blocks.
+class TlsExtension {
+public:
+    virtual ~TlsExtension() = default;
+    /// Makes the TLS transport of every TLS server of `config` (reads CA files). Returns false
+    /// with one line per unusable server in *error ("label: cannot load CA file ..."); the
+    /// config must then not be applied. Transports of earlier configs stay alive for the
+    /// connections they carry.
+    virtual bool prepare(const Config& config, std::string* error) = 0;
+    /// The runtime's transport for `server`: its TLS transport, null for plain TCP. For a TLS
+    /// server that prepare() did not accept, a transport that refuses to connect (never TCP).
+    virtual const Transport* transport_for(const ServerConfig& server) = 0;
+    /// Latest TLS refusal for `server` ("" when none since its last good handshake).
+    virtual std::string tls_failure(const ServerConfig& server) const = 0;
+    /// Takes the config's sources: unchanged ones (same URL and options) keep their list and
+    /// schedule; new ones load their cache and fetch at once; removed ones are dropped.
+    virtual void set_sources(const std::vector<fw::SourceSpec>& sources,
+                             const std::string& cache_dir) = 0;
+    /// Moves fetches on; true when some source's list changed (merge and apply again).
+    virtual bool poll() = 0;
+    /// Adds every source's current list to `config` (fw::merge_source_list). A list that does
+    /// not merge is left out and its source reports why.
+    virtual void merge_lists(Config* config) = 0;
+    /// One report per source, in config order.
+    virtual std::vector<SourceReport> source_reports() const = 0;
+    /// When poll() next needs calling (port clock); kNever when no source.
+    virtual TimeUs next_deadline() const = 0;
+};
+
+using TlsExtensionFactory = std::unique_ptr<TlsExtension> (*)(const stbf_port& port);
+/// Called once from a static initialiser of the TLS build. Returns true.
+bool register_tls_extension(TlsExtensionFactory factory);
+/// The registered factory, or null when this binary has no TLS support.
+TlsExtensionFactory tls_extension_factory();
 
 /// Loads the config at `path`. On failure returns false and sets `*error` to one
 /// "FILE:LINE: message" line per problem (no secret in it).

@@ -56,6 +56,10 @@ std::string server_labels(const GroupReport& g, const ServerReport& s) {
     return group_labels(g) + ",server=\"" + escape_label(s.label) + "\"";
 }
 
+std::string source_labels(const SourceReport& s) {
+    return "url=\"" + escape_label(s.url) + "\"";
+}
+
 // One family over every server of every group.
 template <class Value>
 void per_server(std::string* out, const StatusReport& r, const char* name, const char* type,
@@ -140,6 +144,17 @@ std::string render_metrics(const StatusReport& r) {
               [](const GroupReport& g) { return g.failovers; });
     per_group(&out, r, "stbf_group_panic", "gauge", "1 while no server of the group is usable.",
               [](const GroupReport& g) { return g.panic ? 1u : 0u; });
+
+    // Provider server lists ("source" in the config), one sample per URL.
+    Family ok(&out, "stbf_source_ok", "gauge",
+              "1 while the provider list is in use and its latest refresh succeeded.");
+    for (const SourceReport& s : r.sources) ok.sample(source_labels(s), s.ok ? 1 : 0);
+    Family servers(&out, "stbf_source_servers", "gauge", "Servers of the provider list in use.");
+    for (const SourceReport& s : r.sources) servers.sample(source_labels(s), s.servers);
+    Family age(&out, "stbf_source_last_success_age_seconds", "gauge",
+               "Seconds since the provider list was last fetched (absent until then).");
+    for (const SourceReport& s : r.sources)
+        if (s.has_success) age.sample(source_labels(s), static_cast<double>(s.last_success_ago_s));
     return out;
 }
 

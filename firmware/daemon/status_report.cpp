@@ -15,7 +15,8 @@ std::string label_of(const Engine& engine, ServerSlot slot) {
     return cfg != nullptr ? cfg->label.c_str() : "";
 }
 
-ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now) {
+ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
+                           const DaemonFacts& facts) {
     const ServerStatus st = engine.server_status(slot);
     const ServerConfig& cfg = *st.config;
     ServerReport r;
@@ -44,6 +45,8 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now) {
     r.sessions_hung = st.sessions_hung;
     r.has_next_check = st.next_check != kNever;
     r.next_check_s = st.next_check > now ? (st.next_check - now) / 1e6 : 0.0;
+    r.tls = cfg.tls.enabled;
+    if (r.tls && facts.tls_failure_of) r.tls_failure = facts.tls_failure_of(cfg);
     return r;
 }
 
@@ -85,7 +88,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
         for (uint8_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
             if (slot == kNoServer || !engine.server_in_use(slot)) continue;
-            gr.servers.push_back(server_report(engine, slot, now));
+            gr.servers.push_back(server_report(engine, slot, now, facts));
         }
         report.groups.push_back(std::move(gr));
     }
@@ -96,7 +99,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
         if (ss.state != ServerState::Retired) continue;
         for (GroupReport& gr : report.groups)
             if (gr.name == facts.slot_groups[slot])
-                gr.servers.push_back(server_report(engine, slot, now));
+                gr.servers.push_back(server_report(engine, slot, now, facts));
     }
     return report;
 }
@@ -152,6 +155,8 @@ cJSON* server_json(const ServerReport& s) {
     cJSON_AddNumberToObject(o, "probes_ok", s.probes_ok);
     cJSON_AddNumberToObject(o, "probes_failed", s.probes_failed);
     add_number_or_null(o, "next_check_s", s.has_next_check, s.next_check_s);
+    cJSON_AddBoolToObject(o, "tls", s.tls);
+    add_string_or_null(o, "tls_failure", s.tls_failure);
     return o;
 }
 
@@ -199,6 +204,19 @@ std::string status_json(const StatusReport& report) {
         cJSON_AddNullToObject(lr, "ago_s");
     cJSON* groups = cJSON_AddArrayToObject(r, "groups");
     for (const GroupReport& g : report.groups) cJSON_AddItemToArray(groups, group_json(g));
+    cJSON* sources = cJSON_AddArrayToObject(r, "sources");
+    for (const SourceReport& src : report.sources) {
+        cJSON* o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "url", src.url.c_str());
+        add_string_or_null(o, "group", src.group);
+        cJSON_AddBoolToObject(o, "ok", src.ok);
+        add_string_or_null(o, "reason", src.reason);
+        add_number_or_null(o, "last_success_ago_s", src.has_success,
+                           static_cast<double>(src.last_success_ago_s));
+        cJSON_AddNumberToObject(o, "next_fetch_s", src.next_fetch_s);
+        cJSON_AddNumberToObject(o, "servers", src.servers);
+        cJSON_AddItemToArray(sources, o);
+    }
     char* text = cJSON_PrintUnformatted(r);
     std::string out = text != nullptr ? text : "{}";
     cJSON_free(text);
@@ -252,13 +270,25 @@ std::string status_text(const StatusReport& report) {
         for (const ServerReport& s : g.servers) {
             std::string addr = s.host + ":" + std::to_string(s.port);
             std::string state = s.state + (s.backup ? "*" : "");
+            std::string proto = s.protocol + (s.tls ? "+tls" : "");
+            std::string failure = s.last_failure.empty() ? "-" : s.last_failure;
+            if (!s.tls_failure.empty()) failure += " (tls: " + s.tls_failure + ")";
             std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-9s %9s %9s %5u  %s\n",
-                          s.label.c_str(), addr.c_str(), s.protocol.c_str(), state.c_str(),
+                          s.label.c_str(), addr.c_str(), proto.c_str(), state.c_str(),
                           ms_text(s.has_ewma_connect, s.ewma_connect_ms).c_str(),
                           ms_text(s.has_ewma_response, s.ewma_response_ms).c_str(), s.live_sessions,
-                          s.last_failure.empty() ? "-" : s.last_failure.c_str());
+                          failure.c_str());
             out += line;
         }
+    }
+    if (!report.sources.empty()) out += "\nserver lists\n";
+    for (const SourceReport& src : report.sources) {
+        std::string last = src.has_success ? std::to_string(src.last_success_ago_s) + "s ago" : "never";
+        out += "  " + src.url + (src.group.empty() ? "" : " -> group " + src.group) + ": " +
+               (src.ok ? "ok" : "FAILING") + ", " + std::to_string(src.servers) +
+               " server(s), last success " + last + ", next fetch in " +
+               std::to_string(static_cast<long long>(src.next_fetch_s)) + "s" +
+               (src.reason.empty() ? "" : "\n    reason: " + src.reason) + "\n";
     }
     return out;
 }

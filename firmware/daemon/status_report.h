@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,21 @@ struct DaemonFacts {
     /// group_names_by_slot). A server the reload removed is Retired and belongs to no group in
     /// the engine while its live sessions drain; the report lists it under this group.
     std::vector<std::string> slot_groups;
+    /// Reason the latest TLS connection to a server was refused ("pin mismatch: ..."), "" when
+    /// none or the server is not TLS. Unset: no TLS support in this binary.
+    std::function<std::string(const ServerConfig&)> tls_failure_of;
+};
+
+/// State of one provider server list (a "source" of the config).
+struct SourceReport {
+    std::string url;
+    std::string group;   ///< group its servers join; "" = its own groups
+    bool ok = false;     ///< a list is in use and the latest refresh (or cache load) succeeded
+    std::string reason;  ///< why not ok ("dns: ...", "http status: 404", "bad body: ..."); "" if ok
+    bool has_success = false;
+    uint64_t last_success_ago_s = 0;  ///< since the latest successful fetch (valid if has_success)
+    double next_fetch_s = 0;          ///< until the next refresh (0 = running now)
+    uint32_t servers = 0;             ///< servers of the list in use (0 = none yet)
 };
 
 struct ServerReport {
@@ -43,6 +59,8 @@ struct ServerReport {
     uint32_t live_sessions = 0, fail_streak = 0;
     uint32_t probes_ok = 0, probes_failed = 0;
     uint32_t picks = 0, connects_ok = 0, connects_failed = 0, sessions_hung = 0;
+    bool tls = false;         ///< connected through TLS
+    std::string tls_failure;  ///< latest TLS refusal (certificate, pin, handshake); "" = none
     bool has_next_check = false;
     double next_check_s = 0;
 };
@@ -68,6 +86,7 @@ struct StatusReport {
     DaemonFacts daemon;
     uint32_t config_generation = 0;
     std::vector<GroupReport> groups;
+    std::vector<SourceReport> sources;  ///< filled by the daemon; JSON "sources" (additive to v1)
 };
 
 /// Snapshot of `engine` at `now` (port clock) plus `facts`.

@@ -147,6 +147,17 @@ void ServerListSource::note_failure(FetchFailure failure, const std::string& mes
 bool ServerListSource::adopt(const std::string& body, bool write_cache) {
     std::unique_ptr<Config> parsed(new Config);
     std::string error;
+    const size_t first = body.find_first_not_of(" \t\r\n");
+    const bool looks_json = first != std::string::npos && (body[first] == '[' || body[first] == '{');
+    if (options_.format == fw::FileFormat::Json && !looks_json) {
+        note_failure(FetchFailure::BadBody, options_.fetch.url + ": list is not JSON (format json)");
+        return false;
+    }
+    if (options_.format == fw::FileFormat::Cccam && looks_json) {
+        note_failure(FetchFailure::BadBody,
+                     options_.fetch.url + ": list is JSON, not CCcam.cfg lines (format cccam)");
+        return false;
+    }
     if (!parse_server_list(body, options_.fetch.url, options_.group_name, parsed.get(), &error)) {
         note_failure(FetchFailure::BadBody, error);
         return false;
@@ -190,6 +201,7 @@ bool ServerListSource::apply(const FetchResult& result) {
         return false;
     }
     if (has_list() && result.body == list_text_) {  // unchanged: nothing to apply or write
+        last_success_ = port_.now(port_.ctx);
         last_failure_ = FetchFailure::None;
         last_error_.clear();
         schedule(options_.refresh_s);
@@ -199,6 +211,7 @@ bool ServerListSource::apply(const FetchResult& result) {
         schedule(options_.refresh_s < kRetryAfterFailureS ? options_.refresh_s : kRetryAfterFailureS);
         return false;
     }
+    last_success_ = port_.now(port_.ctx);
     last_failure_ = FetchFailure::None;
     last_error_.clear();
     schedule(options_.refresh_s);

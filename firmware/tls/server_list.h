@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "config_json.h"
 #include "stbf/model.h"
 #include "stbf/port.h"
 #include "tls/https_fetch.h"
@@ -37,6 +38,8 @@ struct SourceOptions {
     std::string group_name = "source";  ///< group a JSON list's servers form
     uint32_t refresh_s = 21600;         ///< every 6 h (+/- 10 %)
     std::string cache_path;             ///< last good copy; "" = no cache
+    /// Json or Cccam: a list in the other format is refused (bad body); Auto: detected.
+    fw::FileFormat format = fw::FileFormat::Auto;
 };
 
 /// Parses and fully validates a fetched list (format detected from its first non-blank byte:
@@ -86,6 +89,10 @@ public:
     FetchFailure last_failure() const { return last_failure_; }
     /// One line for `status`: URL, servers in use, and the last failure if any.
     std::string status_line() const;
+    /// When the latest fetch succeeded (port clock); 0 = not since start (a cached list only).
+    stbf_time_us last_success_at() const { return last_success_; }
+    /// Servers of the current list (0 when none).
+    uint32_t server_count() const { return list_ ? list_->server_count : 0; }
     /// When the next refresh starts (port clock).
     stbf_time_us next_refresh_at() const { return next_refresh_; }
     /// The fetch in progress, for watching its socket (socket(), interest(), deadline()).
@@ -102,6 +109,7 @@ private:
     HttpsFetch fetch_;
     bool fetching_ = false;
     stbf_time_us next_refresh_ = 0;
+    stbf_time_us last_success_ = 0;
     std::unique_ptr<Config> list_;
     std::string list_text_;
     std::string last_error_;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>  // MBEDTLS_ERR_NET_* codes only; net_sockets.c is not used
@@ -25,6 +24,7 @@
 #include <psa/crypto.h>
 #endif
 
+#include "config_json.h"  // parse_pin_sha256: one parser for config and handshake
 #include "stbf/posix_port.h"  // port_status_name only: a plain table, no OS dependency
 
 namespace stbf::tls {
@@ -70,13 +70,6 @@ std::string mbedtls_message(int ret) {
     return text[0] != '\0' ? std::string(text) + " (" + code + ")" : std::string("mbedTLS error ") + code;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Seeds the generator from the port: the only entropy source, so any port works.
 int port_entropy(void* port_ptr, unsigned char* out, size_t len) {
     const stbf_port* port = static_cast<const stbf_port*>(port_ptr);
@@ -92,31 +85,9 @@ bool sha256(const uint8_t* data, size_t len, uint8_t out[32]) {
 }  // namespace
 
 bool parse_pin_sha256(const std::string& text, uint8_t out[32]) {
-    // Hex: 64 digits, optionally with ':' between byte pairs.
-    std::string hex;
-    bool hex_ok = true;
-    for (char c : text) {
-        if (c == ':') continue;
-        if (hex_value(c) < 0) {
-            hex_ok = false;
-            break;
-        }
-        hex.push_back(c);
-    }
-    if (hex_ok && hex.size() == 64) {
-        for (size_t i = 0; i < 32; ++i)
-            out[i] = static_cast<uint8_t>(hex_value(hex[2 * i]) * 16 + hex_value(hex[2 * i + 1]));
-        return true;
-    }
-    if (text.size() != 44) return false;
-    uint8_t decoded[48];
-    size_t n = 0;
-    if (mbedtls_base64_decode(decoded, sizeof decoded, &n,
-                              reinterpret_cast<const unsigned char*>(text.data()), text.size()) != 0 ||
-        n != 32)
-        return false;
-    memcpy(out, decoded, 32);
-    return true;
+    // One parser for the config loader and the TLS layer: a pin the config accepts is the pin
+    // the handshake checks.
+    return fw::parse_pin_sha256(text, out);
 }
 
 // ---- TlsClientConfig --------------------------------------------------------------------------

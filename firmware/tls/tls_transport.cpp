@@ -29,6 +29,9 @@ stbf_port_status TlsTransport::noted(TlsStream& stream, stbf_port_status st) {
     if (stream.failure() != TlsFailure::None && stream.failure() != TlsFailure::Transport) {
         last_failure_ = stream.failure();
         last_failure_message_ = stream.failure_message();
+    } else if (st == STBF_PORT_OK && stream.established()) {
+        last_failure_ = TlsFailure::None;  // a good handshake since: the problem is gone
+        last_failure_message_.clear();
     }
     return st;
 }

@@ -42,7 +42,8 @@ public:
 
     /// Connections currently open through this transport.
     size_t open_connections() const { return streams_.size(); }
-    /// Latest TLS failure of any connection (None if none yet) and its message.
+    /// Latest TLS failure of any connection since the last good handshake (None if none) and
+    /// its message.
     TlsFailure last_failure() const { return last_failure_; }
     const std::string& last_failure_message() const { return last_failure_message_; }
 

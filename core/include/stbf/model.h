@@ -24,6 +24,15 @@
 #define STBF_PATH_MAX 255
 #endif
 
+#ifndef STBF_TLS_NAME_MAX
+/// Longest TLS server name (SNI) kept per server; longer names are a config error.
+#define STBF_TLS_NAME_MAX 127
+#endif
+#ifndef STBF_TLS_PATH_MAX
+/// Longest CA file path kept per server; longer paths are a config error.
+#define STBF_TLS_PATH_MAX 127
+#endif
+
 namespace stbf {
 
 /// Wire protocol family of an upstream. Decides the default probe and how accounts group.
@@ -91,6 +100,18 @@ struct SourceRef {
     uint32_t line = 0;  ///< 1-based, 0 = unknown
 };
 
+/// TLS settings of one server (`"tls": true` or an object). Compact because the engine keeps a
+/// copy of every server; the daemon turns it into its TLS transport. Verification is on unless
+/// `verify` is false (an explicit, logged choice); a pin alone replaces the CA check.
+struct ServerTls {
+    bool enabled = false;  ///< connect through TLS
+    bool verify = true;    ///< check the certificate (CA or pin, dates, name)
+    bool has_pin = false;  ///< pin_sha256 holds the SHA-256 of the server's SubjectPublicKeyInfo
+    uint8_t pin_sha256[32] = {};
+    FixedString<STBF_TLS_NAME_MAX> sni;      ///< name sent and checked; empty = the host
+    FixedString<STBF_TLS_PATH_MAX> ca_file;  ///< PEM of trusted CAs; empty = pin or system bundle
+};
+
 /// One upstream server: a host that serves one account (a `C:` / `N:` line, a `[reader]`, or a
 /// JSON server object).
 struct ServerConfig {
@@ -119,6 +140,8 @@ struct ServerConfig {
     uint8_t expect_prefix[STBF_EXPECT_MAX] = {};
     uint8_t expect_prefix_len = 0;
     uint16_t expect_len = 0;  ///< bytes to wait for (0 = just the prefix)
+
+    ServerTls tls;  ///< off unless configured
 
     SourceRef source;
 };
