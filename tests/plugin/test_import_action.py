@@ -127,18 +127,6 @@ def test_import_warnings_are_shown_with_the_question(session, console, root, con
     assert question.text.endswith("\n\n" + warning.strip())
 
 
-def test_a_file_already_pointing_at_stbfailover_is_refused(session, console, root,
-                                                            config_file):
-    before = open(config_file).read()
-    looped = {"groups": [{"name": "cccam-boxowner", "listen": 20876, "servers": [
-        {"label": "127.0.0.1:20876", "host": "127.0.0.1", "port": 20876}]}]}
-    import_first(session, console, root, config_file, json.dumps(looped), 0)
-    box = session.top()
-    assert box.type == MessageBox.TYPE_ERROR
-    assert box.text.startswith("/etc/CCcam.cfg already points at stbfailover (127.0.0.1:20876)")
-    assert open(config_file).read() == before and len(console.history) == 1
-
-
 def test_nothing_to_import(session, console, tmp_path, config_file):
     start(session, console, str(tmp_path / "empty"), config_file)
     box = session.top()

@@ -460,18 +460,6 @@ def test_merge_imported_relative_file_and_pinned_ports():
          "check": {"interval_s": 30}}]
 
 
-def test_self_pointing_servers():
-    current = {"groups": [{"name": "a", "listen": "127.0.0.1:20001", "servers": []}]}
-    imported = {"groups": [{"name": "b", "listen": 20002, "servers": [
-        {"host": "127.0.0.1", "port": 20001}, {"host": "localhost", "port": 20002},
-        {"label": "lan", "host": "192.0.2.1", "port": 20002},
-        {"host": "127.0.0.1", "port": 12000}]}]}
-    assert logic.self_pointing_servers(imported, current) == [
-        "127.0.0.1:20001", "localhost:20002"]
-    assert logic.self_pointing_servers(imported) == ["localhost:20002"]
-    assert logic.self_pointing_servers({"groups": "x"}, None) == []
-
-
 def test_control_socket():
     assert logic.control_socket({"control_socket": "/tmp/s"}) == "/tmp/s"
     assert logic.control_socket({"control_socket": ""}) is None

@@ -56,14 +56,6 @@ class SoftcamImport(object):
         except logic.ConfigFileError as error:
             self.session.open(MessageBox, str(error), MessageBox.TYPE_ERROR)
             return
-        looped = logic.self_pointing_servers(self.imported, self.currentConfig())
-        if looped:
-            self.session.open(MessageBox, _(
-                "%s already points at stbfailover (%s): an earlier import rewrote it. Its "
-                "servers are in %s.bak; nothing was changed.") % (
-                    self.source.shown, ", ".join(looped), self.source.shown),
-                MessageBox.TYPE_ERROR)
-            return
         question = _("%s holds %s.\nUse them as the stbfailover config? The current config is "
                      "kept as %s.bak.") % (self.source.shown,
                                            logic.config_summary(self.imported), self.config_path)

@@ -736,37 +736,6 @@ def merge_imported(current, imported, source_path, config_dir="/etc/stbfailover"
     return merged
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def _listen_port(listen):
-    if isinstance(listen, int) and not isinstance(listen, bool):
-        return listen
-    if isinstance(listen, str) and listen.rpartition(":")[2].isdigit():
-        return int(listen.rpartition(":")[2])
-    return None
-
-
-def self_pointing_servers(imported, current=None):
-    """Servers of `imported` that are stbfailover's own listen ports (on this box): a softcam
-    file that an earlier import already pointed at stbfailover. Importing it would make
-    stbfailover relay to itself. Returns their labels or "host:port"."""
-    ports = set()
-    for doc in (imported, current):
-        groups = doc.get("groups") if isinstance(doc, dict) else None
-        for group in groups if isinstance(groups, list) else []:
-            if isinstance(group, dict) and _listen_port(group.get("listen")) is not None:
-                ports.add(_listen_port(group.get("listen")))
-    found = []
-    for group in imported.get("groups", []) if isinstance(imported.get("groups"), list) else []:
-        servers = group.get("servers", []) if isinstance(group, dict) else []
-        for server in servers if isinstance(servers, list) else []:
-            if (isinstance(server, dict) and server.get("host") in LOOPBACK_HOSTS
-                    and server.get("port") in ports):
-                found.append(_server_label(server))
-    return found
-
-
 def config_summary(doc):
     """'N groups, M servers' for a config document."""
     groups = doc.get("groups", []) if isinstance(doc, dict) else []
