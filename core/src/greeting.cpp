@@ -2,12 +2,23 @@
 
 namespace stbf {
 
+namespace {
+// Checksum byte 12+i of a CCcam greeting whose first 12 bytes are b[0..12).
+uint8_t cccam_checksum_byte(const uint8_t* b, size_t i) {
+    return static_cast<uint8_t>((b[i] + b[4 + i] + b[8 + i]) & 0xff);
+}
+}  // namespace
+
 bool cccam_greeting_valid(const uint8_t* b) {
-    for (size_t i = 0; i < 4; ++i) {
-        const uint8_t sum = static_cast<uint8_t>((b[i] + b[4 + i] + b[8 + i]) & 0xff);
-        if (b[12 + i] != sum) return false;
-    }
+    for (size_t i = 0; i < 4; ++i)
+        if (b[12 + i] != cccam_checksum_byte(b, i)) return false;
     return true;
+}
+
+void make_cccam_greeting(const uint8_t* head, uint8_t* out) {
+    if (head != out)
+        for (size_t i = 0; i < 12; ++i) out[i] = head[i];
+    for (size_t i = 0; i < 4; ++i) out[12 + i] = cccam_checksum_byte(out, i);
 }
 
 GreetingRule greeting_rule_for_protocol(Protocol protocol) {

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "stbf/greeting.h"
+
 namespace stbf::standin {
 namespace {
 
@@ -42,8 +44,7 @@ double now_ms() {
 
 Upstream::Upstream(std::string name, uint8_t seed) : name_(std::move(name)) {
     for (int i = 0; i < 12; ++i) greeting_[i] = static_cast<uint8_t>(seed * 53 + i * 29 + 7);
-    for (int i = 0; i < 4; ++i)
-        greeting_[12 + i] = static_cast<uint8_t>(greeting_[i] + greeting_[4 + i] + greeting_[8 + i]);
+    make_cccam_greeting(greeting_.data(), greeting_.data());
 }
 
 Upstream::~Upstream() {

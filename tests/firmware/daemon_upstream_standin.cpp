@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "stbf/greeting.h"
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s ID [PORT]\n", argv[0]);
@@ -48,8 +50,7 @@ int main(int argc, char** argv) {
 
     uint8_t greeting[16];
     for (int i = 0; i < 12; ++i) greeting[i] = static_cast<uint8_t>(i == 0 ? id : 0x40 + i);
-    for (int i = 0; i < 4; ++i)
-        greeting[12 + i] = static_cast<uint8_t>(greeting[i] + greeting[4 + i] + greeting[8 + i]);
+    stbf::make_cccam_greeting(greeting, greeting);
 
     std::vector<pollfd> fds{{listener, POLLIN, 0}};
     for (;;) {

@@ -6,16 +6,41 @@
 namespace stbf {
 namespace {
 
-// A valid CCcam greeting built the way a server does: 12 random bytes, then the checksum.
-void make_cccam_greeting(uint8_t seed, uint8_t* out) {
+// A valid CCcam greeting built the way a server does: 12 pseudo-random bytes, then the
+// checksum (make_cccam_greeting is itself checked against hand-computed greetings below).
+void greeting_from_seed(uint8_t seed, uint8_t* out) {
     for (int i = 0; i < 12; ++i) out[i] = static_cast<uint8_t>(seed * 37 + i * 101 + 250);
-    for (int i = 0; i < 4; ++i) out[12 + i] = static_cast<uint8_t>(out[i] + out[4 + i] + out[8 + i]);
+    make_cccam_greeting(out, out);
+}
+
+// Hand-computed: bytes 1..12, then 1+5+9, 2+6+10, 3+7+11, 4+8+12.
+constexpr uint8_t kHandGreeting[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 18, 21, 24};
+// The sum wraps at 8 bits: 200 + 100 + 50 = 350 -> 94; 255 * 3 = 765 -> 253.
+constexpr uint8_t kWrappingGreeting[16] = {200, 0, 0, 255, 100, 0, 0, 255,
+                                           50,  0, 0, 255, 94,  0, 0, 253};
+
+TEST(Greeting, MakeCccamGreetingMatchesHandComputedChecksums) {
+    for (const uint8_t* want : {kHandGreeting, kWrappingGreeting}) {
+        uint8_t out[16] = {};
+        make_cccam_greeting(want, out);
+        for (int i = 0; i < 16; ++i) EXPECT_EQ(out[i], want[i]) << i;
+        // In place: the head is already in out, only the checksum is written.
+        uint8_t in_place[16] = {};
+        for (int i = 0; i < 12; ++i) in_place[i] = want[i];
+        make_cccam_greeting(in_place, in_place);
+        for (int i = 0; i < 16; ++i) EXPECT_EQ(in_place[i], want[i]) << i;
+    }
+}
+
+TEST(Greeting, CccamChecksumAcceptsHandComputedGreetings) {
+    EXPECT_TRUE(cccam_greeting_valid(kHandGreeting));
+    EXPECT_TRUE(cccam_greeting_valid(kWrappingGreeting));
 }
 
 TEST(Greeting, CccamChecksumAcceptsEveryValidGreetingAndRejectsAnyFlippedByte) {
     for (int seed = 0; seed < 64; ++seed) {
         uint8_t g[16];
-        make_cccam_greeting(static_cast<uint8_t>(seed), g);
+        greeting_from_seed(static_cast<uint8_t>(seed), g);
         EXPECT_TRUE(cccam_greeting_valid(g)) << seed;
         for (int at = 0; at < 16; ++at) {
             uint8_t bad[16];
@@ -28,7 +53,7 @@ TEST(Greeting, CccamChecksumAcceptsEveryValidGreetingAndRejectsAnyFlippedByte) {
 
 TEST(Greeting, CccamFedOneByteAtATimeNeedsExactlySixteen) {
     uint8_t g[16];
-    make_cccam_greeting(7, g);
+    greeting_from_seed(7, g);
     GreetingCheck check(greeting_rule_for_protocol(Protocol::Cccam));
     for (int i = 0; i < 15; ++i) {
         EXPECT_EQ(check.wanted(), static_cast<size_t>(16 - i));
@@ -43,7 +68,7 @@ TEST(Greeting, CccamFedOneByteAtATimeNeedsExactlySixteen) {
 
 TEST(Greeting, CccamLeavesBytesAfterTheGreetingToTheCaller) {
     uint8_t data[20];
-    make_cccam_greeting(3, data);
+    greeting_from_seed(3, data);
     data[16] = data[17] = data[18] = data[19] = 0xAA;
     GreetingCheck check(greeting_rule_for_protocol(Protocol::Cccam));
     size_t used = 0;

@@ -102,7 +102,7 @@ TEST_F(SimNetwork, ConnectCompletesAfterOneRoundTripAndGreetingFollows) {
     std::vector<uint8_t> got;
     EXPECT_EQ(read_all(w, s, got), STBF_PORT_OK);
     ASSERT_EQ(got.size(), 16u);
-    EXPECT_TRUE(cccam_greeting_valid(got.data(), got.size()));
+    EXPECT_TRUE(cccam_greeting_valid(got.data()));
     EXPECT_EQ(server.connections_accepted(), 1u);
     p->tcp_close(p->ctx, s);
 }

@@ -33,28 +33,13 @@ struct SimServers : ::testing::Test {
     }
 };
 
-TEST(SimGreetings, CccamChecksumHelper) {
-    // Hand-computed: bytes 1..12, then 1+5+9, 2+6+10, 3+7+11, 4+8+12.
-    const uint8_t hand[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 18, 21, 24};
-    EXPECT_TRUE(cccam_greeting_valid(hand, 16));
-    // The sum wraps at 8 bits: 200 + 100 + 50 = 350 -> 94.
-    const uint8_t wraps[16] = {200, 0, 0, 0, 100, 0, 0, 0, 50, 0, 0, 0, 94, 0, 0, 0};
-    EXPECT_TRUE(cccam_greeting_valid(wraps, 16));
-    EXPECT_FALSE(cccam_greeting_valid(hand, 15));
-    EXPECT_FALSE(cccam_greeting_valid(nullptr, 16));
-
+// The checksum itself is the core's (tests/runtime/greeting_test.cpp); the sim derives the
+// 12 head bytes from a seed.
+TEST(SimGreetings, CccamGreetingIsValidAndSeeded) {
     for (uint64_t seed = 1; seed <= 50; ++seed) {
         const std::vector<uint8_t> g = cccam_greeting(seed);
         ASSERT_EQ(g.size(), 16u);
-        for (size_t i = 0; i < 4; ++i) {
-            EXPECT_EQ(g[12 + i], static_cast<uint8_t>(g[i] + g[4 + i] + g[8 + i]));
-        }
-        EXPECT_TRUE(cccam_greeting_valid(g.data(), g.size()));
-        for (size_t i = 0; i < 16; ++i) {
-            std::vector<uint8_t> broken = g;
-            broken[i] = static_cast<uint8_t>(broken[i] + 1);
-            EXPECT_FALSE(cccam_greeting_valid(broken.data(), broken.size())) << seed << " " << i;
-        }
+        EXPECT_TRUE(cccam_greeting_valid(g.data())) << seed;
     }
     EXPECT_NE(cccam_greeting(1), cccam_greeting(2));
     EXPECT_EQ(cccam_greeting(7), cccam_greeting(7));
@@ -65,8 +50,8 @@ TEST(SimGreetings, NewcamdGreetingIs14SeededBytes) {
     EXPECT_EQ(newcamd_greeting(3), newcamd_greeting(3));
     EXPECT_NE(newcamd_greeting(3), newcamd_greeting(4));
     const auto bad = ServerBehaviour::bad_greeting().greeting;
-    EXPECT_EQ(bad.size(), 16u);
-    EXPECT_FALSE(cccam_greeting_valid(bad.data(), bad.size()));
+    ASSERT_EQ(bad.size(), 16u);
+    EXPECT_FALSE(cccam_greeting_valid(bad.data()));
 }
 
 TEST_F(SimServers, AcceptGreetAndAnswerEachMessageAfterADelay) {
@@ -81,7 +66,8 @@ TEST_F(SimServers, AcceptGreetAndAnswerEachMessageAfterADelay) {
               "40000 received 16\n"  // accepted at 30 ms, greeting 10 ms later
               "120000 sent 4\n"
               "170000 received 20\n");  // arrives 130 ms, answered 30 ms later, back at 170
-    EXPECT_TRUE(cccam_greeting_valid(c.received().data(), c.received().size()));
+    ASSERT_GE(c.received().size(), 16u);
+    EXPECT_TRUE(cccam_greeting_valid(c.received().data()));
     EXPECT_EQ(s.connections_accepted(), 1u);
     EXPECT_EQ(s.active_connections(), 1u);
     EXPECT_EQ(s.bytes_in(), 4u);
@@ -129,7 +115,7 @@ TEST_F(SimServers, BadGreetingArrivesLikeAGoodOne) {
     Client& c = client();
     w.run_until(1000 * kMs);
     ASSERT_EQ(c.received().size(), 16u);
-    EXPECT_FALSE(cccam_greeting_valid(c.received().data(), 16));
+    EXPECT_FALSE(cccam_greeting_valid(c.received().data()));
 }
 
 TEST_F(SimServers, SlowGreetingComesLate) {

@@ -28,6 +28,13 @@ constexpr size_t kNewcamdGreetingLen = 14;
 /// i = 0..3.
 bool cccam_greeting_valid(const uint8_t* b);
 
+/// Build a valid CCcam greeting in out[0..16): the 12 bytes of `head` (a server sends random
+/// ones; the core has no randomness, so the caller brings them) followed by the four checksum
+/// bytes cccam_greeting_valid() verifies. `head` may be `out` itself (fill out[0..12), then
+/// complete it in place). For stand-in servers in the sim, demos and tests: the relay itself
+/// never builds a greeting, it only judges the upstream's.
+void make_cccam_greeting(const uint8_t* head, uint8_t* out);
+
 /// What bytes count as a good greeting. Copyable; holds its own copy of an expect prefix.
 struct GreetingRule {
     enum class Kind : uint8_t {

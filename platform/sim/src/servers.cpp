@@ -7,27 +7,14 @@ namespace stbf::sim {
 // ---- greetings ----------------------------------------------------------------------------
 
 std::vector<uint8_t> cccam_greeting(uint64_t seed) {
-    std::vector<uint8_t> g(16);
+    std::vector<uint8_t> g(kCccamGreetingLen);
     Random(seed).fill(g.data(), 12);
-    for (size_t i = 0; i < 4; ++i) {
-        g[12 + i] = static_cast<uint8_t>((g[i] + g[4 + i] + g[8 + i]) & 0xff);
-    }
+    make_cccam_greeting(g.data(), g.data());
     return g;
 }
 
-bool cccam_greeting_valid(const uint8_t* bytes, size_t len) {
-    if (bytes == nullptr || len < 16) return false;
-    for (size_t i = 0; i < 4; ++i) {
-        if (bytes[12 + i] !=
-            static_cast<uint8_t>((bytes[i] + bytes[4 + i] + bytes[8 + i]) & 0xff)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::vector<uint8_t> newcamd_greeting(uint64_t seed) {
-    std::vector<uint8_t> g(14);
+    std::vector<uint8_t> g(kNewcamdGreetingLen);
     Random(seed ^ 0x6e657763616d64ull).fill(g.data(), g.size());
     return g;
 }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "stbf/greeting.h"
 #include "stbf/port.h"
 #include "stbf/sim/clock.h"
 #include "stbf/sim/network.h"
@@ -30,10 +31,8 @@
 namespace stbf::sim {
 
 /// A valid 16-byte CCcam greeting: 12 bytes derived from `seed`, then the checksum bytes
-/// b[12+i] = (b[i] + b[4+i] + b[8+i]) & 0xff for i in 0..3.
+/// (built and judged by the core: stbf/greeting.h make_cccam_greeting, cccam_greeting_valid).
 std::vector<uint8_t> cccam_greeting(uint64_t seed = 1);
-/// True if `bytes` holds at least 16 bytes whose first 16 satisfy the CCcam checksum.
-bool cccam_greeting_valid(const uint8_t* bytes, size_t len);
 /// A 14-byte newcamd greeting (random key material derived from `seed`).
 std::vector<uint8_t> newcamd_greeting(uint64_t seed = 1);
 
