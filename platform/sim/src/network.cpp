@@ -545,6 +545,18 @@ stbf_port_status Network::recv(stbf_sock s, uint8_t* buf, size_t cap, size_t* go
     return STBF_PORT_WOULD_BLOCK;
 }
 
+Network::Half* Network::release_stream(stbf_sock s, uint64_t* conn, int* side) {
+    Socket* so = find(s);
+    *conn = so->conn;
+    *side = so->side;
+    Half* h = half_of(*so);
+    release(s);
+    if (h == nullptr) return nullptr;
+    h->sock = STBF_SOCK_INVALID;
+    h->app_closed = true;
+    return h;
+}
+
 void Network::close(stbf_sock s) {
     Socket* so = find(s);
     if (so == nullptr) return;
@@ -566,13 +578,10 @@ void Network::close(stbf_sock s) {
         release(s);
         return;
     }
-    const uint64_t c = so->conn;
-    const int side = so->side;
-    Half* h = half_of(*so);
-    release(s);
+    uint64_t c = 0;
+    int side = 0;
+    Half* h = release_stream(s, &c, &side);
     if (h == nullptr) return;
-    h->sock = STBF_SOCK_INVALID;
-    h->app_closed = true;
     if (!h->reset) {
         if (!h->rx.empty()) {
             trace("close " + to_string(h->local) + " with unread data");
@@ -592,13 +601,10 @@ void Network::abort(stbf_sock s) {
         close(s);
         return;
     }
-    const uint64_t c = so->conn;
-    const int side = so->side;
-    Half* h = half_of(*so);
-    release(s);
+    uint64_t c = 0;
+    int side = 0;
+    Half* h = release_stream(s, &c, &side);
     if (h == nullptr) return;
-    h->sock = STBF_SOCK_INVALID;
-    h->app_closed = true;
     if (!h->reset) send_rst(c, side);
     maybe_forget(c);
 }

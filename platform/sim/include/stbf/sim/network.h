@@ -211,6 +211,10 @@ class Network {
     void release(stbf_sock s);
     Half* half_of(const Socket& so);
     const Half* half_of(const Socket& so) const;
+    /// The application let go of stream socket `s` (close or abort): releases the socket and
+    /// marks its half closed by the app. Returns that half, nullptr if the connection is gone
+    /// already; `*conn` and `*side` name it for what close/abort send next.
+    Half* release_stream(stbf_sock s, uint64_t* conn, int* side);
     /// Checks shared by send and recv: OK with the stream's half when bytes can move, else the
     /// status they must return (INVALID, WOULD_BLOCK while connecting, RESET).
     stbf_port_status stream_half(stbf_sock s, bool buffer_ok, Socket** so_out, Half** h_out);
