@@ -407,6 +407,7 @@ class Daemon {
         log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
         facts_.last_reload_ok = true;
         facts_.last_reload_message = "ok";
+        if (tls_) tls_->refresh_now();  // a manual reload also asks for fresh server lists
         log_printf(*table_, STBF_LOG_NOTICE, "reloaded %s: generation %u, %u group(s)",
                    options_.config_path.c_str(), engine_->config_generation(),
                    engine_->group_count());

@@ -4,7 +4,8 @@
 // socket (control.h) and, if configured, the metrics endpoint (metrics.h), then runs the loop:
 //  - SIGTERM / SIGINT: stop accepting, close every session, remove the pidfile and the control
 //    socket, exit 0.
-//  - SIGHUP or "reload" on the control socket: re-read the config. A config that does not load
+//  - SIGHUP or "reload" on the control socket: re-read the config (and fetch every provider
+//    list again). A config that does not load
 //    is logged as "FILE:LINE: message" and the old one stays in force with every live session;
 //    a good one is applied by the runtime (unchanged groups keep listeners and sessions).
 // Signals arrive through a signalfd watched by the same loop, so no handler runs between two
@@ -65,6 +66,8 @@ public:
     /// schedule; new ones load their cache and fetch at once; removed ones are dropped.
     virtual void set_sources(const std::vector<fw::SourceSpec>& sources,
                              const std::string& cache_dir) = 0;
+    /// Makes every source fetch at its next poll() (a manual reload asks for fresh lists).
+    virtual void refresh_now() = 0;
     /// Moves fetches on; true when some source's list changed (merge and apply again).
     virtual bool poll() = 0;
     /// Adds every source's current list to `config` (fw::merge_source_list). A list that does

@@ -142,6 +142,10 @@ public:
         sources_ = std::move(next);
     }
 
+    void refresh_now() override {
+        for (Source& s : sources_) s.list->refresh_now();
+    }
+
     bool poll() override {
         bool changed = false;
         for (Source& s : sources_) {
