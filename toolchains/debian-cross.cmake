@@ -51,6 +51,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # binfmt is not set up on CI machines: tests and gtest discovery run through qemu-user.
-# qemu-run.sh adds -L <sysroot> and the environment the target's loader and ASan need.
+# qemu-run.sh adds -L <sysroot>, the environment the target's loader and ASan need, and the
+# exec shim from the deps prefix (target programs started by tests run under qemu too).
 set(CMAKE_CROSSCOMPILING_EMULATOR
-    ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh ${STBF_CROSS_QEMU} /usr/${STBF_CROSS_TRIPLE})
+    ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh --preload ${STBF_DEPS_PREFIX}/lib/stbf-qemu-exec.so
+    ${STBF_CROSS_QEMU} /usr/${STBF_CROSS_TRIPLE})

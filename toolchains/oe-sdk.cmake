@@ -49,7 +49,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
-# Tests run under qemu-user when it is installed for the SDK's architecture.
+# Tests run under qemu-user when it is installed for the SDK's architecture. (No exec shim here:
+# tests that start the daemon binary need binfmt_misc on the build machine.)
 find_program(_stbf_qemu NAMES qemu-$ENV{OECORE_TARGET_ARCH} NO_CMAKE_FIND_ROOT_PATH)
 if(_stbf_qemu)
   set(CMAKE_CROSSCOMPILING_EMULATOR

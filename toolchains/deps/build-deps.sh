@@ -6,6 +6,7 @@
 #   cJSON      from Debian's source package (bookworm)
 #   mbedTLS    from Debian's source package: series 2 = 2.28 (bookworm), 3 = 3.6 (trixie)
 #   GoogleTest from Debian's libgtest-dev sources in /usr/src/googletest (tests only)
+#   the exec shim of qemu-run.sh (toolchains/qemu-exec, tests only)
 # into $STBF_DEPS_ROOT/ARCH/mbedtls-SERIES (default build/deps/... in the source tree), which
 # is where the toolchain files look. No third-party source is committed and nothing comes
 # from outside Debian: the sources are fetched with `apt-get source` through a private apt
@@ -124,7 +125,8 @@ build_arch() {
     cjson_src=$(unpack_source cjson "$cjson_suite")
     mbedtls_src=$(unpack_source mbedtls "$mbedtls_suite")
     stamp_text=$(printf '%s\n' "$(basename "$cjson_src")" "$(basename "$mbedtls_src")" \
-        "$(cat "$0")" "$( [ "$arch" = host ] || cat "$toolchains/$arch.cmake" "$toolchains/debian-cross.cmake")" \
+        "$(cat "$0")" "$( [ "$arch" = host ] || cat "$toolchains/$arch.cmake" "$toolchains/debian-cross.cmake" \
+            "$toolchains"/qemu-exec/*)" \
         "$(dpkg-query -W -f '${Version}' googletest 2>/dev/null || true)" | sha256sum | cut -c1-16)
     if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ]; then
         echo "build-deps.sh: $arch mbedtls-$series up to date in $prefix"
@@ -144,6 +146,7 @@ build_arch() {
         [ -d /usr/src/googletest ] || die "/usr/src/googletest missing (apt-get install libgtest-dev)"
         cmake_install /usr/src/googletest "$work/googletest" "$prefix" "${toolchain_args[@]}" \
             -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON
+        cmake_install "$toolchains/qemu-exec" "$work/qemu-exec" "$prefix" "${toolchain_args[@]}"
     fi
     rm -rf "$work"
     echo "$stamp_text" > "$prefix/.stamp"
