@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_options.h"
 #include "command.h"
 #include "config_json.h"
 #include "stbf/engine.h"
@@ -75,20 +76,14 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
 int cmd_check(int argc, char** argv) {
     const char* path = kDefaultConfig;
     bool verbose = false;
-    for (int i = 1; i < argc; ++i) {
-        if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) &&
-            i + 1 < argc) {
-            path = argv[++i];
-        } else if (std::strcmp(argv[i], "-v") == 0 || std::strcmp(argv[i], "--verbose") == 0) {
+    stbf::cli::OptionReader args("check", argc, argv, usage);
+    while (args.next()) {
+        if (args.value("-c", "--config", &path)) continue;
+        if (args.flag("-v", "--verbose")) {
             verbose = true;
-        } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else {
-            std::fprintf(stderr, "stbfailover check: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            continue;
         }
+        return args.unmatched();
     }
     auto cfg = std::make_unique<stbf::Config>();
     auto diags = std::make_unique<stbf::Diagnostics>();

@@ -3,26 +3,24 @@
 // kills the upstream serving a stand-in softcam, then hangs the next one, and prints the
 // timeline. About 10 s; exit 0 when both faults moved the client to another upstream.
 #include <cstdio>
-#include <cstring>
 
+#include "cli_options.h"
 #include "command.h"
 #include "failover_scenario.h"
 
 namespace {
 
+void usage(std::FILE* to) {
+    std::fprintf(to,
+                 "usage: stbfailover demo\n\n"
+                 "Starts three stand-in CCcam upstreams on 127.0.0.1 and a stand-in softcam, kills\n"
+                 "the upstream serving it, then hangs the next one, and prints when the softcam is\n"
+                 "served again. Takes about 10 s; exit 0 when both failovers happened.\n");
+}
+
 int cmd_demo(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-            std::printf(
-                "usage: stbfailover demo\n\n"
-                "Starts three stand-in CCcam upstreams on 127.0.0.1 and a stand-in softcam, kills\n"
-                "the upstream serving it, then hangs the next one, and prints when the softcam is\n"
-                "served again. Takes about 10 s; exit 0 when both failovers happened.\n");
-            return 0;
-        }
-        std::fprintf(stderr, "stbfailover demo: unknown option '%s'\n", argv[i]);
-        return 2;
-    }
+    stbf::cli::OptionReader args("demo", argc, argv, usage);
+    if (args.next()) return args.unmatched();  // takes no options
     std::printf("stbfailover demo: stand-in upstreams and softcam on 127.0.0.1 (about 10 s)\n");
     std::fflush(stdout);
     const stbf::standin::ScenarioOptions options;

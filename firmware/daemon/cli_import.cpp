@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "atomic_file.h"
+#include "cli_options.h"
 #include "command.h"
 #include "config_json.h"
 #include "softcam_writer.h"
@@ -41,34 +42,30 @@ int cmd_import(int argc, char** argv) {
     const char* out_path = nullptr;
     stbf::fw::FileFormat format = stbf::fw::FileFormat::Auto;
     long port_base = -1;
-    for (int i = 1; i < argc; ++i) {
-        const bool has_value = i + 1 < argc;
-        if (std::strcmp(argv[i], "--from") == 0 && has_value) {
-            from = argv[++i];
-        } else if (std::strcmp(argv[i], "--softcam-config") == 0 && has_value) {
-            out_path = argv[++i];
-        } else if (std::strcmp(argv[i], "--format") == 0 && has_value) {
-            const std::string f = argv[++i];
+    stbf::cli::OptionReader args("import", argc, argv, usage);
+    const char* value = nullptr;
+    while (args.next()) {
+        if (args.value(nullptr, "--from", &from) ||
+            args.value(nullptr, "--softcam-config", &out_path)) {
+            continue;
+        }
+        if (args.value(nullptr, "--format", &value)) {
+            const std::string f = value;
             if (f == "cccam") format = stbf::fw::FileFormat::Cccam;
             else if (f == "oscam") format = stbf::fw::FileFormat::Oscam;
             else if (f != "auto") {
                 std::fprintf(stderr, "stbfailover import: --format must be auto, cccam or oscam\n");
                 return 2;
             }
-        } else if (std::strcmp(argv[i], "--listen-port-base") == 0 && has_value) {
+        } else if (args.value(nullptr, "--listen-port-base", &value)) {
             char* end = nullptr;
-            port_base = std::strtol(argv[++i], &end, 10);
+            port_base = std::strtol(value, &end, 10);
             if (*end != '\0' || port_base < 1 || port_base > 65535) {
                 std::fprintf(stderr, "stbfailover import: --listen-port-base must be 1..65535\n");
                 return 2;
             }
-        } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            std::fprintf(stderr, "stbfailover import: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            return args.unmatched();
         }
     }
     if (from == nullptr) {

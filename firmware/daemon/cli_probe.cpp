@@ -2,11 +2,11 @@
 // engine probe code the daemon uses, and print a table. Safe next to a running daemon: the
 // groups' listeners are opened on free ports, so the daemon's ports are not touched.
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cli_options.h"
 #include "command.h"
 #include "daemon.h"
 #include "stbf/engine.h"
@@ -94,26 +94,18 @@ void print_table(const std::vector<ProbeRow>& rows) {
 int cmd_probe(int argc, char** argv) {
     std::string config_path;
     bool json = false;
-    for (int i = 1; i < argc; ++i) {
-        if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) &&
-            i + 1 < argc) {
-            config_path = argv[++i];
-        } else if (std::strcmp(argv[i], "--json") == 0) {
+    stbf::cli::OptionReader args("probe", argc, argv, usage);
+    const char* value = nullptr;
+    while (args.next()) {
+        if (args.value("-c", "--config", &value)) {
+            config_path = value;
+        } else if (args.flag(nullptr, "--json")) {
             json = true;
-        } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            std::fprintf(stderr, "stbfailover probe: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            return args.unmatched();
         }
     }
-    if (config_path.empty()) {
-        std::fprintf(stderr, "stbfailover probe: -c FILE is required\n");
-        usage(stderr);
-        return 2;
-    }
+    if (config_path.empty()) return args.usage_error("-c FILE is required");
     stbf::daemon::LoadedConfig loaded;
     std::string error;
     if (!stbf::daemon::load_daemon_config(config_path, &loaded, &error)) {

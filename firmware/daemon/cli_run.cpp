@@ -1,7 +1,8 @@
 // `stbfailover run`: the foreground daemon (see daemon.h).
 #include <cstdio>
-#include <cstring>
+#include <string>
 
+#include "cli_options.h"
 #include "command.h"
 #include "daemon.h"
 #include "stbf/posix_port.h"
@@ -18,36 +19,24 @@ void usage(std::FILE* out) {
 
 int cmd_run(int argc, char** argv) {
     stbf::daemon::DaemonOptions options;
-    for (int i = 1; i < argc; ++i) {
-        const char* a = argv[i];
-        bool has_value = i + 1 < argc;
-        if ((std::strcmp(a, "-c") == 0 || std::strcmp(a, "--config") == 0) && has_value) {
-            options.config_path = argv[++i];
-        } else if (std::strcmp(a, "--pidfile") == 0 && has_value) {
-            options.pidfile = argv[++i];
-        } else if (std::strcmp(a, "--log-level") == 0 && has_value) {
-            if (!stbf::parse_log_level(argv[++i], &options.log_level)) {
-                std::fprintf(stderr, "stbfailover run: unknown log level '%s'\n", argv[i]);
-                usage(stderr);
-                return 2;
-            }
+    stbf::cli::OptionReader args("run", argc, argv, usage);
+    const char* value = nullptr;
+    while (args.next()) {
+        if (args.value("-c", "--config", &value)) {
+            options.config_path = value;
+        } else if (args.value(nullptr, "--pidfile", &value)) {
+            options.pidfile = value;
+        } else if (args.value(nullptr, "--log-level", &value)) {
+            if (!stbf::parse_log_level(value, &options.log_level))
+                return args.usage_error(("unknown log level '" + std::string(value) + "'").c_str());
             options.log_level_set = true;
-        } else if (std::strcmp(a, "--syslog") == 0) {
+        } else if (args.flag(nullptr, "--syslog")) {
             options.use_syslog = true;
-        } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            std::fprintf(stderr, "stbfailover run: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
+            return args.unmatched();
         }
     }
-    if (options.config_path.empty()) {
-        std::fprintf(stderr, "stbfailover run: -c FILE is required\n");
-        usage(stderr);
-        return 2;
-    }
+    if (options.config_path.empty()) return args.usage_error("-c FILE is required");
     return stbf::daemon::run_daemon(options, &stbf::daemon::load_daemon_config);
 }
 

@@ -1,8 +1,8 @@
 // `stbfailover status`: asks the running daemon over its control socket (control.h).
 #include <cstdio>
-#include <cstring>
 #include <string>
 
+#include "cli_options.h"
 #include "command.h"
 #include "control.h"
 #include "daemon.h"
@@ -23,24 +23,19 @@ void usage(std::FILE* out) {
 int cmd_status(int argc, char** argv) {
     std::string config_path, socket_path;
     bool json = false, reload = false;
-    for (int i = 1; i < argc; ++i) {
-        const char* a = argv[i];
-        bool has_value = i + 1 < argc;
-        if ((std::strcmp(a, "-c") == 0 || std::strcmp(a, "--config") == 0) && has_value) {
-            config_path = argv[++i];
-        } else if (std::strcmp(a, "--socket") == 0 && has_value) {
-            socket_path = argv[++i];
-        } else if (std::strcmp(a, "--json") == 0) {
+    stbf::cli::OptionReader args("status", argc, argv, usage);
+    const char* value = nullptr;
+    while (args.next()) {
+        if (args.value("-c", "--config", &value)) {
+            config_path = value;
+        } else if (args.value(nullptr, "--socket", &value)) {
+            socket_path = value;
+        } else if (args.flag(nullptr, "--json")) {
             json = true;
-        } else if (std::strcmp(a, "--reload") == 0) {
+        } else if (args.flag(nullptr, "--reload")) {
             reload = true;
-        } else if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            std::fprintf(stderr, "stbfailover status: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
+            return args.unmatched();
         }
     }
     if (!config_path.empty() && !socket_path.empty()) {
