@@ -24,8 +24,9 @@ TEST(AsciiClasses, AgreeWithTheirDefinitionOnEveryByte) {
         EXPECT_EQ(ascii::is_alpha(c), letter) << i;
         EXPECT_EQ(ascii::is_alnum(c), digit || letter) << i;
         const size_t h = hex.find(c);
-        const int want = h == std::string::npos ? -1 : h < 16 ? static_cast<int>(h)
-                                                              : static_cast<int>(h) - 6;
+        const int want = h == std::string::npos ? -1
+                         : h < 16               ? static_cast<int>(h)
+                                                : static_cast<int>(h) - 6;
         EXPECT_EQ(ascii::hex_value(c), want) << i;
         const size_t upper = letters.find(c, 26);
         const char lowered = upper != std::string::npos ? letters[upper - 26] : c;
@@ -79,10 +80,10 @@ TEST(NumericHost, ParsesIpv6Forms) {
 TEST(NumericHost, RejectsNamesAndMalformedLiterals) {
     stbf_addr a{};
     a.family = 9;
-    for (const char* bad : {"", "example.org", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4x",
-                            "0001.2.3.4", "1..2.3", "1::2::3", ":1", "1:", "1:2:3:4:5:6:7:8:9",
-                            "12345::1", "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7::8:9", "::1.2.3",
-                            "1:2:3:4:5:6:7:1.2.3.4", "g::1"}) {
+    for (const char* bad :
+         {"", "example.org", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4x", "0001.2.3.4", "1..2.3",
+          "1::2::3", ":1", "1:", "1:2:3:4:5:6:7:8:9", "12345::1", "fe80::1%eth0", "[::1]",
+          "1:2:3:4:5:6:7::8:9", "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::1"}) {
         EXPECT_FALSE(parse(bad, &a)) << bad;
     }
     EXPECT_EQ(a.family, 9) << "a failed parse must leave the output untouched";

@@ -17,14 +17,20 @@ namespace stbf {
 namespace ascii {
 
 /// '0'..'9'.
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 /// 'a'..'z' or 'A'..'Z'.
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 /// A letter or a digit.
-constexpr bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
+constexpr bool is_alnum(char c) {
+    return is_digit(c) || is_alpha(c);
+}
 /// Value 0..15 of a hex digit (either case), or -1 if `c` is not one.
 constexpr int hex_value(char c) {
-    return is_digit(c) ? c - '0'
+    return is_digit(c)              ? c - '0'
            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                     : -1;
