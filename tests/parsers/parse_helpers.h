@@ -2,6 +2,8 @@
 #ifndef STBF_TESTS_PARSE_HELPERS_H
 #define STBF_TESTS_PARSE_HELPERS_H
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 
@@ -37,6 +39,18 @@ struct Parsed {
         return s;
     }
 };
+
+/// A text with exactly one broken server: the reader fails, keeps no server, and reports an
+/// error at `line`:`column` whose message contains `message_part`. Call inside SCOPED_TRACE.
+inline void expect_rejected_at(const Parsed& p, uint32_t line, uint32_t column,
+                               const char* message_part) {
+    EXPECT_EQ(p.status, stbf::Status::ParseError);
+    EXPECT_EQ(p.config->server_count, 0);
+    const stbf::Diagnostic* d = p.on_line(line, stbf::Severity::Error);
+    ASSERT_NE(d, nullptr) << p.all_text();
+    EXPECT_EQ(d->column, column);
+    EXPECT_NE(std::string(d->message).find(message_part), std::string::npos) << d->message;
+}
 
 inline std::unique_ptr<Parsed> parse_with(ParseFn fn, const std::string& text) {
     auto p = std::make_unique<Parsed>();
