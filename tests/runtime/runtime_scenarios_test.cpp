@@ -16,19 +16,26 @@ using sim::ClientEventKind;
 constexpr TimeUs kLatency = 5 * kMs;
 constexpr TimeUs kGreetingPath = 4 * kLatency;  // accept -> greeting from a fresh upstream
 
-// Group "line" on 127.0.0.1:20000 over servers A (10.0.0.1) and B (10.0.0.2), ordered.
-void two_servers(Rig& rig) {
+struct Upstreams {
+    sim::Server& a;
+    sim::Server& b;
+};
+
+// Group "line" on 127.0.0.1:20000 over servers A (10.0.0.1) and B (10.0.0.2), ordered, and the
+// sim upstreams acting there (by default two healthy CCcam servers with distinct greetings).
+Upstreams two_servers(Rig& rig, sim::ServerBehaviour a = sim::ServerBehaviour::cccam(1),
+                      sim::ServerBehaviour b = sim::ServerBehaviour::cccam(2)) {
     rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
     rig.add_server("line", 20000, "B", "10.0.0.2", 12000);
     rig.world.set_host_latency_us("10.0.0.1", kLatency);
     rig.world.set_host_latency_us("10.0.0.2", kLatency);
+    return {rig.world.add_server("10.0.0.1", 12000, std::move(a)),
+            rig.world.add_server("10.0.0.2", 12000, std::move(b))};
 }
 
 TEST(RuntimeScenario, KilledUpstreamNextConnectionServedByTheOtherWithNoExtraDelay) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    sim::Server& a = two_servers(rig).a;
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 5 * kSec);
     rig.run_until(9 * kSec);
@@ -55,9 +62,7 @@ TEST(RuntimeScenario, KilledUpstreamNextConnectionServedByTheOtherWithNoExtraDel
 
 TEST(RuntimeScenario, HungUpstreamSessionCutWithinTheHangWindowAndReconnectGoesElsewhere) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    sim::Server& a = two_servers(rig).a;
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 5 * kSec);  // keepalives at 20 s, 35 s, ...
     rig.world.at(10 * kSec, [&] { a.stop(); });             // SIGSTOP: the kernel still accepts
@@ -79,9 +84,7 @@ TEST(RuntimeScenario, HungUpstreamSessionCutWithinTheHangWindowAndReconnectGoesE
 
 TEST(RuntimeScenario, RefusedConnectIsRetriedOnTheNextServerBeforeTheClientSeesAnything) {
     Rig rig;
-    two_servers(rig);
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::refuse());
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    two_servers(rig, sim::ServerBehaviour::refuse(), sim::ServerBehaviour::cccam(2));
     rig.start();
     // The client comes before any health check has looked at A: the engine still tries A.
     sim::Client& client = rig.add_softcam(20000, 0);
@@ -99,10 +102,8 @@ TEST(RuntimeScenario, RefusedConnectIsRetriedOnTheNextServerBeforeTheClientSeesA
 
 TEST(RuntimeScenario, BadGreetingNeverReachesTheClient) {
     Rig rig;
-    two_servers(rig);
+    two_servers(rig, sim::ServerBehaviour::bad_greeting(), sim::ServerBehaviour::cccam(2));
     rig.group_named("line").session.race = false;
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::bad_greeting());
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 0);
     rig.run_until(1 * kSec);
@@ -118,10 +119,9 @@ TEST(RuntimeScenario, BadGreetingNeverReachesTheClient) {
 
 TEST(RuntimeScenario, SlowGreetingTimesOutAndTheSameClientIsServedBeforeItsOwnTwoSeconds) {
     Rig rig;
-    two_servers(rig);
+    two_servers(rig, sim::ServerBehaviour::slow_greeting(5 * kSec),
+                sim::ServerBehaviour::cccam(2));
     rig.group_named("line").session.race = false;
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::slow_greeting(5 * kSec));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 0);
     rig.run_until(3 * kSec);
@@ -136,9 +136,7 @@ TEST(RuntimeScenario, SlowGreetingTimesOutAndTheSameClientIsServedBeforeItsOwnTw
 
 TEST(RuntimeScenario, SlowServerIsRacedByTheNextAfterTheStagger) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    sim::Server& a = two_servers(rig).a;
     rig.start();
     rig.run_until(4 * kSec);  // first health checks done while A is fast
     a.set_behaviour(sim::ServerBehaviour::slow_greeting(1 * kSec));
@@ -154,9 +152,7 @@ TEST(RuntimeScenario, SlowServerIsRacedByTheNextAfterTheStagger) {
 
 TEST(RuntimeScenario, RecoveredServerComesBackThroughSlowStartWithoutFlapping) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    sim::Server& a = two_servers(rig).a;
     rig.start();
     rig.add_softcam(20000, 1 * kSec);  // a long session: moves to B when A dies, stays there
     rig.world.at(10 * kSec, [&] { a.kill(); });
@@ -209,9 +205,7 @@ TEST(RuntimeScenario, RecoveredServerComesBackThroughSlowStartWithoutFlapping) {
 
 TEST(RuntimeScenario, AllDownIsPanicThenTheFirstServerBackIsUsed) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    sim::Server& b = rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    auto [a, b] = two_servers(rig);
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 1 * kSec, 15 * kSec, 100 * kMs, 1000);
     rig.world.at(10 * kSec, [&] {
@@ -242,10 +236,8 @@ TEST(RuntimeScenario, AllDownIsPanicThenTheFirstServerBackIsUsed) {
 
 TEST(RuntimeScenario, BackPressureBoundsWhatIsBufferedAndLosesNothing) {
     Rig rig;
-    two_servers(rig);
+    sim::Server& a = two_servers(rig).a;
     rig.group_named("line").session.hang_timeout_ms = 0;  // watch the buffers, not the hang cut
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
     rig.run_until(2 * kSec);
@@ -271,8 +263,6 @@ TEST(RuntimeScenario, BackPressureBoundsWhatIsBufferedAndLosesNothing) {
 TEST(RuntimeScenario, ReloadKeepsLiveSessionsAddsAndRemovesGroups) {
     Rig rig;
     two_servers(rig);
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     sim::Server& c = rig.world.add_server("10.0.0.3", 12000, sim::ServerBehaviour::cccam(3));
     rig.start();
     sim::Client& first = rig.add_softcam(20000, 1 * kSec, 5 * kSec);
@@ -320,9 +310,7 @@ TEST(RuntimeScenario, ReloadKeepsLiveSessionsAddsAndRemovesGroups) {
 
 TEST(RuntimeScenario, ProbesArePoliteOverAnHour) {
     Rig rig;
-    two_servers(rig);
-    sim::Server& a = rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    sim::Server& b = rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    auto [a, b] = two_servers(rig);
     rig.start();
     sim::Client& client = rig.add_softcam(20000, 10 * kSec);
     rig.run_until(3600 * kSec + 10 * kSec);
@@ -347,8 +335,6 @@ TEST(RuntimeScenario, ClientsBeyondMaxSessionsAreClosedAtOnceOthersKeepTheirSess
     Rig rig;
     two_servers(rig);
     rig.group_named("line").session.max_sessions = 2;
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     rig.start();
     sim::Client& c1 = rig.add_softcam(20000, 1 * kSec, 5 * kSec, kNoReconnectForTests(), 1);
     sim::Client& c2 = rig.add_softcam(20000, 2 * kSec, 5 * kSec, kNoReconnectForTests(), 1);
@@ -367,8 +353,6 @@ TEST(RuntimeScenario, SilentSessionIsClosedAfterTheIdleTimeout) {
     Rig rig;
     two_servers(rig);
     rig.group_named("line").session.idle_timeout_s = 2 * 3600;
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
     rig.start();
     sim::Client& quiet = rig.add_softcam(20000, 1 * kSec, 0, kNoReconnectForTests(), 1);
     rig.run_until(3 * 3600 * kSec);
@@ -424,12 +408,8 @@ TEST(RuntimeScenario, WeightedRandomSpreadsTenThousandConnectionsByWeight) {
 
 TEST(RuntimeScenario, ScoredModePrefersTheFasterServerButReexploresTheSlowOne) {
     Rig rig;
-    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);  // far: 40 ms one way
-    rig.add_server("line", 20000, "B", "10.0.0.2", 12000);  // near: 5 ms one way
-    rig.world.set_host_latency_us("10.0.0.1", 40 * kMs);
-    rig.world.set_host_latency_us("10.0.0.2", kLatency);
-    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
-    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+    two_servers(rig);                                     // B near: 5 ms one way
+    rig.world.set_host_latency_us("10.0.0.1", 40 * kMs);  // A far: 40 ms one way
     GroupConfig& g = rig.group_named("line");
     g.mode = Mode::Scored;
     g.score.reexplore_ms = 120000;
