@@ -8,6 +8,7 @@
 #include "cli_options.h"
 #include "command.h"
 #include "config_json.h"
+#include "daemon.h"
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 
@@ -94,6 +95,11 @@ int cmd_check(int argc, char** argv) {
         std::fprintf(stderr, "%s: %zu error%s, %zu warning%s; the config is not usable\n", path,
                      diags->errors(), diags->errors() == 1 ? "" : "s", diags->warnings(),
                      diags->warnings() == 1 ? "" : "s");
+        return 1;
+    }
+    const std::string missing = stbf::daemon::missing_tls_message(*cfg, globals.sources);
+    if (!missing.empty()) {
+        std::fprintf(stderr, "%s: error: %s\n", path, missing.c_str());
         return 1;
     }
     print_summary(*cfg, globals);

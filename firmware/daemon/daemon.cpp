@@ -69,17 +69,23 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
 
 namespace {
 TlsExtensionFactory g_tls_factory = nullptr;
+}  // namespace
 
-// What in `loaded` needs TLS ("" when nothing): named so the box owner finds it in the config.
-std::string tls_user(const LoadedConfig& loaded) {
-    for (uint8_t i = 0; i < loaded.config->server_count; ++i)
-        if (loaded.config->servers[i].tls.enabled)
-            return std::string("server ") + loaded.config->servers[i].label.c_str() +
-                   " has \"tls\"";
-    if (!loaded.sources.empty()) return "source " + loaded.sources[0].url + " is fetched over HTTPS";
+std::string tls_requirement(const Config& config, const std::vector<fw::SourceSpec>& sources) {
+    for (uint8_t i = 0; i < config.server_count; ++i)
+        if (config.servers[i].tls.enabled)
+            return std::string("server ") + config.servers[i].label.c_str() + " has \"tls\"";
+    if (!sources.empty()) return "source " + sources[0].url + " is fetched over HTTPS";
     return "";
 }
-}  // namespace
+
+std::string missing_tls_message(const Config& config, const std::vector<fw::SourceSpec>& sources) {
+    if (tls_extension_factory() != nullptr) return "";
+    const std::string user = tls_requirement(config, sources);
+    return user.empty() ? ""
+                        : user + ", but this stbfailover was built without TLS support (build "
+                                 "with STBF_WITH_TLS=ON and mbedTLS, or remove it from the config)";
+}
 
 bool register_tls_extension(TlsExtensionFactory factory) {
     g_tls_factory = factory;
@@ -214,14 +220,10 @@ class Daemon {
     // False with *error ("FILE: message") when TLS is asked for and cannot be had.
     bool effective_config(const LoadedConfig& loaded, std::unique_ptr<Config>* out,
                           std::string* error) {
-        if (!tls_) {
-            const std::string user = tls_user(loaded);
-            if (!user.empty()) {
-                *error = options_.config_path + ": " + user +
-                         ", but this stbfailover was built without TLS support (build with "
-                         "STBF_WITH_TLS=ON and mbedTLS, or remove it from the config)";
-                return false;
-            }
+        const std::string missing = missing_tls_message(*loaded.config, loaded.sources);
+        if (!missing.empty()) {
+            *error = options_.config_path + ": " + missing;
+            return false;
         }
         auto config = std::make_unique<Config>(*loaded.config);
         if (tls_) {

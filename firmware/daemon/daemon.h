@@ -85,6 +85,13 @@ bool register_tls_extension(TlsExtensionFactory factory);
 /// The registered factory, or null when this binary has no TLS support.
 TlsExtensionFactory tls_extension_factory();
 
+/// What in a config needs TLS, named so a box owner finds it ("server X has \"tls\"", "source
+/// URL is fetched over HTTPS"); "" when nothing does.
+std::string tls_requirement(const Config& config, const std::vector<fw::SourceSpec>& sources);
+/// "" when this binary can run the config; else why not (tls_requirement + "but this
+/// stbfailover was built without TLS support ...").
+std::string missing_tls_message(const Config& config, const std::vector<fw::SourceSpec>& sources);
+
 /// Loads the config at `path`. On failure returns false and sets `*error` to one
 /// "FILE:LINE: message" line per problem (no secret in it).
 using ConfigLoader =

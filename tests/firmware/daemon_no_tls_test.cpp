@@ -25,6 +25,17 @@ TEST(DaemonWithoutTls, NoExtensionIsRegistered) {
     EXPECT_EQ(stbf::daemon::tls_extension_factory(), nullptr);
 }
 
+TEST(DaemonWithoutTls, CheckAndRunShareTheMessage) {
+    stbf::Config config;
+    config.server_count = 1;
+    config.servers[0].label.assign("plain");
+    EXPECT_EQ(stbf::daemon::missing_tls_message(config, {}), "");
+    config.servers[0].tls.enabled = true;
+    EXPECT_EQ(stbf::daemon::tls_requirement(config, {}), "server plain has \"tls\"");
+    EXPECT_NE(stbf::daemon::missing_tls_message(config, {}).find("built without TLS support"),
+              std::string::npos);
+}
+
 TEST(DaemonWithoutTls, RefusesATlsServer) {
     const std::string log = refusal_for(R"({"groups": [{"name": "g", "listen": 1, "servers": [
         {"host": "127.0.0.1", "port": 9, "label": "secure", "tls": true}]}]})");
