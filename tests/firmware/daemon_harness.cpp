@@ -63,11 +63,19 @@ TempDir::~TempDir() {
     if (path_ != "/tmp") std::filesystem::remove_all(path_, ignored);
 }
 
-uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+sockaddr_in loopback(uint16_t port) {
     sockaddr_in in{};
     in.sin_family = AF_INET;
+    in.sin_port = htons(port);
     in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return in;
+}
+}  // namespace
+
+uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in in = loopback(0);
     socklen_t len = sizeof(in);
     uint16_t port = 0;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof(in)) == 0 &&
@@ -267,19 +275,23 @@ std::string DaemonProcess::log() const {
 
 // ---- Client -----------------------------------------------------------------------------
 
+int connect_loopback(uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    const sockaddr_in in = loopback(port);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&in), sizeof(in)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 bool Client::connect(uint16_t port) {
     close();
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd_ = connect_loopback(port);
+    if (fd_ < 0) return false;
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&in), sizeof(in)) != 0) {
-        close();
-        return false;
-    }
     return true;
 }
 

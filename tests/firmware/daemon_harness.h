@@ -29,6 +29,10 @@ class TempDir {
 /// A free loopback TCP port (bound once and released; good enough for tests).
 uint16_t free_port();
 
+/// A blocking TCP connection to 127.0.0.1:`port`: the descriptor, or -1 if the connect failed.
+/// The caller closes it.
+int connect_loopback(uint16_t port);
+
 /// A child process started with fork/exec. Killed (SIGKILL) and reaped by the destructor.
 class Child {
   public:

@@ -1,9 +1,7 @@
 // The daemon end to end on real loopback sockets: `stbfailover run` as a child process, upstream
 // stand-ins as child processes, the test as the softcam. Every wait is bounded.
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -283,12 +281,8 @@ TEST_F(DaemonTest, StatusJsonHasTheDocumentedShapeAndNoSecret) {
     ASSERT_EQ(daemon_.run_cli({"status", "-c", daemon_.config_path()}, &text, &err), 0) << err;
     EXPECT_NE(text.find("cccam-owner"), std::string::npos) << text;
 
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_port = htons(metrics);
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&in), sizeof(in)), 0);
+    const int fd = connect_loopback(metrics);
+    ASSERT_GE(fd, 0);
     const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(::send(fd, req, sizeof(req) - 1, 0), static_cast<ssize_t>(sizeof(req) - 1));
     std::string http;
