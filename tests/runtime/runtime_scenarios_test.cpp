@@ -40,18 +40,18 @@ TEST(RuntimeScenario, KilledUpstreamNextConnectionServedByTheOtherWithNoExtraDel
     sim::Client& client = rig.add_softcam(20000, 5 * kSec);
     rig.run_until(9 * kSec);
     ASSERT_EQ(rig.active(), "A");
-    ASSERT_EQ(times_of(client, ClientEventKind::Received).front(), 5 * kSec + kGreetingPath);
+    ASSERT_EQ(client.times_of(ClientEventKind::Received).front(), 5 * kSec + kGreetingPath);
 
     rig.world.at(10 * kSec, [&] { a.kill(); });
     rig.run_until(12 * kSec);
 
     // A's FIN reaches the runtime after L; the client sees the close at once.
-    ASSERT_EQ(times_of(client, ClientEventKind::Closed),
+    ASSERT_EQ(client.times_of(ClientEventKind::Closed),
               std::vector<TimeUs>{10 * kSec + kLatency});
     // The client's own reconnect (100 ms) is served by B on the first try: one upstream path,
     // nothing spent on A.
     const TimeUs reconnect = 10 * kSec + kLatency + 100 * kMs;
-    const std::vector<TimeUs> received = times_of(client, ClientEventKind::Received);
+    const std::vector<TimeUs> received = client.times_of(ClientEventKind::Received);
     ASSERT_EQ(received.size(), 2u);
     EXPECT_EQ(received[1], reconnect + kGreetingPath);
     EXPECT_EQ(rig.active(), "B");
@@ -68,13 +68,13 @@ TEST(RuntimeScenario, HungUpstreamSessionCutWithinTheHangWindowAndReconnectGoesE
     rig.world.at(10 * kSec, [&] { a.stop(); });             // SIGSTOP: the kernel still accepts
     rig.run_until(30 * kSec);
 
-    const std::vector<TimeUs> sent = times_of(client, ClientEventKind::Sent);
+    const std::vector<TimeUs> sent = client.times_of(ClientEventKind::Sent);
     ASSERT_FALSE(sent.empty());
     EXPECT_EQ(sent.front(), 20 * kSec);  // the first keepalive nobody answers
     const TimeUs hang_window = rig.config->groups[0].session.hang_timeout_ms * kMs;
-    EXPECT_EQ(times_of(client, ClientEventKind::Closed),
+    EXPECT_EQ(client.times_of(ClientEventKind::Closed),
               std::vector<TimeUs>{20 * kSec + hang_window});
-    const std::vector<TimeUs> received = times_of(client, ClientEventKind::Received);
+    const std::vector<TimeUs> received = client.times_of(ClientEventKind::Received);
     ASSERT_GE(received.size(), 2u);
     EXPECT_EQ(received[1], 20 * kSec + hang_window + 100 * kMs + kGreetingPath);
     EXPECT_EQ(rig.active(), "B");
@@ -93,7 +93,7 @@ TEST(RuntimeScenario, RefusedConnectIsRetriedOnTheNextServerBeforeTheClientSeesA
     EXPECT_EQ(client.count(ClientEventKind::Closed), 0u);
     EXPECT_EQ(client.count(ClientEventKind::Reset), 0u);
     // A refuses after one round trip (2L); B then greets after its own 4L.
-    EXPECT_EQ(times_of(client, ClientEventKind::Received),
+    EXPECT_EQ(client.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{2 * kLatency + kGreetingPath});
     EXPECT_EQ(client.received(), sim::cccam_greeting(2));
     EXPECT_EQ(rig.status_of("A").connects_failed, 1u);
@@ -127,7 +127,7 @@ TEST(RuntimeScenario, SlowGreetingTimesOutAndTheSameClientIsServedBeforeItsOwnTw
     rig.run_until(3 * kSec);
 
     const TimeUs attempt_timeout = rig.config->groups[0].session.connect_timeout_ms * kMs;
-    EXPECT_EQ(times_of(client, ClientEventKind::Received),
+    EXPECT_EQ(client.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{attempt_timeout + kGreetingPath});
     EXPECT_LT(attempt_timeout + kGreetingPath, 2 * kSec);
     EXPECT_EQ(client.count(ClientEventKind::GreetingTimeout), 0u);
@@ -144,7 +144,7 @@ TEST(RuntimeScenario, SlowServerIsRacedByTheNextAfterTheStagger) {
     rig.run_until(8 * kSec);
 
     const TimeUs stagger = rig.config->groups[0].session.race_stagger_ms * kMs;
-    EXPECT_EQ(times_of(client, ClientEventKind::Received),
+    EXPECT_EQ(client.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{5 * kSec + stagger + kGreetingPath});
     EXPECT_EQ(client.received(), sim::cccam_greeting(2));
     EXPECT_EQ(rig.active(), "B");
@@ -343,7 +343,7 @@ TEST(RuntimeScenario, ClientsBeyondMaxSessionsAreClosedAtOnceOthersKeepTheirSess
 
     EXPECT_TRUE(c1.connected());
     EXPECT_TRUE(c2.connected());
-    EXPECT_EQ(times_of(c3, ClientEventKind::Closed), std::vector<TimeUs>{3 * kSec});
+    EXPECT_EQ(c3.times_of(ClientEventKind::Closed), std::vector<TimeUs>{3 * kSec});
     EXPECT_TRUE(c3.received().empty());
     EXPECT_EQ(rig.runtime->counters().refused, 1u);
     EXPECT_EQ(rig.engine->group_status(0).sessions_refused, 1u);
@@ -358,7 +358,7 @@ TEST(RuntimeScenario, SilentSessionIsClosedAfterTheIdleTimeout) {
     rig.run_until(3 * 3600 * kSec);
 
     // The greeting was the last byte either way.
-    EXPECT_EQ(times_of(quiet, ClientEventKind::Closed),
+    EXPECT_EQ(quiet.times_of(ClientEventKind::Closed),
               std::vector<TimeUs>{1 * kSec + kGreetingPath + 2 * 3600 * kSec});
     EXPECT_TRUE(rig.world.logged("idle"));
 }

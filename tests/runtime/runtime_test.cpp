@@ -188,13 +188,13 @@ TEST(Runtime, NamedServerTriesEachAddressWithinOneAttemptAndRemembersTheGoodOne)
     sim::Client& first = rig.add_softcam(20000, 0, 0);
     rig.run_until(1 * kSec);
     // One client connection: refused on .1 after 2L, served from .2 after its 4L.
-    EXPECT_EQ(times_of(first, ClientEventKind::Received),
+    EXPECT_EQ(first.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{2 * latency + 4 * latency});
     EXPECT_EQ(first.count(ClientEventKind::Closed), 0u);
 
     sim::Client& second = rig.add_softcam(20000, 5 * kSec, 0);
     rig.run_until(6 * kSec);
-    EXPECT_EQ(times_of(second, ClientEventKind::Received),
+    EXPECT_EQ(second.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{5 * kSec + 4 * latency});
     // The first lookup, and one refresh kRetryUs after the refused address; the refresh kept
     // pointing at the address that works (the second client went straight to it).
@@ -246,7 +246,7 @@ TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
     // Two failed accepts 100 ms apart, then the client is taken (and one more call finds the
     // queue empty): 4 calls in all, where a spinning loop would have made thousands.
     EXPECT_EQ(FailingAccept::calls, 4);
-    EXPECT_EQ(times_of(client, ClientEventKind::Received),
+    EXPECT_EQ(client.times_of(ClientEventKind::Received),
               std::vector<TimeUs>{1 * kSec + 200 * kMs});
     EXPECT_TRUE(rig.world.logged("cannot accept"));
 }

@@ -109,13 +109,6 @@ public:
     std::unique_ptr<Runtime> runtime;  // large: relay buffers for every session
 };
 
-/// Times of the client's events of `kind`, in order.
-inline std::vector<TimeUs> times_of(const sim::Client& c, sim::ClientEventKind kind) {
-    std::vector<TimeUs> out;
-    for (const sim::ClientEvent& e : c.events_of(kind)) out.push_back(e.at_us);
-    return out;
-}
-
 }  // namespace stbf::test
 
 #endif  // STBF_TESTS_RUNTIME_SIM_RIG_H

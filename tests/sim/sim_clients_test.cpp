@@ -15,12 +15,6 @@ constexpr uint64_t kMs = 1000;
 constexpr uint64_t kSec = 1000 * kMs;
 using K = ClientEventKind;
 
-std::vector<stbf_time_us> times_of(const Client& c, ClientEventKind kind) {
-    std::vector<stbf_time_us> t;
-    for (const auto& e : c.events_of(kind)) t.push_back(e.at_us);
-    return t;
-}
-
 // A minimal stand-in for the code under test: listens on 127.0.0.1:20000 through the port,
 // accepts, records when bytes arrive, optionally greets, answers or closes.
 struct TinyService {
@@ -91,8 +85,8 @@ TEST(SimClients, SendsOnScheduleAndKeepsAlive) {
     Client& c = w.add_client("127.0.0.1", 20000, script);
     svc.run(47 * kSec);
     const stbf_time_us up = 1 * kSec + 2 * kMs;  // one RTT after the connect
-    EXPECT_EQ(times_of(c, K::Connected), (std::vector<stbf_time_us>{up}));
-    EXPECT_EQ(times_of(c, K::Sent), (std::vector<stbf_time_us>{up + 100 * kMs, up + 15 * kSec,
+    EXPECT_EQ(c.times_of(K::Connected), (std::vector<stbf_time_us>{up}));
+    EXPECT_EQ(c.times_of(K::Sent), (std::vector<stbf_time_us>{up + 100 * kMs, up + 15 * kSec,
                                                                up + 30 * kSec, up + 45 * kSec}));
     ASSERT_EQ(svc.arrivals.size(), 4u);
     EXPECT_EQ(svc.arrivals[0], (std::pair<stbf_time_us, size_t>{up + 101 * kMs, 12}));
@@ -122,7 +116,7 @@ TEST(SimClients, FailedConnectsBackOffLikeTheSoftcam) {
     script.max_connects = 7;
     Client& c = w.add_client("127.0.0.1", 20000, script);
     w.run_until(200 * kSec);
-    EXPECT_EQ(times_of(c, K::Connecting),
+    EXPECT_EQ(c.times_of(K::Connecting),
               (std::vector<stbf_time_us>{0, 100 * kMs, 500 * kMs, 2100 * kMs, 8500 * kMs,
                                          34'100 * kMs, 94'100 * kMs}));
     EXPECT_EQ(c.count(K::Refused), 7u);
@@ -137,7 +131,7 @@ TEST(SimClients, ReconnectsAfterTheServiceCloses) {
     script.max_connects = 3;
     Client& c = w.add_client("127.0.0.1", 20000, script);
     svc.run(2 * kSec);
-    EXPECT_EQ(times_of(c, K::Closed), (std::vector<stbf_time_us>{0, 200 * kMs, 400 * kMs}));
+    EXPECT_EQ(c.times_of(K::Closed), (std::vector<stbf_time_us>{0, 200 * kMs, 400 * kMs}));
     EXPECT_EQ(c.connects(), 3u);
     EXPECT_FALSE(c.connected());
 }
@@ -150,7 +144,7 @@ TEST(SimClients, LogsMissingRepliesOnly) {
     script.expect_reply_within_us = 2 * kSec;
     Client& c = w.add_client("127.0.0.1", 20000, script);
     svc.run(5 * kSec);
-    EXPECT_EQ(times_of(c, K::NoReply), (std::vector<stbf_time_us>{3 * kSec}));
+    EXPECT_EQ(c.times_of(K::NoReply), (std::vector<stbf_time_us>{3 * kSec}));
 
     World w2(1, 0);
     TinyService echo(w2);

@@ -14,12 +14,6 @@ constexpr uint64_t kLatency = 10 * kMs;  // one way, client -> server
 
 using K = ClientEventKind;
 
-std::vector<stbf_time_us> times_of(const Client& c, ClientEventKind kind) {
-    std::vector<stbf_time_us> t;
-    for (const auto& e : c.events_of(kind)) t.push_back(e.at_us);
-    return t;
-}
-
 struct SimServers : ::testing::Test {
     World w{1, 0};
 
@@ -122,7 +116,7 @@ TEST_F(SimServers, SlowGreetingComesLate) {
     server(ServerBehaviour::slow_greeting(3000 * kMs));
     Client& c = client();
     w.run_until(10'000 * kMs);
-    EXPECT_EQ(times_of(c, K::Received), (std::vector<stbf_time_us>{3040 * kMs}));
+    EXPECT_EQ(c.times_of(K::Received), (std::vector<stbf_time_us>{3040 * kMs}));
 }
 
 TEST_F(SimServers, HungServerAcceptsInTheKernelButNeverAnswers) {
@@ -146,8 +140,8 @@ TEST_F(SimServers, KillEndsConnectionsWithFinAndRefusesNewOnes) {
     Client& c = client(script);
     w.at(5000 * kMs, [&] { s.kill(); });
     w.run_until(60'000 * kMs);
-    EXPECT_EQ(times_of(c, K::Closed), (std::vector<stbf_time_us>{5010 * kMs}));
-    EXPECT_EQ(times_of(c, K::Refused), (std::vector<stbf_time_us>{6030 * kMs}));
+    EXPECT_EQ(c.times_of(K::Closed), (std::vector<stbf_time_us>{5010 * kMs}));
+    EXPECT_EQ(c.times_of(K::Refused), (std::vector<stbf_time_us>{6030 * kMs}));
     EXPECT_EQ(s.state(), ServerState::Down);
     EXPECT_EQ(s.active_connections(), 0u);
 }
@@ -157,7 +151,7 @@ TEST_F(SimServers, KillWithRstResets) {
     Client& c = client();
     w.at(5000 * kMs, [&] { s.kill(CloseHow::Rst); });
     w.run_until(6000 * kMs);
-    EXPECT_EQ(times_of(c, K::Reset), (std::vector<stbf_time_us>{5010 * kMs}));
+    EXPECT_EQ(c.times_of(K::Reset), (std::vector<stbf_time_us>{5010 * kMs}));
     EXPECT_EQ(c.count(K::Closed), 0u);
 }
 
@@ -175,12 +169,12 @@ TEST_F(SimServers, StoppedServerKeepsConnectionsAndAnswersAfterResume) {
     w.at(10'000 * kMs, [&] { s.resume(); });
     w.run_until(20'000 * kMs);
 
-    EXPECT_EQ(times_of(c, K::NoReply), (std::vector<stbf_time_us>{3020 * kMs}));
+    EXPECT_EQ(c.times_of(K::NoReply), (std::vector<stbf_time_us>{3020 * kMs}));
     // The request sent at 2.02 s reached the server at 2.03 s; it answers on resume.
-    EXPECT_EQ(times_of(c, K::Received), (std::vector<stbf_time_us>{40 * kMs, 10'010 * kMs}));
+    EXPECT_EQ(c.times_of(K::Received), (std::vector<stbf_time_us>{40 * kMs, 10'010 * kMs}));
     EXPECT_EQ(c.count(K::Closed), 0u);
-    EXPECT_EQ(times_of(c2, K::Connected), (std::vector<stbf_time_us>{3020 * kMs}));
-    EXPECT_EQ(times_of(c2, K::Received), (std::vector<stbf_time_us>{10'010 * kMs}));  // greeting
+    EXPECT_EQ(c2.times_of(K::Connected), (std::vector<stbf_time_us>{3020 * kMs}));
+    EXPECT_EQ(c2.times_of(K::Received), (std::vector<stbf_time_us>{10'010 * kMs}));  // greeting
     EXPECT_EQ(s.connections_accepted(), 2u);
     EXPECT_EQ(s.state(), ServerState::Up);
 }
@@ -197,8 +191,8 @@ TEST_F(SimServers, RestartRefusesWhileDownThenAcceptsAgain) {
     w.run_until(10'000 * kMs);
     // Down from 1 s to 3.5 s: closed at 1.01 s, retries at 1.11, 2.13 and 3.15 s are refused
     // (one RTT later), the one at 4.17 s connects.
-    EXPECT_EQ(times_of(c, K::Connected), (std::vector<stbf_time_us>{520 * kMs, 4190 * kMs}));
-    EXPECT_EQ(times_of(c, K::Refused),
+    EXPECT_EQ(c.times_of(K::Connected), (std::vector<stbf_time_us>{520 * kMs, 4190 * kMs}));
+    EXPECT_EQ(c.times_of(K::Refused),
               (std::vector<stbf_time_us>{1130 * kMs, 2150 * kMs, 3170 * kMs}));
     EXPECT_EQ(s.connections_accepted(), 2u);
 }
@@ -223,7 +217,7 @@ TEST_F(SimServers, IdleClientIsClosed) {
     Client& c = client(script);
     w.run_until(20'000 * kMs);
     // Last client byte reached the server at 2.03 s; idle 3 s later it closes; FIN 10 ms after.
-    EXPECT_EQ(times_of(c, K::Closed), (std::vector<stbf_time_us>{5040 * kMs}));
+    EXPECT_EQ(c.times_of(K::Closed), (std::vector<stbf_time_us>{5040 * kMs}));
 }
 
 TEST_F(SimServers, BehaviourCanChangeForNewConnections) {

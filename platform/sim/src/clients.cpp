@@ -57,6 +57,14 @@ std::vector<ClientEvent> Client::events_of(ClientEventKind kind) const {
     return out;
 }
 
+std::vector<stbf_time_us> Client::times_of(ClientEventKind kind) const {
+    std::vector<stbf_time_us> out;
+    for (const auto& e : events_) {
+        if (e.kind == kind) out.push_back(e.at_us);
+    }
+    return out;
+}
+
 size_t Client::count(ClientEventKind kind) const {
     return events_of(kind).size();
 }

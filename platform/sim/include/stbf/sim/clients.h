@@ -90,6 +90,8 @@ class Client final : private SocketObserver {
     const std::vector<ClientEvent>& events() const { return events_; }
     /// Events of one kind, in order.
     std::vector<ClientEvent> events_of(ClientEventKind kind) const;
+    /// Times of the events of one kind, in order (what timeline assertions compare).
+    std::vector<stbf_time_us> times_of(ClientEventKind kind) const;
     size_t count(ClientEventKind kind) const;
     /// One line per event: "<time_us> <kind> [bytes]" (compare whole timelines in tests).
     std::string timeline() const;
