@@ -20,6 +20,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/loopback.h"
 #include "control.h"
 
 namespace stbf::test {
@@ -63,26 +64,12 @@ TempDir::~TempDir() {
     if (path_ != "/tmp") std::filesystem::remove_all(path_, ignored);
 }
 
-namespace {
-sockaddr_in loopback(uint16_t port) {
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return in;
-}
-}  // namespace
-
 uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in in = loopback(0);
-    socklen_t len = sizeof(in);
-    uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof(in)) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) == 0)
-        port = ntohs(in.sin_port);
+    sockaddr_in in{};
+    const int fd = bind_loopback_v4(0, &in);
+    if (fd < 0) return 0;
     ::close(fd);
-    return port;
+    return ntohs(in.sin_port);
 }
 
 // ---- Child ------------------------------------------------------------------------------
@@ -278,7 +265,7 @@ std::string DaemonProcess::log() const {
 int connect_loopback(uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    const sockaddr_in in = loopback(port);
+    const sockaddr_in in = loopback_v4(port);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&in), sizeof(in)) != 0) {
         ::close(fd);
         return -1;

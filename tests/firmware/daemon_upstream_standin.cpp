@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "../support/loopback.h"
 #include "stbf/greeting.h"
 
 int main(int argc, char** argv) {
@@ -34,10 +35,7 @@ int main(int argc, char** argv) {
     int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
+    sockaddr_in addr = stbf::test::loopback_v4(static_cast<uint16_t>(port));
     socklen_t len = sizeof(addr);
     if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
         listen(listener, 64) != 0 ||

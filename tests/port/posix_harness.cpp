@@ -8,19 +8,12 @@
 #include <cstring>
 #include <vector>
 
+#include "../support/loopback.h"
 #include "port_harness.h"
 #include "stbf/posix_port.h"
 
 namespace stbf::test {
 namespace {
-
-sockaddr_in loopback4(uint16_t port) {
-    sockaddr_in in{};
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return in;
-}
 
 stbf_addr to_addr(const sockaddr_in& in) {
     stbf_addr a{};
@@ -32,16 +25,9 @@ stbf_addr to_addr(const sockaddr_in& in) {
 
 // Binds a loopback socket to a free port; returns the descriptor and stores the address.
 int bind_loopback(stbf_addr* where) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    sockaddr_in in = loopback4(0);
-    socklen_t len = sizeof(in);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&in), sizeof(in)) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    *where = to_addr(in);
+    sockaddr_in in{};
+    const int fd = bind_loopback_v4(SOCK_NONBLOCK, &in);
+    if (fd >= 0) *where = to_addr(in);
     return fd;
 }
 
@@ -58,7 +44,7 @@ class PosixHarness : public PortHarness {
 
     const stbf_port& port() override { return *port_->table(); }
 
-    stbf_addr listen_addr() override { return to_addr(loopback4(0)); }
+    stbf_addr listen_addr() override { return to_addr(loopback_v4(0)); }
 
     stbf_addr peer_listen() override {
         if (listener_ < 0) {
