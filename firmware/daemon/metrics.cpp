@@ -149,6 +149,10 @@ std::string render_metrics(const StatusReport& r) {
     Family ok(&out, "stbf_source_ok", "gauge",
               "1 while the provider list is in use and its latest refresh succeeded.");
     for (const SourceReport& s : r.sources) ok.sample(source_labels(s), s.ok ? 1 : 0);
+    Family failing(&out, "stbf_source_failure", "gauge",
+                   "1 for the reason a provider list is not ok (its last good list stays).");
+    for (const SourceReport& s : r.sources)
+        if (!s.ok) failing.sample(source_labels(s) + ",reason=\"" + escape_label(s.failure) + "\"", 1);
     Family servers(&out, "stbf_source_servers", "gauge", "Servers of the provider list in use.");
     for (const SourceReport& s : r.sources) servers.sample(source_labels(s), s.servers);
     Family age(&out, "stbf_source_last_success_age_seconds", "gauge",

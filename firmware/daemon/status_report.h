@@ -42,6 +42,8 @@ struct SourceReport {
     std::string group;   ///< group its servers join; "" = its own groups
     bool ok = false;     ///< a list is in use and the latest refresh (or cache load) succeeded
     std::string reason;  ///< why not ok ("dns: ...", "http status: 404", "bad body: ..."); "" if ok
+    std::string failure;  ///< its kind for metrics: "dns", "tcp", "tls", "http status", "bad body",
+                          ///< "timeout", ..., "cache", "not applied", "no list yet"; "" if ok
     bool has_success = false;
     uint64_t last_success_ago_s = 0;  ///< since the latest successful fetch (valid if has_success)
     double next_fetch_s = 0;          ///< until the next refresh (0 = running now)

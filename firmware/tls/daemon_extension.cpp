@@ -184,6 +184,14 @@ public:
             r.reason = !s.merge_error.empty() ? "not applied: " + s.merge_error : l.last_error();
             if (r.reason.empty() && !l.has_list()) r.reason = "no list yet";
             r.ok = r.reason.empty();
+            if (r.ok)
+                r.failure = "";
+            else if (!s.merge_error.empty())
+                r.failure = "not applied";
+            else if (l.last_failure() != FetchFailure::None)
+                r.failure = fetch_failure_name(l.last_failure());
+            else
+                r.failure = l.last_error().empty() ? "no list yet" : "cache";
             r.has_success = l.last_success_at() != 0;
             r.last_success_ago_s = r.has_success ? (now - l.last_success_at()) / 1000000 : 0;
             const TimeUs next = l.next_refresh_at();

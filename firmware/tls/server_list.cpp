@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -30,13 +31,27 @@ std::string json_string(const std::string& s) {
     return out;
 }
 
-// A JSON list becomes a one-group config text. The prefix goes on the list's first line, so
-// line numbers in messages are those of the list itself.
+// Where the wrapper text went into a list, so messages can point into the list itself.
+struct Insertion {
+    uint32_t line = 1;     // 1-based line of the list holding the insertion
+    uint32_t column = 1;   // 1-based column where it starts
+    size_t shift = 0;      // bytes it adds to the rest of that line
+};
+
+// A JSON list becomes a one-group config text. The wrapper goes in just before the list's
+// first byte (on its line), so lines stay those of the list and only that line's columns shift
+// (*at says by how much).
 bool wrap_json_list(const std::string& body, size_t first, const std::string& group_name,
-                    std::string* wrapped, std::string* error) {
+                    std::string* wrapped, Insertion* at, std::string* error) {
     const std::string name = "{\"groups\":[{\"name\":" + json_string(group_name);
+    const std::string lead = body.substr(0, first);  // blank lines and indentation kept
+    at->line = 1 + static_cast<uint32_t>(std::count(lead.begin(), lead.end(), '\n'));
+    const size_t line_start = lead.rfind('\n') == std::string::npos ? 0 : lead.rfind('\n') + 1;
+    at->column = static_cast<uint32_t>(first - line_start + 1);
     if (body[first] == '[') {
-        *wrapped = name + ",\"servers\":" + body + "}]}";
+        const std::string prefix = name + ",\"servers\":";
+        at->shift = prefix.size();
+        *wrapped = lead + prefix + body.substr(first) + "}]}";
         return true;
     }
     // An object: {"servers": [...], <group settings>}. The box owner's config decides the
@@ -55,8 +70,10 @@ bool wrap_json_list(const std::string& body, size_t first, const std::string& gr
             return false;
         }
     }
-    // Invalid JSON is wrapped too: the loader then reports where it breaks.
-    *wrapped = name + "," + body.substr(first + 1) + "]}";
+    // Invalid JSON is wrapped too: the loader then reports where it breaks. The list's '{' is
+    // replaced by the wrapper's, so the wrapper adds name.size() + 1 - 1 bytes.
+    at->shift = name.size();
+    *wrapped = lead + name + "," + body.substr(first + 1) + "]}";
     return true;
 }
 
@@ -80,9 +97,10 @@ bool parse_server_list(const std::string& body, const std::string& origin,
     }
     std::string text = body;
     fw::FileFormat format = fw::FileFormat::Cccam;
+    Insertion wrapper;
     if (body[first] == '[' || body[first] == '{') {
         std::string why;
-        if (!wrap_json_list(body, first, group_name, &text, &why)) {
+        if (!wrap_json_list(body, first, group_name, &text, &wrapper, &why)) {
             *error = origin + ": " + why;
             return false;
         }
@@ -103,7 +121,10 @@ bool parse_server_list(const std::string& body, const std::string& origin,
         const Diagnostic& d = diags->at(i);
         if (d.severity != Severity::Error) continue;
         if (shown < kErrorsShown) {
-            std::string line = fw::format_diagnostic(*out, d);
+            Diagnostic in_list = d;
+            if (in_list.where.line == wrapper.line && in_list.column >= wrapper.column + wrapper.shift)
+                in_list.column = static_cast<uint16_t>(in_list.column - wrapper.shift);
+            std::string line = fw::format_diagnostic(*out, in_list);
             // The list is one group of the wrapped text: name its servers as the list does.
             for (size_t at; format == fw::FileFormat::Json && (at = line.find("groups[0].")) != std::string::npos;)
                 line.erase(at, 10);

@@ -192,6 +192,15 @@ TEST(DaemonTls, ProviderListIsAppliedKeptOnFailureAndCached) {
     EXPECT_TRUE(contains(json_string(status, "sources.0.reason"), "unknown key")) << status;
     EXPECT_EQ(json_number(status, "groups.0.servers.1.port"), b.port()) << status;
     EXPECT_TRUE(contains(status, "\"ok\":false")) << status;
+    std::string text, err;
+    d->run_cli({"status", "--socket", d->socket_path()}, &text, &err);
+    EXPECT_TRUE(contains(text, "/files/list.json -> group line: FAILING, 2 server(s), last "
+                               "success ")) << text;
+    // Line and column are those of the list as served.
+    EXPECT_TRUE(contains(text, "reason: bad body: https://127.0.0.1:" +
+                                   std::to_string(https->port()) +
+                                   "/files/list.json:1:24: error: unknown key: servers[0].prot"))
+        << text;
     EXPECT_TRUE(live.echo("after a bad list"));
 
     // The list server gone: the last good list stays.

@@ -79,7 +79,10 @@ TEST(ParseServerList, ProblemsAreRefusedWithTheirLine) {
                           Case{"{\"mode\": \"random\"}", "servers"},
                           Case{"{\"listen\": 20001, \"servers\": []}", "listen"},
                           Case{"[{\"host\": \"a.example\"", "https://x/list:1:"},
-                          Case{"[{\"host\": \"a.example\", \"port\": 1, \"bogus\": 1}]", "bogus"},
+                          Case{"[{\"host\": \"a.example\", \"port\": 1, \"bogus\": 1}]",
+                               "https://x/list:1:35: error: unknown key: servers[0].bogus"},
+                          Case{"\n  {\"servers\": [], \"mood\": 1}",
+                               "https://x/list:2:19: error: unknown key: mood"},
                           Case{"C: a.example notaport user pass\n", "https://x/list:1:"},
                           Case{"# only a comment\n", "no servers"}}) {
         error.clear();
