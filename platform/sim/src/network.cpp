@@ -59,25 +59,24 @@ Network::Network(Clock& clock, Trace trace) : clock_(clock), trace_(std::move(tr
     local_addresses_.push_back(addr("fd00::10"));
 }
 
-void Network::set_latency_us(const stbf_addr& endpoint, uint64_t latency_us) {
-    for (auto& [key, value] : latencies_) {
-        if (same_endpoint(key, endpoint)) {
-            value = latency_us;
+// Per-address settings: the entry whose address `same` as `where` gets `setting`, or a new one.
+template <typename Setting>
+static void set_for(std::vector<std::pair<stbf_addr, Setting>>& table, const stbf_addr& where,
+                    Setting setting, bool (*same)(const stbf_addr&, const stbf_addr&)) {
+    for (auto& [key, value] : table) {
+        if (same(key, where)) {
+            value = setting;
             return;
         }
     }
-    latencies_.emplace_back(endpoint, latency_us);
+    table.emplace_back(where, setting);
 }
 
-void Network::set_path(const stbf_addr& host, Path path) {
-    for (auto& [key, value] : paths_) {
-        if (same_host(key, host)) {
-            value = path;
-            return;
-        }
-    }
-    paths_.emplace_back(host, path);
+void Network::set_latency_us(const stbf_addr& endpoint, uint64_t latency_us) {
+    set_for(latencies_, endpoint, latency_us, &same_endpoint);
 }
+
+void Network::set_path(const stbf_addr& host, Path path) { set_for(paths_, host, path, &same_host); }
 
 void Network::set_buffer_sizes(size_t send_bytes, size_t receive_bytes) {
     send_buffer_ = send_bytes ? send_bytes : 1;
