@@ -229,5 +229,42 @@ TEST(DaemonTls, ProviderListIsAppliedKeptOnFailureAndCached) {
     EXPECT_TRUE(contains(d->log(), "using the cached copy (2 servers)")) << d->log();
 }
 
+TEST(DaemonTls, TopLevelCccamListFormsAGroupPerAccount) {
+    Upstream plain, listed;
+    ASSERT_TRUE(plain.start(1));
+    ASSERT_TRUE(listed.start(2));
+    const std::string docroot = make_temp_dir("daemon-cccam-list");
+    write_file(docroot + "/list.json",
+               "# provider list\nC: 127.0.0.1 " + std::to_string(listed.port()) +
+                   " bob Sup3rSecretPw\n");
+    TestServer https;
+    std::string error;
+    ASSERT_TRUE(https.start("http", "good", docroot, &error)) << error;
+
+    TempDir dir;
+    DaemonProcess d(dir);
+    const std::string top =
+        "\"cache_dir\": \"" + dir.file("cache") + "\", \"source\": {\"url\": \"https://127.0.0.1:" +
+        std::to_string(https.port()) + "/close/list.json\", \"pin_sha256\": \"" +
+        TestPki::get().read("good.pin.b64") + "\", \"sni\": \"" + kServerName +
+        "\", \"format\": \"cccam\"}, ";
+    const std::string own = "\"servers\": [{\"host\": \"127.0.0.1\", \"port\": " +
+                            std::to_string(plain.port()) + ", \"protocol\": \"cccam\"}]";
+    ASSERT_TRUE(d.start(config(d, free_port(), own, top))) << d.log();
+    std::string status;
+    ASSERT_TRUE(wait_status(d, [&](const std::string& j) {
+        return json_string(j, "groups.1.name") == "cccam-bob" &&
+               json_number(j, "groups.1.servers.0.port") == listed.port();
+    }, &status)) << status << "\n" << d.log();
+    EXPECT_TRUE(json_string(status, "sources.0.group").empty()) << status;
+    const std::string listen = json_string(status, "groups.1.listen");
+    ASSERT_EQ(listen.rfind("127.0.0.1:", 0), 0u) << status;
+    Client client;
+    EXPECT_EQ(served_by(static_cast<uint16_t>(std::stoi(listen.substr(10))), &client, 30, 100), 2)
+        << d.log();
+    for (const std::string& out : {status, d.log()})
+        EXPECT_EQ(out.find("Sup3rSecretPw"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace stbf::tls::test
