@@ -112,13 +112,6 @@ int cmd_probe(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
     }
-    stbf::Config& config = *loaded.config;
-    uint32_t longest_timeout_ms = 0;
-    for (uint8_t g = 0; g < config.group_count; ++g) {
-        config.groups[g].listen_port = 0;  // free ports: never collide with a running daemon
-        if (config.groups[g].health.timeout_ms > longest_timeout_ms)
-            longest_timeout_ms = config.groups[g].health.timeout_ms;
-    }
 
     stbf::PosixPortOptions po;
     po.log_level = STBF_LOG_WARNING;
@@ -128,8 +121,27 @@ int cmd_probe(int argc, char** argv) {
         return 1;
     }
     const stbf_port* table = port->table();
+    // TLS servers are checked through TLS, and cached provider lists are checked too; a binary
+    // without TLS refuses such a config as `run` does. Declared before the runtime: it must
+    // outlive the runtime's connections.
+    std::unique_ptr<stbf::daemon::TlsExtension> tls;
+    if (stbf::daemon::TlsExtensionFactory make = stbf::daemon::tls_extension_factory())
+        tls = make(*table);
+    auto effective = std::make_unique<stbf::Config>();
+    if (!stbf::daemon::config_with_tls(loaded, tls.get(), effective.get(), &error)) {
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), error.c_str());
+        return 1;
+    }
+    stbf::Config& config = *effective;
+    uint32_t longest_timeout_ms = 0;
+    for (uint8_t g = 0; g < config.group_count; ++g) {
+        config.groups[g].listen_port = 0;  // free ports: never collide with a running daemon
+        if (config.groups[g].health.timeout_ms > longest_timeout_ms)
+            longest_timeout_ms = config.groups[g].health.timeout_ms;
+    }
     auto engine = std::make_unique<stbf::Engine>();
     auto runtime = std::make_unique<stbf::Runtime>(*engine, table);
+    if (tls) runtime->set_transport_selector(&stbf::daemon::select_tls_transport, tls.get());
     stbf::Status st = runtime->init(config, table->now(table->ctx));
     if (st != stbf::Status::Ok) {
         std::fprintf(stderr, "stbfailover probe: cannot start: %s\n", stbf::status_name(st));

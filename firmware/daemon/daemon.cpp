@@ -69,6 +69,9 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
 
 namespace {
 TlsExtensionFactory g_tls_factory = nullptr;
+constexpr const char* kNoTlsSupport =
+    ", but this stbfailover was built without TLS support (build with STBF_WITH_TLS=ON and "
+    "mbedTLS, or remove it from the config)";
 }  // namespace
 
 std::string tls_requirement(const Config& config, const std::vector<fw::SourceSpec>& sources) {
@@ -82,9 +85,7 @@ std::string tls_requirement(const Config& config, const std::vector<fw::SourceSp
 std::string missing_tls_message(const Config& config, const std::vector<fw::SourceSpec>& sources) {
     if (tls_extension_factory() != nullptr) return "";
     const std::string user = tls_requirement(config, sources);
-    return user.empty() ? ""
-                        : user + ", but this stbfailover was built without TLS support (build "
-                                 "with STBF_WITH_TLS=ON and mbedTLS, or remove it from the config)";
+    return user.empty() ? "" : user + kNoTlsSupport;
 }
 
 bool register_tls_extension(TlsExtensionFactory factory) {
@@ -93,6 +94,31 @@ bool register_tls_extension(TlsExtensionFactory factory) {
 }
 
 TlsExtensionFactory tls_extension_factory() { return g_tls_factory; }
+
+bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
+                     std::string* error) {
+    if (tls == nullptr) {
+        const std::string user = tls_requirement(*loaded.config, loaded.sources);
+        if (!user.empty()) {
+            *error = user + kNoTlsSupport;
+            return false;
+        }
+    }
+    *out = *loaded.config;
+    if (tls == nullptr) return true;
+    tls->set_sources(loaded.sources, loaded.cache_dir);
+    tls->merge_lists(out);
+    std::string why;
+    if (!tls->prepare(*out, &why)) {
+        *error = "TLS: " + why;
+        return false;
+    }
+    return true;
+}
+
+const Transport* select_tls_transport(void* extension, const ServerConfig& server) {
+    return server.tls.enabled ? static_cast<TlsExtension*>(extension)->transport_for(server) : nullptr;
+}
 
 namespace {
 
@@ -191,7 +217,7 @@ class Daemon {
         engine_ = std::make_unique<Engine>();
         runtime_ = std::make_unique<Runtime>(*engine_, table_);
         runtime_->set_foreign_handler(&Daemon::foreign_event, this);
-        runtime_->set_transport_selector(&Daemon::select_transport, this);
+        if (tls_) runtime_->set_transport_selector(&select_tls_transport, tls_.get());
         Status st = runtime_->init(*effective, table_->now(table_->ctx));
         if (st != Status::Ok) {
             log_printf(*table_, STBF_LOG_ERROR, "%s: cannot start: %s",
@@ -220,20 +246,11 @@ class Daemon {
     // False with *error ("FILE: message") when TLS is asked for and cannot be had.
     bool effective_config(const LoadedConfig& loaded, std::unique_ptr<Config>* out,
                           std::string* error) {
-        const std::string missing = missing_tls_message(*loaded.config, loaded.sources);
-        if (!missing.empty()) {
-            *error = options_.config_path + ": " + missing;
+        auto config = std::make_unique<Config>();
+        std::string why;
+        if (!config_with_tls(loaded, tls_.get(), config.get(), &why)) {
+            *error = options_.config_path + ": " + why;
             return false;
-        }
-        auto config = std::make_unique<Config>(*loaded.config);
-        if (tls_) {
-            tls_->set_sources(loaded.sources, loaded.cache_dir);
-            tls_->merge_lists(config.get());
-            std::string why;
-            if (!tls_->prepare(*config, &why)) {
-                *error = options_.config_path + ": TLS: " + why;
-                return false;
-            }
         }
         *out = std::move(config);
         return true;
@@ -264,11 +281,6 @@ class Daemon {
         }
         log_printf(*table_, STBF_LOG_NOTICE, "server list applied: generation %u, %u group(s)",
                    engine_->config_generation(), engine_->group_count());
-    }
-
-    static const Transport* select_transport(void* user, const ServerConfig& server) {
-        Daemon* d = static_cast<Daemon*>(user);
-        return server.tls.enabled && d->tls_ ? d->tls_->transport_for(server) : nullptr;
     }
 
     void apply_log_level(const std::string& from_config) {

@@ -79,6 +79,16 @@ public:
     virtual TimeUs next_deadline() const = 0;
 };
 
+/// The config to run: `loaded`'s own, plus every provider list `tls` holds (it takes the
+/// config's sources first), with the TLS transports prepared. `tls` null: a binary without TLS
+/// support. False with *error (no file name in it) when the config needs TLS that cannot be had.
+bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
+                     std::string* error);
+
+/// A TransportSelector (runtime.h) over a TlsExtension passed as `extension`: its transport for
+/// TLS servers, null (plain TCP) for the others.
+const Transport* select_tls_transport(void* extension, const ServerConfig& server);
+
 using TlsExtensionFactory = std::unique_ptr<TlsExtension> (*)(const stbf_port& port);
 /// Called once from a static initialiser of the TLS build. Returns true.
 bool register_tls_extension(TlsExtensionFactory factory);

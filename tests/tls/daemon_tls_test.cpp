@@ -105,6 +105,9 @@ TEST_F(TlsLine, RelaysACccamLineThroughTls) {
     }, &status)) << status;
     EXPECT_TRUE(contains(status, "\"tls\":true")) << status;
     EXPECT_EQ(json_string(status, "groups.0.servers.0.tls_failure"), "") << status;
+    // `probe` checks the line through TLS too (the greeting comes only after the handshake).
+    std::string out, err;
+    EXPECT_EQ(d.run_cli({"probe", "-c", d.config_path()}, &out, &err), 0) << out << err;
 }
 
 TEST_F(TlsLine, HungTlsUpstreamIsCut) {
@@ -127,6 +130,7 @@ TEST_F(TlsLine, WrongPinIsRefusedWithItsReasonInStatus) {
     std::string out, err;
     d.run_cli({"status", "--socket", d.socket_path()}, &out, &err);
     EXPECT_TRUE(contains(out, "tls: pin mismatch")) << out << err;
+    EXPECT_EQ(d.run_cli({"probe", "-c", d.config_path()}, &out, &err), 1) << out << err;
 }
 
 TEST(DaemonTls, CheckShowsTlsAndSources) {
