@@ -10,8 +10,10 @@
  * Configuration comes from the guest environment, set by qemu-run.sh:
  *   STBF_QEMU_BIN      host path of the qemu-user binary
  *   STBF_QEMU_SYSROOT  the -L sysroot
- * LD_PRELOAD and LD_LIBRARY_PATH name target files, so they are moved from the host
- * environment of the new qemu process into its -E options (the host loader must not see them).
+ * LD_PRELOAD and LD_LIBRARY_PATH name target files: at load the shim takes them out of the
+ * process environment (every host program started in any way, system() included, would
+ * otherwise get a foreign preload and say so on stderr) and hands them to child qemu
+ * processes as -E options.
  *
  * MIPS only: qemu-user 7.2 hands getsockopt(SO_ERROR) the host's errno value unchanged, and
  * MIPS numbers socket errors differently (ECONNREFUSED is 111 on x86/ARM, 146 on MIPS), so a
@@ -69,9 +71,23 @@ static int starts_with(const char* s, const char* prefix) {
 struct qemu_command {
     char* argv[MAX_ARGS + QEMU_ARGS];
     char* envp[MAX_ENV];
-    char preload[4096];
-    char library_path[4096];
 };
+
+static char guest_preload[4096] = "LD_PRELOAD=";
+static char guest_library_path[4096] = "LD_LIBRARY_PATH=";
+
+static void stash(const char* name, char* buffer, size_t size) {
+    const char* value = getenv(name);
+    if (value == NULL) return;
+    strncat(buffer, value, size - strlen(buffer) - 1);
+    unsetenv(name);
+}
+
+/* The loader has read both variables already; children get them back only through qemu. */
+__attribute__((constructor)) static void stash_guest_loader_environment(void) {
+    stash("LD_PRELOAD", guest_preload, sizeof guest_preload);
+    stash("LD_LIBRARY_PATH", guest_library_path, sizeof guest_library_path);
+}
 
 static int build_qemu_command(struct qemu_command* cmd, const char* path, char* const argv[],
                               char* const envp[]) {
@@ -82,14 +98,8 @@ static int build_qemu_command(struct qemu_command* cmd, const char* path, char* 
         return -1;
     }
     size_t e = 0;
-    strcpy(cmd->preload, "LD_PRELOAD=");
-    strcpy(cmd->library_path, "LD_LIBRARY_PATH=");
-    for (size_t i = 0; envp != NULL && envp[i] != NULL; ++i) {
-        if (starts_with(envp[i], "LD_PRELOAD=")) {
-            strncpy(cmd->preload, envp[i], sizeof cmd->preload - 1);
-        } else if (starts_with(envp[i], "LD_LIBRARY_PATH=")) {
-            strncpy(cmd->library_path, envp[i], sizeof cmd->library_path - 1);
-        } else if (e + 1 < MAX_ENV) {
+    for (size_t i = 0; envp != NULL && envp[i] != NULL && e + 1 < MAX_ENV; ++i) {
+        if (!starts_with(envp[i], "LD_PRELOAD=") && !starts_with(envp[i], "LD_LIBRARY_PATH=")) {
             cmd->envp[e++] = envp[i];
         }
     }
@@ -99,9 +109,9 @@ static int build_qemu_command(struct qemu_command* cmd, const char* path, char* 
     cmd->argv[a++] = (char*)"-L";
     cmd->argv[a++] = (char*)sysroot;
     cmd->argv[a++] = (char*)"-E";
-    cmd->argv[a++] = cmd->library_path;
+    cmd->argv[a++] = guest_library_path;
     cmd->argv[a++] = (char*)"-E";
-    cmd->argv[a++] = cmd->preload;
+    cmd->argv[a++] = guest_preload;
     cmd->argv[a++] = (char*)path;
     /* argv[0] of the target is replaced by its path: qemu takes the program from there. */
     for (size_t i = 1; argv != NULL && argv[0] != NULL && argv[i] != NULL; ++i) {
@@ -166,3 +176,19 @@ int getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
     return result;
 }
 #endif
+
+/* execvp/posix_spawnp with a path (a slash in the name) may name a target program. */
+typedef int (*execvp_fn)(const char*, char* const[]);
+
+int execvp(const char* file, char* const argv[]) {
+    if (strchr(file, '/') != NULL) return execve(file, argv, environ);
+    execvp_fn real = (execvp_fn)dlsym(RTLD_NEXT, "execvp");
+    return real(file, argv);
+}
+
+int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
+                 const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
+    if (strchr(file, '/') != NULL) return posix_spawn(pid, file, actions, attr, argv, envp);
+    spawn_fn real = (spawn_fn)dlsym(RTLD_NEXT, "posix_spawnp");
+    return real(pid, file, actions, attr, argv, envp);
+}
