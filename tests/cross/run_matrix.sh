@@ -14,6 +14,9 @@
 # the others against 2.28 (STBF_MATRIX_MBEDTLS=2|3 forces one series for all).
 # Target libraries come from toolchains/deps/build-deps.sh (cached under $STBF_DEPS_ROOT).
 # Build dirs: $STBF_MATRIX_ROOT/<arch>-<flavour> (default build/matrix in the source tree).
+# A failed test is run once more before it counts (--repeat until-pass:2): emulation on a
+# shared 2-core machine is slow enough to upset tests that assume some ordering of events;
+# a test that fails twice is a failure.
 # Prints each step's duration and a summary; exits non-zero if any step failed.
 set -uo pipefail
 
@@ -102,7 +105,8 @@ for arch in "${archs[@]}"; do
         step "$arch $flavour build" "$build.build.log" \
             cmake --build "$build" -j "$jobs" "${targets[@]}" || continue
         step "$arch $flavour test" "$build.test.log" \
-            ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 600 "${tests[@]}"
+            ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 600 \
+                --repeat until-pass:2 "${tests[@]}"
         # "95% tests passed, 3 tests failed out of 60"
         counts=$(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' \
             "$build.test.log" | tail -1)
