@@ -1,7 +1,8 @@
 #!/bin/bash
 # binary_sizes.sh [ARCH...]: stripped size of /usr/bin/stbfailover per architecture, dynamic
 # and static (default: all five toolchain architectures). Release builds with TLS on, as the
-# OE recipe builds; tests off; only the stbfailover target is built.
+# OE recipe builds, and with STBF_SIZE_TLS=both also without TLS (the smallest boxes' build);
+# tests off; only the stbfailover target is built.
 # Build dirs: $STBF_MATRIX_ROOT/<arch>-size-<flavour>; deps as for run_matrix.sh.
 set -euo pipefail
 
@@ -15,12 +16,12 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 
 # stripped_size ARCH FLAVOUR: builds stbfailover and prints its stripped size in bytes.
 stripped_size() {
-    local arch=$1 flavour=$2 build=$matrix_root/$1-size-$2 static=OFF strip
+    local arch=$1 flavour=$2 tls=${3:-ON} build=$matrix_root/$1-size-$2-tls$3 static=OFF strip
     [ "$flavour" = static ] && static=ON
     cmake -S "$source_dir" -B "$build" "${generator[@]}" \
         -DCMAKE_TOOLCHAIN_FILE="$source_dir/toolchains/$arch.cmake" \
         -DSTBF_DEPS_PREFIX="$STBF_DEPS_ROOT/$arch/mbedtls-$series" -DCMAKE_BUILD_TYPE=Release \
-        -DSTBF_BUILD_TESTS=OFF -DSTBF_WITH_TLS=ON -DSTBF_STATIC=$static >"$build.log" 2>&1 ||
+        -DSTBF_BUILD_TESTS=OFF -DSTBF_WITH_TLS=$tls -DSTBF_STATIC=$static >"$build.log" 2>&1 ||
         { echo "configure failed, see $build.log" >&2; return 1; }
     cmake --build "$build" -j 2 --target stbfailover >>"$build.log" 2>&1 ||
         { echo "build failed, see $build.log" >&2; return 1; }
@@ -33,9 +34,16 @@ mkdir -p "$matrix_root"
 rows=()
 for arch in "$@"; do
     "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" "$arch" >/dev/null
-    dynamic=$(stripped_size "$arch" dynamic)
-    static=$(stripped_size "$arch" static)
-    rows+=("$(printf '%-24s %10s %10s' "$arch" "$dynamic" "$static")")
+    dynamic=$(stripped_size "$arch" dynamic ON)
+    static=$(stripped_size "$arch" static ON)
+    row=$(printf '%-24s %10s %10s' "$arch" "$dynamic" "$static")
+    if [ "${STBF_SIZE_TLS:-on}" = both ]; then
+        row+=$(printf ' %12s %12s' "$(stripped_size "$arch" dynamic OFF)" \
+            "$(stripped_size "$arch" static OFF)")
+    fi
+    rows+=("$row")
 done
-printf '%-24s %10s %10s\n' "arch (mbedtls $series, TLS on)" "dynamic" "static"
+header=$(printf '%-24s %10s %10s' "arch (mbedtls $series)" "dynamic" "static")
+[ "${STBF_SIZE_TLS:-on}" = both ] && header+=$(printf ' %12s %12s' "dyn no-TLS" "static no-TLS")
+printf '%s\n' "$header"
 printf '%s\n' "${rows[@]}"
