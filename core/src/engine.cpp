@@ -738,11 +738,25 @@ bool Engine::start_attempt(uint8_t si, TimeUs now) {
     return true;
 }
 
+uint8_t Engine::attempts_in_flight(const SessionRt& s) {
+    uint8_t n = 0;
+    for (const auto& a : s.attempts)
+        if (a.id != 0) ++n;
+    return n;
+}
+
+void Engine::attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now) {
+    servers_[server].connects_failed++;
+    server_failure(server, why, now);
+    if (s.first_failed == kNoServer) {
+        s.first_failed = server;
+        s.first_failure = why;
+    }
+}
+
 void Engine::fail_or_continue(uint8_t si, TimeUs now) {
     SessionRt& s = sessions_[si];
-    uint8_t in_flight = 0;
-    for (const auto& a : s.attempts)
-        if (a.id != 0) ++in_flight;
+    const uint8_t in_flight = attempts_in_flight(s);
     bool started = in_flight < STBF_MAX_ATTEMPTS_IN_FLIGHT && start_attempt(si, now);
     if (in_flight == 0 && !started) close_session(si, Reason::NoServer, true, now);
 }
@@ -796,6 +810,7 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     GroupRt& gr = groups_[s->group];
     ewma_update(&sv.ewma_connect_us, now - a->started, gr.cfg.score.ewma_shift);
     sv.connects_ok++;
+    sv.live_sessions++;  // first: the check schedule below already sees the live session
     server_success(server, now);
     release_attempt(*a);
     // The race is over: the others lose.
@@ -810,9 +825,6 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     s->stagger_at = kNever;
     s->last_activity = now;
     s->pending_up = false;
-    sv.live_sessions++;
-    sv.next_check = sv.probe == 0 ? kNever : sv.next_check;
-    schedule_check(sv, now);
 
     // Failover bookkeeping: the first choice failed and another server took the session, or
     // the group's active server was avoided because it is not healthy.
@@ -844,12 +856,7 @@ Status Engine::attempt_failed(SessionId session, AttemptId attempt, Reason reaso
     const ServerSlot server = a->server;
     if (reason == Reason::None) reason = Reason::LocalError;
     release_attempt(*a);
-    servers_[server].connects_failed++;
-    server_failure(server, reason, now);
-    if (s->first_failed == kNoServer) {
-        s->first_failed = server;
-        s->first_failure = reason;
-    }
+    attempt_lost(*s, server, reason, now);
     fail_or_continue(static_cast<uint8_t>(session & 0xffu), now);
     return Status::Ok;
 }
@@ -892,12 +899,7 @@ void Engine::on_timeout(TimeUs now) {
                 push(Action{ActionKind::AbortAttempt, why, server, s.group, session_id(si), a.id,
                             0});
                 release_attempt(a);
-                servers_[server].connects_failed++;
-                server_failure(server, why, now);
-                if (s.first_failed == kNoServer) {
-                    s.first_failed = server;
-                    s.first_failure = why;
-                }
+                attempt_lost(s, server, why, now);
                 failed_any = true;
             }
             if (failed_any) {
@@ -906,9 +908,7 @@ void Engine::on_timeout(TimeUs now) {
             }
             if (s.stagger_at <= now) {
                 s.stagger_at = kNever;
-                uint8_t in_flight = 0;
-                for (const auto& a : s.attempts)
-                    if (a.id != 0) ++in_flight;
+                const uint8_t in_flight = attempts_in_flight(s);
                 if (in_flight > 0 && in_flight < STBF_MAX_ATTEMPTS_IN_FLIGHT)
                     start_attempt(si, now);
             }

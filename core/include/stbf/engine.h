@@ -328,6 +328,10 @@ private:
     void push(const Action& a);
     bool start_attempt(uint8_t si, TimeUs now);
     void fail_or_continue(uint8_t si, TimeUs now);
+    static uint8_t attempts_in_flight(const SessionRt& s);
+    /// Bookkeeping of an attempt that failed or timed out: counters, passive failure of its
+    /// server, and the session's first failure (for the failover record).
+    void attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now);
     void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
     void abort_attempts(SessionRt& s, AttemptId keep);
     void release_attempt(AttemptRt& a);
