@@ -93,7 +93,43 @@ const char* mode_name(Mode m) {
     return "unknown";
 }
 
+const char* admin_state_name(AdminState s) {
+    switch (s) {
+        case AdminState::Enabled: return "enabled";
+        case AdminState::Drain: return "drain";
+        case AdminState::Disabled: return "disabled";
+    }
+    return "unknown";
+}
+
 Engine::Engine() = default;
+
+// ---- interface declared ahead of its implementation (slots, admin state, notices) --------
+// These keep today's behaviour until the engine implements them: every slot is served like
+// slot 0, admin changes are refused and no notice is queued.
+
+Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
+    if (slot >= STBF_MAX_SLOTS) return Status::InvalidArgument;
+    return session_open(group, now, out);
+}
+
+Status Engine::set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now) {
+    (void)server;
+    (void)state;
+    (void)grace_ms;
+    (void)now;
+    return Status::NotFound;
+}
+
+AdminState Engine::admin_state(ServerSlot server) const {
+    (void)server;
+    return AdminState::Enabled;
+}
+
+bool Engine::pop_notice(Notice* out) {
+    (void)out;
+    return false;
+}
 
 // ---- random -------------------------------------------------------------------------------
 

@@ -104,6 +104,41 @@ struct Action {
     ProbeId probe;
 };
 
+/// Operator state of a server, set at run time (`stbfailover server drain|disable|enable`).
+/// Independent of health: a drained server keeps being health-checked.
+enum class AdminState : uint8_t {
+    Enabled = 0,  ///< normal
+    Drain,        ///< no new sessions; live sessions finish on their own
+    Disabled,     ///< no new sessions; live sessions are cut after the grace period
+};
+
+const char* admin_state_name(AdminState s);
+
+/// What happened, for logs, event history and metrics. The engine queues one notice per event;
+/// the caller drains them with pop_notice() after every call (like actions) and only prints or
+/// counts them: it never needs to compare engine state before and after a call.
+enum class NoticeKind : uint8_t {
+    ServerState = 1,  ///< `server` went from `from_state` to `to_state` because of `reason`
+    Failover,         ///< new sessions of `group` moved from server `from` to `to` (`reason`)
+    Panic,            ///< `group` entered (`on`) or left panic: no usable server
+    Admin,            ///< `server`'s admin state became `admin`
+    SlotIdle,         ///< slot `slot` of `group` refused a session: not enough usable servers
+};
+
+struct Notice {
+    NoticeKind kind;
+    TimeUs when;
+    uint8_t group;      ///< kNoGroup if the server is retired
+    ServerSlot server;  ///< ServerState / Admin; Failover: the server taken (= to)
+    ServerSlot from;    ///< Failover: previous server (kNoServer if none)
+    ServerSlot to;      ///< Failover: new server
+    ServerState from_state, to_state;
+    AdminState admin;
+    Reason reason;
+    uint8_t slot;  ///< Failover / SlotIdle: the slot concerned (0-based)
+    bool on;       ///< Panic: entered (true) or left (false)
+};
+
 /// Read-only view of one server for status output.
 struct ServerStatus {
     const ServerConfig* config;  ///< settings in force (survives reloads for retired servers)
@@ -168,6 +203,14 @@ public:
     /// client at once).
     Status session_open(uint8_t group, TimeUs now, SessionId* out);
 
+    /// As session_open, for a client that connected to slot `slot` (0-based) of `group`. The
+    /// session is given the best usable server that carries no live session of another slot of
+    /// the group (unless the group allows slot_share). Errors as session_open, plus NoServer
+    /// when fewer usable servers than needed exist (a SlotIdle notice says why; the caller
+    /// closes the client at once so the softcam keeps using its other reader), InvalidArgument
+    /// for a slot >= the group's slot count. session_open(g, now, out) is slot 0.
+    Status session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out);
+
     /// The caller saw the session end (client closed/reset, upstream closed/reset on a live
     /// session). Upstream ends on a live session count as a passive failure of its server.
     /// The caller closes its sockets itself. Errors: Stale.
@@ -203,6 +246,16 @@ public:
     /// Probe finished: `ok` with the greeting verified, else `reason`. Errors: Stale.
     Status probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason, TimeUs now);
 
+    // ---- operator ---------------------------------------------------------------------------
+
+    /// Set the admin state of server `server` (see AdminState). Disabled cuts the server's live
+    /// sessions `grace_ms` after the call (0 = at once) with Reason::Drained; Enabled brings a
+    /// drained or disabled server back through rise checks and slow start. Queues an Admin
+    /// notice when the state changes. Errors: NotFound (slot not in use).
+    Status set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now);
+    /// Admin state of a server in use (Enabled when not in use).
+    AdminState admin_state(ServerSlot server) const;
+
     // ---- time and actions -----------------------------------------------------------------
 
     /// Fire every timer due at `now`. Call when now >= next_deadline() (calling early is
@@ -214,6 +267,11 @@ public:
 
     /// Take the oldest queued action. Returns false when the queue is empty.
     bool pop_action(Action* out);
+
+    /// Take the oldest queued notice. Returns false when none is queued.
+    bool pop_notice(Notice* out);
+    /// Notices lost because the caller did not drain them (the queue is bounded).
+    uint32_t notices_dropped() const { return notices_dropped_; }
 
     /// Actions lost because the queue was full (should stay 0 when the caller drains after every
     /// call; see STBF_MAX_ACTIONS).
@@ -362,6 +420,7 @@ private:
     uint8_t slot_limit_ = 0;
     uint32_t config_generation_ = 0;
     uint32_t actions_dropped_ = 0;
+    uint32_t notices_dropped_ = 0;
 };
 
 }  // namespace stbf

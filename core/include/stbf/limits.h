@@ -29,6 +29,11 @@
 /// Actions the engine can queue between two drains by the caller.
 #define STBF_MAX_ACTIONS 256
 #endif
+#ifndef STBF_MAX_SLOTS
+/// Local ports (slots) one group may serve; each slot is a separate softcam reader kept on a
+/// different upstream server (warm standby).
+#define STBF_MAX_SLOTS 4
+#endif
 #ifndef STBF_HOST_MAX
 /// Longest host name kept (DNS allows 253).
 #define STBF_HOST_MAX 253

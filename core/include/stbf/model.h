@@ -124,6 +124,9 @@ struct ServerConfig {
     uint8_t priority = 0;   ///< ordered mode: lower number is tried first
     bool backup = false;    ///< used only when no non-backup server of the group is usable
     bool enabled = true;
+    /// Concurrent sessions this server may carry (HAProxy `maxconn`); 0 = no per-server limit.
+    /// A full server is skipped like an unusable one: new sessions go to the next candidate.
+    uint16_t max_sessions = 0;
 
     // Account. Never printed; used for grouping and to write the softcam side on import.
     FixedString<STBF_CRED_MAX> user;
@@ -165,6 +168,15 @@ struct GroupConfig {
     /// same group keeps its port across reloads.
     uint32_t identity = 0;
     bool listen_pinned = false;  ///< listen_port was given by the config, not derived
+    /// Slots (warm standby): the group serves this many local ports, each a separate softcam
+    /// connection kept on a different upstream server. 0 = automatic: 2 when the group has at
+    /// least two enabled servers, else 1. At most STBF_MAX_SLOTS.
+    uint8_t slots = 0;
+    /// Allow two slots on one server (only for providers that permit parallel logins of one
+    /// account). Off by default: line servers drop duplicate logins.
+    bool slot_share = false;
+    /// Local port of each slot; slot_ports[0] == listen_port. Filled by assign_listen_ports.
+    uint16_t slot_ports[STBF_MAX_SLOTS] = {};
 };
 
 /// Everything the engine and runtime need. Fits in static storage (tens of KiB).
