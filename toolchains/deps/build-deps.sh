@@ -10,8 +10,9 @@
 # into $STBF_DEPS_ROOT/ARCH/mbedtls-SERIES (default build/deps/... in the source tree), which
 # is where the toolchain files look. No third-party source is committed and nothing comes
 # from outside Debian: the sources are fetched with `apt-get source` through a private apt
-# configuration (deb-src lines only) under $STBF_DEPS_ROOT/apt; the host's apt setup and
-# package architectures are left untouched.
+# configuration (deb-src lines only, derived from the machine's configured Debian mirrors by
+# debian-sources.sh) under $STBF_DEPS_ROOT/apt; the host's apt setup and package
+# architectures are left untouched.
 #
 # Cached: a prefix whose stamp matches (versions, toolchain file, this script) is reused.
 # Needs: apt-get, dpkg-source (dpkg-dev), cmake, and the cross g++ for ARCH.
@@ -25,6 +26,8 @@ series=${STBF_MBEDTLS_SERIES:-2}
 jobs=${STBF_DEPS_JOBS:-2}
 
 die() { echo "build-deps.sh: $*" >&2; exit 1; }
+# shellcheck source=debian-sources.sh
+. "$here/debian-sources.sh"
 usage() {
     echo "usage: build-deps.sh [--mbedtls 2|3] ARCH..." >&2
     echo "  ARCH: host or one of: $(cd "$toolchains" && ls ./*.cmake | sed 's|./||; s|\.cmake$||' |
@@ -56,13 +59,14 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourcePa
           -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
 fetch_index() {
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-    cat > "$apt_dir/sources.list" <<SOURCES
-deb-src http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm-updates main
-deb-src http://deb.debian.org/debian-security bookworm-security main
-deb-src http://deb.debian.org/debian trixie main
-deb-src http://deb.debian.org/debian-security trixie-security main
-SOURCES
+    # deb-src lines for the suites the packages come from, derived from the machine's own
+    # apt sources (debian-sources.sh): the tree names no mirror host.
+    debian_deb_src_lines bookworm bookworm-updates bookworm-security trixie trixie-security \
+        > "$apt_dir/sources.list.new" || die "cannot derive deb-src lines from the apt configuration"
+    if ! cmp -s "$apt_dir/sources.list.new" "$apt_dir/sources.list"; then
+        rm -f "$apt_dir"/lists/*Sources* "$apt_dir"/lists/*Release*  # another mirror: fetch anew
+    fi
+    mv "$apt_dir/sources.list.new" "$apt_dir/sources.list"
     # One index download per day is enough: source versions in a stable suite rarely move.
     if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Sources*' -mmin -1440 2>/dev/null)" ]; then
         apt-get "${apt_opts[@]}" -q update >"$apt_dir/update.log" 2>&1 ||
