@@ -63,8 +63,13 @@ debian_deb_entries() {
 
 # debian_deb_src_lines SUITE...: prints one-line deb-src entries for the wanted suites, or fails
 # (status 1, message on stderr) when the machine has no Debian entry to derive them from.
-debian_deb_src_lines() {
-    local entries main_uri main_signed sec_uri sec_signed suite uri signed
+debian_deb_src_lines() { debian_apt_lines deb-src "$@"; }
+
+# debian_apt_lines TYPE SUITE...: the same with entry type TYPE (deb-src, or deb for binary
+# packages of another suite, e.g. an older glibc).
+debian_apt_lines() {
+    local type=$1 entries main_uri main_signed sec_uri sec_signed suite uri signed
+    shift
     entries=$(debian_deb_entries)
     # First entry of each kind wins, as apt prefers the first source listed.
     main_uri=$(printf '%s\n' "$entries" | awk -F'\t' '$2 !~ /-security$/ && $2 ~ /^[a-z]+(-[a-z]+)?$/ {print $1; exit}')
@@ -83,9 +88,9 @@ debian_deb_src_lines() {
                 uri=$sec_uri signed=$sec_signed ;;
         esac
         if [ -n "$signed" ]; then
-            echo "deb-src [signed-by=$signed] $uri $suite main"
+            echo "$type [signed-by=$signed] $uri $suite main"
         else
-            echo "deb-src $uri $suite main"
+            echo "$type $uri $suite main"
         fi
     done
 }
