@@ -887,13 +887,21 @@ private:
     void import_softcam(const std::string& text, const std::string& path, FileFormat format,
                         uint8_t file, const GroupConfig& settings,
                         const std::vector<ImportPin>& pins) {
-        const uint8_t first_server = cfg_->server_count;
-        const uint8_t first_group = cfg_->group_count;
+        const size_t first_server = cfg_->server_count;
+        const size_t first_group = cfg_->group_count;
+        ImportSummary summary;
+        summary.path = path;
+        // The parsers index spans by server index (`all`); own[i] is server first_server + i.
+        std::unique_ptr<SourceSpan[]> all(new SourceSpan[STBF_MAX_SERVERS]);
         std::unique_ptr<SourceSpan[]> spans(new SourceSpan[STBF_MAX_SERVERS]);
+        SourceSpan* own = spans.get();
         if (format == FileFormat::Oscam)
-            parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, spans.get());
+            parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, all.get(),
+                               &summary.counts);
         else
-            parse_cccam_cfg(text.data(), text.size(), file, cfg_, diags_, spans.get());
+            parse_cccam_cfg(text.data(), text.size(), file, cfg_, diags_, all.get(),
+                            &summary.counts);
+        for (size_t i = first_server; i < cfg_->server_count; ++i) own[i - first_server] = all[i];
         if (cfg_->server_count > first_server) {
             if (world_readable(path))
                 diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
@@ -903,10 +911,14 @@ private:
             diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
                         "file has no server stbfailover can use");
         }
-        group_by_account(cfg_, first_server, settings, diags_);
+        const size_t parsed = cfg_->server_count;
+        group_by_account(cfg_, first_server, settings, diags_, own);
+        summary.counts.skipped += parsed - cfg_->server_count;  // did not fit a group
+        summary.counts.imported = cfg_->server_count - first_server;
+        globals_->imports.push_back(summary);
         for (const ImportPin& pin : pins) {
             bool found = false;
-            for (uint8_t g = first_group; g < cfg_->group_count; ++g) {
+            for (size_t g = first_group; g < cfg_->group_count; ++g) {
                 GroupConfig& gc = cfg_->groups[g];
                 if (pin.group_name == gc.name.c_str()) {
                     gc.listen_port = pin.port;
@@ -926,7 +938,7 @@ private:
             src.path = path;
             src.text = text;
             src.format = format;
-            src.first_server = first_server;
+            src.first_server = static_cast<uint8_t>(first_server);
             src.spans.assign(spans.get(), spans.get() + (cfg_->server_count - first_server));
             sources_->push_back(std::move(src));
         }

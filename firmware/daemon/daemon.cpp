@@ -416,9 +416,20 @@ class Daemon {
                        "control socket and metrics address change at restart only");
         next.control_socket = loaded_.control_socket;
         next.metrics_listen = loaded_.metrics_listen;
+        // Each skipped reader or line is logged once: a reload repeats only new warnings.
+        const std::string logged_before = "\n" + loaded_.warnings + "\n";
         loaded_ = std::move(next);
         apply_log_level(loaded_.log_level);
-        log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
+        std::string fresh;
+        for (size_t start = 0; start < loaded_.warnings.size();) {
+            size_t end = loaded_.warnings.find('\n', start);
+            if (end == std::string::npos) end = loaded_.warnings.size();
+            const std::string line = loaded_.warnings.substr(start, end - start);
+            if (!line.empty() && logged_before.find("\n" + line + "\n") == std::string::npos)
+                fresh += line + "\n";
+            start = end + 1;
+        }
+        log_lines(STBF_LOG_WARNING, "", fresh);
         facts_.last_reload_ok = true;
         facts_.last_reload_message = "ok";
         if (tls_) tls_->refresh_now();  // a manual reload also asks for fresh server lists

@@ -23,7 +23,7 @@ void require(bool ok, const char* what) {
 }
 
 using Reader = stbf::Status (*)(const char*, size_t, uint8_t, stbf::Config*, stbf::Diagnostics*,
-                                stbf::SourceSpan*);
+                                stbf::SourceSpan*, stbf::ImportCounts*);
 
 void check_diagnostics(const stbf::Diagnostics& d) {
     require(d.count() <= STBF_MAX_DIAGNOSTICS, "diagnostic count within capacity");
@@ -33,8 +33,10 @@ void check_diagnostics(const stbf::Diagnostics& d) {
     }
 }
 
-void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags) {
-    stbf::group_by_account(cfg, 0, stbf::GroupConfig{}, diags);
+void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags, stbf::SourceSpan* spans) {
+    const size_t before = cfg->server_count;
+    stbf::group_by_account(cfg, 0, stbf::GroupConfig{}, diags, spans);
+    require(cfg->server_count <= before, "grouping only drops servers");
     const stbf::Status ports = stbf::assign_listen_ports(cfg, diags);
     size_t grouped = 0;
     for (uint8_t g = 0; g < cfg->group_count; ++g) {
@@ -52,9 +54,20 @@ void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags) {
                     "derived port in range");
             for (uint8_t h = 0; h < g; ++h)
                 require(cfg->groups[h].listen_port != gc.listen_port, "listen ports distinct");
+            const uint8_t slots = stbf::group_slot_count(*cfg, gc);
+            require(slots >= 1 && slots <= STBF_MAX_SLOTS, "slot count 1..STBF_MAX_SLOTS");
+            require(gc.slot_ports[0] == gc.listen_port, "slot 1 is the listen port");
+            for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+                require((gc.slot_ports[k] != 0) == (k < slots), "a port per used slot only");
+                for (uint8_t h = 0; h <= g; ++h)
+                    for (uint8_t j = 0; j < STBF_MAX_SLOTS; ++j)
+                        require(gc.slot_ports[k] == 0 || (h == g && j == k) ||
+                                    cfg->groups[h].slot_ports[j] != gc.slot_ports[k],
+                                "slot ports distinct across groups and slots");
+            }
         }
     }
-    require(grouped <= cfg->server_count, "no server in two groups");
+    require(grouped == cfg->server_count, "every kept server in exactly one group");
 }
 
 void text_reader(Reader read, const uint8_t* data, size_t size) {
@@ -64,8 +77,12 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
     auto cfg = std::make_unique<stbf::Config>();
     auto diags = std::make_unique<stbf::Diagnostics>();
     std::unique_ptr<stbf::SourceSpan[]> spans(new stbf::SourceSpan[STBF_MAX_SERVERS]);
-    const stbf::Status st = read(text.get(), size, 0, cfg.get(), diags.get(), spans.get());
-    require((st == stbf::Status::Ok) == (diags->errors() == 0), "Ok exactly when no error");
+    stbf::ImportCounts counts;
+    const stbf::Status st = read(text.get(), size, 0, cfg.get(), diags.get(), spans.get(), &counts);
+    // softcam files are read as tolerantly as the softcam reads them: never an error
+    require(diags->errors() == 0, "a softcam file is never an error");
+    require(st == stbf::Status::Ok || st == stbf::Status::CapacityExceeded, "Ok or full");
+    require(counts.imported == cfg->server_count, "imported count matches");
     require(cfg->server_count <= STBF_MAX_SERVERS, "server count within capacity");
     check_diagnostics(*diags);
     for (uint8_t i = 0; i < cfg->server_count; ++i) {
@@ -78,7 +95,11 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
                     sp.addr_end <= sp.block_end && sp.block_end <= size,
                 "span inside the text");
     }
-    check_groups(cfg.get(), diags.get());
+    check_groups(cfg.get(), diags.get(), spans.get());
+    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+        const stbf::SourceSpan& sp = spans[i];
+        require(sp.addr_end <= size && sp.block_end <= size, "compacted span inside the text");
+    }
 }
 
 }  // namespace

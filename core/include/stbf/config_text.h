@@ -45,6 +45,16 @@ struct SourceSpan {
     size_t addr_end = 0;     ///< one past the port
 };
 
+/// What a softcam reader did with one file, for `check`'s per-file summary.
+struct ImportCounts {
+    size_t imported = 0;  ///< servers appended
+    size_t skipped = 0;   ///< readers / lines skipped with a warning (could not be relayed)
+    size_t left = 0;      ///< readers / lines left alone by design (disabled, not relayed)
+};
+
+/// Length of a NUL-terminated string (freestanding core has no strlen).
+size_t cstr_len(const char* s);
+
 /// A whitespace-separated word inside a line; offsets are into the line.
 struct Token {
     size_t begin = 0;
