@@ -298,10 +298,13 @@ uint16_t free_port(const Config& cfg, const bool* listen_placed,
     return 0;
 }
 
-// Stable per-slot hash: the group identity mixed with the slot number.
-uint32_t slot_identity(uint32_t identity, size_t slot) {
-    const uint8_t k = static_cast<uint8_t>(slot);
-    return fnv1a(fnv1a(kFnvOffset, &identity, sizeof identity), &k, 1);
+// Stable per-slot hash: the group's listen port mixed with the slot number. From the port, not
+// the identity, so a group keeps its slot ports when an imported file becomes a JSON config with
+// that port pinned (JSON groups take their identity from the name).
+uint32_t slot_identity(uint16_t listen_port, size_t slot) {
+    const uint8_t bytes[3] = {static_cast<uint8_t>(listen_port >> 8),
+                              static_cast<uint8_t>(listen_port & 0xff), static_cast<uint8_t>(slot)};
+    return fnv1a(kFnvOffset, bytes, sizeof bytes);
 }
 }  // namespace
 
@@ -367,7 +370,7 @@ Status assign_listen_ports(Config* cfg, Diagnostics* diags) {
             done[n] = true;
             GroupConfig& gc = cfg->groups[n];
             gc.slot_ports[k] =
-                free_port(*cfg, placed, slot_placed, n, slot_identity(gc.identity, k) % span, true);
+                free_port(*cfg, placed, slot_placed, n, slot_identity(gc.listen_port, k) % span, true);
             slot_placed[n][k] = gc.slot_ports[k] != 0;
             if (gc.slot_ports[k] == 0) {
                 diags->add(Severity::Error, gc.source, 0,

@@ -1,4 +1,6 @@
 #include "config_json.h"
+#include "discovery.h"
+#include "softcam_writer.h"
 
 #include <cjson/cJSON.h>
 #include <sys/stat.h>
@@ -820,9 +822,20 @@ private:
         bool optional = false;
         std::vector<ImportPin> pins;
         std::vector<Seg> file_path;
+        std::string discover_root;  // "" = no discovery
+        std::vector<Seg> discover_path;
         members(obj, [&](const std::string& k, const cJSON* v) {
             std::string text;
-            if (k == "file") {
+            if (k == "discover") {
+                bool on = false;
+                if (cJSON_IsString(v) && get_string(v, &text)) {
+                    if (text.empty() || text[0] != '/') error("discover must be true or an absolute root folder");
+                    else discover_root = text;
+                } else if (get_bool(v, &on) && on) {
+                    discover_root = "/";
+                }
+                discover_path = path_;
+            } else if (k == "file") {
                 if (get_string(v, &text)) {
                     if (text.empty()) error("file must not be empty");
                     file = text;
@@ -853,13 +866,37 @@ private:
             }
             return true;
         });
-        if (file.empty()) {
-            if (file_path.empty()) error("import entry needs \"file\"");
+        std::vector<Seg> here = path_;
+        if (!discover_root.empty()) {
+            if (!file.empty()) error("an import entry has \"file\" or \"discover\", not both");
+            path_ = discover_path;
+            if (!allow_imports_) {
+                error("imports are not read here");
+            } else {
+                const std::vector<SoftcamConfigFile> found = discover_softcam_configs(discover_root);
+                if (found.empty())
+                    report(Severity::Note, "no softcam config found on this box (see discovery.h)");
+                for (const SoftcamConfigFile& f : found)
+                    import_file(f.path, f.format, settings, pins, true, true);
+            }
+            path_ = here;
             return;
         }
-        std::vector<Seg> here = path_;
+        if (file.empty()) {
+            if (file_path.empty()) error("import entry needs \"file\" or \"discover\"");
+            return;
+        }
         path_ = file_path;
         const std::string resolved = file[0] == '/' ? file : dir_of(json_path) + "/" + file;
+        import_file(resolved, format, settings, pins, optional, false);
+        path_ = here;
+    }
+
+    // One softcam file of an import entry. `discovered`: found by discovery, so a file that
+    // stbfailover setup already rewrote is skipped with a note (importing it would be a loop;
+    // setup wrote its servers into the JSON config).
+    void import_file(const std::string& resolved, FileFormat format, const GroupConfig& settings,
+                     const std::vector<ImportPin>& pins, bool optional, bool discovered) {
         std::string text, why;
         struct stat st {};
         if (!allow_imports_) {
@@ -872,6 +909,10 @@ private:
             if (format == FileFormat::Auto) format = detect_format(text);
             if (format == FileFormat::Json) {
                 error("imported file looks like JSON; import takes a CCcam.cfg or oscam.server");
+            } else if (discovered && is_rewritten_softcam_config(text)) {
+                report(Severity::Note,
+                       "softcam config was rewritten by stbfailover setup; not imported again",
+                       resolved);
             } else if (cfg_->file_count >= STBF_MAX_FILES) {
                 error("too many files; raise STBF_MAX_FILES");
             } else {
@@ -879,7 +920,6 @@ private:
                 import_softcam(text, resolved, format, index, settings, pins);
             }
         }
-        path_ = here;
     }
 
     // -- softcam files --
@@ -1073,7 +1113,11 @@ private:
             const bool loopback = std::strncmp(h, "127.", 4) == 0 || std::strcmp(h, "::1") == 0 ||
                                   equals_nocase(h, s.host.size(), "localhost");
             for (uint8_t g = 0; loopback && g < cfg_->group_count; ++g) {
-                if (cfg_->groups[g].listen_port == s.port) {
+                bool own = false;  // a listen port or any slot port of the group
+                for (size_t k = 0; k < STBF_MAX_SLOTS; ++k)
+                    own = own || (cfg_->groups[g].slot_ports[k] != 0 &&
+                                  cfg_->groups[g].slot_ports[k] == s.port);
+                if (cfg_->groups[g].listen_port == s.port || own) {
                     diags_->add(Severity::Error, s.source, 0,
                                 "server is stbfailover's own listen port of group (a loop; was "
                                 "this file rewritten by import --softcam-config?)",

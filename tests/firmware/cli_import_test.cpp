@@ -65,6 +65,8 @@ TEST(CliImport, SoftcamConfigIsWrittenAtomicallyWithBackup) {
     EXPECT_NE(now.find("\nC: 127.0.0.1 "), std::string::npos) << now;
     EXPECT_NE(now.find(" alice Sup3rSecret yes\n#stbf# C: b.example 12000 alice Sup3rSecret yes\n"),
               std::string::npos) << now;
+    // two servers of alice: two slots, two lines pointing at this box
+    EXPECT_NE(now.find(" alice Sup3rSecret yes\nC: 127.0.0.1 "), std::string::npos) << now;
     EXPECT_NE(now.find("\nN: 127.0.0.1 "), std::string::npos) << now;
     struct stat st {};
     ASSERT_EQ(::stat(from.c_str(), &st), 0);
@@ -76,8 +78,10 @@ TEST(CliImport, SoftcamConfigIsWrittenAtomicallyWithBackup) {
     // importing the rewritten file again would make stbfailover relay to itself: refused
     auto again = import(dir, {"--from", from});
     EXPECT_EQ(again.exit_code, 1);
-    EXPECT_NE(again.err.find(from + ":5: error: server is stbfailover's own listen port of group (a loop"),
+    EXPECT_NE(again.err.find(from + ":6: error: server is stbfailover's own listen port of group (a loop"),
               std::string::npos) << again.err;
+    EXPECT_NE(again.err.find(from + ":7: error: server is stbfailover's own listen port of group (a loop"),
+              std::string::npos) << again.err;  // the slot 2 line too
 }
 
 TEST(CliImport, OscamServerIsRewrittenToo) {

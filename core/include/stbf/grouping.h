@@ -105,7 +105,7 @@ uint8_t group_slot_count(const Config& cfg, const GroupConfig& g);
 /// Give every group with listen_pinned == false a port as described above. Pinned ports that
 /// clash with each other are errors (reported at the later group's source). Then every group's
 /// slot_ports: slot_ports[0] = listen_port; slot k (k >= 1, up to group_slot_count) gets
-///   listen_port_base + hash(identity, k) % span,
+///   listen_port_base + hash(listen_port, k) % span,
 /// the next free port on a collision with any group's listen port or any slot placed before;
 /// slots are placed in (identity, slot) order, so they are stable across reloads like listen
 /// ports. Unused slot entries are 0. Errors: InvalidArgument (listen_port_base is 0, or a
