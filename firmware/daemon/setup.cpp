@@ -115,42 +115,40 @@ bool run_command(const std::vector<std::string>& argv, std::string* why) {
     return false;
 }
 
-// Restarts stbfailover (when `daemon_first`) and the softcam; false if a restart failed or
-// there is no way to restart the softcam.
-bool restart(const std::string& root, const std::string& cam, bool daemon_first, std::FILE* out,
-             std::FILE* err) {
-    bool ok = true;
+// Restarts stbfailover through its init script. True when it restarted or has no script here
+// (a box where it is started some other way); false (after a message) when the restart failed.
+bool restart_daemon(const std::string& root, std::FILE* out, std::FILE* err) {
     const std::string daemon = under_root(root, kDaemonInit);
-    const auto daemon_restart = [&] {
-        if (::access(daemon.c_str(), X_OK) != 0) return;
-        std::string why;
-        if (run_command({daemon, "restart"}, &why)) {
-            std::fprintf(out, "restarted stbfailover: %s restart\n", daemon.c_str());
-        } else {
-            std::fprintf(err, "stbfailover: %s restart failed (%s)\n", daemon.c_str(), why.c_str());
-            ok = false;
-        }
-    };
-    if (daemon_first) daemon_restart();
+    if (::access(daemon.c_str(), X_OK) != 0) return true;
+    std::string why;
+    if (!run_command({daemon, "restart"}, &why)) {
+        std::fprintf(err, "stbfailover: %s restart failed (%s)\n", daemon.c_str(), why.c_str());
+        return false;
+    }
+    std::fprintf(out, "restarted stbfailover: %s restart\n", daemon.c_str());
+    return true;
+}
+
+// Restarts the softcam the way the image does; false (after a message) if that failed or there
+// is no script to do it.
+bool restart_softcam(const std::string& root, const std::string& cam, std::FILE* out,
+                     std::FILE* err) {
     const std::vector<std::string> cmd = softcam_restart_command(root, cam);
     if (cmd.empty()) {
         std::fprintf(err,
                      "stbfailover: no /etc/init.d/softcam or softcam.* script for %s found; "
                      "restart the softcam yourself\n",
                      cam.c_str());
-        ok = false;
-    } else {
-        std::string why;
-        if (run_command(cmd, &why)) {
-            std::fprintf(out, "restarted the softcam: %s\n", joined(cmd).c_str());
-        } else {
-            std::fprintf(err, "stbfailover: %s failed (%s); restart the softcam yourself\n",
-                         joined(cmd).c_str(), why.c_str());
-            ok = false;
-        }
+        return false;
     }
-    if (!daemon_first) daemon_restart();
-    return ok;
+    std::string why;
+    if (!run_command(cmd, &why)) {
+        std::fprintf(err, "stbfailover: %s failed (%s); restart the softcam yourself\n",
+                     joined(cmd).c_str(), why.c_str());
+        return false;
+    }
+    std::fprintf(out, "restarted the softcam: %s\n", joined(cmd).c_str());
+    return true;
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -330,7 +328,19 @@ int run_setup(const SetupOptions& o, std::FILE* out, std::FILE* err) {
                      gc.name.c_str(), gc.server_count, gc.server_count == 1 ? "" : "s",
                      group_slot_count(*cfg, gc) == 1 ? "" : "s", ports.c_str());
     }
-    if (!restart(o.root, f.cam, true, out, err)) return kSetupRestartFailed;
+    // stbfailover must serve the new ports before the softcam is sent there: if it does not
+    // come up, everything goes back and the softcam keeps talking to its servers directly.
+    if (!restart_daemon(o.root, out, err)) {
+        ::rename(file_backup.c_str(), f.path.c_str());
+        if (!json_backup.empty()) ::rename(json_backup.c_str(), json_path.c_str());
+        ::unlink(state_path.c_str());
+        restart_daemon(o.root, out, err);  // back on its old config
+        std::fprintf(err, "stbfailover setup: stbfailover did not restart with the new config; "
+                          "%s and %s are back as they were; nothing changed\n",
+                     f.path.c_str(), json_path.c_str());
+        return kSetupRefused;
+    }
+    if (!restart_softcam(o.root, f.cam, out, err)) return kSetupRestartFailed;
     std::fprintf(out, "done; `stbfailover restore` puts the softcam config back\n");
     return kSetupOk;
 }
@@ -387,7 +397,8 @@ int run_restore(const SetupOptions& o, std::FILE* out, std::FILE* err) {
         std::fprintf(out, "restored %s from %s\n", state["json"].c_str(), json_backup.c_str());
     ::unlink(state_path.c_str());
     const std::string cam = state.count("cam") ? state["cam"] : cam_of_name(file);
-    if (!restart(o.root, cam, false, out, err)) return kSetupRestartFailed;
+    const bool softcam_ok = restart_softcam(o.root, cam, out, err);
+    if (!restart_daemon(o.root, out, err) || !softcam_ok) return kSetupRestartFailed;
     std::fprintf(out, "done; the softcam talks to its servers directly again\n");
     return kSetupOk;
 }

@@ -12,8 +12,9 @@
 //      original as <file>.stbf-backup and a record in /etc/stbfailover/setup.state (file,
 //      backups, a hash of what setup wrote);
 //   4. restarts stbfailover (/etc/init.d/stbfailover restart, when it exists) so the new ports
-//      listen, then the softcam the way the image does (/etc/init.d/softcam restart where that
-//      link exists, else the cam's own /etc/init.d/softcam.<NAME>);
+//      listen (if that fails, both files go back and nothing changed: the softcam is never sent
+//      to ports nobody serves), then the softcam the way the image does (/etc/init.d/softcam
+//      restart where that link exists, else the cam's own /etc/init.d/softcam.<NAME>);
 //   5. prints what it did. With dry_run nothing is written or restarted: the diff is printed.
 // Running it again when nothing changed says so and changes nothing.
 //

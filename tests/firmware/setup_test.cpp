@@ -189,6 +189,7 @@ TEST(Setup, OpenVixCccamCfgRoundTripAndRestoreRefusesAChangedFile) {
         "http://example.net/free-lines\n";
     const std::string file = box.write("/etc/CCcam.cfg", original);
     box.init_script("softcam.CCcam");
+    box.init_script("stbfailover");
     box.link_softcam("softcam.CCcam");
     auto r = box.run({"setup"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -198,7 +199,8 @@ TEST(Setup, OpenVixCccamCfgRoundTripAndRestoreRefusesAChangedFile) {
     EXPECT_NE(now.find("#stbf# C: s2.example.net 12000 bob pw yes\n"), std::string::npos) << now;
     EXPECT_NE(now.find(" bob pw 0102030405060708091011121314 256\n"), std::string::npos);
     EXPECT_NE(now.find("____ MY SERVER CONF ____\n"), std::string::npos);
-    EXPECT_EQ(box.restarts(), "softcam.CCcam restart\n");
+    // stbfailover serves the new ports before the softcam is sent to them
+    EXPECT_EQ(box.restarts(), "stbfailover restart\nsoftcam.CCcam restart\n");
     // the check linked the two protocols of one account
     auto check = stbf_test::run(STBF_BINARY, {"check", "-c", box.path("/etc/stbfailover/stbfailover.json")}, box.dir);
     EXPECT_NE(check.out.find("same account on newcamd"), std::string::npos) << check.out;
@@ -215,6 +217,9 @@ TEST(Setup, OpenVixCccamCfgRoundTripAndRestoreRefusesAChangedFile) {
     ASSERT_EQ(forced.exit_code, 0) << forced.err;
     EXPECT_EQ(stbf_test::read_file(file), original);
     EXPECT_EQ(stbf_test::read_file(file + ".stbf-changed"), now + "C: new.example 1 me pw\n");
+    // restore: the softcam leaves the local ports first, then stbfailover restarts
+    EXPECT_EQ(box.restarts(), "stbfailover restart\nsoftcam.CCcam restart\nsoftcam.CCcam restart\n"
+                              "stbfailover restart\n");
 }
 
 TEST(Setup, NcamAndNothingToRelayAndNoConfigAtAll) {
@@ -265,6 +270,23 @@ TEST(Setup, DefaultConfigDiscoversButNeverImportsAFileSetupRewrote) {
     EXPECT_EQ(after.exit_code, 0) << after.err;
     EXPECT_NE(after.err.find("rewritten by stbfailover setup; not imported again"), std::string::npos) << after.err;
     EXPECT_EQ(after.err.find("a loop"), std::string::npos) << after.err;
+}
+
+TEST(Setup, WhenStbfailoverDoesNotRestartEverythingGoesBackAndTheSoftcamIsLeftAlone) {
+    Box box;
+    const std::string original = "C: a.example 1 u p\n";
+    const std::string file = box.write("/etc/CCcam.cfg", original);
+    box.write("/etc/stbfailover/stbfailover.json", "{}\n");
+    box.write("/etc/init.d/stbfailover", "#!/bin/sh\necho \"stbfailover $1\" >> \"$(dirname \"$0\")/../../restarts.log\"\nexit 1\n", 0755);
+    box.init_script("softcam.CCcam");
+    box.link_softcam("softcam.CCcam");
+    auto r = box.run({"setup"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("did not restart with the new config"), std::string::npos) << r.err;
+    EXPECT_EQ(stbf_test::read_file(file), original);
+    EXPECT_EQ(stbf_test::read_file(box.path("/etc/stbfailover/stbfailover.json")), "{}\n");
+    EXPECT_FALSE(fs::exists(stbf::fw::setup_state_path(box.dir.path())));
+    EXPECT_EQ(box.restarts(), "stbfailover restart\nstbfailover restart\n");  // no softcam restart
 }
 
 TEST(Setup, LineDiffShowsOnlyWhatChanged) {
