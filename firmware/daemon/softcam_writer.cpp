@@ -224,10 +224,12 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
     }
     std::stable_sort(edits.begin(), edits.end(),
                      [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
-    std::string out;
+    // a UTF-8 byte order mark stays the file's first bytes, before the header
+    const bool bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0;
+    std::string out = bom ? "\xEF\xBB\xBF" : "";
     if (!is_rewritten_softcam_config(text))
         for (const char* h : kHeader) out += std::string(h) + eol;
-    size_t pos = 0;
+    size_t pos = bom ? 3 : 0;
     for (const Edit& e : edits) {
         if (e.begin < pos) continue;  // overlapping edits cannot come from one parse; be safe
         out.append(text, pos, e.begin - pos);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config_json.h"
+#include "softcam_writer.h"
 #include "stbf/cccam_cfg.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
@@ -70,6 +71,31 @@ void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags, stbf::SourceSpan*
     require(grouped == cfg->server_count, "every kept server in exactly one group");
 }
 
+// The softcam side: the rewritten file reads back without an error, and every group's slot 1
+// port is what some server of the rewritten file points at.
+void check_rewrite(Reader read, const std::string& text, bool oscam, const stbf::Config& cfg,
+                   const stbf::SourceSpan* spans) {
+    stbf::fw::SoftcamSource source;
+    source.text = text;
+    source.format = oscam ? stbf::fw::FileFormat::Oscam : stbf::fw::FileFormat::Cccam;
+    source.first_server = 0;
+    source.spans.assign(spans, spans + cfg.server_count);
+    const std::string out = stbf::fw::rewrite_softcam_config(source, cfg);
+    require(stbf::fw::is_rewritten_softcam_config(out), "rewritten file carries the header");
+    auto again = std::make_unique<stbf::Config>();
+    auto diags = std::make_unique<stbf::Diagnostics>();
+    read(out.data(), out.size(), 0, again.get(), diags.get(), nullptr, nullptr);
+    require(diags->errors() == 0, "rewritten file reads back without an error");
+    if (again->server_count >= STBF_MAX_SERVERS) return;  // slot copies filled the table
+    for (uint8_t g = 0; g < cfg.group_count; ++g) {
+        bool pointed = false;
+        for (uint8_t i = 0; i < again->server_count && !pointed; ++i)
+            pointed = again->servers[i].port == cfg.groups[g].slot_ports[0] &&
+                      std::string(again->servers[i].host.c_str()) == "127.0.0.1";
+        require(pointed || cfg.groups[g].slot_ports[0] == 0, "each group's slot 1 is pointed at");
+    }
+}
+
 void text_reader(Reader read, const uint8_t* data, size_t size) {
     // a copy of exactly `size` bytes so ASan catches any read past the end
     std::unique_ptr<char[]> text(new char[size == 0 ? 1 : size]);
@@ -100,6 +126,8 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
         const stbf::SourceSpan& sp = spans[i];
         require(sp.addr_end <= size && sp.block_end <= size, "compacted span inside the text");
     }
+    check_rewrite(read, std::string(text.get(), size), read == &stbf::parse_oscam_server, *cfg,
+                  spans.get());
 }
 
 }  // namespace
