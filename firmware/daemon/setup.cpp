@@ -272,13 +272,38 @@ int run_setup(const SetupOptions& o, std::FILE* out, std::FILE* err) {
                      f.path.c_str());
         return kSetupRefused;
     }
+    // Keep the daemon settings of the config setup replaces (control socket, metrics, log
+    // level, port base): the plugin and `status` find the daemon where they did before.
+    const std::string json_path = under_root(o.root, kJsonBoxPath);
+    Globals keep;
+    {
+        auto old_cfg = std::make_unique<Config>();
+        auto old_diags = std::make_unique<Diagnostics>();
+        Globals old_globals;
+        if (exists(json_path) &&
+            load_config(json_path.c_str(), old_cfg.get(), &old_globals, old_diags.get()) ==
+                LoadResult::Ok) {
+            keep.control_socket = old_globals.control_socket;
+            keep.metrics_listen = old_globals.metrics_listen;
+            keep.log_level = old_globals.log_level;
+            keep.cache_dir = old_globals.cache_dir;
+            if (old_cfg->listen_port_base != cfg->listen_port_base) {
+                cfg->listen_port_base = old_cfg->listen_port_base;
+                if (assign_listen_ports(cfg.get(), diags.get()) != Status::Ok) {
+                    std::fprintf(err, "stbfailover setup: no free ports above listen_port_base %u; "
+                                      "nothing changed\n",
+                                 cfg->listen_port_base);
+                    return kSetupRefused;
+                }
+            }
+        }
+    }
     std::string json;
-    if (!json_for_softcam(cfg.get(), Globals{}, &json, &why)) {
+    if (!json_for_softcam(cfg.get(), keep, &json, &why)) {
         std::fprintf(err, "stbfailover setup: %s; nothing changed\n", why.c_str());
         return kSetupRefused;
     }
     const std::string rewritten = rewrite_softcam_config(sources[0], *cfg);
-    const std::string json_path = under_root(o.root, kJsonBoxPath);
     if (o.dry_run) {
         std::fprintf(out, "%s", line_diff(text, rewritten, f.path).c_str());
         std::fprintf(out, "would write %s: %u group%s, %u server%s (no passwords)\n",

@@ -96,16 +96,10 @@ bool has_setting(const std::string& text, const std::vector<Line>& lines, const 
     return false;
 }
 
-// What one reader or line turns into.
-struct Target {
-    const GroupConfig* group;
-    size_t server;     // index into config.servers
-    bool fallback;     // linked other-protocol group: this one is the softcam's fallback
-};
-
-// oscam.server: the reader as slot `k` (0-based), lines [0, last] of `lines` rewritten.
+// oscam.server: the reader as slot `k` (0-based) of group `g`, lines [0, last] of `lines`
+// rewritten (label _slotK, device at the slot port, fallback = 1).
 std::string oscam_slot_copy(const std::string& text, const std::vector<Line>& lines, size_t last,
-                            const Target& t, size_t k, const std::string& eol) {
+                            const GroupConfig& g, size_t k, const std::string& eol) {
     std::string out;
     bool had_label = false, had_fallback = false;
     for (size_t i = 0; i <= last; ++i) {
@@ -122,7 +116,7 @@ std::string oscam_slot_copy(const std::string& text, const std::vector<Line>& li
                 size_t comma = text.find(',', vb);
                 size_t rest = comma == std::string::npos || comma >= ve ? ve : text.find(',', comma + 1);
                 if (rest == std::string::npos || rest > ve) rest = ve;
-                line = head + local_address(*t.group, t.group->slot_ports[k], FileFormat::Oscam) +
+                line = head + local_address(g, g.slot_ports[k], FileFormat::Oscam) +
                        text.substr(rest, ve - rest);
             } else if (key == "fallback") {
                 had_fallback = true;
@@ -131,7 +125,7 @@ std::string oscam_slot_copy(const std::string& text, const std::vector<Line>& li
         }
         out += line + eol;
     }
-    if (!had_label) out += "label = " + std::string(t.group->name.c_str()) + "_slot" +
+    if (!had_label) out += "label = " + std::string(g.name.c_str()) + "_slot" +
                            std::to_string(k + 1) + eol;
     if (!had_fallback) out += "fallback = 1" + eol;
     return out;
@@ -168,7 +162,6 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
         const long linked = linked_group(config, gi);
         const bool fallback = linked >= 0 && primary_of_group[linked] != SIZE_MAX &&
                               primary_of_group[linked] < primary;
-        const Target t{&g, primary, fallback};
         const SourceSpan& span = source.spans[primary - first];
         const uint8_t slots = group_slot_count(config, g);
         edits.push_back(Edit{span.addr_begin, span.addr_end,
@@ -199,7 +192,7 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
                 if (!replaced) added += "fallback = 1" + eol;
             }
             for (size_t k = 1; k < slots; ++k)
-                added += eol + oscam_slot_copy(text, lines, last, t, k, eol) + settings;
+                added += eol + oscam_slot_copy(text, lines, last, g, k, eol) + settings;
         } else if (!lines.empty()) {
             const size_t nl = text.find('\n', span.block_end);
             at = nl == std::string::npos ? text.size() : nl + 1;

@@ -289,6 +289,24 @@ TEST(Setup, WhenStbfailoverDoesNotRestartEverythingGoesBackAndTheSoftcamIsLeftAl
     EXPECT_EQ(box.restarts(), "stbfailover restart\nstbfailover restart\n");  // no softcam restart
 }
 
+TEST(Setup, KeepsTheDaemonSettingsOfTheConfigItReplaces) {
+    Box box;
+    const std::string file = box.write("/etc/CCcam.cfg", "C: a.example 1 u p\nC: b.example 2 u p\n");
+    box.write("/etc/stbfailover/stbfailover.json",
+              "{ \"control_socket\": \"/run/stbf-test.sock\", \"log_level\": \"debug\", "
+              "\"listen_port_base\": 31000 }\n");
+    ASSERT_EQ(box.run({"setup"}).exit_code, 3);  // no init scripts in this root
+    const std::string json = stbf_test::read_file(box.path("/etc/stbfailover/stbfailover.json"));
+    EXPECT_NE(json.find("/run/stbf-test.sock"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"debug\""), std::string::npos) << json;
+    const std::vector<std::string> ports = local_ports(stbf_test::read_file(file));
+    ASSERT_EQ(ports.size(), 2u);
+    for (const std::string& p : ports) {
+        EXPECT_GE(std::stoi(p), 31000);
+        EXPECT_LT(std::stoi(p), 32000);
+    }
+}
+
 TEST(Setup, LineDiffShowsOnlyWhatChanged) {
     EXPECT_EQ(stbf::fw::line_diff("a\nb\n", "a\nb\n", "f"), "");
     EXPECT_EQ(stbf::fw::line_diff("a\nb\nc\n", "a\nB\nc\nd\n", "f"),

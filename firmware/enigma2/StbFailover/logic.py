@@ -583,7 +583,9 @@ def setup_groups(doc, path=CONFIG_PATH):
         if section == "groups":
             name = str(entry.get("name", where))
         else:
-            name = _("servers from %s") % entry.get("file", "?")
+            # {"discover": true}: every softcam config the box has (stbfailover discover)
+            name = _("servers from %s") % entry.get(
+                "file", _("the softcam configs found on this box") if entry.get("discover") else "?")
         settings.append(GroupSetting(section, index, name, mode, interval, servers))
     return settings
 
