@@ -257,7 +257,7 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
         if (kind_form && (kind == 'C' || kind == 'N')) {
             if (out->server_count >= STBF_MAX_SERVERS) {
                 cx.report(Severity::Warning, p,
-                          "more servers than this build serves (STBF_MAX_SERVERS); the first "
+                          "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first "
                           "ones in file order are imported, this line is skipped");
                 full = true;
                 ++counts->skipped;

@@ -219,7 +219,7 @@ Status group_by_account(Config* cfg, size_t first_server, const GroupConfig& set
         }
         if (home == nullptr && cfg->group_count >= STBF_MAX_GROUPS) {
             diags->add(Severity::Warning, s.source, 0,
-                       "more accounts than this build serves (STBF_MAX_GROUPS groups); the first "
+                       "more accounts than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_GROUPS) "); the first "
                        "ones in file order are imported, this one is skipped");
             result = Status::CapacityExceeded;
             continue;
@@ -227,7 +227,7 @@ Status group_by_account(Config* cfg, size_t first_server, const GroupConfig& set
         if (home != nullptr && home->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
             diags->add(Severity::Warning, s.source, 0,
                        "more servers for one account than this build serves "
-                       "(STBF_MAX_SERVERS_PER_GROUP); this one is skipped");
+                       "(" STBF_LIMIT_TEXT(STBF_MAX_SERVERS_PER_GROUP) "); this one is skipped");
             result = Status::CapacityExceeded;
             continue;
         }

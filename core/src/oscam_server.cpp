@@ -217,7 +217,7 @@ struct Parser {
         }
         if (out->server_count >= STBF_MAX_SERVERS) {
             report(Severity::Warning, r.line, 0,
-                   "more servers than this build serves (STBF_MAX_SERVERS); the first ones in "
+                   "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first ones in "
                    "file order are imported, this reader is skipped");
             full = true;
             ++counts->skipped;

@@ -12,6 +12,12 @@
 
 #include "stbf/model.h"
 
+/// "NAME = VALUE" of a limit as a string literal, for messages that name the setting that raises
+/// it (an image maintainer's build setting, -DSTBF_CORE_DEFINES="NAME=...").
+#define STBF_STRINGIFY_(x) #x
+#define STBF_STRINGIFY(x) STBF_STRINGIFY_(x)
+#define STBF_LIMIT_TEXT(name) #name " = " STBF_STRINGIFY(name)
+
 namespace stbf {
 
 /// One line of a text file, without its line end ("\n", "\r\n" or a lone trailing "\r").
