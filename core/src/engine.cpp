@@ -3,6 +3,28 @@
 
 namespace stbf {
 
+// The action queue cannot overflow for a caller that drains after every call. Most actions one
+// call queues (A = attempts in flight per session, S sessions, N servers):
+//  - session_open_slot: 1 (Connect or CloseSession); attempt_failed: 1; attempt_ready: A
+//    (Relay + the losers' AbortAttempt); session_closed, attempt_connected, bytes_*, probe_*: 0.
+//  - set_admin_state: 1 CancelProbe, and with no grace the cut: per session 1 CloseSession or
+//    up to A AbortAttempt + 1 Connect/CloseSession, so <= 1 + S * (A + 1).
+//  - replace_config: <= 1 CancelProbe per server slot + 1 CloseSession per session.
+//  - on_timeout: per session, its own timers abort at most its A attempts and start at most A
+//    (the attempt table has A entries; CloseSession only when none is left), then operator
+//    cuts abort at most the A attempts left on disabled servers (new attempts never go to a
+//    disabled server) and restart each once: <= 4A. Per server: 1 CancelProbe + 1 Probe.
+// Every line is <= STBF_ACTIONS_PER_SESSION * S + STBF_ACTIONS_PER_SERVER * N.
+static_assert(STBF_ACTIONS_PER_SESSION >= 4 * STBF_MAX_ATTEMPTS_IN_FLIGHT &&
+                  STBF_ACTIONS_PER_SESSION >= STBF_MAX_ATTEMPTS_IN_FLIGHT + 1,
+              "per-session action bound (see the proof above)");
+static_assert(STBF_ACTIONS_PER_SERVER >= 2, "per-server action bound (see the proof above)");
+static_assert(STBF_MAX_ACTIONS >= STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS +
+                                      STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS,
+              "the action queue must hold the most one engine call can queue");
+static_assert(STBF_MAX_ACTIONS <= 0xffff, "the action ring counts in 16 bits");
+static_assert(STBF_MAX_NOTICES <= 0xffff, "the notice ring counts in 16 bits");
+
 static_assert(STBF_MAX_SESSIONS <= 256, "session index is 8 bits of the session id");
 static_assert(STBF_MAX_SERVERS <= 64, "tried masks are 64-bit masks over server slots");
 static_assert(STBF_MAX_SERVERS < kNoServer, "kNoServer must not be a valid slot");

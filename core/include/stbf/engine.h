@@ -301,8 +301,9 @@ public:
     /// Box-local failures (LocalError / Capacity) reported on attempts and probes, all servers.
     uint32_t local_errors() const { return local_errors_; }
 
-    /// Actions lost because the queue was full (should stay 0 when the caller drains after every
-    /// call; see STBF_MAX_ACTIONS).
+    /// Actions lost because the queue was full. Stays 0 when the caller drains after every call:
+    /// the queue holds the most one call can queue (STBF_MAX_ACTIONS, proven in engine.cpp).
+    /// Anything else is a caller bug; status and metrics show this counter.
     uint32_t actions_dropped() const { return actions_dropped_; }
 
     // ---- status ---------------------------------------------------------------------------
