@@ -109,54 +109,63 @@ void Runtime::log(stbf_log_level level, const char* a, const char* b, const char
 
 Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopted_old) {
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
+    for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
     Status failure = Status::Ok;
-    uint8_t g = 0;
-    for (; g < config.group_count; ++g) {
+    for (uint8_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
-        Listener& l = out[g];
-        l = Listener();
-        l.group = g;
-        l.name = gc.name;
         const char* text = gc.listen_addr.empty() ? "127.0.0.1" : gc.listen_addr.c_str();
-        if (!parse_numeric_host(text, gc.listen_port, &l.requested)) {
-            log(STBF_LOG_ERROR, gc.name.c_str(), "listen_addr is not a numeric IP address:", text);
-            failure = Status::InvalidArgument;
-            break;
-        }
-        // An unchanged listen address keeps its socket, and with it the sessions it accepted.
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS && adopted_old != nullptr; ++i) {
-            const Listener& old = listeners_[i];
-            if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
-                continue;
-            if (l.requested.port == 0 && old.name != l.name) continue;
-            adopted_old[i] = true;
-            l.sock = old.sock;
-            l.bound = old.bound;
-            l.paused_until = old.paused_until;
-            l.failovers_logged = old.failovers_logged;
+        // Slot 0 is the group's listen port (0 = pick one); slot k >= 1 is served when
+        // assign_listen_ports gave it a port, which it does for exactly the effective slots.
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS && failure == Status::Ok; ++k) {
+            const uint16_t port = k == 0 ? gc.listen_port : gc.slot_ports[k];
+            if (k > 0 && port == 0) continue;
+            const uint16_t index = static_cast<uint16_t>(g * STBF_MAX_SLOTS + k);
+            Listener& l = out[index];
+            l.group = g;
+            l.slot = k;
+            l.name = gc.name;
+            if (!parse_numeric_host(text, port, &l.requested)) {
+                log(STBF_LOG_ERROR, gc.name.c_str(),
+                    "listen_addr is not a numeric IP address:", text);
+                failure = Status::InvalidArgument;
+                break;
+            }
+            // An unchanged listen address keeps its socket, and with it the sessions it
+            // accepted.
+            for (size_t i = 0; i < kListeners && adopted_old != nullptr; ++i) {
+                const Listener& old = listeners_[i];
+                if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
+                    continue;
+                if (l.requested.port == 0 && (old.name != l.name || old.slot != k)) continue;
+                adopted_old[i] = true;
+                l.sock = old.sock;
+                l.bound = old.bound;
+                l.paused_until = old.paused_until;
+                l.open = true;
+                l.adopted = true;
+                break;
+            }
+            if (l.open) continue;
+            const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
+            if (st != STBF_PORT_OK) {
+                log(STBF_LOG_ERROR, "group", gc.name.c_str(),
+                    k == 0 ? "cannot listen on port" : "cannot listen on slot port", nullptr, port);
+                failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
+                break;
+            }
             l.open = true;
-            l.adopted = true;
-            break;
+            if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK)
+                l.bound = l.requested;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, index));
         }
-        if (l.open) continue;
-        const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
-        if (st != STBF_PORT_OK) {
-            log(STBF_LOG_ERROR, "group", gc.name.c_str(), "cannot listen on port", nullptr,
-                gc.listen_port);
-            failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
-            break;
-        }
-        l.open = true;
-        if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK) l.bound = l.requested;
-        port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, g));
     }
     if (failure == Status::Ok) return Status::Ok;
-    for (uint8_t i = 0; i <= g && i < config.group_count; ++i) {
+    for (size_t i = 0; i < kListeners; ++i) {
         if (!out[i].adopted) close_listener(out[i]);
         out[i] = Listener();
     }
     if (adopted_old != nullptr)
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) adopted_old[i] = false;
+        for (size_t i = 0; i < kListeners; ++i) adopted_old[i] = false;
     return failure;
 }
 
@@ -174,7 +183,7 @@ Status Runtime::init(const Config& config, TimeUs now) {
     endpoints_.attach(port_, make_tag(TagKind::Resolve, 0));
     for (Listener& l : listeners_) l = Listener();
 
-    Listener fresh[STBF_MAX_GROUPS];
+    Listener fresh[kListeners];
     Status st = open_listeners(config, fresh, nullptr);
     if (st != Status::Ok) return st;
     uint64_t seed = config.seed;
@@ -188,7 +197,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
         for (Listener& l : fresh) close_listener(l);
         return st;
     }
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
+    for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
+    for (uint32_t& n : failovers_logged_) n = 0;
     for (SessionIo& s : sessions_) reset_session(s);
     for (MapEntry& m : session_map_) m = MapEntry();
     free_count_ = 0;
@@ -201,9 +211,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
     paused_listeners_ = 0;
     counters_ = RuntimeCounters();
     state_ = State::Running;
-    for (uint8_t g = 0; g < config.group_count; ++g)
-        log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-            nullptr, listeners_[g].bound.port);
+    for (size_t i = 0; i < kListeners; ++i)
+        if (listeners_[i].open) log_listening(listeners_[i]);
     drain(now);
     return Status::Ok;
 }
@@ -211,8 +220,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
 Status Runtime::reload(const Config& config) {
     if (state_ != State::Running) return Status::InvalidArgument;
     const TimeUs t = now();
-    Listener next[STBF_MAX_GROUPS];
-    bool adopted_old[STBF_MAX_GROUPS] = {};
+    Listener next[kListeners];
+    bool adopted_old[kListeners] = {};
     Status st = open_listeners(config, next, adopted_old);
     if (st != Status::Ok) return st;
     st = engine_.replace_config(config, t);
@@ -221,44 +230,61 @@ Status Runtime::reload(const Config& config) {
             if (!l.adopted) close_listener(l);
         return st;
     }
-    // Sessions follow their group by name; those of a removed group drain under no group.
+    // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
+    // group drain under no group.
     uint8_t renumber[STBF_MAX_GROUPS];
+    uint32_t logged[STBF_MAX_GROUPS] = {};
     for (uint8_t old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
+        const Listener& first = listeners_[old * STBF_MAX_SLOTS];
         for (uint8_t g = 0; g < config.group_count; ++g)
-            if (listeners_[old].open && config.groups[g].name == listeners_[old].name)
-                renumber[old] = g;
+            if (first.open && config.groups[g].name == first.name) renumber[old] = g;
+        if (renumber[old] != kNoGroup) logged[renumber[old]] = failovers_logged_[old];
     }
+    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) failovers_logged_[g] = logged[g];
     for (uint16_t& n : group_sessions_) n = 0;
     for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
         if (s.id == 0) continue;
         if (s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
         if (s.group < STBF_MAX_GROUPS) group_sessions_[s.group]++;
     }
-    for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) {
+    for (size_t i = 0; i < kListeners; ++i) {
         if (listeners_[i].open && !adopted_old[i]) {
             log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
-                "removed: listener closed, its sessions drain");
+                listeners_[i].slot == 0 ? "removed: listener closed, its sessions drain"
+                                        : "slot removed: listener closed, its sessions drain");
             close_listener(listeners_[i]);
         }
     }
     paused_listeners_ = 0;
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) {
-        listeners_[g] = next[g];
+    for (size_t i = 0; i < kListeners; ++i) {
+        listeners_[i] = next[i];
         // An adopted listener may have moved in the table: its events must name its new place.
-        if (next[g].adopted && next[g].paused_until == kNever)
-            port_->watch(port_->ctx, next[g].sock, STBF_READABLE, make_tag(TagKind::Listener, g));
-        if (next[g].open && next[g].paused_until != kNever) paused_listeners_++;
-        listeners_[g].adopted = false;
-        if (g < config.group_count && !next[g].adopted)
-            log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-                nullptr, next[g].bound.port);
+        if (next[i].adopted && next[i].paused_until == kNever)
+            port_->watch(port_->ctx, next[i].sock, STBF_READABLE,
+                         make_tag(TagKind::Listener, static_cast<uint32_t>(i)));
+        if (next[i].open && next[i].paused_until != kNever) paused_listeners_++;
+        listeners_[i].adopted = false;
+        if (next[i].open && !next[i].adopted) log_listening(next[i]);
     }
     for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot)
         if (!engine_.server_in_use(static_cast<ServerSlot>(slot)))
             endpoints_.forget(static_cast<ServerSlot>(slot));
     drain(t);
     return Status::Ok;
+}
+
+void Runtime::log_listening(const Listener& l) {
+    LineBuilder line;
+    line.text("group");
+    line.text(l.name.c_str());
+    if (l.slot > 0) {
+        line.text("slot");
+        line.number(l.slot + 1u);  // box owners count slots from 1
+    }
+    line.text("listening on port");
+    line.number(l.bound.port);
+    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::shutdown() {
@@ -317,7 +343,7 @@ TimeUs Runtime::listeners_deadline() const {
 }
 
 void Runtime::run_timers(TimeUs t) {
-    for (uint8_t i = 0; i < STBF_MAX_GROUPS && paused_listeners_ > 0; ++i) {
+    for (uint32_t i = 0; i < kListeners && paused_listeners_ > 0; ++i) {
         Listener& l = listeners_[i];
         if (l.open && l.paused_until <= t) {
             l.paused_until = kNever;
@@ -403,8 +429,7 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
     const uint32_t index = ev.tag & 0xffffffu;
     switch (static_cast<TagKind>((ev.tag & ~kRuntimeTagBit) >> 24)) {
         case TagKind::Listener:
-            if (index < STBF_MAX_GROUPS && listeners_[index].open &&
-                listeners_[index].sock == ev.sock)
+            if (index < kListeners && listeners_[index].open && listeners_[index].sock == ev.sock)
                 on_accept(listeners_[index], t);
             return;
         case TagKind::Client:
@@ -528,13 +553,20 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
         }
         SessionIo* s = free_count_ > 0 ? &sessions_[free_sessions_[free_count_ - 1]] : nullptr;
         SessionId id = 0;
-        const Status st = s != nullptr ? engine_.session_open(l.group, t, &id)
+        const Status st = s != nullptr ? engine_.session_open_slot(l.group, l.slot, t, &id)
                                        : Status::CapacityExceeded;
         if (st != Status::Ok) {
             // Accept only what can be served: the client sees a close and tries again later.
+            // A slot without a server of its own (NoServer) is closed at once, so the softcam
+            // keeps using its other readers; it retries often, so that is no warning.
             port_->tcp_close(port_->ctx, client);
             counters_.refused++;
-            log(STBF_LOG_WARNING, "group", l.name.c_str(), "refused a client:", status_name(st));
+            if (l.slot > 0 && st == Status::NoServer)
+                log(STBF_LOG_INFO, "group", l.name.c_str(),
+                    "slot idle, client closed:", status_name(st));
+            else
+                log(STBF_LOG_WARNING, "group", l.name.c_str(),
+                    "refused a client:", status_name(st));
             continue;
         }
         free_count_--;
@@ -827,18 +859,16 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
 
 void Runtime::log_failover(uint8_t group) {
     // One line per failover, so a box owner reading the log sees when and why the line moved.
-    if (group >= engine_.group_count()) return;
-    Listener* l = nullptr;
-    for (Listener& candidate : listeners_)
-        if (candidate.open && candidate.group == group) l = &candidate;
+    if (group >= engine_.group_count() || group >= STBF_MAX_GROUPS) return;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS];
     const GroupStatus gs = engine_.group_status(group);
-    if (l == nullptr || gs.failovers == l->failovers_logged) return;
-    l->failovers_logged = gs.failovers;
+    if (!l.open || gs.failovers == failovers_logged_[group]) return;
+    failovers_logged_[group] = gs.failovers;
     const ServerConfig* from = engine_.server_config(gs.last_failover.from);
     const ServerConfig* to = engine_.server_config(gs.last_failover.to);
     LineBuilder line;
     line.text("group");
-    line.text(l->name.c_str());
+    line.text(l.name.c_str());
     line.text("failover from");
     line.text(from != nullptr ? from->label.c_str() : "?");
     line.text("to");
@@ -1003,17 +1033,19 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
 // ---- status ---------------------------------------------------------------------------------
 
 bool Runtime::listener_address(uint8_t group, stbf_addr* out) const {
-    for (const Listener& l : listeners_) {
-        if (l.open && l.group == group) {
-            *out = l.bound;
-            return true;
-        }
-    }
-    return false;
+    return listener_address(group, 0, out);
 }
 
-uint8_t Runtime::listener_count() const {
-    uint8_t n = 0;
+bool Runtime::listener_address(uint8_t group, uint8_t slot, stbf_addr* out) const {
+    if (group >= STBF_MAX_GROUPS || slot >= STBF_MAX_SLOTS) return false;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS + slot];
+    if (!l.open) return false;
+    *out = l.bound;
+    return true;
+}
+
+uint16_t Runtime::listener_count() const {
+    uint16_t n = 0;
     for (const Listener& l : listeners_)
         if (l.open) ++n;
     return n;

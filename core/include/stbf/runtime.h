@@ -1,7 +1,8 @@
 // The relay runtime: carries out the engine's decisions over a platform port.
 //
-// One Runtime drives one Engine through one `stbf_port`. It opens one listener per group; a
-// softcam connecting there becomes an engine session. The runtime connects upstream as the
+// One Runtime drives one Engine through one `stbf_port`. It opens one listener per group slot
+// (a group serves 1-4 slots, each a separate softcam reader kept on its own upstream); a softcam
+// connecting there becomes an engine session of that slot. The runtime connects upstream as the
 // engine says, verifies the greeting (greeting.h) *before* the client sees a byte, and only then
 // relays bytes both ways through two bounded buffers per session (STBF_RELAY_BUFFER each). A side
 // whose peer buffer is full is not read (back-pressure), so memory never grows. Every relayed
@@ -101,8 +102,11 @@ public:
     Runtime& operator=(const Runtime&) = delete;
 
     /// Start: check the port, seed and load the engine (Config::seed, or 8 bytes from
-    /// port->random when it is 0), open one listener per group on listen_addr:listen_port
-    /// (127.0.0.1 when listen_addr is empty; port 0 picks a free port, see listener_address).
+    /// port->random when it is 0), open one listener per group slot on listen_addr: slot 0 on
+    /// listen_port (127.0.0.1 when listen_addr is empty; port 0 picks a free port, see
+    /// listener_address), slot k >= 1 on slot_ports[k] when that is not 0. A client accepted
+    /// on slot k becomes engine.session_open_slot(group, k); one the engine refuses (NoServer:
+    /// no usable server of its own for that slot) is closed at once.
     /// Errors: InvalidArgument (null port, a missing port function, already initialised, a
     /// listen_addr that is not a numeric address), PortVersionMismatch (port->api_version),
     /// AddrInUse (a listen port is taken), PortError (another listen failure), and the engine's
@@ -117,9 +121,10 @@ public:
     /// initialised. After shutdown() it only serves foreign sockets.
     Status step(TimeUs max_wait_us);
 
-    /// Hot reload. The engine takes the new config (engine.replace_config); then listeners are
-    /// matched by listen address and port (a group on port 0 also by name): a group whose
-    /// listener is unchanged keeps it and its live sessions; a new group gets a listener; a
+    /// Hot reload. The engine takes the new config (engine.replace_config); then listeners (of
+    /// every slot) are matched by listen address and port (on port 0 also by group name and
+    /// slot): a listener whose port is unchanged stays open with its live sessions; a new group
+    /// or slot gets a listener; a
     /// listener no group uses any more closes, while sessions accepted on it drain (they stay
     /// until they end). Errors: InvalidArgument (not initialised, bad listen_addr), AddrInUse /
     /// PortError (a new listener cannot open), the engine's replace_config errors. On error
@@ -145,8 +150,11 @@ public:
     /// Address the listener of engine group `group` is bound to (with the real port when the
     /// config said 0). False if the group has no listener or the index is out of range.
     bool listener_address(uint8_t group, stbf_addr* out) const;
+    /// Address of the listener of slot `slot` (0-based; slot 0 is the one above) of `group`.
+    /// False if that slot has no listener (fewer slots, or no slot port configured).
+    bool listener_address(uint8_t group, uint8_t slot, stbf_addr* out) const;
     /// Listeners open right now.
-    uint8_t listener_count() const;
+    uint16_t listener_count() const;
     /// Client connections held for engine group `group` (connecting or relaying). Sessions of
     /// a group removed by a reload count for no group while they drain.
     uint16_t open_sessions(uint8_t group) const;
@@ -219,13 +227,15 @@ private:
         bool open = false;
         stbf_sock sock = STBF_SOCK_INVALID;
         uint8_t group = kNoGroup;
+        uint8_t slot = 0;  // 0-based; slot 0 is the group's listen port
         FixedString<STBF_NAME_MAX> name;
         stbf_addr requested = {};  // as configured (port may be 0)
         stbf_addr bound = {};      // as bound
         bool adopted = false;      // reload: socket taken over from the old table
         TimeUs paused_until = kNever;  // accepting failed (out of sockets): retry then
-        uint32_t failovers_logged = 0;  // the group's engine failover count already logged
     };
+    // Listener of slot k of engine group g: listeners_[g * STBF_MAX_SLOTS + k].
+    static constexpr size_t kListeners = STBF_MAX_GROUPS * STBF_MAX_SLOTS;
     enum class State : uint8_t { Idle = 0, Running, Stopped };
     // What a runtime tag names; the low 24 bits are the index in that kind's table.
     enum class TagKind : uint32_t { Listener = 1, Client, Upstream, Attempt, Probe, Resolve };
@@ -244,6 +254,7 @@ private:
 
     Status open_listeners(const Config& config, Listener* out, bool* adopted_old);
     void close_listener(Listener& l);
+    void log_listening(const Listener& l);
     void drain(TimeUs now);
     void run_timers(TimeUs now);
     void execute(const Action& a, TimeUs now);
@@ -299,7 +310,8 @@ private:
     ForeignEventHandler foreign_ = nullptr;
     void* foreign_user_ = nullptr;
     EndpointCache endpoints_;
-    Listener listeners_[STBF_MAX_GROUPS];
+    Listener listeners_[kListeners];
+    uint32_t failovers_logged_[STBF_MAX_GROUPS] = {};  // per group: engine failovers logged
     SessionIo sessions_[STBF_MAX_SESSIONS];
     MapEntry session_map_[kSessionMapSize];
     uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
