@@ -6,6 +6,8 @@ namespace {
 constexpr size_t kMaxEvents = 32;
 constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the others
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
+// What the port may hold per spliced direction (a Linux pipe holds 64 KiB by default).
+constexpr size_t kSpliceMax = 64 * 1024;
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
 // A listener whose accept fails (out of descriptors) would be reported ready on every poll:
@@ -436,7 +438,11 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
         case TagKind::Upstream: {
             if (index >= STBF_MAX_SESSIONS) return;
             SessionIo& s = sessions_[index];
-            if (s.id != 0 && (s.client == ev.sock || (s.live && s.upstream == ev.sock))) pump(s, t);
+            if (s.id == 0) return;
+            if (s.client == ev.sock)
+                pump(s, ev.ready, 0, t);
+            else if (s.live && s.upstream == ev.sock)
+                pump(s, 0, ev.ready, t);
             return;
         }
         case TagKind::Attempt: {
@@ -778,6 +784,10 @@ void Runtime::reset_session(SessionIo& s) {
     s.upstream_interest = 0;
     s.server = kNoServer;
     for (AttemptIo& at : s.attempts) at = AttemptIo();
+    s.client_rd = s.upstream_rd = s.client_wr = s.upstream_wr = true;
+    s.client_eof = s.upstream_shut = s.upstream_eof = false;
+    s.splice_up = SpliceDir();
+    s.splice_down = SpliceDir();
     s.up.clear();
     s.down.clear();
 }
@@ -854,7 +864,7 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     *at = AttemptIo();
     log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
-    pump(*s, t);
+    pump(*s, 0, STBF_READABLE, t);                  // the greeting read may have left bytes behind
 }
 
 void Runtime::log_failover(uint8_t group) {
@@ -878,73 +888,207 @@ void Runtime::log_failover(uint8_t group) {
     port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
-void Runtime::pump(SessionIo& s, TimeUs t) {
-    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+void Runtime::pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs t) {
+    // Readiness hints: a side is read only when poll said so (or its transport may hold bytes
+    // of its own), and not again after a short read drained it; a side that would not take
+    // more is written only after it reported WRITABLE. Level-triggered poll reports a side
+    // again while it stays ready, so nothing is missed, and a 64-byte ping costs one recv and
+    // one send instead of a round of probing calls on both sockets.
+    if (client_ready & STBF_READABLE) s.client_rd = true;
+    if (upstream_ready & STBF_READABLE) s.upstream_rd = true;
+    if (client_ready & STBF_WRITABLE) s.client_wr = true;
+    if (upstream_ready & STBF_WRITABLE) s.upstream_wr = true;
     for (int round = 0; round < kMaxPumpRounds; ++round) {
         bool progress = false;
-        size_t n = 0;
-        stbf_port_status st = STBF_PORT_WOULD_BLOCK;
-        // client -> up buffer
-        if (s.up.room() > 0) {
-            uint8_t* span = s.up.write_span(&n);
-            st = port_->tcp_recv(port_->ctx, s.client, span, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.up.commit(n);
-                counters_.bytes_up += n;
-                progress = true;
-                if (s.live) engine_.bytes_up(s.id, t);
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                // Pass on what the client said before it went away.
-                if (s.live) flush_best_effort(s.up, tr, s.upstream);
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (!move_up(s, &progress, t)) return;
+        if (s.live && !move_down(s, &progress, t)) return;
+        if (!s.live && s.down.len > 0 && !send_down(s, &progress, t)) return;
+        if (s.client_eof && !s.upstream_shut && s.up.len == 0 && s.splice_up.held == 0) {
+            // Everything the client said is upstream: pass its end of stream on and keep
+            // relaying the answer until the upstream ends too.
+            port_->tcp_shutdown(port_->ctx, s.upstream);
+            s.upstream_shut = true;
         }
-        if (s.live) {
-            // up buffer -> upstream
-            if (s.up.len > 0) {
-                const uint8_t* data = s.up.read_span(&n);
-                st = tr.send(tr.ctx, s.upstream, data, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.up.consume(n);
-                    progress = true;
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-            // upstream -> down buffer
-            if (s.down.room() > 0) {
-                uint8_t* span = s.down.write_span(&n);
-                st = tr.recv(tr.ctx, s.upstream, span, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.down.commit(n);
-                    counters_.bytes_down += n;
-                    progress = true;
-                    engine_.bytes_down(s.id, t);
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    // Hand the client what the upstream said before it went away.
-                    flush_best_effort(s.down, default_transport_, s.client);
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-        }
-        // down buffer -> client
-        if (s.down.len > 0) {
-            const uint8_t* data = s.down.read_span(&n);
-            st = port_->tcp_send(port_->ctx, s.client, data, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.down.consume(n);
-                progress = true;
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (s.upstream_eof && s.down.len == 0 && s.splice_down.held == 0) {
+            end_session(s, Reason::ClientClosed, true, t);  // the half-closed exchange is over
+            return;
         }
         if (!progress) break;
     }
     update_interest(s);
+}
+
+bool Runtime::half_close_ok(const SessionIo& s) const {
+    // Only towards a plain socket of a port that can half-close; a TLS upstream (or a port
+    // without tcp_shutdown) ends the session at the client's FIN as before.
+    return s.live && port_->tcp_shutdown != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+Reason Runtime::end_reason(const SessionIo& s, stbf_port_status upstream_status) const {
+    // The upstream ending its answer after the client's own end of stream is the client's
+    // doing, not a failure of the server.
+    if (s.upstream_shut && upstream_status == STBF_PORT_CLOSED) return Reason::ClientClosed;
+    return reason_for(upstream_status);
+}
+
+bool Runtime::can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const {
+    // Only plain sockets on both sides, only once the direction carries bulk (a full buffer in
+    // one read: small messages gain nothing and would cost a pipe), only from an empty copy
+    // buffer (order), and for as long as the port holds bytes of it.
+    if (dir.held > 0) return true;
+    return dir.bulk && !dir.off && buffer.len == 0 && s.live && port_->tcp_splice != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+bool Runtime::splice_leg(SessionIo& s, bool up, bool* progress, TimeUs t) {
+    SpliceDir& dir = up ? s.splice_up : s.splice_down;
+    const stbf_sock from = up ? s.client : s.upstream;
+    const stbf_sock to = up ? s.upstream : s.client;
+    stbf_splice_result r = {};
+    const stbf_port_status st = port_->tcp_splice(port_->ctx, from, to, kSpliceMax, &r);
+    if (st == STBF_PORT_NO_RESOURCES) {  // no pipe left: this direction copies from now on
+        dir.off = true;
+        return true;
+    }
+    if (st != STBF_PORT_OK) {
+        end_session(s, Reason::LocalError, true, t);
+        return false;
+    }
+    dir.held = r.held;
+    if (r.taken > 0) {
+        if (up) {
+            counters_.bytes_up += r.taken;
+            engine_.bytes_up(s.id, t);
+        } else {
+            counters_.bytes_down += r.taken;
+            engine_.bytes_down(s.id, t);
+        }
+    }
+    counters_.spliced += r.given;
+    if (r.taken > 0 || r.given > 0) *progress = true;
+    if (r.from_status == STBF_PORT_WOULD_BLOCK) (up ? s.client_rd : s.upstream_rd) = false;
+    if (r.to_status == STBF_PORT_WOULD_BLOCK) (up ? s.upstream_wr : s.client_wr) = false;
+    if (up && r.from_status == STBF_PORT_CLOSED && half_close_ok(s)) {
+        s.client_eof = true;  // what the port holds still goes upstream, then the FIN
+        s.client_rd = false;
+    } else if (!up && r.from_status == STBF_PORT_CLOSED && s.upstream_shut) {
+        s.upstream_eof = true;  // the answer is complete; what the port holds still goes out
+        s.upstream_rd = false;
+    } else if (r.from_status == STBF_PORT_CLOSED || r.from_status == STBF_PORT_RESET) {
+        // The port wrote what it held as far as the peer took it (best effort, as below).
+        end_session(s, up ? Reason::ClientClosed : end_reason(s, r.from_status), true, t);
+        return false;
+    }
+    if (r.to_status == STBF_PORT_RESET) {
+        end_session(s, up ? reason_for(r.to_status) : Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
+}
+
+bool Runtime::move_up(SessionIo& s, bool* progress, TimeUs t) {
+    const bool drained_eof = s.client_eof && s.splice_up.held == 0;  // nothing left to splice
+    if (!drained_eof && can_splice(s, s.up, s.splice_up)) {
+        if (!splice_leg(s, true, progress, t)) return false;
+        if (!s.splice_up.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    size_t n = 0;
+    if (s.client_rd && !s.client_eof && s.up.room() > 0) {  // client -> up buffer
+        uint8_t* span = s.up.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = port_->tcp_recv(port_->ctx, s.client, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.commit(n);
+            counters_.bytes_up += n;
+            *progress = true;
+            if (n < want) s.client_rd = false;  // drained: wait for the next readiness
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_up.bulk = true;
+            if (s.live) engine_.bytes_up(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.client_rd = false;
+        } else if (st == STBF_PORT_CLOSED && half_close_ok(s)) {
+            s.client_eof = true;
+            s.client_rd = false;
+        } else {
+            // Pass on what the client said before it went away.
+            if (s.live) flush_best_effort(s.up, tr, s.upstream);
+            end_session(s, Reason::ClientClosed, true, t);
+            return false;
+        }
+    }
+    if (s.live && s.up.len > 0 && s.upstream_wr) {  // up buffer -> upstream
+        const uint8_t* data = s.up.read_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.send(tr.ctx, s.upstream, data, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.consume(n);
+            *progress = true;
+            if (n < want) s.upstream_wr = false;  // its send buffer is full
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_wr = false;
+        } else {
+            end_session(s, reason_for(st), true, t);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Runtime::move_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.upstream_eof && s.splice_down.held == 0) return send_down(s, progress, t);
+    if (can_splice(s, s.down, s.splice_down)) {
+        if (!splice_leg(s, false, progress, t)) return false;
+        if (!s.splice_down.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    // A transport of its own (TLS) may hold decrypted bytes no readiness announces: ask it.
+    const bool plain = &tr == &default_transport_;
+    size_t n = 0;
+    if ((s.upstream_rd || !plain) && s.down.room() > 0) {  // upstream -> down buffer
+        uint8_t* span = s.down.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.recv(tr.ctx, s.upstream, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.down.commit(n);
+            counters_.bytes_down += n;
+            *progress = true;
+            if (n < want && plain) s.upstream_rd = false;
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_down.bulk = true;
+            engine_.bytes_down(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_rd = false;
+        } else if (st == STBF_PORT_CLOSED && s.upstream_shut) {
+            s.upstream_eof = true;  // answered after the client's FIN: deliver the rest
+            s.upstream_rd = false;
+        } else {
+            // Hand the client what the upstream said before it went away.
+            flush_best_effort(s.down, default_transport_, s.client);
+            end_session(s, end_reason(s, st), true, t);
+            return false;
+        }
+    }
+    return send_down(s, progress, t);
+}
+
+bool Runtime::send_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.down.len == 0 || !s.client_wr) return true;  // down buffer -> client
+    size_t n = 0;
+    const uint8_t* data = s.down.read_span(&n);
+    const size_t want = n;
+    const stbf_port_status st = port_->tcp_send(port_->ctx, s.client, data, want, &n);
+    if (st == STBF_PORT_OK) {
+        s.down.consume(n);
+        *progress = true;
+        if (n < want) s.client_wr = false;
+    } else if (st == STBF_PORT_WOULD_BLOCK) {
+        s.client_wr = false;
+    } else {
+        end_session(s, Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
 }
 
 void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
@@ -958,14 +1102,27 @@ void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
 }
 
 void Runtime::update_interest(SessionIo& s) {
-    // Back-pressure: a side is read only while the buffer towards its peer has room.
+    // Back-pressure: a side is read only while the buffer (or the port's splice pipe) towards
+    // its peer has room, and watched for WRITABLE only while something waits for it.
+    const bool up_splice = s.splice_up.held > 0;
+    const bool down_splice = s.splice_down.held > 0;
+    // A client at end of stream stays readable for ever: stop watching it for reading.
+    const bool client_read =
+        !s.client_eof && (up_splice ? s.splice_up.held < kSpliceMax : s.up.room() > 0);
+    const bool client_write = s.down.len > 0 || down_splice;
     set_interest(s.client, &s.client_interest,
-                 (s.up.room() > 0 ? STBF_READABLE : 0u) | (s.down.len > 0 ? STBF_WRITABLE : 0u),
+                 (client_read ? STBF_READABLE : 0u) | (client_write ? STBF_WRITABLE : 0u),
                  make_tag(TagKind::Client, index_of(s)));
-    if (s.live)
+    if (!client_write) s.client_wr = true;  // nothing waits: the next send just tries
+    if (s.live) {
+        const bool upstream_read =
+            !s.upstream_eof && (down_splice ? s.splice_down.held < kSpliceMax : s.down.room() > 0);
+        const bool upstream_write = s.up.len > 0 || up_splice;
         set_interest(s.upstream, &s.upstream_interest,
-                     (s.down.room() > 0 ? STBF_READABLE : 0u) | (s.up.len > 0 ? STBF_WRITABLE : 0u),
+                     (upstream_read ? STBF_READABLE : 0u) | (upstream_write ? STBF_WRITABLE : 0u),
                      make_tag(TagKind::Upstream, index_of(s)));
+        if (!upstream_write) s.upstream_wr = true;
+    }
 }
 
 void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {

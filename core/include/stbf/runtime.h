@@ -16,9 +16,21 @@
 // hash, free entries come off a stack, and a finished resolution wakes exactly the attempts
 // waiting for that server. Nothing is scanned per event.
 //
+// Relay cost: per event a side is read only if poll reported it (a short read means drained)
+// and as much as is ready is moved in bounded rounds; a direction that carries bulk (a read
+// filling half its buffer) moves through the port's optional tcp_splice (zero-copy, Linux)
+// once its buffer is empty, and a client's half-close is passed upstream (tcp_shutdown) with
+// the answer still relayed back. Ports without these take the portable copy path.
+//
+// Memory per session (the budget): 2 * STBF_RELAY_BUFFER (16 KiB each direction by default)
+// plus about 200 bytes of state, reserved in the object and resident only as far as traffic
+// touches it (an emptied buffer starts again at its first page, so an idle or ping-pong
+// session keeps about one page per direction resident); a spliced direction may hold up to
+// 64 KiB more in the kernel's pipe while its receiver is slow.
+//
 // Freestanding like the rest of core/: no OS header, no heap, fixed tables, errors as Status.
-// The object is large (two relay buffers per session: about 2 * STBF_RELAY_BUFFER *
-// STBF_MAX_SESSIONS bytes plus tables); give it static storage or allocate it once at start.
+// The object is large (about 2 * STBF_RELAY_BUFFER * STBF_MAX_SESSIONS bytes plus tables);
+// give it static storage or allocate it once at start.
 //
 // Threading: not thread-safe; call everything from the thread that runs the port.
 #ifndef STBF_RUNTIME_H
@@ -84,6 +96,7 @@ struct RuntimeCounters {
     uint32_t probes = 0;            ///< health checks started
     uint32_t resolutions = 0;       ///< name resolutions finished
     uint32_t foreign_events = 0;    ///< events handed to the foreign handler
+    uint64_t spliced = 0;           ///< bytes the port moved itself (tcp_splice), both ways
 };
 
 namespace detail {
@@ -209,6 +222,12 @@ private:
         ProbeId id = 0;  // 0 = free
         Upstream up;
     };
+    // One relay direction's zero-copy state (port tcp_splice).
+    struct SpliceDir {
+        bool bulk = false;  // a read filled half the buffer: worth a pipe
+        bool off = false;   // the port refused (no pipe left): copy for good
+        size_t held = 0;    // bytes the port holds for this direction
+    };
     struct SessionIo {
         SessionId id = 0;  // 0 = free
         uint8_t group = kNoGroup;
@@ -220,6 +239,12 @@ private:
         unsigned upstream_interest = 0;
         ServerSlot server = kNoServer;
         AttemptIo attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
+        // Readiness hints (see pump): may be read / may take more.
+        bool client_rd = true, upstream_rd = true, client_wr = true, upstream_wr = true;
+        bool client_eof = false;     // the client half-closed: pass it on once `up` is empty
+        bool upstream_shut = false;  // ... done (tcp_shutdown): wait for the answer's end
+        bool upstream_eof = false;   // the answer ended: deliver what is left, then close
+        SpliceDir splice_up, splice_down;
         Pipe up;    // client -> upstream
         Pipe down;  // upstream -> client
     };
@@ -279,7 +304,14 @@ private:
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
     void log_failover(uint8_t group);
-    void pump(SessionIo& s, TimeUs now);
+    void pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs now);
+    bool move_up(SessionIo& s, bool* progress, TimeUs now);
+    bool move_down(SessionIo& s, bool* progress, TimeUs now);
+    bool send_down(SessionIo& s, bool* progress, TimeUs now);
+    bool can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const;
+    bool half_close_ok(const SessionIo& s) const;
+    Reason end_reason(const SessionIo& s, stbf_port_status upstream_status) const;
+    bool splice_leg(SessionIo& s, bool up, bool* progress, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
     void update_interest(SessionIo& s);
     void flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock);
