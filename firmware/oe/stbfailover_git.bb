@@ -3,9 +3,8 @@ DESCRIPTION = "A local relay between the softcam and its servers: probes each se
 the softcam's next connection to a healthy one and cuts sessions to a hung server. \
 The enigma2-plugin-extensions-stbfailover package shows its status and edits its setup."
 SECTION = "net"
-# The project has not published a license file yet: replace with the real LICENSE and
-# LIC_FILES_CHKSUM once it has.
-LICENSE = "CLOSED"
+LICENSE = "MIT"
+LIC_FILES_CHKSUM = "file://LICENSE;md5=35e6f52750b01f69f5837a61a44faea6"
 
 # The image maintainer points this at the stbfailover git repository (local.conf or a
 # .bbappend), e.g. STBFAILOVER_GIT_URI = "git://<host>/<path>/stbfailover.git;protocol=https"

@@ -236,3 +236,10 @@ def test_control_without_maintainer_is_refused_with_the_file_named(tmp_path):
     assert result.returncode != 0
     assert str(control) in result.stderr and "Maintainer" in result.stderr
     assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+@pytest.mark.parametrize("path", packages())
+def test_every_package_says_it_is_mit_licensed(path):
+    assert Ipk(path).control.get("License") == "MIT"
+    with open(os.path.join(SOURCE_DIR, "LICENSE")) as f:
+        assert f.readline().strip() == "MIT License"

@@ -86,3 +86,12 @@ def test_cmake_options_exist_in_the_project(recipe):
     assert used, "EXTRA_OECMAKE sets no option"
     for name in used:
         assert name in options, f"EXTRA_OECMAKE sets {name}, which no CMakeLists.txt declares"
+
+
+def test_license_is_mit_with_the_checksum_of_the_license_file(recipe):
+    import hashlib
+    assert recipe["LICENSE"] == "MIT"
+    m = re.fullmatch(r"file://LICENSE;md5=([0-9a-f]{32})", recipe["LIC_FILES_CHKSUM"])
+    assert m, recipe["LIC_FILES_CHKSUM"]
+    with open(os.path.join(SOURCE_DIR, "LICENSE"), "rb") as f:
+        assert hashlib.md5(f.read()).hexdigest() == m.group(1)
