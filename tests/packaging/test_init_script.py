@@ -138,7 +138,7 @@ def test_start_runs_the_daemon_with_the_config_and_writes_the_pidfile(box):
     assert result.returncode == 0, result.stdout + result.stderr
     pid = box.pid()
     assert pid and alive(pid)
-    assert box.log()[0] == f"run -c {box.env['CONFIG']} --syslog"
+    assert box.log()[0] == f"run --restart -c {box.env['CONFIG']} --syslog"
 
 
 def test_status_reports_running_and_not_running(box):
@@ -156,7 +156,7 @@ def test_second_start_keeps_the_running_daemon(box):
     result = box.init("start")
     assert result.returncode == 0 and "already running" in result.stdout
     assert box.pid() == first
-    assert box.log().count(f"run -c {box.env['CONFIG']} --syslog") == 1
+    assert box.log().count(f"run --restart -c {box.env['CONFIG']} --syslog") == 1
 
 
 def test_reload_sends_sighup_and_keeps_the_process(box):
