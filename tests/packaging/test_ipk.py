@@ -243,3 +243,15 @@ def test_every_package_says_it_is_mit_licensed(path):
     assert Ipk(path).control.get("License") == "MIT"
     with open(os.path.join(SOURCE_DIR, "LICENSE")) as f:
         assert f.readline().strip() == "MIT License"
+
+
+@pytest.mark.parametrize("path", packages())
+def test_source_field_names_the_recipe_as_oe_writes_it(path):
+    c = Ipk(path).control
+    assert c["Source"] == f"{c['Package']}_{VERSION}.bb"
+
+
+def test_plugin_postrm_is_an_executable_shell_script(plugin):
+    info, content = plugin.control_entries["./postrm"]
+    assert info.mode == 0o755
+    assert content.startswith(b"#!/bin/sh\n") and b"__pycache__" in content
