@@ -1,0 +1,56 @@
+# The softcam on the box: its config files (as the image and a running OSCam place them).
+import collections
+import glob
+import os
+
+from . import _
+
+
+SoftcamConfig = collections.namedtuple("SoftcamConfig", ["path", "shown", "kind", "origin"])
+
+OSCAM_VERSION_FILE = "/tmp/.oscam/oscam.version"
+
+
+def _under(root, box_path):
+    return os.path.join(root, box_path.lstrip("/"))
+
+
+def oscam_config_dir(root="/"):
+    """The ConfigDir a running OSCam wrote into /tmp/.oscam/oscam.version, or None."""
+    try:
+        with open(_under(root, OSCAM_VERSION_FILE), "r", errors="replace") as version_file:
+            for line in version_file:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "ConfigDir" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def find_softcam_configs(root="/"):
+    """Softcam config files on the box below `root` ("/" on a receiver, a fake root in tests):
+    the running OSCam's oscam.server first, then /etc/tuxbox/config/oscam*/oscam.server,
+    /etc/tuxbox/config/oscam.server and /etc/CCcam.cfg. The same file reached twice (links)
+    is listed once. `path` is where to read it, `shown` its path on the box."""
+    candidates = []
+    running_dir = oscam_config_dir(root)
+    if running_dir:
+        candidates.append((os.path.join(running_dir, "oscam.server"), "oscam",
+                           _("running OSCam")))
+    pattern = _under(root, "/etc/tuxbox/config/oscam*/oscam.server")
+    for path in sorted(glob.glob(pattern)):
+        shown = "/" + os.path.relpath(path, root)
+        candidates.append((shown, "oscam", _("OSCam")))
+    candidates.append(("/etc/tuxbox/config/oscam.server", "oscam", _("OSCam")))
+    candidates.append(("/etc/CCcam.cfg", "cccam", _("CCcam")))
+    found = []
+    seen = set()
+    for shown, kind, origin in candidates:
+        path = _under(root, shown)
+        real = os.path.realpath(path)
+        if real in seen or not os.path.isfile(path):
+            continue
+        seen.add(real)
+        found.append(SoftcamConfig(path, shown, kind, origin))
+    return found
