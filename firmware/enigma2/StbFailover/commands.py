@@ -76,3 +76,41 @@ def command_failure(data, retval, what):
     if not text:
         text = _("no output")
     return _("%s failed (exit code %s): %s") % (what, retval, text)
+
+
+def check_command(config_path, daemon=DAEMON):
+    """Shell line that checks the config at `config_path` without applying it (exit code 0
+    when the daemon would load it; else it prints FILE:LINE: message)."""
+    return _shell_line([daemon, "check", "-c", config_path])
+
+
+def setup_command(daemon=DAEMON):
+    """Shell line that points the softcam at stbfailover: finds the softcam's config, writes
+    the stbfailover config from it, rewrites the softcam's to the local ports (a backup is
+    kept)."""
+    return _shell_line([daemon, "setup"])
+
+
+def restore_command(daemon=DAEMON):
+    """Shell line that gives the softcam its own config back from the backup `setup` kept."""
+    return _shell_line([daemon, "restore"])
+
+
+ADMIN_ACTIONS = ("drain", "disable", "enable")
+
+
+def server_command(action, group, server, daemon=DAEMON):
+    """Shell line that drains, disables or enables one server of a group at runtime (kept
+    across reloads and restarts until enabled again). Raises ValueError on another action."""
+    if action not in ADMIN_ACTIONS:
+        raise ValueError("unknown server action %r" % (action,))
+    return _shell_line([daemon, "server", action, group, server])
+
+
+def events_command(daemon=DAEMON, socket_path=None):
+    """Shell line that prints the daemon's event history (state changes, failovers, admin
+    actions, reloads), newest last."""
+    argv = [daemon, "status", "--events"]
+    if socket_path:
+        argv += ["--socket", socket_path]
+    return _shell_line(argv)

@@ -218,13 +218,12 @@ def config_text(doc, like=""):
     return json.dumps(doc, indent=_indent_of(like), ensure_ascii=False) + "\n"
 
 
-def write_config_atomic(path, doc, backup=False):
-    """Replaces the config file with `doc` so that a reader sees the old or the new file, never
-    a part: writes a temporary file beside it, syncs it and renames it over. The new file keeps
-    the old one's permissions (it holds passwords; 0600 for a new file) and indentation. With
-    `backup`, the old file is first copied to PATH.bak. A PATH that is a symlink stays one:
-    the file it points to is replaced (and backed up). Raises OSError; the old file is then
-    untouched."""
+def stage_config(path, doc):
+    """Writes `doc` into a temporary file beside `path` (same folder, so relative paths in it
+    mean the same), synced, with the old file's permissions (it holds passwords; 0600 for a
+    new file), owner and indentation. Returns the temporary path: check it, then
+    commit_config() or discard_config() it. A PATH that is a symlink: the file it points to is
+    the one staged for. Raises OSError (nothing is left behind then)."""
     path = os.path.realpath(path)
     old_text = ""
     old_stat = None
@@ -234,10 +233,8 @@ def write_config_atomic(path, doc, backup=False):
         old_stat = os.stat(path)
     except OSError:
         pass
-    if backup and old_stat is not None:
-        shutil.copy2(path, path + ".bak")
     directory = os.path.dirname(os.path.abspath(path))
-    handle, temp_path = tempfile.mkstemp(prefix=".stbfailover.", suffix=".tmp", dir=directory)
+    handle, temp_path = tempfile.mkstemp(prefix=".stbfailover.", suffix=".json", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
             temp_file.write(config_text(doc, old_text))
@@ -249,21 +246,45 @@ def write_config_atomic(path, doc, backup=False):
                 os.chown(temp_path, old_stat.st_uid, old_stat.st_gid)
             except OSError:
                 pass  # not root: the file stays ours, which is who runs the plugin
+    except BaseException:
+        discard_config(temp_path)
+        raise
+    return temp_path
+
+
+def discard_config(temp_path):
+    """Removes a staged config that will not be used."""
+    try:
+        os.unlink(temp_path)
+    except OSError:
+        pass
+
+
+def commit_config(temp_path, path, backup=False):
+    """Renames the staged `temp_path` over `path`, so that a reader sees the old or the new
+    file, never a part. With `backup`, the old file is first copied to PATH.bak. Raises OSError;
+    the old file is then untouched and the staged one removed."""
+    path = os.path.realpath(path)
+    try:
+        if backup and os.path.exists(path):
+            shutil.copy2(path, path + ".bak")
         os.replace(temp_path, path)
     except BaseException:
-        try:
-            os.unlink(temp_path)
-        except OSError:
-            pass
+        discard_config(temp_path)
         raise
     try:
-        directory_fd = os.open(directory, os.O_RDONLY)
+        directory_fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
         try:
             os.fsync(directory_fd)
         finally:
             os.close(directory_fd)
     except OSError:
         pass  # some file systems cannot sync a directory; the rename is done
+
+
+def write_config_atomic(path, doc, backup=False):
+    """stage_config() and commit_config() in one step, without a check in between."""
+    commit_config(stage_config(path, doc), path, backup)
 
 
 # Keys of an import entry that say how its groups behave (the rest say where the file is).

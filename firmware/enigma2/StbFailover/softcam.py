@@ -54,3 +54,31 @@ def find_softcam_configs(root="/"):
         seen.add(real)
         found.append(SoftcamConfig(path, shown, kind, origin))
     return found
+
+
+# ---- restarting the softcam the way the image does ------------------------------------------
+
+SOFTCAM_INIT = "/etc/init.d/softcam"
+IMAGE_VERSION_FILE = "/etc/image-version"
+
+
+def image_is_openatv(root="/"):
+    """True on OpenATV (its /etc/image-version names it), whose softcam script restarts a cam
+    itself; other images (OpenPLi, OpenViX) restart it as OpenPLi's SoftcamSetup does."""
+    try:
+        with open(_under(root, IMAGE_VERSION_FILE), "r", errors="replace") as version_file:
+            return "openatv" in version_file.read().lower()
+    except OSError:
+        return False
+
+
+def softcam_restart_steps(root="/"):
+    """The softcam restart as a list of steps: a shell line to run, or an int (milliseconds to
+    wait before the next step). OpenATV: `/etc/init.d/softcam restart`. OpenPLi's SoftcamSetup
+    (and so OpenViX): stop the cam, wait about a second, start it. Empty when the image has no
+    /etc/init.d/softcam (no cam is managed by the image)."""
+    if not os.path.lexists(_under(root, SOFTCAM_INIT)):
+        return []
+    if image_is_openatv(root):
+        return [SOFTCAM_INIT + " restart 2>&1"]
+    return [SOFTCAM_INIT + " stop 2>&1", 1000, SOFTCAM_INIT + " start 2>&1"]
