@@ -15,6 +15,12 @@ from .jsontext import JsonError, decode_json
 
 MODES = ("ordered", "random", "scored")
 DEFAULT_MODE = "ordered"
+
+
+def mode_label(mode):
+    """A mode's name for a box owner (translated); an unknown mode as it is written."""
+    labels = {"ordered": _("ordered"), "random": _("random"), "scored": _("scored")}
+    return labels.get(mode, mode)
 # The engine checks an idle server once a minute unless the config says otherwise (model.h).
 DEFAULT_CHECK_INTERVAL_S = 60
 CHECK_INTERVAL_LIMITS_S = (10, 3600)

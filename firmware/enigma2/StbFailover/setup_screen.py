@@ -59,7 +59,7 @@ class StbFailoverSetup(Screen, ConfigListScreen):
         entries = []
         low, high = logic.CHECK_INTERVAL_LIMITS_S
         for setting in settings:
-            mode_choices = [(mode, _(mode)) for mode in logic.MODES]
+            mode_choices = [(mode, logic.mode_label(mode)) for mode in logic.MODES]
             if setting.mode not in logic.MODES:
                 mode_choices.append((setting.mode, setting.mode))
             mode = ConfigSelection(choices=mode_choices, default=setting.mode)

@@ -46,7 +46,7 @@ GroupRow = collections.namedtuple("GroupRow", [
 ServerRow = collections.namedtuple("ServerRow", [
     "group", "label", "address", "protocol", "state", "enabled", "backup", "active", "connect",
     "response", "live_sessions", "fail_streak", "last_failure", "probes_ok", "probes_failed",
-    "next_check"])
+    "next_check", "admin"])
 
 StatusView = collections.namedtuple("StatusView", ["ok", "summary", "rows", "message"])
 
@@ -91,7 +91,32 @@ def _server_row(group, active, server, where):
         last_failure=_field(server, "last_failure", "str", where, default=""),
         probes_ok=_field(server, "probes_ok", "int", where, default=0),
         probes_failed=_field(server, "probes_failed", "int", where, default=0),
-        next_check="-" if next_check is None else _("in %s") % format_duration(next_check))
+        next_check="-" if next_check is None else _("in %s") % format_duration(next_check),
+        admin=_admin_state(server.get("admin"), where))
+
+
+def _admin_state(admin, where):
+    """The admin state a box owner or the web page set ("enabled", "drain", "disabled"): a
+    string, or an object whose "state" is one (with who and when); absent means enabled."""
+    if admin is None:
+        return "enabled"
+    if isinstance(admin, dict):
+        admin = admin.get("state", "enabled")
+    if not isinstance(admin, str):
+        raise StatusError(_("%s.admin must be a string or an object") % where)
+    return admin
+
+
+def _admin_label(admin):
+    labels = {"drain": _("draining"), "disabled": _("disabled by admin")}
+    return labels.get(admin, admin)
+
+
+def admin_text(row):
+    """The server's state for a box owner, with its admin state when not plain enabled."""
+    if row.admin in ("enabled", ""):
+        return row.state
+    return "%s, %s" % (row.state, _admin_label(row.admin))
 
 
 def _group_rows(group, where):
@@ -124,6 +149,10 @@ def _daemon_summary(daemon):
         format_duration(_field(daemon, "uptime_s", "int", where, default=0)),
         _field(daemon, "config", "str", where, default="?"),
         _field(daemon, "config_generation", "int", where, default="?"))
+    restarts = _field(daemon, "restarts", "int", where, default=0)
+    if restarts:
+        summary += "\n" + _("restarted %d time(s) after a crash, last: %s") % (
+            restarts, _field(daemon, "last_restart_reason", "str", where, nullable=True) or "?")
     reload_info = _field(daemon, "last_reload", "object", where, nullable=True)
     if reload_info:
         where += ".last_reload"
@@ -190,6 +219,8 @@ def row_text(row):
         flags.append(_("backup"))
     if not row.enabled:
         flags.append(_("disabled"))
+    if row.admin not in ("enabled", ""):
+        flags.append(_admin_label(row.admin))
     text = "%s %s %s %s: %s, response %s, connect %s, sessions %d" % (
         "  >" if row.active else "   ", row.label, row.address, row.protocol, row.state,
         row.response, row.connect, row.live_sessions)
