@@ -14,6 +14,9 @@ ENV = os.environ
 DAEMON_IPK = ENV["STBF_DAEMON_IPK"]
 PLUGIN_IPK = ENV.get("STBF_PLUGIN_IPK", "")
 PLUGIN_FILES = [f for f in ENV.get("STBF_PLUGIN_FILES", "").split(":") if f]
+# locale/<lang>/LC_MESSAGES/StbFailover.mo=<compiled file>, one per translation
+PLUGIN_MO_FILES = dict(item.split("=", 1) for item in
+                       ENV.get("STBF_PLUGIN_MO_FILES", "").split(":") if item)
 VERSION = ENV["STBF_VERSION"]
 ARCH = ENV["STBF_PACKAGE_ARCH"]
 STATIC = ENV["STBF_STATIC"].upper() in ("ON", "1", "TRUE", "YES")
@@ -177,6 +180,8 @@ def test_plugin_control_fields(plugin):
 def test_plugin_holds_every_shipped_file_under_the_plugin_dir(plugin):
     files = plugin.data_files()
     expected = {f"{PLUGIN_DIR}/{os.path.basename(src)}": src for src in PLUGIN_FILES}
+    expected.update({f"{PLUGIN_DIR}/{dest}": src for dest, src in PLUGIN_MO_FILES.items()})
+    assert {"de", "it", "nl"} <= {dest.split("/")[1] for dest in PLUGIN_MO_FILES}
     assert set(files) == set(expected)
     for path, src in expected.items():
         with open(src, "rb") as f:

@@ -156,7 +156,7 @@ def test_plugin_is_its_own_allarch_recipe_depending_on_the_daemon(kind):
     assert "msgfmt" in r["functions"]["do_compile"] and "gettext-native" in r["DEPENDS"]
     assert "__pycache__" in r["functions"]["pkg_postrm:${PN}"]
     # The files it installs exist where it takes them from.
-    for pattern in ("firmware/enigma2/StbFailover/*.py",):
+    for pattern in ("firmware/enigma2/StbFailover/*.py", "firmware/enigma2/po/*.po"):
         assert glob.glob(os.path.join(SOURCE_DIR, pattern)), pattern
 
 

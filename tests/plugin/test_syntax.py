@@ -16,7 +16,8 @@ PLUGIN_FILES = sorted(glob.glob(os.path.join(PLUGIN_DIR, "*.py")))
 # Standard modules present from 3.9 to 3.14, plus what Enigma2 provides.
 ALLOWED_IMPORTS = {
     "builtins", "collections", "copy", "glob", "json", "os", "re", "shlex", "shutil",
-    "tempfile", "enigma", "Components", "Screens", "Plugins"}
+    "tempfile", "enigma", "Components", "Screens", "Plugins",
+    "gettext"}  # gettext: Enigma2 itself translates with it (Components/Language.py)
 VERSIONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
 
 

@@ -121,13 +121,16 @@ class StbFailoverStatus(Screen):
             (_("Enable: back into service (after its checks)"), ("enable", row)),
         ]
         self.session.openWithCallback(self.actionChosen, ChoiceBox,
-                                      title=_("%s / %s") % (row.group, row.label), list=actions)
+                                      title="%s / %s" % (row.group, row.label), list=actions)
 
     def actionChosen(self, choice):
         if not choice or not logic.is_open(self):
             return
         action, row = choice[1]
-        self["message"].setText(_("Asking stbfailover to %s %s...") % (action, row.label))
+        asking = {"drain": _("Asking stbfailover to drain %s..."),
+                  "disable": _("Asking stbfailover to disable %s..."),
+                  "enable": _("Asking stbfailover to enable %s...")}
+        self["message"].setText(asking[action] % row.label)
         self.console.ePopen(logic.server_command(action, row.group, row.label, self.daemon),
                             self.actionDone, (action, row))
 
@@ -137,5 +140,5 @@ class StbFailoverStatus(Screen):
         action, row = extra_args
         failure = logic.command_failure(data, retval, "stbfailover server %s" % action)
         self["message"].setText(failure or logic.output_text(data).strip() or
-                                _("%s: %s done.") % (row.label, action))
+                                _("%s: done.") % row.label)
         self.refresh()
