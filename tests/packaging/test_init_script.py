@@ -18,7 +18,7 @@ STAND_IN = r"""#!/bin/sh
 log="${0%/*}/daemon.log"
 case "$1" in
   check) grep -q bad "$3" && { echo "$3:1: bad value" >&2; exit 1; }; exit 0 ;;
-  run) ;;
+  run) grep -q exitnow "$4" && exit 1 ;;
   *) exit 2 ;;
 esac
 echo "$*" >> "$log"
@@ -29,7 +29,7 @@ while [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 """
 
 
-BUSYBOX_APPLETS = ("sh", "start-stop-daemon", "sleep", "grep", "rm", "cat", "kill")
+BUSYBOX_APPLETS = ("sh", "start-stop-daemon", "sleep", "grep", "rm", "cat", "kill", "logread")
 
 
 def host_world(tmp_path):
@@ -247,3 +247,13 @@ def test_script_is_executable_and_posix_sh():
         assert f.readline() == "#!/bin/sh\n"
     if shutil.which("checkbashisms"):
         assert subprocess.run(["checkbashisms", INIT_SCRIPT]).returncode == 0
+
+
+def test_a_daemon_that_dies_at_start_up_names_where_its_log_is(box):
+    with open(box.env["CONFIG"], "w") as f:
+        f.write('{"groups": [], "note": "exitnow"}\n')
+    result = box.init("start")
+    assert result.returncode != 0
+    # busybox's syslogd keeps the log in memory: on a box it is read with logread
+    where = "logread | grep stbfailover" if "busybox" in box.shell[0] else "the system log"
+    assert f"failed: stbfailover exited at start-up (see {where})" in result.stdout
