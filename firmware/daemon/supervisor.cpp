@@ -54,6 +54,7 @@ private:
             // With a child we wake on signals only (SIGCHLD included); in a backoff at its end.
             int64_t wait_ms = 60000;
             if (child_ <= 0) wait_ms = restart_at - monotonic_ms();
+            if (child_ > 0 && stopping_) wait_ms = stop_deadline_ - monotonic_ms();
             if (wait_ms < 0) wait_ms = 0;
             timespec timeout{static_cast<time_t>(wait_ms / 1000),
                              static_cast<long>((wait_ms % 1000) * 1000000)};
@@ -61,8 +62,14 @@ private:
             int sig = ::sigtimedwait(&set, &info, &timeout);
             if (sig == SIGTERM || sig == SIGINT) {
                 if (child_ <= 0) return 0;
+                if (!stopping_) stop_deadline_ = monotonic_ms() + options_.stop_kill_after_ms;
                 stopping_ = true;
                 ::kill(child_, sig);
+            } else if (sig < 0 && stopping_ && child_ > 0 && monotonic_ms() >= stop_deadline_) {
+                log(LOG_ERR, "daemon pid %ld did not stop within %lld ms; killing it",
+                    static_cast<long>(child_), static_cast<long long>(options_.stop_kill_after_ms));
+                ::kill(child_, SIGKILL);
+                stop_deadline_ = monotonic_ms() + 60000;  // reaped through SIGCHLD
             } else if (sig == SIGHUP) {
                 if (child_ > 0)
                     ::kill(child_, SIGHUP);
@@ -165,6 +172,7 @@ private:
     bool started_once_ = false;
     unsigned crashes_in_a_row_ = 0;
     int64_t started_at_ = 0;
+    int64_t stop_deadline_ = 0;
 };
 
 }  // namespace

@@ -14,7 +14,7 @@
 //
 // Signals to the supervisor: SIGTERM / SIGINT are passed to the child, which drains and exits;
 // the supervisor then exits with the child's code (0 at once when no child runs, during a
-// backoff). SIGHUP is passed on (reload); during a backoff it restarts the child at once (the
+// backoff; a child that has not exited after `stop_kill_after_ms` is killed). SIGHUP is passed on (reload); during a backoff it restarts the child at once (the
 // box owner fixed the config). The child gets SIGTERM if the supervisor itself dies
 // (PR_SET_PDEATHSIG), so no relay is left without its supervisor.
 #ifndef STBF_FIRMWARE_SUPERVISOR_H
@@ -32,6 +32,9 @@ struct SupervisorOptions {
     int64_t max_delay_ms = 30000;      ///< upper bound of the doubling delay
     int64_t stable_after_ms = 60000;   ///< a child up this long resets the backoff
     unsigned loud_after = 5;           ///< crashes in a row after which restarts log as errors
+    /// A child still running this long after SIGTERM was passed on gets SIGKILL (below the
+    /// init script's STOP_TIMEOUT of 10 s, so no daemon outlives its supervisor).
+    int64_t stop_kill_after_ms = 8000;
     bool use_syslog = false;           ///< log to syslog (LOG_DAEMON) instead of stderr
     std::string pidfile;               ///< the supervisor's pid is written here; "" for none
 };
@@ -55,8 +58,8 @@ std::string exit_reason(int wait_status);
 
 /// Runs `child_main` in a forked child until a clean stop, restarting it as described above.
 /// Returns the exit code for the supervisor process: the child's code after SIGTERM/SIGINT
-/// (0 when it stopped cleanly), 0 when stopped during a backoff, 1 when it could not fork or
-/// set up its signals (logged). Blocks SIGTERM, SIGINT, SIGHUP and SIGCHLD in the caller; the
+/// (0 when it stopped cleanly, 1 when it had to be killed), 0 when stopped during a backoff, 1
+/// when it could not fork or set up its signals (logged). Blocks SIGTERM, SIGINT, SIGHUP and SIGCHLD in the caller; the
 /// child starts with the caller's original signal mask. Must be called single-threaded.
 int supervise(const SupervisorOptions& options, const std::function<int()>& child_main);
 

@@ -55,6 +55,45 @@ TEST(SupervisorExitReason, NamesTheSignalOrTheStatus) {
     EXPECT_EQ(daemon::exit_reason(3 << 8), "exited with status 3");
 }
 
+// The supervisor in a forked test process over a child that ignores SIGTERM: a SIGTERM to the
+// supervisor ends with the child killed after stop_kill_after_ms and exit code 1.
+TEST(SupervisorStop, ChildThatIgnoresSigtermIsKilledAfterTheStopTimeout) {
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t supervisor = ::fork();
+    ASSERT_GE(supervisor, 0);
+    if (supervisor == 0) {
+        ::close(ready[0]);
+        daemon::SupervisorOptions o;
+        o.stop_kill_after_ms = 300;
+        _exit(daemon::supervise(o, [&] {
+            ::signal(SIGTERM, SIG_IGN);
+            char c = 'r';
+            (void)!::write(ready[1], &c, 1);
+            for (int i = 0; i < 600; ++i) ::usleep(100 * 1000);  // 60 s at most
+            return 0;
+        }));
+    }
+    ::close(ready[1]);
+    char c = 0;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1);  // the child runs (and ignores SIGTERM)
+    ::close(ready[0]);
+    auto start = Clock::now();
+    ASSERT_EQ(::kill(supervisor, SIGTERM), 0);
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 500 && done == 0; ++i) {  // 10 s bound
+        done = ::waitpid(supervisor, &status, WNOHANG);
+        if (done == 0) pause_ms(20);
+    }
+    if (done == 0) ::kill(supervisor, SIGKILL);
+    ASSERT_EQ(done, supervisor) << "the supervisor did not stop";
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    EXPECT_GE(ms, 250) << "SIGTERM first, SIGKILL only after the stop timeout";
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
 class SupervisorTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -106,27 +145,32 @@ TEST_F(SupervisorTest, KilledDaemonIsRestartedListensAgainAndServesTheSoftcam) {
     ASSERT_EQ(::kill(first, SIGKILL), 0);
     auto killed = Clock::now();
     EXPECT_TRUE(before.closed_within(3000)) << "the softcam sees its session end";
-    // The group port again: poll connects every 5 ms (bounded at 10 s).
+    // A new child (the old one is dead: its listener is gone), then the group port again:
+    // polled every 5 ms, bounded at 10 s.
+    pid_t second = -1;
     bool listening = false;
     while (!listening && Clock::now() - killed < std::chrono::seconds(10)) {
-        int fd = connect_loopback(listen);
-        if (fd >= 0) {
-            ::close(fd);
-            listening = true;
+        if (second <= 0 || second == first) {
+            second = child_of(sup_.pid());
         } else {
-            pause_ms(5);
+            int fd = connect_loopback(listen);
+            if (fd >= 0) {
+                ::close(fd);
+                listening = true;
+                break;
+            }
         }
+        pause_ms(5);
     }
     auto back_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed).count();
     ASSERT_TRUE(listening) << read_file(log_);
+    EXPECT_GT(second, 0);
+    EXPECT_NE(second, first);
     std::printf("[ measured ] SIGKILL -> group port listening again: %lld ms\n",
                 static_cast<long long>(back_ms));
     // The schedule promises the first restart within 1 s; allow for a loaded machine on top.
     EXPECT_LT(back_ms, 3000) << read_file(log_);
-    pid_t second = child_of(sup_.pid());
-    EXPECT_GT(second, 0);
-    EXPECT_NE(second, first);
     Client after;
     EXPECT_EQ(served_by(listen, &after, 20), 7) << "a softcam session is served again";
 
