@@ -146,3 +146,11 @@ def test_cam_menu_entry_answers_only_the_softcam_menu(session, console):
 def test_plugin_browser_entry_stays_for_images_without_a_cam_menu():
     where = [d.where for d in plugin.Plugins()]
     assert [PluginDescriptor.WHERE_PLUGINMENU] in where
+
+
+def test_menu_opens_the_event_history(session, console, tmp_path):
+    from StbFailover.events_screen import StbFailoverEvents
+    screen = open_menu(session, tmp_path)
+    choose(screen, "events")
+    assert isinstance(session.top(), StbFailoverEvents)
+    assert session.top().daemon == "/usr/bin/stbfailover"
