@@ -22,10 +22,12 @@ echo "{name} $*" >> "$root/var/log/calls"
 SOFTCAM = RECORDER.format(up="../..", name="softcam") + "exit 0\n"
 UPDATE_RC_D = RECORDER.format(up="../..", name="update-rc.d") + "exit 0\n"
 
-# Stand-in for /usr/bin/stbfailover: records each call; `restore` fails when /etc/restore-fails
-# exists (a softcam config changed since setup); `run` stays up like the daemon.
+# Stand-in for /usr/bin/stbfailover: records each call; `restore` refuses (exit 1) when
+# /etc/restore-fails exists (a softcam config changed since setup) and reports a failed restart
+# (exit 3) when /etc/restart-fails does; `run` stays up like the daemon.
 FAKE_DAEMON = RECORDER.format(up="../..", name="stbfailover") + r"""case "$1" in
-  restore) [ -e "$root/etc/restore-fails" ] && { echo "restore: refused: changed" >&2; exit 1; } ;;
+  restore) [ -e "$root/etc/restore-fails" ] && { echo "restore: refused: changed" >&2; exit 1; }
+           [ -e "$root/etc/restart-fails" ] && { echo "restore: softcam restart failed" >&2; exit 3; } ;;
   run) exec sleep 30 ;;
 esac
 exit 0

@@ -83,6 +83,15 @@ def test_removal_is_refused_while_the_softcam_config_cannot_be_restored(box):
     assert box.calls() == ["stbfailover restore"]
 
 
+def test_removal_goes_on_when_only_the_softcam_restart_failed(box):
+    assert box.install(DAEMON_IPK).returncode == 0
+    open(box.path("/etc/restart-fails"), "w").close()
+    result = box.remove("stbfailover")
+    assert result.returncode == 0, result.stderr
+    assert "restart the softcam by hand" in result.stderr
+    assert not os.path.exists(box.path("/usr/bin/stbfailover"))
+
+
 def test_offline_removal_from_an_image_root_runs_nothing(box):
     assert box.install(DAEMON_IPK, offline=True).returncode == 0
     box.clear_calls()

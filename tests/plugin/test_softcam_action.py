@@ -1,6 +1,7 @@
-# Setup and Restore from the menu: `stbfailover setup` / `restore`, then the softcam restarted
-# the way the image's softcam manager does (OpenPLi: stop, wait ~1 s, start; OpenATV: its
-# script's restart), with a progress message while it runs and the result on screen.
+# Setup and Restore from the menu: `stbfailover setup` / `restore` (which restart stbfailover
+# and the softcam themselves); when they report that a restart failed (exit 3) the plugin
+# restarts the softcam the way the image's softcam manager does (OpenPLi: stop, wait ~1 s,
+# start; OpenATV: its script's restart). A progress message while it runs, the result after.
 import os
 
 import pytest
@@ -28,12 +29,25 @@ def run(session, action, root):
     return softcam
 
 
-def test_setup_runs_setup_then_stops_waits_and_starts_the_softcam(session, console, pli_root):
-    softcam = run(session, "setup", pli_root)
+def test_setup_that_restarted_the_softcam_itself_shows_what_it_did(session, console, pli_root):
+    run(session, "setup", pli_root)
     progress = session.top()
     assert progress.type == MessageBox.TYPE_INFO and "please wait" in progress.text
     assert console.history == ["/usr/bin/stbfailover setup 2>&1"]
-    console.answer("wrote /etc/stbfailover/stbfailover.json; softcam config rewritten\n", 0)
+    console.answer("wrote /etc/stbfailover/stbfailover.json\n"
+                   "restarted the softcam: /etc/init.d/softcam restart\n", 0)
+    assert len(console.history) == 1, "the softcam is restarted once, by setup"
+    assert progress.is_closed
+    done = session.top()
+    assert done.type == MessageBox.TYPE_INFO
+    assert done.text.endswith("restarted the softcam: /etc/init.d/softcam restart")
+
+
+def test_setup_whose_restart_failed_stops_waits_and_starts_the_softcam(session, console,
+                                                                      pli_root):
+    softcam = run(session, "setup", pli_root)
+    progress = session.top()
+    console.answer("wrote /etc/stbfailover/stbfailover.json; softcam config rewritten\n", 3)
     assert console.history[-1] == SOFTCAM + " stop 2>&1"
     console.answer("Stopping softcam\n", 0)
     assert softcam.timer.isActive() and softcam.timer.interval_ms == 1000
@@ -54,7 +68,7 @@ def test_restore_on_openatv_uses_its_softcam_script_restart(session, console, pl
         f.write("creator=OpenATV\ndistro=openatv\n")
     run(session, "restore", pli_root)
     assert console.history == ["/usr/bin/stbfailover restore 2>&1"]
-    console.answer("", 0)
+    console.answer("", 3)
     assert console.history[-1] == SOFTCAM + " restart 2>&1"
     console.answer("", 0)
     done = session.top()
@@ -75,7 +89,7 @@ def test_a_refused_setup_leaves_the_softcam_running(session, console, pli_root):
 
 def test_a_failed_softcam_stop_is_shown(session, console, pli_root):
     run(session, "setup", pli_root)
-    console.answer("", 0)
+    console.answer("", 3)
     console.answer("start-stop-daemon: not found\n", 127)
     done = session.top()
     assert done.type == MessageBox.TYPE_ERROR and SOFTCAM + " stop" in done.text
@@ -83,7 +97,7 @@ def test_a_failed_softcam_stop_is_shown(session, console, pli_root):
 
 def test_image_without_a_softcam_script_is_told_to_restart_it(session, console, tmp_path):
     run(session, "setup", str(tmp_path))
-    console.answer("", 0)
+    console.answer("", 3)
     assert len(console.history) == 1
     assert "restart the softcam yourself" in session.top().text
 

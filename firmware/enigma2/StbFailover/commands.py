@@ -11,6 +11,8 @@ CONFIG_PATH = "/etc/stbfailover/stbfailover.json"
 SERVICE_ACTIONS = ("start", "stop", "restart")
 # The shell answers 127 when it cannot find the program.
 EXIT_NOT_FOUND = 127
+# `stbfailover setup` / `restore`: the files are written but a restart failed.
+EXIT_RESTART_FAILED = 3
 
 
 def _shell_line(argv):

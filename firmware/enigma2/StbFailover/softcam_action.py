@@ -1,7 +1,9 @@
 # Setup and Restore from the plugin: `stbfailover setup` points the softcam at stbfailover
-# (`restore` gives it its own config back), then the softcam is restarted the way the image's
-# own softcam manager does it (softcam.softcam_restart_steps), so it reads the new config. A
-# progress message stays on screen while this runs; the result replaces it.
+# (`restore` gives it its own config back) and restarts stbfailover and the softcam itself, so
+# the softcam reads the new config once. When the command says its files are written but a
+# restart failed (exit code 3), the plugin restarts the softcam the way the image's own softcam
+# manager does it (softcam.softcam_restart_steps). A progress message stays on screen while
+# this runs; the result replaces it.
 from enigma import eTimer
 from Components.Console import Console
 from Screens.MessageBox import MessageBox
@@ -41,13 +43,15 @@ class SoftcamAction(object):
 
     def commandDone(self, data, retval, extra_args=None):
         what = "stbfailover " + self.action
-        failure = logic.command_failure(data, retval, what)
-        if failure:
+        if retval not in (0, logic.EXIT_RESTART_FAILED):
             self.failed = True
-            self.notes.append(failure)
-            self.finish()  # the softcam config is as it was: no restart
+            self.notes.append(logic.command_failure(data, retval, what))
+            self.finish()  # refused: the softcam config is as it was, nothing to restart
             return
         self.notes.append(logic.output_text(data).strip() or _("%s: done.") % what)
+        if retval == 0:
+            self.finish()  # the command restarted the softcam (or had nothing to change)
+            return
         self.steps = logic.softcam_restart_steps(self.root)
         if not self.steps:
             self.notes.append(_("This image has no /etc/init.d/softcam: restart the softcam "
