@@ -94,3 +94,15 @@ def test_events_screen_shows_the_history(session, console, tmp_path):
     screen["actions"].do("green")
     screen.close()
     console.answer(b"late\n", 0)  # a closed screen ignores a late answer
+
+
+def test_server_command_uses_the_configs_control_socket(session, console, tmp_path,
+                                                        status_json):
+    config = tmp_path / "stbfailover.json"
+    config.write_text('{"control_socket": "/tmp/x.sock", "groups": []}')
+    screen = open_status(session, console, tmp_path, status_with(status_json))
+    screen["actions"].do("blue")
+    session.top().close(session.top().list[0])
+    session.top().close(session.top().list[1])
+    assert console.history[-1] == ("/usr/bin/stbfailover server disable cccam-line1 line1-a "
+                                   "--socket /tmp/x.sock 2>&1")

@@ -101,12 +101,15 @@ def restore_command(daemon=DAEMON):
 ADMIN_ACTIONS = ("drain", "disable", "enable")
 
 
-def server_command(action, group, server, daemon=DAEMON):
+def server_command(action, group, server, daemon=DAEMON, socket_path=None):
     """Shell line that drains, disables or enables one server of a group at runtime (kept
     across reloads and restarts until enabled again). Raises ValueError on another action."""
     if action not in ADMIN_ACTIONS:
         raise ValueError("unknown server action %r" % (action,))
-    return _shell_line([daemon, "server", action, group, server])
+    argv = [daemon, "server", action, group, server]
+    if socket_path:
+        argv += ["--socket", socket_path]
+    return _shell_line(argv)
 
 
 def events_command(daemon=DAEMON, socket_path=None):

@@ -131,7 +131,8 @@ class StbFailoverStatus(Screen):
                   "disable": _("Asking stbfailover to disable %s..."),
                   "enable": _("Asking stbfailover to enable %s...")}
         self["message"].setText(asking[action] % row.label)
-        self.console.ePopen(logic.server_command(action, row.group, row.label, self.daemon),
+        self.console.ePopen(logic.server_command(action, row.group, row.label, self.daemon,
+                                                 self.socket_path),
                             self.actionDone, (action, row))
 
     def actionDone(self, data, retval, extra_args=None):
