@@ -101,7 +101,14 @@ class FakeBox:
 
     # ---- running things as opkg does --------------------------------------------------------
     def run_online(self, argv, timeout=60):
-        """Runs argv inside the root; returns CompletedProcess (text)."""
+        """Runs argv inside the root; returns CompletedProcess (text). Each call is like a
+        fresh boot: processes of the previous call are gone (their pid namespace ended), so
+        their pidfiles are too (/var/run is a tmpfs on a box), and a stale pid cannot name a
+        process of this call."""
+        run_dir = self.path("/var/run")
+        for name in os.listdir(run_dir):
+            if name.endswith(".pid"):
+                os.unlink(os.path.join(run_dir, name))
         # /dev/null is the host's, bound into the root (scripts redirect to it).
         cmd = ["unshare", "-r", "-m", "-p", "-f", f"--mount-proc={self.path('/proc')}",
                "/bin/sh", "-c", 'mount --bind /dev/null "$0/dev/null" && exec chroot "$0" "$@"',
