@@ -13,6 +13,7 @@
 #include "control.h"
 #include "metrics.h"
 #include "status_report.h"
+#include "supervisor.h"
 #include "stbf/engine.h"
 #include "stbf/posix_port.h"
 #include "stbf/runtime.h"
@@ -445,6 +446,8 @@ class Daemon {
         facts_.pid = static_cast<long>(::getpid());
         facts_.uptime_s = (now - started_at_) / 1000000;
         facts_.config_path = options_.config_path;
+        facts_.restarts = supervisor_state().restarts;
+        facts_.last_restart_reason = supervisor_state().last_exit;
         facts_.last_reload_ago_s = facts_.reloaded ? (now - last_reload_at_) / 1000000 : 0;
         StatusReport r = build_status_report(*engine_, now, facts_);
         if (tls_) r.sources = tls_->source_reports();

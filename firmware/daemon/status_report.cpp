@@ -195,6 +195,8 @@ std::string status_json(const StatusReport& report) {
     cJSON_AddNumberToObject(d, "uptime_s", static_cast<double>(report.daemon.uptime_s));
     cJSON_AddStringToObject(d, "config", report.daemon.config_path.c_str());
     cJSON_AddNumberToObject(d, "config_generation", report.config_generation);
+    cJSON_AddNumberToObject(d, "restarts", report.daemon.restarts);
+    add_string_or_null(d, "last_restart_reason", report.daemon.last_restart_reason);
     cJSON* lr = cJSON_AddObjectToObject(d, "last_reload");
     cJSON_AddBoolToObject(lr, "ok", report.daemon.last_reload_ok);
     cJSON_AddStringToObject(lr, "message", report.daemon.last_reload_message.c_str());
@@ -246,6 +248,11 @@ std::string status_text(const StatusReport& report) {
             line, sizeof(line), "last reload %llus ago: %s\n",
             static_cast<unsigned long long>(report.daemon.last_reload_ago_s),
             report.daemon.last_reload_ok ? "ok" : report.daemon.last_reload_message.c_str());
+        out += line;
+    }
+    if (report.daemon.restarts > 0) {
+        std::snprintf(line, sizeof(line), "restarted %u time(s) after a crash; last: %s\n",
+                      report.daemon.restarts, report.daemon.last_restart_reason.c_str());
         out += line;
     }
     for (const GroupReport& g : report.groups) {

@@ -23,6 +23,8 @@ struct DaemonFacts {
     long pid = 0;
     uint64_t uptime_s = 0;
     std::string config_path;
+    unsigned restarts = 0;          ///< restarts by `run --restart` after crashes (supervisor.h)
+    std::string last_restart_reason;  ///< exit reason of the crashed predecessor, "" if none
     bool reloaded = false;  ///< false until the first reload attempt
     bool last_reload_ok = true;
     std::string last_reload_message;  ///< "FILE:LINE: message" of a failed reload, or "ok"

@@ -291,6 +291,7 @@ def test_setup_output_passes_check(session, console, tmp_path):
         else:
             element.value = not element.value
     setup["actions"].do("green")
+    Console.run_all()
     written = load_json(config_path)
     assert written["groups"][1]["check"] == {"inter": "300s"}
     assert written["import"][0]["mode"] == "random"
@@ -307,6 +308,7 @@ def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
     config_path = str(tmp_path / "stbfailover.json")
     with open(shipped) as source, open(config_path, "w") as out:
         out.write(source.read())
+    console.handler = run_shell
     setup = session.open(StbFailoverSetup, config_path, BINARY)
     assert setup["config"].list, "the shipped config offers its import entries"
     for name, element in setup["config"].list:
@@ -315,6 +317,7 @@ def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
         elif name.endswith("(s)"):
             element.value = 90
     setup["actions"].do("green")
+    Console.run_all()
     written = load_json(config_path)
     assert all(entry["mode"] == "scored" for entry in written["import"])
     output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
