@@ -7,6 +7,7 @@
 
 #include "cli_options.h"
 #include "command.h"
+#include "status_report.h"
 #include "config_json.h"
 #include "daemon.h"
 #include "stbf/engine.h"
@@ -42,19 +43,15 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
                 globals.log_level.c_str());
     for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];
-        const char* addr = g.listen_addr.empty() ? "127.0.0.1" : g.listen_addr.c_str();
-        const bool v6 = std::strchr(addr, ':') != nullptr;
-        std::printf("\ngroup %s: listen %s%s%s:%u%s, mode %s%s, %u server%s\n", g.name.c_str(),
-                    v6 ? "[" : "", addr, v6 ? "]" : "", g.listen_port,
+        std::printf("\ngroup %s: listen %s%s, mode %s%s, %u server%s\n", g.name.c_str(),
+                    stbf::daemon::group_listen_text(g).c_str(),
                     g.listen_pinned ? "" : " (derived)", stbf::mode_name(g.mode),
                     g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
         for (uint8_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];
-            const bool host_v6 = std::strchr(s.host.c_str(), ':') != nullptr;
             std::string line = std::string("  ") + std::to_string(k + 1) + ". " +
-                                stbf::protocol_name(s.protocol) + " " + (host_v6 ? "[" : "") +
-                                s.host.c_str() + (host_v6 ? "]" : "") + ":" +
-                                std::to_string(s.port);
+                               stbf::protocol_name(s.protocol) + " " +
+                               stbf::daemon::host_port_text(s.host.c_str(), s.port);
             if (!s.user.empty()) line += std::string(" user ") + s.user.c_str();
             if (!s.password.empty()) line += std::string(" password ") + kMasked;
             if (s.has_key) line += std::string(" key ") + kMasked;

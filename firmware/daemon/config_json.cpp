@@ -13,6 +13,7 @@
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
+#include "utf8.h"
 
 namespace stbf::fw {
 
@@ -1051,7 +1052,29 @@ private:
         }
     }
 
+    // A name that is not UTF-8 would break the status JSON, /metrics and the web page later.
+    void check_name(const SourceRef& where, const char* what, const char* name, size_t len) {
+        size_t at = 0;
+        const char* why = stbf::daemon::name_problem(name, len, &at);
+        if (why[0] == '\0') return;
+        // The message must be a static string (diagnostics keep the pointer); the detail is
+        // copied.
+        const char* message = why[0] == 'c' ? "control character in a name"
+                                            : "invalid UTF-8 in a name (save the file as UTF-8)";
+        const std::string detail = std::string(what) + ", byte " + std::to_string(at);
+        diags_->add(Severity::Error, where, 0, message, detail.data(), detail.size());
+    }
+
     void finish(size_t errors_before) {
+        for (uint8_t g = 0; g < cfg_->group_count; ++g) {
+            const GroupConfig& gc = cfg_->groups[g];
+            check_name(gc.source, "group name", gc.name.c_str(), gc.name.size());
+        }
+        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+            const ServerConfig& s = cfg_->servers[i];
+            check_name(s.source, "server label", s.label.c_str(), s.label.size());
+            check_name(s.source, "user", s.user.c_str(), s.user.size());
+        }
         assign_listen_ports(cfg_, diags_);
         // A server on this box at one of our own listen ports would relay to itself: that is
         // what a softcam file rewritten by `import --softcam-config` looks like when imported.

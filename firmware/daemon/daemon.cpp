@@ -1,7 +1,9 @@
 #include "daemon.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -118,6 +120,28 @@ bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
 
 const Transport* select_tls_transport(void* extension, const ServerConfig& server) {
     return server.tls.enabled ? static_cast<TlsExtension*>(extension)->transport_for(server) : nullptr;
+}
+
+void count_descriptors(long* open_fds, long* open_sockets, long* max_fds) {
+    *open_fds = *open_sockets = *max_fds = -1;
+    rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        *max_fds = static_cast<long>(rl.rlim_cur);
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr) return;  // counting needs no descriptor of its own beyond this one
+    long fds = 0, sockets = 0;
+    const int own = ::dirfd(dir);
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.' || std::atoi(e->d_name) == own) continue;
+        ++fds;
+        char target[64];
+        const std::string link = std::string("/proc/self/fd/") + e->d_name;
+        ssize_t n = ::readlink(link.c_str(), target, sizeof(target) - 1);
+        if (n > 7 && std::strncmp(target, "socket:", 7) == 0) ++sockets;
+    }
+    ::closedir(dir);
+    *open_fds = fds;
+    *open_sockets = sockets;
 }
 
 namespace {
@@ -434,6 +458,7 @@ class Daemon {
         facts_.uptime_s = (now - started_at_) / 1000000;
         facts_.config_path = options_.config_path;
         facts_.last_reload_ago_s = facts_.reloaded ? (now - last_reload_at_) / 1000000 : 0;
+        count_descriptors(&facts_.open_fds, &facts_.open_sockets, &facts_.max_fds);
         StatusReport r = build_status_report(*engine_, now, facts_);
         if (tls_) r.sources = tls_->source_reports();
         return r;

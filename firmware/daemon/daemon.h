@@ -119,6 +119,10 @@ struct DaemonOptions {
     bool use_syslog = false;
 };
 
+/// Descriptors of this process: open ones and the sockets among them (from /proc/self/fd),
+/// and the RLIMIT_NOFILE limit. -1 for what cannot be read.
+void count_descriptors(long* open_fds, long* open_sockets, long* max_fds);
+
 /// Parses "127.0.0.1:9105" or "[::1]:9105" (numeric only) into `*out`. False if malformed.
 bool parse_listen_addr(const std::string& text, stbf_addr* out);
 

@@ -23,11 +23,25 @@ std::string escape_label(const std::string& v) {
     return out;
 }
 
-std::string number(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
-    return buf;
+}  // namespace
+
+// Counters and gauges of whole things print as integers; seconds and ratios with six decimals
+// (microseconds, the engine's resolution), trailing zeros dropped: "0.007018", never
+// "0.0070179999999999999".
+std::string metric_number(double v) {
+    char buf[48];
+    if (v == static_cast<double>(static_cast<long long>(v)) && v > -9e15 && v < 9e15) {
+        std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+        return buf;
+    }
+    std::snprintf(buf, sizeof(buf), "%.6f", v);
+    std::string out = buf;
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.push_back('0');
+    return out;
 }
+
+namespace {
 
 // Builds one metric family: HELP/TYPE once, then samples.
 class Family {
@@ -40,7 +54,7 @@ class Family {
     void sample(const std::string& labels, double value) {
         *out_ += name_;
         if (!labels.empty()) *out_ += "{" + labels + "}";
-        *out_ += " " + number(value) + "\n";
+        *out_ += " " + metric_number(value) + "\n";
     }
 
   private:
@@ -92,6 +106,19 @@ std::string render_metrics(const StatusReport& r) {
         .sample("", r.config_generation);
     Family(&out, "stbf_last_reload_ok", "gauge", "1 if the last reload was applied.")
         .sample("", r.daemon.last_reload_ok ? 1 : 0);
+
+    // The box's own resources: when descriptors run out, sessions fail for local reasons.
+    const DaemonFacts& d = r.daemon;
+    if (d.open_fds >= 0)
+        Family(&out, "stbf_process_open_fds", "gauge", "Open descriptors of the daemon.")
+            .sample("", static_cast<double>(d.open_fds));
+    if (d.max_fds >= 0)
+        Family(&out, "stbf_process_max_fds", "gauge", "Descriptor limit of the daemon.")
+            .sample("", static_cast<double>(d.max_fds));
+    if (d.open_sockets >= 0)
+        Family(&out, "stbf_process_open_sockets", "gauge",
+               "Open sockets of the daemon (relay, probes, control, metrics, web).")
+            .sample("", static_cast<double>(d.open_sockets));
 
     per_server(&out, r, "stbf_server_state", "gauge", "1 for the server's current health state.",
                [](Family& f, const std::string& l, const ServerReport& s) {

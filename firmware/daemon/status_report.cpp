@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "stbf/address.h"
 #include "stbf/grouping.h"
 
 namespace stbf::daemon {
@@ -31,7 +32,7 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
     r.priority = cfg.priority;
     r.weight = cfg.weight;
     r.has_ewma_connect = st.ewma_connect_us != 0;
-    r.ewma_connect_ms = st.ewma_connect_us / 1000.0;
+    r.ewma_connect_ms = st.ewma_connect_us / 1000.0;  // whole microseconds: 3 decimals
     r.has_ewma_response = st.ewma_response_us != 0;
     r.ewma_response_ms = st.ewma_response_us / 1000.0;
     r.live_sessions = st.live_sessions;
@@ -56,10 +57,14 @@ uint64_t seconds_ago(TimeUs when, TimeUs now) {
 
 }  // namespace
 
+std::string host_port_text(const char* host, uint16_t port) {
+    char buf[STBF_HOST_MAX + 16];
+    format_host_port(host, port, buf, sizeof(buf));
+    return buf;
+}
+
 std::string group_listen_text(const GroupConfig& group) {
-    std::string host = group.listen_addr.empty() ? "127.0.0.1" : group.listen_addr.c_str();
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    return host + ":" + std::to_string(group.listen_port);
+    return host_port_text(group.listen_addr.c_str(), group.listen_port);
 }
 
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts) {
@@ -268,7 +273,7 @@ std::string status_text(const StatusReport& report) {
                       "ADDRESS", "PROTO", "STATE", "CONN ms", "RESP ms", "LIVE", "LAST FAILURE");
         out += line;
         for (const ServerReport& s : g.servers) {
-            std::string addr = s.host + ":" + std::to_string(s.port);
+            std::string addr = host_port_text(s.host.c_str(), s.port);
             std::string state = s.state + (s.backup ? "*" : "");
             std::string proto = s.protocol + (s.tls ? "+tls" : "");
             std::string failure = s.last_failure.empty() ? "-" : s.last_failure;

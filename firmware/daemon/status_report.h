@@ -34,6 +34,9 @@ struct DaemonFacts {
     /// Reason the latest TLS connection to a server was refused ("pin mismatch: ..."), "" when
     /// none or the server is not TLS. Unset: no TLS support in this binary.
     std::function<std::string(const ServerConfig&)> tls_failure_of;
+    /// Descriptors of the daemon process (-1: unknown): open ones, the sockets among them, and
+    /// the limit (RLIMIT_NOFILE). Running out of them is the box's problem, not a server's.
+    long open_fds = -1, open_sockets = -1, max_fds = -1;
 };
 
 /// State of one provider server list (a "source" of the config).
@@ -103,6 +106,9 @@ std::string status_json(const StatusReport& report);
 
 /// Human-readable table: one block per group, one line per server.
 std::string status_text(const StatusReport& report);
+
+/// "host:port" with an IPv6 literal in brackets (stbf::format_host_port).
+std::string host_port_text(const char* host, uint16_t port);
 
 /// "127.0.0.1:20000" / "[::1]:20000" for a group's listen setting (empty address means
 /// 127.0.0.1).

@@ -340,3 +340,23 @@ TEST(ConfigJson, UnreadableMainFileSaysWhy) {
 }
 
 }  // namespace
+
+// A Latin-1 label or user would pass today and break the status JSON and /metrics later.
+TEST(ConfigJson, NamesMustBeUtf8WithFileAndLine) {
+    auto l = load_text("{\n  \"groups\": [\n    { \"name\": \"sky\",\n      \"servers\": [\n"
+                       "        { \"host\": \"h.example\", \"port\": 1, \"label\": \"M\xfcnchen\" },\n"
+                       "        { \"host\": \"i.example\", \"port\": 2, \"user\": \"a\\tb\" },\n"
+                       "        { \"host\": \"j.example\", \"port\": 3, \"label\": \"M\xc3\xbcnchen\" } ] }\n"
+                       "  ]\n}\n");
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("/cfg/t.json:5: error: invalid UTF-8 in a name (save the file as UTF-8): server label, byte 1")) << l->messages();
+    EXPECT_TRUE(l->has("/cfg/t.json:6: error: control character in a name: user, byte 1")) << l->messages();
+    EXPECT_EQ(l->messages().find(":7:"), std::string::npos) << l->messages();
+}
+
+TEST(ConfigJson, ImportedNamesMustBeUtf8Too) {
+    auto l = load_text("C: a.example 1 J\xf6rg pw\n", "/cfg/CCcam.cfg");
+    EXPECT_EQ(l->result, LoadResult::Invalid);
+    EXPECT_TRUE(l->has("/cfg/CCcam.cfg:1: error:")) << l->messages();
+    EXPECT_TRUE(l->has("invalid UTF-8")) << l->messages();
+}

@@ -153,3 +153,25 @@ TEST(ParseListenAddr, NumericAddressWithPortOnly) {
 
 }  // namespace
 }  // namespace stbf::daemon
+
+namespace stbf::daemon {
+namespace {
+
+TEST(StatusText, Ipv6ServersAreShownInBrackets) {
+    StatusReport r;
+    GroupReport g;
+    g.name = "v6";
+    ServerReport s;
+    s.label = "six";
+    s.host = "::1";
+    s.port = 23101;
+    s.state = "up";
+    g.servers.push_back(s);
+    r.groups.push_back(g);
+    const std::string text = status_text(r);
+    EXPECT_NE(text.find("[::1]:23101"), std::string::npos) << text;
+    EXPECT_EQ(text.find(" ::1:23101"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace stbf::daemon
