@@ -65,10 +65,18 @@ std::string control_answer(const std::string& raw, const ControlHandlers& handle
 
 ControlServer::ControlServer(const ControlHandlers& handlers)
     : RequestServer("\n", kMaxControlLine, kControlTimeoutUs,
-                    [&handlers](const std::string& request, bool complete) -> std::string {
+                    [&handlers](const std::string& request, bool complete,
+                                const std::string& /*peer*/) -> std::string {
                         if (!complete) return "error: request line too long or unterminated\n";
                         return control_answer(request, handlers);
                     }) {}
+
+std::string unix_peer_key(int fd) {
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "uid ?";
+    return "uid " + std::to_string(cred.uid);
+}
 
 int open_control_socket(const std::string& path, std::string* error) {
     sockaddr_un addr;

@@ -36,6 +36,10 @@ class ControlServer : public RequestServer {
     explicit ControlServer(const ControlHandlers& handlers);
 };
 
+/// Peer key of a unix-socket client for RequestServer::set_peer_key: "uid N" from SO_PEERCRED
+/// ("uid ?" if unknown), so the per-peer cap is per local user.
+std::string unix_peer_key(int fd);
+
 /// Creates the listening unix socket at `path`. A socket file left by a daemon that died is
 /// replaced; if a daemon still answers there, fails with "already running". Returns the
 /// descriptor (hand it to PosixPort::adopt_fd) or -1 with `*error` set.

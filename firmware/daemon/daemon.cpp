@@ -13,6 +13,7 @@
 
 #include "config_json.h"
 #include "control.h"
+#include "log_limiter.h"
 #include "metrics.h"
 #include "status_report.h"
 #include "stbf/engine.h"
@@ -148,6 +149,26 @@ namespace {
 
 constexpr TimeUs kMaxWaitUs = 1000000;  // the loop looks at its own timers at least every second
 
+// The port's log function, wrapped by the daemon's rate limit (one daemon per process; the
+// port table has no user pointer of its own for this).
+struct LogHook {
+    LogLimiter* limiter = nullptr;
+    void (*original)(void* ctx, stbf_log_level level, const char* msg, size_t len) = nullptr;
+    void* ctx = nullptr;
+    const stbf_port* port = nullptr;
+};
+LogHook g_log_hook;
+
+void limited_log(void* ctx, stbf_log_level level, const char* msg, size_t len) {
+    LogHook& h = g_log_hook;
+    if (h.original == nullptr) return;
+    if (h.limiter == nullptr || level == STBF_LOG_DEBUG) {  // debug lines are off on boxes
+        h.original(ctx, level, msg, len);
+        return;
+    }
+    h.limiter->log(level, std::string(msg, len), h.port->now(h.port->ctx));
+}
+
 class Daemon {
   public:
     Daemon(const DaemonOptions& options, const ConfigLoader& loader)
@@ -156,7 +177,17 @@ class Daemon {
           handlers_{[this](bool json) { return status(json); }, [this] { return reload(); }},
           control_(handlers_),
           metrics_body_([this] { return render_metrics(report()); }),
-          metrics_(metrics_body_) {}
+          metrics_(metrics_body_),
+          log_limiter_([this](stbf_log_level level, const std::string& line) {
+              g_log_hook.original(g_log_hook.ctx, level, line.data(), line.size());
+          }) {}
+
+    ~Daemon() {
+        if (g_log_hook.limiter == &log_limiter_) {
+            if (table_ != nullptr) table_->log = g_log_hook.original;
+            g_log_hook = LogHook();
+        }
+    }
 
     int run() {
         if (!start()) {
@@ -169,7 +200,8 @@ class Daemon {
             TimeUs now = runtime_->now();
             TimeUs wait = kMaxWaitUs;
             const TimeUs tls_deadline = tls_ ? tls_->next_deadline() : kNever;
-            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline(), tls_deadline})
+            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline(), tls_deadline,
+                             log_limiter_.next_deadline()})
                 if (d != kNever) wait = d > now ? (d - now < wait ? d - now : wait) : 0;
             Status st = runtime_->step(wait);
             if (st != Status::Ok) {
@@ -181,12 +213,14 @@ class Daemon {
             metrics_.answer_pending();
             control_.on_timeout(now);
             metrics_.on_timeout(now);
+            log_limiter_.flush(now);
             if (reload_requested_) {
                 reload_requested_ = false;
                 reload();
             }
             if (tls_ && tls_->poll()) apply_source_lists();
         }
+        log_limiter_.flush_all(runtime_->now());
         log_printf(*table_, STBF_LOG_NOTICE, "stopping: closing %u session(s)",
                    static_cast<unsigned>(runtime_->open_sessions()));
         stop_all();
@@ -218,6 +252,11 @@ class Daemon {
             return false;
         }
         table_ = port_->table();
+        g_log_hook.limiter = &log_limiter_;
+        g_log_hook.original = table_->log;
+        g_log_hook.ctx = table_->ctx;
+        g_log_hook.port = table_;
+        table_->log = &limited_log;
 
         if (!loader_(options_.config_path, &loaded_, &error)) {
             log_lines(STBF_LOG_ERROR, "", error);
@@ -261,6 +300,9 @@ class Daemon {
             control_path_.clear();
             return false;
         }
+        control_.set_peer_key([this](stbf_sock s, const stbf_addr&) {
+            return unix_peer_key(port_->native_fd(s));
+        });
         control_.start(table_, cs);
         if (!start_metrics(loaded_.metrics_listen)) return false;
         return write_pidfile();
@@ -459,6 +501,15 @@ class Daemon {
         facts_.config_path = options_.config_path;
         facts_.last_reload_ago_s = facts_.reloaded ? (now - last_reload_at_) / 1000000 : 0;
         count_descriptors(&facts_.open_fds, &facts_.open_sockets, &facts_.max_fds);
+        facts_.local_ports.clear();
+        auto local = [this](const char* name, const RequestServer& server) {
+            if (server.listening())
+                facts_.local_ports.push_back(
+                    {name, server.connections(), server.refused(), server.evicted()});
+        };
+        local("control", control_);
+        local("metrics", metrics_);
+        facts_.log_lines_suppressed = log_limiter_.suppressed_total();
         StatusReport r = build_status_report(*engine_, now, facts_);
         if (tls_) r.sources = tls_->source_reports();
         return r;
@@ -475,6 +526,7 @@ class Daemon {
     ControlServer control_;
     std::function<std::string()> metrics_body_;
     MetricsServer metrics_;
+    LogLimiter log_limiter_;
     std::unique_ptr<PosixPort> port_;
     stbf_port* table_ = nullptr;
     // Before the runtime: its connections use the TLS transports, so it must go first.

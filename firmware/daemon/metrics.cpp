@@ -120,6 +120,22 @@ std::string render_metrics(const StatusReport& r) {
                "Open sockets of the daemon (relay, probes, control, metrics, web).")
             .sample("", static_cast<double>(d.open_sockets));
 
+    Family conns(&out, "stbf_local_connections", "gauge",
+                 "Clients connected to the daemon's control, metrics and web ports.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        conns.sample("port=\"" + p.name + "\"", static_cast<double>(p.connections));
+    Family refused(&out, "stbf_local_refused_total", "counter",
+                   "Local clients closed at once because every place was busy.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        refused.sample("port=\"" + p.name + "\"", static_cast<double>(p.refused));
+    Family evicted(&out, "stbf_local_evicted_total", "counter",
+                   "Idle local clients closed to make room for another.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        evicted.sample("port=\"" + p.name + "\"", static_cast<double>(p.evicted));
+    Family(&out, "stbf_log_lines_suppressed_total", "counter",
+           "Log lines folded into \"repeated N times\" lines by the rate limit.")
+        .sample("", static_cast<double>(d.log_lines_suppressed));
+
     per_server(&out, r, "stbf_server_state", "gauge", "1 for the server's current health state.",
                [](Family& f, const std::string& l, const ServerReport& s) {
                    for (const char* st : kStates)
@@ -211,7 +227,7 @@ std::string metrics_http_answer(const std::string& request, bool complete,
 
 MetricsServer::MetricsServer(const std::function<std::string()>& body)
     : RequestServer("\r\n\r\n", kMaxHttpHead, kHttpTimeoutUs,
-                    [&body](const std::string& request, bool complete) {
+                    [&body](const std::string& request, bool complete, const std::string&) {
                         return metrics_http_answer(request, complete, body);
                     }) {}
 

@@ -37,6 +37,14 @@ struct DaemonFacts {
     /// Descriptors of the daemon process (-1: unknown): open ones, the sockets among them, and
     /// the limit (RLIMIT_NOFILE). Running out of them is the box's problem, not a server's.
     long open_fds = -1, open_sockets = -1, max_fds = -1;
+    /// The daemon's local ports (control, metrics, web): clients now, and since start those
+    /// closed at once (every place busy) and idle ones closed to make room.
+    struct LocalPort {
+        std::string name;
+        uint64_t connections = 0, refused = 0, evicted = 0;
+    };
+    std::vector<LocalPort> local_ports;
+    uint64_t log_lines_suppressed = 0;  ///< log lines folded by the rate limit
 };
 
 /// State of one provider server list (a "source" of the config).

@@ -273,6 +273,48 @@ int connect_loopback(uint16_t port) {
     return fd;
 }
 
+int connect_to(const std::string& ipv4, uint16_t port, const std::string& source) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (!source.empty()) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+            ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof(from)) != 0) {
+            ::close(fd);
+            return -1;
+        }
+    }
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    if (::inet_pton(AF_INET, ipv4.c_str(), &in.sin_addr) != 1 ||
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&in), sizeof(in)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string http_exchange(const std::string& ipv4, uint16_t port, const std::string& request,
+                          int timeout_ms) {
+    const int fd = connect_to(ipv4, port);
+    if (fd < 0) return "";
+    std::string answer;
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+        const long long deadline = now_ms() + timeout_ms;
+        char buf[4096];
+        while (wait_readable(fd, deadline)) {
+            const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+            if (n <= 0) break;
+            answer.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    return answer;
+}
+
 bool Client::connect(uint16_t port) {
     close();
     fd_ = connect_loopback(port);
