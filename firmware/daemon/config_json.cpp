@@ -677,6 +677,10 @@ private:
                     error("user is longer than 63 bytes");
                     ok = false;
                 }
+            } else if (k == "max_sessions") {
+                // Like HAProxy's maxconn: at most this many sessions on the server (0 = no
+                // limit of its own); over it, new sessions go to the next candidate.
+                ok = get_int(v, 0, 65535, &s.max_sessions) && ok;
             } else if (k == "weight") {
                 ok = get_int(v, 1, 65535, &s.weight) && ok;
             } else if (k == "priority") {
@@ -1222,6 +1226,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
             cJSON_AddStringToObject(so, "protocol", protocol_name(s.protocol));
             if (!s.user.empty()) cJSON_AddStringToObject(so, "user", s.user.c_str());
             cJSON_AddNumberToObject(so, "weight", s.weight);
+            if (s.max_sessions != 0) cJSON_AddNumberToObject(so, "max_sessions", s.max_sessions);
             cJSON_AddNumberToObject(so, "priority", s.priority);
             cJSON_AddBoolToObject(so, "backup", s.backup);
             cJSON_AddBoolToObject(so, "enabled", s.enabled);

@@ -10,9 +10,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <map>
 
+#include "admin_store.h"
 #include "config_json.h"
 #include "control.h"
+#include "event_log.h"
 #include "log_limiter.h"
 #include "metrics.h"
 #include "status_report.h"
@@ -174,7 +178,11 @@ class Daemon {
     Daemon(const DaemonOptions& options, const ConfigLoader& loader)
         : options_(options),
           loader_(loader),
-          handlers_{[this](bool json) { return status(json); }, [this] { return reload(); }},
+          handlers_{[this](bool json) { return status(json); }, [this] { return reload(); },
+                    [this] { return events_text(report()); },
+                    [this](const AdminRequest& r, const std::string& peer) {
+                        return server_command(r, "cli " + peer);
+                    }},
           control_(handlers_),
           metrics_body_([this] { return render_metrics(report()); }),
           metrics_(metrics_body_),
@@ -209,6 +217,7 @@ class Daemon {
                 break;
             }
             now = runtime_->now();
+            drain_notices();
             control_.answer_pending();
             metrics_.answer_pending();
             control_.on_timeout(now);
@@ -288,6 +297,11 @@ class Daemon {
             return false;
         }
         started_at_ = runtime_->now();
+        std::string admin_error;
+        if (!admin_.load(AdminStore::path_in(loaded_.cache_dir), &admin_error))
+            log_printf(*table_, STBF_LOG_WARNING, "%s", admin_error.c_str());
+        restore_admin_states();
+        drain_notices();
 
         control_path_ = !options_.control_socket.empty()  ? options_.control_socket
                         : !loaded_.control_socket.empty() ? loaded_.control_socket
@@ -328,8 +342,127 @@ class Daemon {
         for (size_t i = 0; i < slot_groups.size() && i < facts_.slot_groups.size(); ++i)
             if (slot_groups[i].empty()) slot_groups[i] = facts_.slot_groups[i];  // retired
         Status st = runtime_->reload(next);
-        if (st == Status::Ok) facts_.slot_groups = std::move(slot_groups);
+        if (st == Status::Ok) {
+            facts_.slot_groups = std::move(slot_groups);
+            restore_admin_states();  // a server back in the config keeps its drain
+        }
+        drain_notices();
         return st;
+    }
+
+    int64_t wall_now() const { return static_cast<int64_t>(::time(nullptr)); }
+
+    // One log line and one history entry per event.
+    void record(const std::string& kind, const std::string& group, const std::string& server,
+                const std::string& text, stbf_log_level level = STBF_LOG_NOTICE) {
+        log_printf(*table_, level, "%s", text.c_str());
+        events_.add(kind, group, server, text, runtime_->now(), wall_now());
+    }
+
+    // Prints and records what the engine says happened; never compares engine state.
+    void drain_notices() {
+        Notice n{};
+        while (engine_->pop_notice(&n)) {
+            std::string former;
+            if (n.group == kNoGroup && n.server < facts_.slot_groups.size())
+                former = facts_.slot_groups[n.server];
+            NoticeText t = describe_notice(*engine_, n, former);
+            if (n.kind == NoticeKind::Admin) {
+                t.text += admin_by_.empty() ? " (restored from the state file)" : " (by " + admin_by_ + ")";
+            }
+            if (n.kind == NoticeKind::ServerState &&
+                (n.to_state == ServerState::Down || n.to_state == ServerState::Suspect))
+                last_failure_at_[t.group + "\t" + t.server] = n.when;
+            const bool bad = n.kind == NoticeKind::Panic ? n.on
+                             : n.kind == NoticeKind::ServerState ? n.to_state == ServerState::Down
+                                                                 : false;
+            record(t.kind, t.group, t.server, t.text, bad ? STBF_LOG_WARNING : STBF_LOG_NOTICE);
+        }
+        if (engine_->notices_dropped() != notices_dropped_seen_) {
+            log_printf(*table_, STBF_LOG_WARNING, "%u engine notice(s) lost (history incomplete)",
+                       engine_->notices_dropped() - notices_dropped_seen_);
+            notices_dropped_seen_ = engine_->notices_dropped();
+        }
+    }
+
+    // Servers of group `g` that `name` means: its label, or host:port.
+    std::vector<ServerSlot> servers_named(uint8_t g, const AdminRequest& r) const {
+        std::vector<ServerSlot> out;
+        const GroupStatus gs = engine_->group_status(g);
+        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+            const ServerSlot slot = engine_->group_server(g, i);
+            const ServerConfig* cfg = engine_->server_config(slot);
+            if (cfg == nullptr) continue;
+            if (r.all || r.server == cfg->label.c_str() ||
+                r.server == host_port_text(cfg->host.c_str(), cfg->port))
+                out.push_back(slot);
+        }
+        return out;
+    }
+
+    int group_named(const std::string& name) const {
+        for (uint8_t g = 0; g < engine_->group_count(); ++g)
+            if (name == engine_->group_status(g).config->name.c_str()) return g;
+        return -1;
+    }
+
+    // `stbfailover server ...` and the web page's buttons. `by` says who asked.
+    std::string server_command(const AdminRequest& r, const std::string& by) {
+        const int g = group_named(r.group);
+        if (g < 0) {
+            std::string names;
+            for (uint8_t i = 0; i < engine_->group_count(); ++i)
+                names += std::string(i ? ", " : "") + engine_->group_status(i).config->name.c_str();
+            return "error: no group '" + r.group + "' (groups: " + names + ")\n";
+        }
+        const std::vector<ServerSlot> slots = servers_named(static_cast<uint8_t>(g), r);
+        if (slots.empty())
+            return "error: group " + r.group + " has no server '" + r.server +
+                   "' (use its label as status shows it, or host:port)\n";
+        const TimeUs now = runtime_->now();
+        std::string answer;
+        admin_by_ = by;
+        for (ServerSlot slot : slots) {
+            const std::string label = engine_->server_config(slot)->label.c_str();
+            const Status st = engine_->set_admin_state(slot, r.state, r.grace_ms, now);
+            if (st != Status::Ok) {
+                answer += "error: server " + label + ": " + status_name(st) + "\n";
+                continue;
+            }
+            AdminRecord rec;
+            rec.group = r.group;
+            rec.server = label;
+            rec.state = r.state;
+            rec.set_by = by;
+            rec.since = wall_now();
+            rec.grace_ms = r.grace_ms;
+            admin_.set(rec);
+            answer += "ok: server " + label + " of group " + r.group + ": " +
+                      admin_state_name(r.state) + "\n";
+        }
+        // The runtime carries out the actions this queued (cut sessions) at the start of its
+        // next step; stepping here would dispatch events inside the control server's answer.
+        drain_notices();
+        admin_by_.clear();
+        std::string error;
+        if (!admin_.save(&error))
+            log_printf(*table_, STBF_LOG_WARNING,
+                       "admin state not saved (lost at restart): %s", error.c_str());
+        return answer;
+    }
+
+    // Applies the stored admin states to the servers in the config (start, reload).
+    void restore_admin_states() {
+        const TimeUs now = runtime_->now();
+        for (const AdminRecord& rec : admin_.records()) {
+            const int g = group_named(rec.group);
+            if (g < 0) continue;  // kept: the group may come back
+            AdminRequest r;
+            r.server = rec.server;
+            for (ServerSlot slot : servers_named(static_cast<uint8_t>(g), r))
+                if (engine_->admin_state(slot) != rec.state)
+                    engine_->set_admin_state(slot, rec.state, 0, now);
+        }
     }
 
     // A provider list changed: the file's config plus the new lists, applied like a reload.
@@ -345,8 +478,9 @@ class Daemon {
             log_lines(STBF_LOG_ERROR, "server list not applied, old servers stay: ", error);
             return;
         }
-        log_printf(*table_, STBF_LOG_NOTICE, "server list applied: generation %u, %u group(s)",
-                   engine_->config_generation(), engine_->group_count());
+        record("reload", "", "",
+               "server list applied: generation " + std::to_string(engine_->config_generation()) +
+                   ", " + std::to_string(engine_->group_count()) + " group(s)");
     }
 
     void apply_log_level(const std::string& from_config) {
@@ -473,6 +607,11 @@ class Daemon {
             facts_.last_reload_ok = false;
             facts_.last_reload_message = error;
             log_lines(STBF_LOG_ERROR, "reload rejected, old config stays: ", error);
+            events_.add("reload", "", "",
+                        "reload rejected, generation " +
+                            std::to_string(engine_->config_generation()) +
+                            " stays: " + error.substr(0, error.find('\n')),
+                        now, wall_now());
             return "error: reload rejected, generation " +
                    std::to_string(engine_->config_generation()) + " stays in force\n" + error;
         }
@@ -488,9 +627,10 @@ class Daemon {
         facts_.last_reload_ok = true;
         facts_.last_reload_message = "ok";
         if (tls_) tls_->refresh_now();  // a manual reload also asks for fresh server lists
-        log_printf(*table_, STBF_LOG_NOTICE, "reloaded %s: generation %u, %u group(s)",
-                   options_.config_path.c_str(), engine_->config_generation(),
-                   engine_->group_count());
+        record("reload", "", "",
+               "reloaded " + options_.config_path + ": generation " +
+                   std::to_string(engine_->config_generation()) + ", " +
+                   std::to_string(engine_->group_count()) + " group(s)");
         return "ok generation " + std::to_string(engine_->config_generation());
     }
 
@@ -512,6 +652,22 @@ class Daemon {
         facts_.log_lines_suppressed = log_limiter_.suppressed_total();
         StatusReport r = build_status_report(*engine_, now, facts_);
         if (tls_) r.sources = tls_->source_reports();
+        r.now = now;
+        r.wall_now = wall_now();
+        r.events.assign(events_.events().begin(), events_.events().end());
+        for (GroupReport& g : r.groups) {
+            for (ServerReport& s : g.servers) {
+                if (const AdminRecord* rec = admin_.find(g.name, s.label)) {
+                    s.admin_set_by = rec->set_by;
+                    s.admin_since = rec->since;
+                }
+                auto f = last_failure_at_.find(g.name + "\t" + s.label);
+                if (f != last_failure_at_.end() && !s.last_failure.empty()) {
+                    s.has_last_failure_age = true;
+                    s.last_failure_ago_s = now > f->second ? (now - f->second) / 1000000 : 0;
+                }
+            }
+        }
         return r;
     }
 
@@ -542,6 +698,11 @@ class Daemon {
     TimeUs started_at_ = 0;
     TimeUs last_reload_at_ = 0;
     DaemonFacts facts_;
+    EventLog events_;
+    AdminStore admin_;
+    std::string admin_by_;  // who is changing admin states right now ("" = restored from file)
+    std::map<std::string, TimeUs> last_failure_at_;  // "group\tlabel" -> port clock
+    uint32_t notices_dropped_seen_ = 0;
 };
 
 }  // namespace

@@ -360,3 +360,19 @@ TEST(ConfigJson, ImportedNamesMustBeUtf8Too) {
     EXPECT_TRUE(l->has("/cfg/CCcam.cfg:1: error:")) << l->messages();
     EXPECT_TRUE(l->has("invalid UTF-8")) << l->messages();
 }
+
+TEST(ConfigJson, PerServerMaxSessionsIsReadAndRangeChecked) {
+    auto l = load_text(R"({"groups": [{"name": "a", "servers": [
+        {"host": "h.example", "port": 1, "max_sessions": 2},
+        {"host": "i.example", "port": 2}]}]})");
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    EXPECT_EQ(l->cfg->servers[l->cfg->groups[0].servers[0]].max_sessions, 2);
+    EXPECT_EQ(l->cfg->servers[l->cfg->groups[0].servers[1]].max_sessions, 0) << "no limit";
+    auto bad = load_text(R"({"groups": [{"name": "a", "servers": [
+        {"host": "h.example", "port": 1, "max_sessions": 70000}]}]})");
+    EXPECT_EQ(bad->result, LoadResult::Invalid);
+    EXPECT_TRUE(bad->has("max_sessions")) << bad->messages();
+    auto neg = load_text(R"({"groups": [{"name": "a", "servers": [
+        {"host": "h.example", "port": 1, "max_sessions": -1}]}]})");
+    EXPECT_EQ(neg->result, LoadResult::Invalid);
+}

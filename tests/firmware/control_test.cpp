@@ -42,7 +42,7 @@ TEST(ControlAnswer, DispatchesTheThreeRequests) {
 TEST(ControlAnswer, UnknownRequestIsNamedWithoutControlBytes) {
     CountingHandlers h;
     std::string a = control_answer(std::string("sta\x1btus"), h.handlers);
-    EXPECT_EQ(a, "error: unknown request 'sta?tus' (try status, status json, reload)\n");
+    EXPECT_EQ(a, "error: unknown request 'sta?tus' (try status, status json, status events, reload)\n");
     EXPECT_EQ(h.status_calls + h.json_calls + h.reload_calls, 0);
 }
 
