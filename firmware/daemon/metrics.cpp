@@ -141,6 +141,32 @@ std::string render_metrics(const StatusReport& r) {
                    for (const char* st : kStates)
                        f.sample(l + ",state=\"" + st + "\"", s.state == st ? 1 : 0);
                });
+    per_server(&out, r, "stbf_server_admin_state", "gauge",
+               "1 for the server's admin state (stbfailover server drain|disable|enable).",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   for (const char* st : {"enabled", "drain", "disabled"})
+                       f.sample(l + ",state=\"" + st + "\"", s.admin_state == st ? 1 : 0);
+               });
+    per_server(&out, r, "stbf_server_state_seconds", "gauge",
+               "Seconds the server has been in its current health state.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l, static_cast<double>(s.state_since_s));
+               });
+    Family slot(&out, "stbf_slot_info", "gauge",
+                "One per slot of a group: its local port and the server of its live session.");
+    for (const GroupReport& g : r.groups)
+        for (const SlotReport& sl : g.slots)
+            slot.sample(group_labels(g) + ",slot=\"" + std::to_string(sl.number) + "\",port=\"" +
+                            std::to_string(sl.port) + "\",server=\"" + escape_label(sl.server) +
+                            "\"",
+                        sl.idle.empty() ? 1 : 0);
+    Family slot_since(&out, "stbf_slot_since_seconds", "gauge",
+                      "Seconds the slot's live session has been on its server (absent if none).");
+    for (const GroupReport& g : r.groups)
+        for (const SlotReport& sl : g.slots)
+            if (sl.has_since)
+                slot_since.sample(group_labels(g) + ",slot=\"" + std::to_string(sl.number) + "\"",
+                                  static_cast<double>(sl.since_s));
     per_server(
         &out, r, "stbf_server_picks_total", "counter", "Times the server was chosen.",
         [](Family& f, const std::string& l, const ServerReport& s) { f.sample(l, s.picks); });

@@ -56,16 +56,7 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
     return r;
 }
 
-uint8_t slot_count(const Engine& engine, uint8_t g) {
-    const GroupConfig& cfg = *engine.group_status(g).config;
-    if (cfg.slots != 0) return cfg.slots < STBF_MAX_SLOTS ? cfg.slots : STBF_MAX_SLOTS;
-    uint8_t enabled = 0;
-    for (uint8_t i = 0; i < cfg.server_count; ++i) {
-        const ServerConfig* s = engine.server_config(engine.group_server(g, i));
-        if (s != nullptr && s->enabled) ++enabled;
-    }
-    return enabled >= 2 ? 2 : 1;  // the documented default of GroupConfig::slots
-}
+
 
 uint64_t seconds_ago(TimeUs when, TimeUs now) {
     return now > when ? (now - when) / 1000000 : 0;
@@ -106,12 +97,18 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
             gr.last_failover.to = label_of(engine, gs.last_failover.to);
             gr.last_failover.reason = reason_name(gs.last_failover.reason);
         }
-        for (uint8_t k = 0; k < slot_count(engine, g); ++k) {
+        for (uint8_t k = 0; k < engine.group_slots(g); ++k) {
+            const SlotStatus ss = engine.slot_status(g, k);
             SlotReport sr;
             sr.number = static_cast<uint8_t>(k + 1);
             sr.port = gs.config->slot_ports[k] != 0 ? gs.config->slot_ports[k]
                       : k == 0                      ? gs.config->listen_port
                                                     : 0;
+            sr.server = label_of(engine, ss.server);
+            sr.has_since = ss.server != kNoServer && ss.since != 0;
+            sr.since_s = sr.has_since ? seconds_ago(ss.since, now) : 0;
+            if (ss.idle)
+                sr.idle = "no usable server left that the other slots do not use";
             gr.slots.push_back(sr);
         }
         for (uint8_t i = 0; i < gs.config->server_count; ++i) {
