@@ -13,6 +13,7 @@
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
+#include "password_hash.h"
 #include "utf8.h"
 
 namespace stbf::fw {
@@ -249,6 +250,11 @@ const char* parse_addr_port(const std::string& s, std::string* addr, uint16_t* p
     if (const char* err = parse_port(s.data() + colon + 1, s.size() - colon - 1, port)) return err;
     addr->assign(host, host_len);
     return nullptr;
+}
+
+// True for 127.0.0.0/8 and [::1] listen addresses: only this box can reach them.
+bool loopback_listen(const std::string& addr_port) {
+    return addr_port.compare(0, 4, "127.") == 0 || addr_port.compare(0, 6, "[::1]:") == 0;
 }
 
 // ---- the loader -----------------------------------------------------------------------------
@@ -998,6 +1004,28 @@ private:
                         globals_->metrics_listen = s;
                     }
                 }
+            } else if (k == "web_listen") {
+                // Opt-in web status page: "PORT" (loopback) or "ADDR:PORT".
+                std::string addr;
+                uint16_t port = 0;
+                if (get_string(v, &s)) {
+                    const bool port_only = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+                    const std::string full = port_only ? "127.0.0.1:" + s : s;
+                    if (s.empty())
+                        globals_->web_listen.clear();
+                    else if (const char* err = parse_addr_port(full, &addr, &port))
+                        error(err);
+                    else
+                        globals_->web_listen = full;
+                }
+            } else if (k == "web_password") {
+                if (get_string(v, &s)) {
+                    if (!s.empty() && !stbf::daemon::valid_password_hash(s))
+                        error("web_password must be a hash made by `stbfailover passwd`, never the "
+                              "password itself");
+                    else
+                        globals_->web_password = s;
+                }
             } else if (k == "log_level") {
                 if (get_string(v, &s)) {
                     if (std::find_if(std::begin(kLogLevels), std::end(kLogLevels),
@@ -1040,6 +1068,11 @@ private:
             }
             return true;
         });
+        if (!globals_->web_listen.empty() && globals_->web_password.empty() &&
+            !loopback_listen(globals_->web_listen))
+            diags_->add(Severity::Error, SourceRef{0, 1}, 0,
+                        "web_listen on a non-loopback address needs web_password (make one with "
+                        "`stbfailover passwd`)");
         if (top_source != nullptr) {  // after "defaults" and the groups, whatever the key order
             path_ = top_source_path;
             read_source(top_source, "");

@@ -23,6 +23,7 @@
 #include "stbf/engine.h"
 #include "stbf/posix_port.h"
 #include "stbf/runtime.h"
+#include "web.h"
 
 namespace stbf::daemon {
 
@@ -67,6 +68,8 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
     out->config = std::move(config);
     out->control_socket = globals.control_socket;
     out->metrics_listen = globals.metrics_listen;
+    out->web_listen = globals.web_listen;
+    out->web_password = globals.web_password;
     out->log_level = globals.log_level;
     out->warnings = report;
     out->sources = globals.sources;
@@ -186,6 +189,11 @@ class Daemon {
           control_(handlers_),
           metrics_body_([this] { return render_metrics(report()); }),
           metrics_(metrics_body_),
+          web_handlers_{[this] { return status_json(report()); },
+                        [this](const AdminRequest& r, const std::string& by) {
+                            return server_command(r, by);
+                        }},
+          web_(web_handlers_),
           log_limiter_([this](stbf_log_level level, const std::string& line) {
               g_log_hook.original(g_log_hook.ctx, level, line.data(), line.size());
           }) {}
@@ -208,8 +216,8 @@ class Daemon {
             TimeUs now = runtime_->now();
             TimeUs wait = kMaxWaitUs;
             const TimeUs tls_deadline = tls_ ? tls_->next_deadline() : kNever;
-            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline(), tls_deadline,
-                             log_limiter_.next_deadline()})
+            for (TimeUs d : {control_.next_deadline(), metrics_.next_deadline(),
+                             web_.next_deadline(), tls_deadline, log_limiter_.next_deadline()})
                 if (d != kNever) wait = d > now ? (d - now < wait ? d - now : wait) : 0;
             Status st = runtime_->step(wait);
             if (st != Status::Ok) {
@@ -220,8 +228,10 @@ class Daemon {
             drain_notices();
             control_.answer_pending();
             metrics_.answer_pending();
+            web_.answer_pending();
             control_.on_timeout(now);
             metrics_.on_timeout(now);
+            web_.on_timeout(now);
             log_limiter_.flush(now);
             if (reload_requested_) {
                 reload_requested_ = false;
@@ -319,6 +329,7 @@ class Daemon {
         });
         control_.start(table_, cs);
         if (!start_metrics(loaded_.metrics_listen)) return false;
+        if (!start_web(loaded_.web_listen, loaded_.web_password)) return false;
         return write_pidfile();
     }
 
@@ -531,6 +542,33 @@ class Daemon {
         return true;
     }
 
+    bool start_web(const std::string& listen, const std::string& password_hash) {
+        if (listen.empty()) return true;
+        stbf_addr addr;
+        if (!parse_listen_addr(listen, &addr)) {
+            log_printf(*table_, STBF_LOG_ERROR, "%s: web_listen '%s' is not a numeric address:port",
+                       options_.config_path.c_str(), listen.c_str());
+            return false;
+        }
+        stbf_sock s = STBF_SOCK_INVALID;
+        stbf_port_status st = table_->tcp_listen(table_->ctx, &addr, &s);
+        if (st != STBF_PORT_OK) {
+            log_printf(*table_, STBF_LOG_ERROR, "web: cannot listen on %s: %s", listen.c_str(),
+                       port_status_name(st));
+            return false;
+        }
+        web_.set_access(password_hash);
+        if (web_.access().csrf_token.empty()) {
+            log_printf(*table_, STBF_LOG_ERROR, "web: no randomness for its CSRF token");
+            table_->tcp_close(table_->ctx, s);
+            return false;
+        }
+        web_.start(table_, s);
+        log_printf(*table_, STBF_LOG_INFO, "web status page on http://%s/%s", listen.c_str(),
+                   password_hash.empty() ? "" : " (password)");
+        return true;
+    }
+
     bool write_pidfile() {
         if (options_.pidfile.empty()) return true;
         int fd = ::open(options_.pidfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -551,6 +589,7 @@ class Daemon {
         if (runtime_) runtime_->shutdown();
         control_.stop();
         metrics_.stop();
+        web_.stop();
         if (!control_path_.empty()) ::unlink(control_path_.c_str());
         if (pidfile_written_) ::unlink(options_.pidfile.c_str());
         if (table_ != nullptr && signal_sock_ != STBF_SOCK_INVALID)
@@ -572,6 +611,8 @@ class Daemon {
             d->control_.on_event(ev, now);
         else if (d->metrics_.owns(sock))
             d->metrics_.on_event(ev, now);
+        else if (d->web_.owns(sock))
+            d->web_.on_event(ev, now);
     }
 
     void read_signals() {
@@ -617,11 +658,13 @@ class Daemon {
                    std::to_string(engine_->config_generation()) + " stays in force\n" + error;
         }
         if (next.control_socket != loaded_.control_socket ||
-            next.metrics_listen != loaded_.metrics_listen)
+            next.metrics_listen != loaded_.metrics_listen || next.web_listen != loaded_.web_listen)
             log_printf(*table_, STBF_LOG_WARNING,
-                       "control socket and metrics address change at restart only");
+                       "control socket, metrics and web addresses change at restart only");
         next.control_socket = loaded_.control_socket;
         next.metrics_listen = loaded_.metrics_listen;
+        next.web_listen = loaded_.web_listen;
+        if (web_.listening()) web_.set_access(next.web_password);  // a new password at once
         loaded_ = std::move(next);
         apply_log_level(loaded_.log_level);
         log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
@@ -650,6 +693,7 @@ class Daemon {
         };
         local("control", control_);
         local("metrics", metrics_);
+        local("web", web_);
         facts_.log_lines_suppressed = log_limiter_.suppressed_total();
         StatusReport r = build_status_report(*engine_, now, facts_);
         if (tls_) r.sources = tls_->source_reports();
@@ -683,6 +727,8 @@ class Daemon {
     ControlServer control_;
     std::function<std::string()> metrics_body_;
     MetricsServer metrics_;
+    WebHandlers web_handlers_;
+    WebServer web_;
     LogLimiter log_limiter_;
     std::unique_ptr<PosixPort> port_;
     stbf_port* table_ = nullptr;

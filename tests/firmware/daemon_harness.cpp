@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -296,6 +297,19 @@ int connect_to(const std::string& ipv4, uint16_t port, const std::string& source
     return fd;
 }
 
+// True once a response with a Content-Length has all of its body (some servers say
+// "Connection: close" and keep the connection open).
+bool http_complete(const std::string& r) {
+    const size_t head_end = r.find("\r\n\r\n");
+    if (head_end == std::string::npos) return false;
+    std::string head = r.substr(0, head_end);
+    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = head.find("\r\ncontent-length:");
+    if (at == std::string::npos) return false;
+    const size_t length = std::strtoul(head.c_str() + at + 17, nullptr, 10);
+    return r.size() >= head_end + 4 + length;
+}
+
 std::string http_exchange(const std::string& ipv4, uint16_t port, const std::string& request,
                           int timeout_ms) {
     const int fd = connect_to(ipv4, port);
@@ -305,7 +319,7 @@ std::string http_exchange(const std::string& ipv4, uint16_t port, const std::str
         static_cast<ssize_t>(request.size())) {
         const long long deadline = now_ms() + timeout_ms;
         char buf[4096];
-        while (wait_readable(fd, deadline)) {
+        while (!http_complete(answer) && wait_readable(fd, deadline)) {
             const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
             if (n <= 0) break;
             answer.append(buf, static_cast<size_t>(n));
