@@ -263,6 +263,8 @@ std::string DaemonProcess::log() const {
 
 // ---- Client -----------------------------------------------------------------------------
 
+const char* stbfailover_binary() { return STBF_TEST_BINARY; }
+
 int connect_loopback(uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;

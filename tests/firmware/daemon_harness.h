@@ -26,6 +26,9 @@ class TempDir {
     std::string path_;
 };
 
+/// Path of the `stbfailover` binary under test.
+const char* stbfailover_binary();
+
 /// A free loopback TCP port (bound once and released; good enough for tests).
 uint16_t free_port();
 
