@@ -38,8 +38,13 @@ std::string where(const stbf::Config& cfg, const stbf::SourceRef& src) {
 void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
     std::printf("%s: OK: %u group%s, %u server%s\n", cfg.files[0].c_str(), cfg.group_count,
                 cfg.group_count == 1 ? "" : "s", cfg.server_count, cfg.server_count == 1 ? "" : "s");
-    std::printf("control socket %s, metrics %s, log level %s\n", globals.control_socket.c_str(),
+    std::printf("control socket %s, metrics %s, web %s%s, log level %s\n",
+                globals.control_socket.c_str(),
                 globals.metrics_listen.empty() ? "off" : globals.metrics_listen.c_str(),
+                globals.web_listen.empty() ? "off" : globals.web_listen.c_str(),
+                globals.web_listen.empty()      ? ""
+                : globals.web_password.empty() ? " (no password)"
+                                                : " (password set)",
                 globals.log_level.c_str());
     for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];

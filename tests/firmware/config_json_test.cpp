@@ -376,3 +376,23 @@ TEST(ConfigJson, PerServerMaxSessionsIsReadAndRangeChecked) {
         {"host": "h.example", "port": 1, "max_sessions": -1}]}]})");
     EXPECT_EQ(neg->result, LoadResult::Invalid);
 }
+
+TEST(ConfigJson, WebListenIsLoopbackUnlessAPasswordHashIsGiven) {
+    auto port_only = load_text(R"({"web_listen": "8080"})");
+    EXPECT_EQ(port_only->result, LoadResult::Ok) << port_only->messages();
+    EXPECT_EQ(port_only->globals.web_listen, "127.0.0.1:8080");
+    auto lan = load_text(R"({"web_listen": "0.0.0.0:8080"})");
+    EXPECT_EQ(lan->result, LoadResult::Invalid);
+    EXPECT_TRUE(lan->has("web_listen on a non-loopback address needs web_password")) << lan->messages();
+    auto plain = load_text(R"({"web_listen": "0.0.0.0:8080", "web_password": "hunter22"})");
+    EXPECT_EQ(plain->result, LoadResult::Invalid);
+    EXPECT_TRUE(plain->has("never the password itself")) << plain->messages();
+    EXPECT_EQ(plain->messages().find("hunter22"), std::string::npos) << "not even in the error";
+    auto hashed = load_text(
+        R"({"web_listen": "0.0.0.0:8080", "web_password": "pbkdf2-sha256$20000$00112233445566778899aabbccddeeff$)"
+        R"(0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})");
+    EXPECT_EQ(hashed->result, LoadResult::Ok) << hashed->messages();
+    EXPECT_EQ(hashed->globals.web_listen, "0.0.0.0:8080");
+    auto name = load_text(R"({"web_listen": "box.local:8080"})");
+    EXPECT_EQ(name->result, LoadResult::Invalid);
+}
