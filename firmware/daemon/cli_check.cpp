@@ -7,6 +7,7 @@
 
 #include "cli_options.h"
 #include "command.h"
+#include "status_report.h"
 #include "config_json.h"
 #include "daemon.h"
 #include "stbf/engine.h"
@@ -39,15 +40,18 @@ std::string where(const stbf::Config& cfg, const stbf::SourceRef& src) {
 void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
     std::printf("%s: OK: %u group%s, %u server%s\n", cfg.files[0].c_str(), cfg.group_count,
                 cfg.group_count == 1 ? "" : "s", cfg.server_count, cfg.server_count == 1 ? "" : "s");
-    std::printf("control socket %s, metrics %s, log level %s\n", globals.control_socket.c_str(),
+    std::printf("control socket %s, metrics %s, web %s%s, log level %s\n",
+                globals.control_socket.c_str(),
                 globals.metrics_listen.empty() ? "off" : globals.metrics_listen.c_str(),
+                globals.web_listen.empty() ? "off" : globals.web_listen.c_str(),
+                globals.web_listen.empty()      ? ""
+                : globals.web_password.empty() ? " (no password)"
+                                                : " (password set)",
                 globals.log_level.c_str());
     for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];
-        const char* addr = g.listen_addr.empty() ? "127.0.0.1" : g.listen_addr.c_str();
-        const bool v6 = std::strchr(addr, ':') != nullptr;
-        std::printf("\ngroup %s: listen %s%s%s:%u%s, mode %s%s, %u server%s\n", g.name.c_str(),
-                    v6 ? "[" : "", addr, v6 ? "]" : "", g.listen_port,
+        std::printf("\ngroup %s: listen %s%s, mode %s%s, %u server%s\n", g.name.c_str(),
+                    stbf::daemon::group_listen_text(g).c_str(),
                     g.listen_pinned ? "" : " (derived)", stbf::mode_name(g.mode),
                     g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
         const uint8_t slots = stbf::group_slot_count(cfg, g);
@@ -67,11 +71,9 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
         }
         for (uint8_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];
-            const bool host_v6 = std::strchr(s.host.c_str(), ':') != nullptr;
             std::string line = std::string("  ") + std::to_string(k + 1) + ". " +
-                                stbf::protocol_name(s.protocol) + " " + (host_v6 ? "[" : "") +
-                                s.host.c_str() + (host_v6 ? "]" : "") + ":" +
-                                std::to_string(s.port);
+                               stbf::protocol_name(s.protocol) + " " +
+                               stbf::daemon::host_port_text(s.host.c_str(), s.port);
             if (!s.user.empty()) line += std::string(" user ") + s.user.c_str();
             if (!s.password.empty()) line += std::string(" password ") + kMasked;
             if (s.has_key) line += std::string(" key ") + kMasked;

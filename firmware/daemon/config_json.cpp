@@ -15,6 +15,8 @@
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
+#include "password_hash.h"
+#include "utf8.h"
 
 namespace stbf::fw {
 
@@ -250,6 +252,11 @@ const char* parse_addr_port(const std::string& s, std::string* addr, uint16_t* p
     if (const char* err = parse_port(s.data() + colon + 1, s.size() - colon - 1, port)) return err;
     addr->assign(host, host_len);
     return nullptr;
+}
+
+// True for 127.0.0.0/8 and [::1] listen addresses: only this box can reach them.
+bool loopback_listen(const std::string& addr_port) {
+    return addr_port.compare(0, 4, "127.") == 0 || addr_port.compare(0, 6, "[::1]:") == 0;
 }
 
 // ---- the loader -----------------------------------------------------------------------------
@@ -680,6 +687,10 @@ private:
                     error("user is longer than 63 bytes");
                     ok = false;
                 }
+            } else if (k == "max_sessions") {
+                // Like HAProxy's maxconn: at most this many sessions on the server (0 = no
+                // limit of its own); over it, new sessions go to the next candidate.
+                ok = get_int(v, 0, 65535, &s.max_sessions) && ok;
             } else if (k == "weight") {
                 ok = get_int(v, 1, 65535, &s.weight) && ok;
             } else if (k == "priority") {
@@ -1047,6 +1058,28 @@ private:
                         globals_->metrics_listen = s;
                     }
                 }
+            } else if (k == "web_listen") {
+                // Opt-in web status page: "PORT" (loopback) or "ADDR:PORT".
+                std::string addr;
+                uint16_t port = 0;
+                if (get_string(v, &s)) {
+                    const bool port_only = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+                    const std::string full = port_only ? "127.0.0.1:" + s : s;
+                    if (s.empty())
+                        globals_->web_listen.clear();
+                    else if (const char* err = parse_addr_port(full, &addr, &port))
+                        error(err);
+                    else
+                        globals_->web_listen = full;
+                }
+            } else if (k == "web_password") {
+                if (get_string(v, &s)) {
+                    if (!s.empty() && !stbf::daemon::valid_password_hash(s))
+                        error("web_password must be a hash made by `stbfailover passwd`, never the "
+                              "password itself");
+                    else
+                        globals_->web_password = s;
+                }
             } else if (k == "log_level") {
                 if (get_string(v, &s)) {
                     if (std::find_if(std::begin(kLogLevels), std::end(kLogLevels),
@@ -1089,6 +1122,11 @@ private:
             }
             return true;
         });
+        if (!globals_->web_listen.empty() && globals_->web_password.empty() &&
+            !loopback_listen(globals_->web_listen))
+            diags_->add(Severity::Error, SourceRef{0, 1}, 0,
+                        "web_listen on a non-loopback address needs web_password (make one with "
+                        "`stbfailover passwd`)");
         if (top_source != nullptr) {  // after "defaults" and the groups, whatever the key order
             path_ = top_source_path;
             read_source(top_source, "");
@@ -1105,7 +1143,29 @@ private:
         }
     }
 
+    // A name that is not UTF-8 would break the status JSON, /metrics and the web page later.
+    void check_name(const SourceRef& where, const char* what, const char* name, size_t len) {
+        size_t at = 0;
+        const char* why = stbf::daemon::name_problem(name, len, &at);
+        if (why[0] == '\0') return;
+        // The message must be a static string (diagnostics keep the pointer); the detail is
+        // copied.
+        const char* message = why[0] == 'c' ? "control character in a name"
+                                            : "invalid UTF-8 in a name (save the file as UTF-8)";
+        const std::string detail = std::string(what) + ", byte " + std::to_string(at);
+        diags_->add(Severity::Error, where, 0, message, detail.data(), detail.size());
+    }
+
     void finish(size_t errors_before) {
+        for (uint8_t g = 0; g < cfg_->group_count; ++g) {
+            const GroupConfig& gc = cfg_->groups[g];
+            check_name(gc.source, "group name", gc.name.c_str(), gc.name.size());
+        }
+        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+            const ServerConfig& s = cfg_->servers[i];
+            check_name(s.source, "server label", s.label.c_str(), s.label.size());
+            check_name(s.source, "user", s.user.c_str(), s.user.size());
+        }
         assign_listen_ports(cfg_, diags_);
         // A server on this box at one of our own listen ports would relay to itself: that is
         // what a softcam file rewritten by `import --softcam-config` looks like when imported.
@@ -1257,6 +1317,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
             cJSON_AddStringToObject(so, "protocol", protocol_name(s.protocol));
             if (!s.user.empty()) cJSON_AddStringToObject(so, "user", s.user.c_str());
             cJSON_AddNumberToObject(so, "weight", s.weight);
+            if (s.max_sessions != 0) cJSON_AddNumberToObject(so, "max_sessions", s.max_sessions);
             cJSON_AddNumberToObject(so, "priority", s.priority);
             cJSON_AddBoolToObject(so, "backup", s.backup);
             cJSON_AddBoolToObject(so, "enabled", s.enabled);

@@ -88,6 +88,8 @@ struct ImportSummary {
 struct Globals {
     std::string control_socket = "/var/run/stbfailover.sock";
     std::string metrics_listen;  ///< "" = no metrics listener
+    std::string web_listen;      ///< "ADDR:PORT" of the web status page; "" = off
+    std::string web_password;    ///< password hash (password_hash.h); "" = none (loopback only)
     std::string log_level = "info";
     std::string cache_dir = kDefaultCacheDir;  ///< provider list cache files
     std::vector<SourceSpec> sources;           ///< in config order

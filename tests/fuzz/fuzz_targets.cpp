@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "admin_store.h"
 #include "config_json.h"
+#include "control.h"
+#include "web.h"
 #include "softcam_writer.h"
 #include "stbf/cccam_cfg.h"
 #include "stbf/grouping.h"
@@ -163,6 +166,70 @@ void config_json(const uint8_t* data, size_t size) {
         require(again->groups[g].listen_port == cfg->groups[g].listen_port, "same listen port");
         require(again->groups[g].server_count == cfg->groups[g].server_count, "same servers");
     }
+}
+
+namespace {
+// A fixed hash of "fuzz-password" (made once; the fuzzer must not pay for PBKDF2 rounds).
+const char* const kFuzzHash =
+    "pbkdf2-sha256$1$00112233445566778899aabbccddeeff$"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+}  // namespace
+
+void web_request(const uint8_t* data, size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    int admin_calls = 0;
+    stbf::daemon::WebHandlers handlers{[] { return std::string("{}"); },
+                                       [&](const stbf::daemon::AdminRequest&, const std::string&) {
+                                           ++admin_calls;
+                                           return std::string("ok\n");
+                                       }};
+    for (const char* hash : {"", kFuzzHash}) {
+        stbf::daemon::WebAccess access{hash, "0123456789abcdef0123456789abcdef"};
+        for (bool complete : {true, false}) {
+            const std::string r =
+                stbf::daemon::web_http_answer(text, complete, "127.0.0.1", access, handlers);
+            require(r.compare(0, 9, "HTTP/1.1 ") == 0, "every answer is an HTTP response");
+            require(r.find("0000000000000000000000000000000000000000000000000000000000000000") ==
+                        std::string::npos,
+                    "the password hash is never sent");
+            if (text.find("0123456789abcdef0123456789abcdef") == std::string::npos)
+                require(admin_calls == 0, "no admin change without the CSRF token");
+        }
+    }
+}
+
+void control_line(const uint8_t* data, size_t size) {
+    const std::string line(reinterpret_cast<const char*>(data), size);
+    stbf::daemon::AdminRequest r;
+    std::string error;
+    if (stbf::daemon::parse_admin_request(line, &r, &error)) {
+        stbf::daemon::AdminRequest again;
+        require(stbf::daemon::parse_admin_request(stbf::daemon::admin_request_line(r), &again, &error),
+                "a printed request parses");
+        require(again.group == r.group && again.server == r.server && again.all == r.all &&
+                    again.state == r.state && again.grace_ms == r.grace_ms,
+                "a request round-trips");
+    }
+    stbf::daemon::ControlHandlers handlers{[](bool) { return std::string("s"); },
+                                           [] { return std::string("ok"); },
+                                           [] { return std::string("e"); },
+                                           [](const stbf::daemon::AdminRequest&, const std::string&) {
+                                               return std::string("ok\n");
+                                           }};
+    require(!stbf::daemon::control_answer(line, handlers, "uid 0").empty(), "every line is answered");
+}
+
+void admin_state(const uint8_t* data, size_t size) {
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    std::vector<stbf::daemon::AdminRecord> records, again;
+    if (!stbf::daemon::AdminStore::from_json(text, &records)) return;
+    require(stbf::daemon::AdminStore::from_json(stbf::daemon::AdminStore::to_json(records), &again),
+            "a printed state file parses");
+    require(again.size() == records.size(), "every record survives printing");
+    for (size_t i = 0; i < records.size(); ++i)
+        require(again[i].group == records[i].group && again[i].server == records[i].server &&
+                    again[i].state == records[i].state && again[i].since == records[i].since,
+                "records round-trip");
 }
 
 }  // namespace stbf_fuzz
