@@ -101,10 +101,16 @@ bool Upstream::restart(std::string* error) {
     return true;
 }
 
-void Upstream::resume() { set_state(State::Serving); }
+void Upstream::resume() {
+    set_state(State::Serving);
+}
 
-void Upstream::kill() { set_state(State::Dead); }
-void Upstream::hang() { set_state(State::Hung); }
+void Upstream::kill() {
+    set_state(State::Dead);
+}
+void Upstream::hang() {
+    set_state(State::Hung);
+}
 
 void Upstream::set_state(State s) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -192,7 +198,8 @@ void Upstream::run() {
         }
         if (fds.size() > 1 && fds[1].revents != 0) {
             for (int k = 0; k < 16; ++k) {
-                const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                const int fd =
+                    ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) break;
                 accepted_++;
                 (void)::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
@@ -206,12 +213,18 @@ void Upstream::run() {
 
 const char* client_event_name(ClientEvent::Kind k) {
     switch (k) {
-        case ClientEvent::Kind::Served: return "served";
-        case ClientEvent::Kind::Closed: return "closed";
-        case ClientEvent::Kind::Sent: return "sent";
-        case ClientEvent::Kind::Answered: return "answered";
-        case ClientEvent::Kind::ConnectFailed: return "connect failed";
-        case ClientEvent::Kind::GreetingTimeout: return "greeting timeout";
+        case ClientEvent::Kind::Served:
+            return "served";
+        case ClientEvent::Kind::Closed:
+            return "closed";
+        case ClientEvent::Kind::Sent:
+            return "sent";
+        case ClientEvent::Kind::Answered:
+            return "answered";
+        case ClientEvent::Kind::ConnectFailed:
+            return "connect failed";
+        case ClientEvent::Kind::GreetingTimeout:
+            return "greeting timeout";
     }
     return "?";
 }
@@ -219,7 +232,9 @@ const char* client_event_name(ClientEvent::Kind k) {
 Client::Client(ClientOptions options, std::vector<const Upstream*> upstreams)
     : options_(options), upstreams_(std::move(upstreams)) {}
 
-Client::~Client() { stop(); }
+Client::~Client() {
+    stop();
+}
 
 void Client::start(std::function<void(const ClientEvent&)> on_event) {
     on_event_ = std::move(on_event);
@@ -248,8 +263,7 @@ void Client::record(ClientEvent::Kind kind, std::string upstream) {
 
 bool Client::sleep_ms(double ms) {
     const double until = now_ms() + ms;
-    while (!stop_ && now_ms() < until)
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+    while (!stop_ && now_ms() < until) std::this_thread::sleep_for(std::chrono::microseconds(500));
     return !stop_;
 }
 
@@ -263,8 +277,8 @@ void Client::run() {
     while (!stop_) {
         int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         const sockaddr_in sa = loopback(options_.port);
-        bool connected = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&sa),
-                                              sizeof sa) == 0;
+        bool connected =
+            fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
         if (!connected && fd >= 0 && errno == EINPROGRESS) {
             const double give_up = now_ms() + 1000;
             pollfd p{fd, POLLOUT, 0};
@@ -290,8 +304,10 @@ void Client::run() {
             pollfd p{fd, POLLIN, 0};
             if (::poll(&p, 1, kSliceMs) <= 0) continue;
             const ssize_t n = ::recv(fd, greeting + got, sizeof greeting - got, 0);
-            if (n > 0) got += static_cast<size_t>(n);
-            else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) closed = true;
+            if (n > 0)
+                got += static_cast<size_t>(n);
+            else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                closed = true;
         }
         if (stop_) {
             close_fd(fd);
@@ -310,8 +326,10 @@ void Client::run() {
             if (::poll(&p, 1, kSliceMs) > 0) {
                 uint8_t buf[512];
                 const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-                if (n > 0) record(ClientEvent::Kind::Answered);
-                else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) closed = true;
+                if (n > 0)
+                    record(ClientEvent::Kind::Answered);
+                else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                    closed = true;
             }
             if (!closed && now_ms() >= next_keepalive) {
                 const uint8_t keepalive[4] = {0, 0, 0, 0};
@@ -333,7 +351,9 @@ void Client::run() {
 // ---- Softcam -----------------------------------------------------------------------------
 
 namespace {
-uint64_t model_now() { return static_cast<uint64_t>(now_ms() * 1000); }
+uint64_t model_now() {
+    return static_cast<uint64_t>(now_ms() * 1000);
+}
 constexpr double kConnectTimeoutMs = 1000;  // loopback: a connect that hangs this long failed
 }  // namespace
 
@@ -349,7 +369,9 @@ Softcam::Softcam(std::vector<uint16_t> ports, const sim::SoftcamOptions& options
       connect_deadline_ms_(ports_.size(), 0),
       out_(ports_.size()) {}
 
-Softcam::~Softcam() { stop(); }
+Softcam::~Softcam() {
+    stop();
+}
 
 void Softcam::start(std::function<void(const sim::ReaderEvent&)> on_event) {
     on_event_ = std::move(on_event);
@@ -398,10 +420,10 @@ void Softcam::act(uint64_t now) {
                 out_[r].clear();
                 fds_[r] = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
                 const sockaddr_in sa = loopback(ports_[r]);
-                const int rc = fds_[r] < 0 ? -1
-                                           : ::connect(fds_[r],
-                                                       reinterpret_cast<const sockaddr*>(&sa),
-                                                       sizeof sa);
+                const int rc =
+                    fds_[r] < 0
+                        ? -1
+                        : ::connect(fds_[r], reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
                 if (rc == 0) {
                     model_.on_connected(r, now);
                 } else if (fds_[r] >= 0 && errno == EINPROGRESS) {

@@ -41,7 +41,7 @@ namespace stbf::standin {
 double now_ms();
 
 class Upstream {
-public:
+  public:
     enum class Wire { Chunks, Line };
     /// `seed` makes this upstream's greeting distinct from the others'.
     Upstream(std::string name, uint8_t seed, Wire wire = Wire::Chunks);
@@ -67,7 +67,7 @@ public:
     /// Connections accepted so far (health checks included).
     unsigned accepted() const { return accepted_.load(); }
 
-private:
+  private:
     enum class State : int { Serving, Hung, Dead, Stopping };
     void run();
     void set_state(State s);
@@ -104,7 +104,7 @@ struct ClientEvent {
 const char* client_event_name(ClientEvent::Kind k);
 
 class Client {
-public:
+  public:
     /// `upstreams` are used to tell who served from the greeting; they must outlive the client.
     Client(ClientOptions options, std::vector<const Upstream*> upstreams);
     ~Client();
@@ -116,7 +116,7 @@ public:
     void stop();
     std::vector<ClientEvent> events() const;
 
-private:
+  private:
     void run();
     void record(ClientEvent::Kind kind, std::string upstream = std::string());
     bool sleep_ms(double ms);  // false when stopping
@@ -132,7 +132,7 @@ private:
 };
 
 class Softcam {
-public:
+  public:
     /// Reader k connects to 127.0.0.1:ports[k]; `options.readers` is ports.size().
     Softcam(std::vector<uint16_t> ports, const sim::SoftcamOptions& options);
     ~Softcam();
@@ -152,7 +152,7 @@ public:
     bool logged_in(unsigned reader) const;
     unsigned logged_in_count() const;
 
-private:
+  private:
     void run();
     void act(uint64_t now);
 

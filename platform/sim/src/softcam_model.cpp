@@ -36,6 +36,33 @@ const char* reader_event_name(ReaderEventKind k) {
     return "?";
 }
 
+SoftcamSummary summarize(const std::vector<SoftcamRequest>& requests, uint64_t from_us,
+                         uint64_t to_us, uint64_t late_after_us) {
+    SoftcamSummary out;
+    std::vector<uint64_t> answers;
+    for (const SoftcamRequest& q : requests) {
+        if (q.sent_us < from_us || q.sent_us > to_us) continue;
+        ++out.requests;
+        if (!q.answered()) {
+            ++out.lost;
+            continue;
+        }
+        answers.push_back(q.answered_us);
+        if (q.delay_us() > late_after_us) {
+            ++out.late;
+            out.last_late_sent_us = q.sent_us;
+        }
+    }
+    std::sort(answers.begin(), answers.end());
+    uint64_t last = from_us;
+    for (uint64_t a : answers) {
+        out.longest_gap_us = std::max(out.longest_gap_us, a > last ? a - last : 0);
+        last = std::max(last, a);
+    }
+    out.longest_gap_us = std::max(out.longest_gap_us, to_us > last ? to_us - last : 0);
+    return out;
+}
+
 SoftcamModel::SoftcamModel(const SoftcamOptions& options) : o_(options) {
     o_.readers = std::max(1u, std::min(o_.readers, kSoftcamMaxReaders));
     if (o_.idle_tick_us == 0) o_.idle_tick_us = 1;

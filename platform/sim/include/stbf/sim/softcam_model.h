@@ -74,6 +74,19 @@ struct SoftcamRequest {
     uint64_t delay_us() const { return answered() ? answered_us - sent_us : kSoftcamNever; }
 };
 
+/// What a box owner would see of the requests due in [from_us, to_us]: the longest time
+/// without an answer (from `from_us` or an answer to the next answer, or to `to_us`), requests
+/// lost (never answered in time) and late (answered after `late_after_us`).
+struct SoftcamSummary {
+    unsigned requests = 0;
+    unsigned lost = 0;
+    unsigned late = 0;
+    uint64_t longest_gap_us = 0;
+    uint64_t last_late_sent_us = kSoftcamNever;  ///< when the last late request was due
+};
+SoftcamSummary summarize(const std::vector<SoftcamRequest>& requests, uint64_t from_us,
+                         uint64_t to_us, uint64_t late_after_us);
+
 enum class ReaderEventKind : uint8_t {
     Connecting,
     Connected,        ///< TCP connected, waiting for the greeting
