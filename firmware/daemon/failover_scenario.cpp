@@ -327,7 +327,11 @@ BlackScreenResult run_black_screen(const BlackScreenOptions& o,
     const std::vector<const Upstream*> ups = {&a, &b, &c};
     std::vector<uint16_t> ports;
     Relay relay_rig;
-    if (relay) {
+    if (relay && o.start_relay) {
+        if (!o.start_relay({a.port(), b.port(), c.port()}, setup_readers(o.setup), &ports,
+                           &r.error))
+            return r;
+    } else if (relay) {
         if (!relay_rig.start(ups, o.hang_timeout_ms, static_cast<uint8_t>(setup_readers(o.setup)),
                              &r.error))
             return r;
@@ -337,6 +341,10 @@ BlackScreenResult run_black_screen(const BlackScreenOptions& o,
         if (o.setup == Setup::DirectTwo) ports.push_back(b.port());
     }
 
+    if (ports.empty()) {
+        r.error = "no port to connect the softcam to";
+        return r;
+    }
     sim::SoftcamOptions so = o.softcam;
     so.readers = static_cast<unsigned>(ports.size());
     Softcam cam(ports, so);

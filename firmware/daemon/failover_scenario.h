@@ -72,6 +72,13 @@ struct BlackScreenOptions {
     double flap_up_ms = 4000, flap_down_ms = 4000;
     double after_ms = 20000;  ///< after the failed upstream is back
     uint32_t hang_timeout_ms = SessionSettings{}.hang_timeout_ms;
+    /// Relay setups: starts stbfailover over the upstreams' ports (A, B, C, in order) with
+    /// `slots` slots and stores the slot ports; false with `*error` if it could not. Empty: the
+    /// runtime over the POSIX port in this process. (Tests plug the `stbfailover run` process
+    /// in here.)
+    std::function<bool(const std::vector<uint16_t>& upstream_ports, unsigned slots,
+                       std::vector<uint16_t>* slot_ports, std::string* error)>
+        start_relay;
 };
 
 struct BlackScreenResult {
