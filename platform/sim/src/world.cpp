@@ -38,7 +38,8 @@ World::World(uint64_t seed, stbf_time_us start_us)
     port_.resolve_start = &World::port_resolve_start;
     port_.resolve_take = &World::port_resolve_take;
     port_.resolve_cancel = &World::port_resolve_cancel;
-    port_.tcp_splice = nullptr;  // the sim relays through tcp_recv / tcp_send only
+    port_.tcp_splice = nullptr;    // the sim relays through tcp_recv / tcp_send only
+    port_.tcp_shutdown = nullptr;  // and models no half-close: the runtime's fallback path
 }
 
 World::~World() = default;
