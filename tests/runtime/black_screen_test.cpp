@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 namespace stbf::bench {
@@ -20,6 +21,18 @@ BlackScreenOptions options() {
     o.fault_ms = 60000;
     o.after_ms = 40000;
     return o;
+}
+
+/// Both readers logged in, on two different upstreams, none of them `bad`.
+void expect_distinct(const std::string& homes, const std::string& bad, const char* when) {
+    const size_t comma = homes.find(',');
+    ASSERT_NE(comma, std::string::npos) << when << ": " << homes;
+    const std::string first = homes.substr(0, comma), second = homes.substr(comma + 1);
+    EXPECT_NE(first, "-") << when << ": " << homes;
+    EXPECT_NE(second, "-") << when << ": " << homes;
+    EXPECT_NE(first, second) << when << ": " << homes;
+    EXPECT_NE(first, bad) << when << ": " << homes;
+    EXPECT_NE(second, bad) << when << ": " << homes;
 }
 
 TEST(BlackScreen, TheSoftcamsOwnTwoReadersLoseNothingOnAKillButAreLateForTheWholeHang) {
@@ -53,6 +66,35 @@ TEST(BlackScreen, OneSlotThroughStbfailoverIsBlackOnlyUntilTheSoftcamsTick) {
         EXPECT_NE(r.during, r.victim) << fault_name(f);
         EXPECT_NE(r.during, "-") << fault_name(f);
     }
+}
+
+TEST(BlackScreen, TwoSlotsLoseNothingWhenTheServingUpstreamIsKilled) {
+    const Row r = run_sim_row(Setup::RelayTwoSlots, Fault::Kill, options(), kPhases);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.s.lost, 0u);
+    EXPECT_EQ(r.s.late, 0u);
+    expect_distinct(r.during, r.victim, "during the kill");  // re-homed on the third server
+    expect_distinct(r.end, "", "after the upstream is back");
+}
+
+TEST(BlackScreen, TwoSlotsAreLateOnAHangOnlyUntilTheHungSlotIsCut) {
+    const BlackScreenOptions o = options();
+    const Row r = run_sim_row(Setup::RelayTwoSlots, Fault::Hang, o, kPhases);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.s.lost, 0u);
+    // Late only for requests due within the hang window plus one request period.
+    EXPECT_LE(r.late_until_us, o.hang_timeout_ms * 1000ull + o.softcam.ecm_every_us);
+    EXPECT_LE(r.s.late, kPhases * 4);
+    expect_distinct(r.during, r.victim, "during the hang");
+    expect_distinct(r.end, "", "after the upstream is back");
+}
+
+TEST(BlackScreen, TwoSlotsLoseNothingWhileTheServingUpstreamFlaps) {
+    const Row r = run_sim_row(Setup::RelayTwoSlots, Fault::Flap, options(), kPhases);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.s.lost, 0u);
+    EXPECT_EQ(r.s.late, 0u);
+    expect_distinct(r.end, "", "after the flapping");
 }
 
 }  // namespace

@@ -29,6 +29,29 @@ TEST(FailoverScenario, KillThenHangMovesTheClientToAnotherUpstreamEachTime) {
     EXPECT_NE(lines.front().find("group \"demo\""), std::string::npos);
 }
 
+// The `stbfailover demo` scenario: two slots, the upstream of slot 1 killed, then the one
+// serving it next hung. Outcomes only (where the slots went, nothing lost), no timing.
+TEST(SlotsDemo, AKillAndAHangNeverLeaveTheSoftcamWithoutALoggedInReader) {
+    std::vector<std::string> lines;
+    const SlotsDemoResult r =
+        run_slots_demo(SlotsDemoOptions(), [&](const std::string& l) { lines.push_back(l); });
+    ASSERT_TRUE(r.ok) << r.error;
+    ASSERT_EQ(r.homes_start.size(), 2u);
+    EXPECT_EQ(r.homes_start[0], "A");  // ordered: slot 1 on the first server, slot 2 on the next
+    EXPECT_EQ(r.homes_start[1], "B");
+    EXPECT_EQ(r.killed, "A");
+    EXPECT_EQ(r.homes_after_kill[0], "C");  // re-homed on the third, not on slot 2's server
+    EXPECT_EQ(r.homes_after_kill[1], "B");
+    EXPECT_EQ(r.hung, "C");
+    EXPECT_EQ(r.homes_after_hang[0], "A");  // A is back by then
+    EXPECT_EQ(r.homes_after_hang[1], "B");  // a live session is never moved
+    EXPECT_EQ(r.lost, 0u);
+    EXPECT_GE(r.min_logged_in, 1u);
+    EXPECT_GT(r.requests, 10u);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines.front().find("slot 2 on 127.0.0.1:"), std::string::npos);
+}
+
 TEST(StandinUpstream, GreetsWithAValidCccamGreetingDistinctPerUpstream) {
     Upstream a("A", 1), b("B", 2);
     for (const Upstream* u : {&a, &b}) EXPECT_TRUE(cccam_greeting_valid(u->greeting().data()));
