@@ -1,11 +1,11 @@
-// The failover scenario that `stbfailover demo` shows and bench_failover measures, on this
-// machine's loopback with the core runtime over the POSIX port (no real line needed).
-//
-// Three stand-in CCcam upstreams A, B, C (standin.h) form one ordered group; one stand-in
-// softcam keeps a session and reconnects a fixed delay after every close. The scenario kills
-// the upstream serving the client; once the client is served again it hangs (freezes) the
-// upstream serving it then; it ends when the client is served a third time, or gives up after
-// a bound.
+// Failover scenarios on this machine's loopback with the core runtime over the POSIX port (no
+// real line needed), all over three stand-in upstreams A, B, C (standin.h) in one ordered group:
+//  - run_failover_scenario (bench_failover): one fast client that reconnects a fixed delay
+//    after every close. Kills the upstream serving it; once it is served again hangs the
+//    upstream serving it then; ends when it is served a third time, or gives up after a bound.
+//  - run_black_screen (bench_black_screen --real, loopback tests): the OSCam-like softcam
+//    direct or through one or two slots, through a kill, hang or flap.
+//  - run_slots_demo (`stbfailover demo`): two slots, one upstream killed, then one hung.
 #ifndef STBF_FIRMWARE_FAILOVER_SCENARIO_H
 #define STBF_FIRMWARE_FAILOVER_SCENARIO_H
 
