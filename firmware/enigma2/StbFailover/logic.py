@@ -20,6 +20,7 @@ CONFIG_PATH = "/etc/stbfailover/stbfailover.json"
 STATUS_VERSION = 1
 MODES = ("ordered", "random", "scored")
 DEFAULT_MODE = "ordered"
+DEFAULT_IMPORT_MODE = "random"  # the daemon's mode for imported groups (stbf::kImportedGroupMode)
 # The engine checks an idle server once a minute unless the config says otherwise (model.h).
 DEFAULT_CHECK_INTERVAL_S = 60
 CHECK_INTERVAL_LIMITS_S = (10, 3600)
@@ -546,13 +547,14 @@ def _defaults(doc, path):
     if not isinstance(defaults, dict) or not isinstance(defaults.get("check", {}), dict):
         raise ConfigFileError(_("%s: defaults and defaults.check must be objects") % path)
     interval = _check_interval_s(defaults.get("check", {}), "defaults", path)
-    return (defaults.get("mode", DEFAULT_MODE),
-            DEFAULT_CHECK_INTERVAL_S if interval is None else interval)
+    return (defaults.get("mode"), DEFAULT_CHECK_INTERVAL_S if interval is None else interval)
 
 
 def _effective(entry, where, path, defaults):
     interval = _check_interval_s(entry.get("check", {}), where, path)
-    return entry.get("mode", defaults[0]), defaults[1] if interval is None else interval
+    unset = DEFAULT_IMPORT_MODE if where.startswith("import") else DEFAULT_MODE
+    return (entry.get("mode", defaults[0] or unset),
+            defaults[1] if interval is None else interval)
 
 
 def _server_label(server):
