@@ -104,33 +104,6 @@ const char* admin_state_name(AdminState s) {
 
 Engine::Engine() = default;
 
-// ---- interface declared ahead of its implementation (slots, admin state, notices) --------
-// These keep today's behaviour until the engine implements them: every slot is served like
-// slot 0, admin changes are refused and no notice is queued.
-
-Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
-    if (slot >= STBF_MAX_SLOTS) return Status::InvalidArgument;
-    return session_open(group, now, out);
-}
-
-Status Engine::set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now) {
-    (void)server;
-    (void)state;
-    (void)grace_ms;
-    (void)now;
-    return Status::NotFound;
-}
-
-AdminState Engine::admin_state(ServerSlot server) const {
-    (void)server;
-    return AdminState::Enabled;
-}
-
-bool Engine::pop_notice(Notice* out) {
-    (void)out;
-    return false;
-}
-
 // ---- random -------------------------------------------------------------------------------
 
 uint64_t Engine::next_random() {
@@ -171,13 +144,19 @@ Status Engine::init(const Config& config, uint64_t seed, TimeUs now) {
     for (auto& s : sessions_) s = SessionRt{};
     group_count_ = 0;
     slot_limit_ = 0;
-    queue_head_ = queue_len_ = 0;
+    actions_.clear();
+    notices_.clear();
     return load(config, now, false);
 }
 
 Status Engine::replace_config(const Config& config, TimeUs now) { return load(config, now, true); }
 
 Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
+    struct Loading {  // update_panic waits for the new groups (set on every return path)
+        bool& flag;
+        explicit Loading(bool& f) : flag(f) { flag = true; }
+        ~Loading() { flag = false; }
+    } loading(loading_);
     // ---- validate, without touching any state ----
     if (config.group_count > STBF_MAX_GROUPS || config.server_count > STBF_MAX_SERVERS)
         return Status::CapacityExceeded;
@@ -197,7 +176,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             group_of[idx] = g;
         }
         if (gc.health.rise == 0 || gc.health.fall == 0 || gc.session.max_attempts == 0 ||
-            gc.score.ewma_shift > 16)
+            gc.score.ewma_shift > 16 || gc.slots > STBF_MAX_SLOTS)
             return Status::InvalidArgument;
     }
 
@@ -246,8 +225,8 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv.probe_deadline = kNever;
         }
         if (slot_retire[sl]) {
-            set_state(sv, ServerState::Retired, now);
-            sv.group = kNoGroup;
+            sv.group = kNoGroup;  // before set_state: its notice names no group
+            set_state(sl, ServerState::Retired, Reason::Drained, now);
             sv.next_check = kNever;
         } else if (sv.in_use) {
             sv = ServerRt{};
@@ -270,11 +249,15 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 sv.probe = 0;
                 sv.probe_deadline = kNever;
             }
-            set_state(sv, ServerState::Disabled, now);
+            set_state(slot_of[i], ServerState::Disabled, Reason::None, now);
             sv.next_check = kNever;
         } else if (fresh || was_disabled) {
-            sv.state = ServerState::Up;
-            sv.last_change = now;
+            if (fresh) {
+                sv.state = ServerState::Up;
+                sv.last_change = now;
+            } else {
+                set_state(slot_of[i], ServerState::Up, Reason::None, now);
+            }
             sv.fail_streak = sv.ok_streak = sv.backoff_exp = 0;
             sv.next_check = now + random_below(kFirstCheckSpread + 1);
         }
@@ -285,6 +268,9 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         ServerSlot sticky, active;
         uint32_t sessions_total, sessions_refused, failovers;
         Failover last_failover;
+        ServerSlot slot_last[STBF_MAX_SLOTS];
+        TimeUs slot_idle_since[STBF_MAX_SLOTS];
+        bool panic;
     };
     Kept kept[STBF_MAX_GROUPS];
     uint8_t old_of_new[STBF_MAX_GROUPS];
@@ -299,7 +285,11 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 new_of_old[og] = g;
                 const GroupRt& o = groups_[og];
                 kept[g] = Kept{o.sticky, o.active, o.sessions_total, o.sessions_refused,
-                               o.failovers, o.last_failover};
+                               o.failovers, o.last_failover, {}, {}, o.panic};
+                for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+                    kept[g].slot_last[k] = o.slot_last[k];
+                    kept[g].slot_idle_since[k] = o.slot_idle_since[k];
+                }
                 break;
             }
         }
@@ -315,13 +305,29 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             gr.sessions_refused = kept[g].sessions_refused;
             gr.failovers = kept[g].failovers;
             gr.last_failover = kept[g].last_failover;
+            gr.panic = kept[g].panic;
+            for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+                gr.slot_last[k] = kept[g].slot_last[k];
+                gr.slot_idle_since[k] = kept[g].slot_idle_since[k];
+            }
         }
         for (uint8_t k = 0; k < gr.cfg.server_count; ++k) {
             ServerSlot sl = slot_of[gr.cfg.servers[k]];
-            gr.slots[k] = sl;
+            gr.members[k] = sl;
             servers_[sl].member = k;
         }
         gr.count = gr.cfg.server_count;
+        uint8_t enabled = 0;
+        for (uint8_t k = 0; k < gr.count; ++k) enabled += servers_[gr.members[k]].cfg.enabled;
+        gr.slot_count = gr.cfg.slots != 0 ? gr.cfg.slots : (enabled >= 2 ? 2 : 1);
+        if (gr.slot_count > STBF_MAX_SLOTS) gr.slot_count = STBF_MAX_SLOTS;
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+            ServerSlot last = gr.slot_last[k];
+            if (k >= gr.slot_count || (last != kNoServer && servers_[last].group != g)) {
+                gr.slot_last[k] = kNoServer;
+                gr.slot_idle_since[k] = 0;
+            }
+        }
         if (gr.sticky != kNoServer && servers_[gr.sticky].group != g) gr.sticky = kNoServer;
         if (gr.active != kNoServer && servers_[gr.active].group != g) gr.active = kNoServer;
     }
@@ -356,6 +362,8 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv.next_check == kNever && sv.probe == 0)
             schedule_check(sv, now);
     }
+    loading_ = false;
+    for (uint8_t g = 0; g < group_count_; ++g) update_panic(g, now);
     ++config_generation_;
     return Status::Ok;
 }
@@ -363,21 +371,53 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
 // ---- small helpers -----------------------------------------------------------------------
 
 void Engine::push(const Action& a) {
-    if (queue_len_ >= STBF_MAX_ACTIONS) {
-        ++actions_dropped_;
-        return;
-    }
-    queue_[(queue_head_ + queue_len_) % STBF_MAX_ACTIONS] = a;
-    ++queue_len_;
+    if (!actions_.push(a)) ++actions_dropped_;
 }
 
-bool Engine::pop_action(Action* out) {
-    if (queue_len_ == 0) return false;
-    *out = queue_[queue_head_];
-    queue_head_ = static_cast<uint16_t>((queue_head_ + 1) % STBF_MAX_ACTIONS);
-    --queue_len_;
-    return true;
+void Engine::notice(const Notice& n) {
+    if (!notices_.push(n)) ++notices_dropped_;
 }
+
+bool Engine::pop_notice(Notice* out) { return notices_.pop(out); }
+
+namespace {
+Notice make_notice(NoticeKind kind, TimeUs when, uint8_t group) {
+    Notice n{};
+    n.kind = kind;
+    n.when = when;
+    n.group = group;
+    n.server = n.from = n.to = kNoServer;
+    n.from_state = n.to_state = ServerState::Up;
+    n.admin = AdminState::Enabled;
+    n.reason = Reason::None;
+    return n;
+}
+}  // namespace
+
+void Engine::notice_state(ServerSlot server, ServerState from, ServerState to, Reason why,
+                          TimeUs now) {
+    Notice n = make_notice(NoticeKind::ServerState, now, servers_[server].group);
+    n.server = server;
+    n.from_state = from;
+    n.to_state = to;
+    n.reason = why;
+    notice(n);
+}
+
+void Engine::update_panic(uint8_t g, TimeUs now) {
+    if (g >= group_count_ || loading_) return;  // load() settles every group at its end
+    GroupRt& gr = groups_[g];
+    bool panic = true;
+    for (uint8_t k = 0; k < gr.count && panic; ++k)
+        if (usable(servers_[gr.members[k]])) panic = false;
+    if (panic == gr.panic) return;
+    gr.panic = panic;
+    Notice n = make_notice(NoticeKind::Panic, now, g);
+    n.on = panic;
+    notice(n);
+}
+
+bool Engine::pop_action(Action* out) { return actions_.pop(out); }
 
 SessionId Engine::session_id(uint8_t index) const {
     return (static_cast<uint32_t>(sessions_[index].gen) << 8) | index;
@@ -412,15 +452,25 @@ void Engine::release_attempt(AttemptRt& a) {
     }
 }
 
-void Engine::set_state(ServerRt& sv, ServerState st, TimeUs now) {
+void Engine::set_state(ServerSlot slot, ServerState st, Reason why, TimeUs now) {
+    ServerRt& sv = servers_[slot];
     if (sv.state == st) return;
+    const ServerState from = sv.state;
     sv.state = st;
     sv.last_change = now;
     if (st != ServerState::Up) sv.slowstart_until = 0;
+    notice_state(slot, from, st, why, now);
+    update_panic(sv.group, now);
 }
 
 bool Engine::usable(const ServerRt& sv) const {
-    return sv.state == ServerState::Up || sv.state == ServerState::Suspect;
+    return (sv.state == ServerState::Up || sv.state == ServerState::Suspect) &&
+           sv.admin == AdminState::Enabled;
+}
+
+bool Engine::full(const ServerRt& sv) const {
+    return sv.cfg.max_sessions != 0 &&
+           static_cast<uint32_t>(sv.live_sessions) + sv.attempts_in_flight >= sv.cfg.max_sessions;
 }
 
 void Engine::maybe_free_retired(ServerSlot slot) {
@@ -439,8 +489,9 @@ void Engine::maybe_free_retired(ServerSlot slot) {
 
 void Engine::schedule_check(ServerRt& sv, TimeUs now) {
     if (sv.probe != 0) return;  // rescheduled when the probe reports
+    // An operator-disabled server is in maintenance: it is checked again once enabled.
     if (sv.group == kNoGroup || sv.state == ServerState::Disabled ||
-        sv.state == ServerState::Retired) {
+        sv.state == ServerState::Retired || sv.admin == AdminState::Disabled) {
         sv.next_check = kNever;
         return;
     }
@@ -486,15 +537,15 @@ void Engine::server_success(ServerSlot slot, TimeUs now) {
     const HealthSettings& h = groups_[sv.group].cfg.health;
     switch (sv.state) {
         case ServerState::Suspect:
-            set_state(sv, ServerState::Up, now);
+            set_state(slot, ServerState::Up, Reason::None, now);
             break;
         case ServerState::Down:
         case ServerState::Rising:
             if (sv.ok_streak >= h.rise) {
-                set_state(sv, ServerState::Up, now);
+                set_state(slot, ServerState::Up, Reason::None, now);
                 sv.slowstart_until = h.slowstart_ms ? now + h.slowstart_ms * kMs : 0;
             } else {
-                set_state(sv, ServerState::Rising, now);
+                set_state(slot, ServerState::Rising, Reason::None, now);
             }
             break;
         default:
@@ -514,12 +565,12 @@ void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
         case ServerState::Up:
         case ServerState::Suspect:
             if (sv.fail_streak >= h.fall) {
-                set_state(sv, ServerState::Down, now);
+                set_state(slot, ServerState::Down, why, now);
                 sv.backoff_exp = 0;
                 schedule_check(sv, now);
             } else {
                 bool first = sv.state == ServerState::Up;
-                set_state(sv, ServerState::Suspect, now);
+                set_state(slot, ServerState::Suspect, why, now);
                 schedule_check(sv, now);
                 // Suspicion is confirmed or cleared at once by an active check, not after
                 // a full fastinter.
@@ -527,7 +578,7 @@ void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
             }
             break;
         case ServerState::Rising:
-            set_state(sv, ServerState::Down, now);
+            set_state(slot, ServerState::Down, why, now);
             if (sv.backoff_exp < kMaxBackoffExp) sv.backoff_exp++;
             schedule_check(sv, now);
             break;
@@ -543,7 +594,9 @@ void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
 void Engine::start_probe(ServerSlot slot, TimeUs now) {
     ServerRt& sv = servers_[slot];
     if (sv.group == kNoGroup || sv.probe != 0) return;
-    if (sv.state == ServerState::Disabled || sv.state == ServerState::Retired) return;
+    if (sv.state == ServerState::Disabled || sv.state == ServerState::Retired ||
+        sv.admin == AdminState::Disabled)
+        return;
     const HealthSettings& h = groups_[sv.group].cfg.health;
     sv.probe = next_probe_++;
     if (next_probe_ == 0) next_probe_ = 1;
@@ -583,6 +636,72 @@ Status Engine::probe_result(ServerSlot server, ProbeId probe, bool ok, Reason re
     return Status::Ok;
 }
 
+// ---- operator -----------------------------------------------------------------------------
+
+Status Engine::set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now) {
+    if (!server_in_use(server)) return Status::NotFound;
+    if (state != AdminState::Enabled && state != AdminState::Drain &&
+        state != AdminState::Disabled)
+        return Status::InvalidArgument;
+    ServerRt& sv = servers_[server];
+    const AdminState was = sv.admin;
+    if (state == AdminState::Disabled) {
+        // A repeated disable keeps the earlier (shorter) deadline.
+        const TimeUs cut = now + static_cast<TimeUs>(grace_ms) * kMs;
+        if (was != AdminState::Disabled || cut < sv.admin_cut_at) sv.admin_cut_at = cut;
+    } else {
+        sv.admin_cut_at = kNever;
+    }
+    if (state == was) return Status::Ok;
+    sv.admin = state;
+    sv.admin_since = now;
+    Notice n = make_notice(NoticeKind::Admin, now, sv.group);
+    n.server = server;
+    n.admin = state;
+    notice(n);
+    if (state == AdminState::Disabled && sv.probe != 0) {
+        push(Action{ActionKind::CancelProbe, Reason::Drained, server, sv.group, 0, 0, sv.probe});
+        sv.probe = 0;
+        sv.probe_deadline = kNever;
+        sv.next_check = kNever;
+    }
+    if (state == AdminState::Enabled && sv.state != ServerState::Disabled &&
+        sv.state != ServerState::Retired) {
+        // Back through the rise checks and slow start, as after a recovery: the operator
+        // usually took it out because something was wrong with it.
+        sv.fail_streak = sv.ok_streak = sv.backoff_exp = 0;
+        set_state(server, ServerState::Rising, Reason::None, now);
+        if (sv.probe == 0) sv.next_check = now;
+    }
+    update_panic(sv.group, now);
+    if (state == AdminState::Disabled && sv.admin_cut_at <= now) cut_disabled(server, now);
+    return Status::Ok;
+}
+
+AdminState Engine::admin_state(ServerSlot server) const {
+    return server_in_use(server) ? servers_[server].admin : AdminState::Enabled;
+}
+
+void Engine::cut_disabled(ServerSlot slot, TimeUs now) {
+    servers_[slot].admin_cut_at = kNever;
+    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+        SessionRt& s = sessions_[si];
+        if (s.phase == SessionPhase::Live && s.server == slot) {
+            close_session(si, Reason::Drained, true, now);
+        } else if (s.phase == SessionPhase::Connecting) {
+            bool lost = false;
+            for (AttemptRt& a : s.attempts) {
+                if (a.id == 0 || a.server != slot) continue;
+                push(Action{ActionKind::AbortAttempt, Reason::Drained, slot, s.group,
+                            session_id(si), a.id, 0});
+                release_attempt(a);
+                lost = true;
+            }
+            if (lost) fail_or_continue(si, now);  // not the server's fault: no failure counted
+        }
+    }
+}
+
 // ---- picking ------------------------------------------------------------------------------
 
 uint32_t Engine::effective_weight(const ServerRt& sv, TimeUs now) const {
@@ -616,44 +735,48 @@ TimeUs Engine::stagger_for(const ServerRt& sv) const {
     return stagger < cap ? stagger : cap;
 }
 
+uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
+    // Drained, disabled and full servers take no new session, not even in panic.
+    if (sv.admin != AdminState::Enabled || full(sv)) return kExcludedRank;
+    const uint8_t base = sv.cfg.backup ? 3 : 0;
+    switch (sv.state) {
+        case ServerState::Up:
+            return base + ((mode == Mode::Ordered && sv.slowstart_until > now) ? 1 : 0);
+        case ServerState::Suspect: return base + 2;
+        case ServerState::Rising: return kPanicRank + (sv.cfg.backup ? 1 : 0);
+        case ServerState::Down: return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
+        default: return kExcludedRank;
+    }
+}
+
+uint8_t Engine::best_rank(uint8_t g, uint64_t mask, TimeUs now) const {
+    if (g >= group_count_) return kExcludedRank;
+    const GroupRt& gr = groups_[g];
+    uint8_t best = kExcludedRank;
+    for (uint8_t k = 0; k < gr.count; ++k) {
+        const ServerSlot sl = gr.members[k];
+        if (mask & (uint64_t{1} << sl)) continue;
+        const uint8_t c = rank(servers_[sl], gr.cfg.mode, now);
+        if (c < best) best = c;
+    }
+    return best;
+}
+
 ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
-    if (g >= group_count_) return kNoServer;
+    const uint8_t best = best_rank(g, tried_mask, now);
+    if (best == kExcludedRank) return kNoServer;
     GroupRt& gr = groups_[g];
     const Mode mode = gr.cfg.mode;
-    constexpr uint8_t kExcluded = 0xff;
-    auto klass = [&](const ServerRt& sv) -> uint8_t {
-        uint8_t base = sv.cfg.backup ? 3 : 0;
-        switch (sv.state) {
-            case ServerState::Up:
-                return base + ((mode == Mode::Ordered && sv.slowstart_until > now) ? 1 : 0);
-            case ServerState::Suspect: return base + 2;
-            case ServerState::Rising: return 6 + (sv.cfg.backup ? 1 : 0);
-            case ServerState::Down: return 8 + (sv.cfg.backup ? 1 : 0);
-            default: return kExcluded;
-        }
-    };
-    uint8_t best = kExcluded;
-    uint8_t candidates = 0;
-    for (uint8_t k = 0; k < gr.count; ++k) {
-        ServerSlot sl = gr.slots[k];
-        if (tried_mask & (uint64_t{1} << sl)) continue;
-        uint8_t c = klass(servers_[sl]);
-        if (c < best) {
-            best = c;
-            candidates = 1;
-        } else if (c == best && c != kExcluded) {
-            ++candidates;
-        }
-    }
-    if (best == kExcluded) return kNoServer;
     auto in_class = [&](ServerSlot sl) {
-        return !(tried_mask & (uint64_t{1} << sl)) && klass(servers_[sl]) == best;
+        return !(tried_mask & (uint64_t{1} << sl)) && rank(servers_[sl], mode, now) == best;
     };
+    uint8_t candidates = 0;
+    for (uint8_t k = 0; k < gr.count; ++k) candidates += in_class(gr.members[k]) ? 1 : 0;
 
     ServerSlot chosen = kNoServer;
     if (mode == Mode::Ordered || candidates == 1) {
         for (uint8_t k = 0; k < gr.count; ++k) {
-            ServerSlot sl = gr.slots[k];
+            ServerSlot sl = gr.members[k];
             if (!in_class(sl)) continue;
             if (chosen == kNoServer || servers_[sl].cfg.priority < servers_[chosen].cfg.priority)
                 chosen = sl;
@@ -665,10 +788,10 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
         } else {
             uint64_t total = 0;
             for (uint8_t k = 0; k < gr.count; ++k)
-                if (in_class(gr.slots[k])) total += effective_weight(servers_[gr.slots[k]], now);
+                if (in_class(gr.members[k])) total += effective_weight(servers_[gr.members[k]], now);
             uint64_t r = random_below(total);
             for (uint8_t k = 0; k < gr.count && chosen == kNoServer; ++k) {
-                ServerSlot sl = gr.slots[k];
+                ServerSlot sl = gr.members[k];
                 if (!in_class(sl)) continue;
                 uint64_t w = effective_weight(servers_[sl], now);
                 if (r < w) chosen = sl;
@@ -679,7 +802,7 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
         // Re-explore: a server nobody picked for a while may have become the fast one.
         TimeUs reexplore = gr.cfg.score.reexplore_ms * kMs;
         for (uint8_t k = 0; k < gr.count; ++k) {
-            ServerSlot sl = gr.slots[k];
+            ServerSlot sl = gr.members[k];
             if (!in_class(sl)) continue;
             const ServerRt& sv = servers_[sl];
             bool stale = sv.picks == 0 || (reexplore > 0 && now >= sv.last_pick + reexplore);
@@ -694,7 +817,7 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
             ServerSlot a = kNoServer, b = kNoServer;
             uint64_t n = 0;
             for (uint8_t k = 0; k < gr.count; ++k) {
-                ServerSlot sl = gr.slots[k];
+                ServerSlot sl = gr.members[k];
                 if (!in_class(sl)) continue;
                 if (n == first) a = sl;
                 if (n == second) b = sl;
@@ -715,8 +838,58 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
 // ---- sessions -----------------------------------------------------------------------------
 
 Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
+    return session_open_slot(group, 0, now, out);
+}
+
+uint64_t Engine::other_slots_mask(uint8_t g, uint8_t slot) const {
+    uint64_t mask = 0;
+    for (const SessionRt& s : sessions_) {
+        if (s.phase == SessionPhase::Free || s.group != g || s.slot == slot) continue;
+        if (s.phase == SessionPhase::Live) {
+            if (s.server != kNoServer) mask |= uint64_t{1} << s.server;
+            continue;
+        }
+        for (const AttemptRt& a : s.attempts)
+            if (a.id != 0) mask |= uint64_t{1} << a.server;
+    }
+    return mask;
+}
+
+uint64_t Engine::slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now,
+                           bool* starved) const {
+    *starved = false;
+    const GroupRt& gr = groups_[g];
+    const uint64_t others = gr.slot_count > 1 ? other_slots_mask(g, slot) : 0;
+    if (others == 0) return tried;
+    const uint64_t avoid = tried | others;
+    const uint8_t distinct = best_rank(g, avoid, now);
+    const uint8_t any = best_rank(g, tried, now);
+    // Starved: only the other slots' servers are usable (a distinct one exists only as a
+    // panic pick, or not at all).
+    *starved = any != kExcludedRank &&
+               (distinct == kExcludedRank || (distinct >= kPanicRank && any < kPanicRank));
+    // slot_share: distinct servers while there are enough, shared only when not.
+    return (*starved && gr.cfg.slot_share) ? tried : avoid;
+}
+
+Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
     if (group >= group_count_) return Status::NotFound;
     GroupRt& gr = groups_[group];
+    if (slot >= gr.slot_count) return Status::InvalidArgument;
+    // Two slots never share a server unless the group allows it: line servers drop duplicate
+    // logins of one account, so the slots would knock each other off. When only the other
+    // slots' servers are left, refuse at once: the softcam keeps using its other reader.
+    bool starved = false;
+    slot_mask(group, slot, 0, now, &starved);
+    if (starved && !gr.cfg.slot_share) {
+        gr.sessions_refused++;
+        if (gr.slot_idle_since[slot] == 0) gr.slot_idle_since[slot] = now;
+        Notice n = make_notice(NoticeKind::SlotIdle, now, group);
+        n.slot = slot;
+        n.reason = Reason::NoServer;
+        notice(n);
+        return Status::NoServer;
+    }
     if (gr.live_sessions >= gr.cfg.session.max_sessions) {
         gr.sessions_refused++;
         return Status::CapacityExceeded;
@@ -734,6 +907,7 @@ Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
     s.gen = gen;
     s.phase = SessionPhase::Connecting;
     s.group = group;
+    s.slot = slot;
     s.last_activity = now;
     s.hang_timeout_ms = gr.cfg.session.hang_timeout_ms;
     s.idle_timeout_s = gr.cfg.session.idle_timeout_s;
@@ -756,7 +930,9 @@ bool Engine::start_attempt(uint8_t si, TimeUs now) {
             break;
         }
     if (slot == nullptr) return false;
-    ServerSlot server = pick(s.group, s.tried, now);
+    bool starved = false;
+    const uint64_t mask = slot_mask(s.group, s.slot, s.tried, now, &starved);
+    ServerSlot server = pick(s.group, mask, now);
     if (server == kNoServer) return false;
     s.tried |= uint64_t{1} << server;
     s.attempts_made++;
@@ -858,26 +1034,42 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     }
     s->phase = SessionPhase::Live;
     s->server = server;
+    s->live_since = now;
     s->stagger_at = kNever;
     s->last_activity = now;
     s->pending_up = false;
 
-    // Failover bookkeeping: the first choice failed and another server took the session, or
-    // the group's active server was avoided because it is not healthy.
+    // Failover bookkeeping, per slot: the first choice failed and another server took the
+    // session, or the slot's previous server was avoided because it is not healthy or an
+    // operator took it out.
+    const uint8_t slot = s->slot;
+    const ServerSlot last = gr.slot_last[slot];
     ServerSlot from = kNoServer;
     Reason why = Reason::None;
     if (s->first_failed != kNoServer && s->first_failed != server) {
         from = s->first_failed;
         why = s->first_failure;
-    } else if (gr.active != kNoServer && gr.active != server &&
-               servers_[gr.active].state != ServerState::Up) {
-        from = gr.active;
-        why = servers_[gr.active].last_failure;
+    } else if (last != kNoServer && last != server &&
+               servers_[last].state != ServerState::Up) {
+        from = last;
+        why = servers_[last].last_failure;
+    } else if (last != kNoServer && last != server &&
+               servers_[last].admin != AdminState::Enabled) {
+        from = last;
+        why = Reason::Drained;
     }
     if (from != kNoServer) {
         gr.failovers++;
         gr.last_failover = Failover{now, from, server, why};
+        Notice n = make_notice(NoticeKind::Failover, now, s->group);
+        n.server = n.to = server;
+        n.from = from;
+        n.reason = why;
+        n.slot = slot;
+        notice(n);
     }
+    gr.slot_last[slot] = server;
+    gr.slot_idle_since[slot] = 0;
     gr.active = server;
     gr.sticky = server;
     push(Action{ActionKind::Relay, Reason::None, server, s->group, session, attempt, 0});
@@ -964,6 +1156,7 @@ void Engine::on_timeout(TimeUs now) {
     for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
         ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
+        if (sv.admin_cut_at <= now) cut_disabled(sl, now);
         if (sv.probe != 0 && sv.probe_deadline <= now) {
             push(Action{ActionKind::CancelProbe, Reason::None, sl, sv.group, 0, 0, sv.probe});
             sv.probe = 0;
@@ -996,6 +1189,7 @@ TimeUs Engine::next_deadline() const {
         const ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
         t = min_time(t, sv.probe != 0 ? sv.probe_deadline : sv.next_check);
+        t = min_time(t, sv.admin_cut_at);
     }
     return t;
 }
@@ -1014,7 +1208,26 @@ GroupStatus Engine::group_status(uint8_t g) const {
     st.last_failover = gr.last_failover;
     st.panic = true;
     for (uint8_t k = 0; k < gr.count; ++k)
-        if (usable(servers_[gr.slots[k]])) st.panic = false;
+        if (usable(servers_[gr.members[k]])) st.panic = false;
+    return st;
+}
+
+uint8_t Engine::group_slots(uint8_t g) const {
+    return g < group_count_ ? groups_[g].slot_count : 0;
+}
+
+SlotStatus Engine::slot_status(uint8_t g, uint8_t slot) const {
+    SlotStatus st{kNoServer, 0, false, 0};
+    if (g >= group_count_ || slot >= groups_[g].slot_count) return st;
+    for (const SessionRt& s : sessions_) {
+        if (s.phase != SessionPhase::Live || s.group != g || s.slot != slot) continue;
+        if (st.server == kNoServer || s.live_since > st.since) {
+            st.server = s.server;
+            st.since = s.live_since;
+        }
+    }
+    st.idle_since = groups_[g].slot_idle_since[slot];
+    st.idle = st.idle_since != 0;
     return st;
 }
 
@@ -1043,6 +1256,10 @@ ServerStatus Engine::server_status(ServerSlot slot) const {
     st.connects_ok = sv.connects_ok;
     st.connects_failed = sv.connects_failed;
     st.sessions_hung = sv.sessions_hung;
+    st.admin = sv.admin;
+    st.admin_since = sv.admin_since;
+    st.admin_cut_at = sv.admin_cut_at;
+    st.max_sessions = sv.cfg.max_sessions;
     return st;
 }
 
@@ -1052,7 +1269,7 @@ const ServerConfig* Engine::server_config(ServerSlot slot) const {
 
 ServerSlot Engine::group_server(uint8_t g, uint8_t i) const {
     if (g >= group_count_ || i >= groups_[g].count) return kNoServer;
-    return groups_[g].slots[i];
+    return groups_[g].members[i];
 }
 
 uint8_t Engine::session_group(SessionId session) const {

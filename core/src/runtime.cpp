@@ -148,7 +148,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
         }
         l.open = true;
         if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK) l.bound = l.requested;
-        port_->watch(port_->ctx, l.sock, STBF_READABLE);
+        port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, g));
     }
     if (failure == Status::Ok) return Status::Ok;
     for (uint8_t i = 0; i <= g && i < config.group_count; ++i) {
@@ -171,7 +171,7 @@ Status Runtime::init(const Config& config, TimeUs now) {
     if (!port_complete(*port_)) return Status::InvalidArgument;
     default_transport_ = Transport{port_->ctx,       port_->tcp_connect, port_->tcp_connect_result,
                                    port_->tcp_send, port_->tcp_recv,    port_->tcp_close};
-    endpoints_.attach(port_);
+    endpoints_.attach(port_, make_tag(TagKind::Resolve, 0));
     for (Listener& l : listeners_) l = Listener();
 
     Listener fresh[STBF_MAX_GROUPS];
@@ -190,7 +190,15 @@ Status Runtime::init(const Config& config, TimeUs now) {
     }
     for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
     for (SessionIo& s : sessions_) reset_session(s);
+    for (MapEntry& m : session_map_) m = MapEntry();
+    free_count_ = 0;
+    for (uint16_t i = STBF_MAX_SESSIONS; i > 0; --i) free_sessions_[free_count_++] = i - 1;
+    for (uint16_t& n : group_sessions_) n = 0;
+    session_count_ = 0;
     for (ProbeIo& p : probes_) p = ProbeIo();
+    probe_count_ = 0;
+    for (uint32_t& w : wait_head_) w = 0;
+    paused_listeners_ = 0;
     counters_ = RuntimeCounters();
     state_ = State::Running;
     for (uint8_t g = 0; g < config.group_count; ++g)
@@ -221,8 +229,12 @@ Status Runtime::reload(const Config& config) {
             if (listeners_[old].open && config.groups[g].name == listeners_[old].name)
                 renumber[old] = g;
     }
-    for (SessionIo& s : sessions_)
-        if (s.id != 0 && s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
+    for (uint16_t& n : group_sessions_) n = 0;
+    for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
+        if (s.id == 0) continue;
+        if (s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
+        if (s.group < STBF_MAX_GROUPS) group_sessions_[s.group]++;
+    }
     for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) {
         if (listeners_[i].open && !adopted_old[i]) {
             log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
@@ -230,8 +242,13 @@ Status Runtime::reload(const Config& config) {
             close_listener(listeners_[i]);
         }
     }
+    paused_listeners_ = 0;
     for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) {
         listeners_[g] = next[g];
+        // An adopted listener may have moved in the table: its events must name its new place.
+        if (next[g].adopted && next[g].paused_until == kNever)
+            port_->watch(port_->ctx, next[g].sock, STBF_READABLE, make_tag(TagKind::Listener, g));
+        if (next[g].open && next[g].paused_until != kNever) paused_listeners_++;
         listeners_[g].adopted = false;
         if (g < config.group_count && !next[g].adopted)
             log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
@@ -254,6 +271,7 @@ void Runtime::shutdown() {
         close_upstream(p.up);
         p.id = 0;
     }
+    probe_count_ = 0;
     endpoints_.clear();
     Action dropped;
     while (engine_.pop_action(&dropped)) {
@@ -292,16 +310,19 @@ Status Runtime::step(TimeUs max_wait_us) {
 
 TimeUs Runtime::listeners_deadline() const {
     TimeUs next = kNever;
+    if (paused_listeners_ == 0) return next;  // the usual case: no scan per loop iteration
     for (const Listener& l : listeners_)
         if (l.open) next = min_time(next, l.paused_until);
     return next;
 }
 
 void Runtime::run_timers(TimeUs t) {
-    for (Listener& l : listeners_) {
+    for (uint8_t i = 0; i < STBF_MAX_GROUPS && paused_listeners_ > 0; ++i) {
+        Listener& l = listeners_[i];
         if (l.open && l.paused_until <= t) {
             l.paused_until = kNever;
-            port_->watch(port_->ctx, l.sock, STBF_READABLE);
+            paused_listeners_--;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, i));
         }
     }
     if (engine_.next_deadline() <= t) engine_.on_timeout(t);
@@ -353,57 +374,143 @@ void Runtime::execute(const Action& a, TimeUs t) {
                 endpoints_.report_failure(p.up.server, p.up.endpoint, t);
             close_upstream(p.up);
             p.id = 0;
+            probe_count_--;
             break;
         }
     }
 }
 
 void Runtime::dispatch(const stbf_event& ev, TimeUs t) {
-    if (ev.kind == STBF_EVENT_RESOLVED) {
-        if (state_ == State::Running) on_resolved(ev.request, t);
-        drain(t);
+    // O(1): the tag names the owner; a stale event (its owner gone or holding another socket
+    // since an earlier event of this batch) is dropped, level-triggered poll repeats live ones.
+    if ((ev.tag & kRuntimeTagBit) == 0) {
+        if (foreign_ != nullptr) {
+            counters_.foreign_events++;
+            foreign_(foreign_user_, ev);
+        }
         return;
     }
-    if (ev.kind != STBF_EVENT_SOCKET) return;
-    if (state_ == State::Running) {
-        for (Listener& l : listeners_) {
-            if (l.open && l.sock == ev.sock) {
-                on_accept(l, t);
-                drain(t);
-                return;
-            }
+    if (state_ != State::Running) return;
+    if (ev.kind == STBF_EVENT_RESOLVED) {
+        on_resolved(ev, t);
+    } else if (ev.kind == STBF_EVENT_SOCKET) {
+        dispatch_socket(ev, t);
+    }
+    drain(t);
+}
+
+void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
+    const uint32_t index = ev.tag & 0xffffffu;
+    switch (static_cast<TagKind>((ev.tag & ~kRuntimeTagBit) >> 24)) {
+        case TagKind::Listener:
+            if (index < STBF_MAX_GROUPS && listeners_[index].open &&
+                listeners_[index].sock == ev.sock)
+                on_accept(listeners_[index], t);
+            return;
+        case TagKind::Client:
+        case TagKind::Upstream: {
+            if (index >= STBF_MAX_SESSIONS) return;
+            SessionIo& s = sessions_[index];
+            if (s.id != 0 && (s.client == ev.sock || (s.live && s.upstream == ev.sock))) pump(s, t);
+            return;
         }
-        for (SessionIo& s : sessions_) {
-            if (s.id == 0) continue;
-            if (s.client == ev.sock || (s.live && s.upstream == ev.sock)) {
-                pump(s, t);
-                drain(t);
-                return;
-            }
-            for (AttemptIo& at : s.attempts) {
-                if (at.id != 0 && at.up.phase != Phase::Free && at.up.sock == ev.sock) {
-                    Reason why = Reason::None;
-                    const Step step = advance(at.up, &why);
-                    drive_attempt(s, at, step, why, t);
-                    drain(t);
-                    return;
-                }
-            }
+        case TagKind::Attempt: {
+            SessionIo* s = nullptr;
+            AttemptIo* at = attempt_by_ref(index + 1, &s);
+            if (at == nullptr || at->up.phase == Phase::Free || at->up.sock != ev.sock) return;
+            Reason why = Reason::None;
+            const Step step = advance(at->up, &why);
+            drive_attempt(*s, *at, step, why, t);
+            return;
         }
-        for (ProbeIo& p : probes_) {
-            if (p.id != 0 && p.up.phase != Phase::Free && p.up.sock == ev.sock) {
-                Reason why = Reason::None;
-                const Step step = advance(p.up, &why);
-                drive_probe(p, step, why, t);
-                drain(t);
-                return;
-            }
+        case TagKind::Probe: {
+            if (index >= STBF_MAX_SERVERS) return;
+            ProbeIo& p = probes_[index];
+            if (p.id == 0 || p.up.phase == Phase::Free || p.up.sock != ev.sock) return;
+            Reason why = Reason::None;
+            const Step step = advance(p.up, &why);
+            drive_probe(p, step, why, t);
+            return;
+        }
+        case TagKind::Resolve:
+            return;  // resolutions come as STBF_EVENT_RESOLVED
+    }
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+void Runtime::map_insert(SessionId id, uint16_t index) {
+    size_t i = id & (kSessionMapSize - 1);
+    while (session_map_[i].id != 0) i = (i + 1) & (kSessionMapSize - 1);
+    session_map_[i].id = id;
+    session_map_[i].index = index;
+}
+
+void Runtime::map_erase(SessionId id) {
+    size_t i = id & (kSessionMapSize - 1);
+    while (session_map_[i].id != id) {
+        if (session_map_[i].id == 0) return;
+        i = (i + 1) & (kSessionMapSize - 1);
+    }
+    // Backward-shift deletion keeps every probe sequence unbroken without tombstones.
+    size_t hole = i;
+    for (size_t j = (hole + 1) & (kSessionMapSize - 1); session_map_[j].id != 0;
+         j = (j + 1) & (kSessionMapSize - 1)) {
+        const size_t home = session_map_[j].id & (kSessionMapSize - 1);
+        const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        if (movable) {
+            session_map_[hole] = session_map_[j];
+            hole = j;
         }
     }
-    if (foreign_ != nullptr) {
-        counters_.foreign_events++;
-        foreign_(foreign_user_, ev.sock, ev.ready);
+    session_map_[hole] = MapEntry();
+}
+
+uint16_t Runtime::index_of(const SessionIo& s) const {
+    return static_cast<uint16_t>(&s - sessions_);
+}
+
+Runtime::AttemptIo* Runtime::attempt_by_ref(uint32_t ref, SessionIo** session) {
+    // ref = session index * attempts per session + attempt + 1 (0 = none)
+    if (ref == 0 || ref > STBF_MAX_SESSIONS * STBF_MAX_ATTEMPTS_IN_FLIGHT) return nullptr;
+    const uint32_t i = ref - 1;
+    SessionIo& s = sessions_[i / STBF_MAX_ATTEMPTS_IN_FLIGHT];
+    AttemptIo& at = s.attempts[i % STBF_MAX_ATTEMPTS_IN_FLIGHT];
+    if (s.id == 0 || at.id == 0) return nullptr;
+    *session = &s;
+    return &at;
+}
+
+void Runtime::wait_link(Upstream& u, uint32_t ref) {
+    if (ref == 0 || u.server >= STBF_MAX_SERVERS) return;  // probes wait in probes_[server]
+    uint32_t& head = wait_head_[u.server];
+    u.wait_prev = 0;
+    u.wait_next = head;
+    if (head != 0) {
+        SessionIo* s = nullptr;
+        AttemptIo* first = attempt_by_ref(head, &s);
+        if (first != nullptr) first->up.wait_prev = ref;
     }
+    head = ref;
+}
+
+void Runtime::wait_unlink(Upstream& u) {
+    if (u.phase != Phase::Resolving || u.server >= STBF_MAX_SERVERS) return;
+    SessionIo* s = nullptr;
+    const bool attempt = (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
+    const uint32_t self = attempt ? (u.tag & 0xffffffu) + 1 : 0;
+    if (self == 0) return;  // a probe
+    if (u.wait_prev != 0) {
+        AttemptIo* prev = attempt_by_ref(u.wait_prev, &s);
+        if (prev != nullptr) prev->up.wait_next = u.wait_next;
+    } else if (wait_head_[u.server] == self) {
+        wait_head_[u.server] = u.wait_next;
+    }
+    if (u.wait_next != 0) {
+        AttemptIo* next = attempt_by_ref(u.wait_next, &s);
+        if (next != nullptr) next->up.wait_prev = u.wait_prev;
+    }
+    u.wait_prev = u.wait_next = 0;
 }
 
 void Runtime::on_accept(Listener& l, TimeUs t) {
@@ -414,17 +521,12 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
         if (accepted != STBF_PORT_OK) {
             log(STBF_LOG_WARNING, "group", l.name.c_str(), "cannot accept a client:",
                 accepted == STBF_PORT_NO_RESOURCES ? "out of resources" : "port error");
-            port_->watch(port_->ctx, l.sock, 0);
+            port_->watch(port_->ctx, l.sock, 0, 0);
+            if (l.paused_until == kNever) paused_listeners_++;
             l.paused_until = t + kAcceptPauseUs;
             return;
         }
-        SessionIo* s = nullptr;
-        for (SessionIo& candidate : sessions_) {
-            if (candidate.id == 0) {
-                s = &candidate;
-                break;
-            }
-        }
+        SessionIo* s = free_count_ > 0 ? &sessions_[free_sessions_[free_count_ - 1]] : nullptr;
         SessionId id = 0;
         const Status st = s != nullptr ? engine_.session_open(l.group, t, &id)
                                        : Status::CapacityExceeded;
@@ -435,29 +537,40 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
             log(STBF_LOG_WARNING, "group", l.name.c_str(), "refused a client:", status_name(st));
             continue;
         }
+        free_count_--;
         reset_session(*s);
         s->id = id;
         s->group = l.group;
         s->client = client;
+        map_insert(id, index_of(*s));
+        session_count_++;
+        if (l.group < STBF_MAX_GROUPS) group_sessions_[l.group]++;
         counters_.accepted++;
         update_interest(*s);
         drain(t);  // the Connect for this session runs now, before the next accept
     }
 }
 
-void Runtime::on_resolved(uint32_t request, TimeUs t) {
+void Runtime::on_resolved(const stbf_event& ev, TimeUs t) {
     bool usable = false;
-    const ServerSlot slot = endpoints_.on_resolved(request, t, &usable);
-    if (slot == kNoServer) return;
+    const ServerSlot slot = endpoints_.on_resolved(ev.tag, ev.request, t, &usable);
+    if (slot == kNoServer || slot >= STBF_MAX_SERVERS) return;
     counters_.resolutions++;
-    for (SessionIo& s : sessions_) {
-        if (s.id == 0) continue;
-        for (AttemptIo& at : s.attempts) {
-            if (at.id == 0 || at.up.phase != Phase::Resolving || at.up.server != slot) continue;
-            Reason why = Reason::ResolveFailed;
-            const Step step = usable ? open_upstream(at.up, t, &why) : Step::Failed;
-            drive_attempt(s, at, step, why, t);
-        }
+    // Exactly the attempts that wait for this name: take the list, then drive each one. No
+    // engine action runs in between (drain comes after), so the saved links stay valid.
+    uint32_t ref = wait_head_[slot];
+    wait_head_[slot] = 0;
+    while (ref != 0) {
+        SessionIo* s = nullptr;
+        AttemptIo* at = attempt_by_ref(ref, &s);
+        if (at == nullptr) break;
+        ref = at->up.wait_next;
+        at->up.wait_prev = at->up.wait_next = 0;
+        if (at->up.phase != Phase::Resolving) continue;
+        at->up.phase = Phase::Free;  // unlinked already; open_upstream sets the next phase
+        Reason why = Reason::ResolveFailed;
+        const Step step = usable ? open_upstream(at->up, t, &why) : Step::Failed;
+        drive_attempt(*s, *at, step, why, t);
     }
     if (slot < STBF_MAX_SERVERS) {
         ProbeIo& p = probes_[slot];
@@ -471,9 +584,10 @@ void Runtime::on_resolved(uint32_t request, TimeUs t) {
 
 // ---- upstream connections --------------------------------------------------------------------
 
-void Runtime::prepare_upstream(Upstream& u, ServerSlot server) {
+void Runtime::prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag) {
     u = Upstream();
     u.server = server;
+    u.tag = tag;
     u.transport = &default_transport_;
     if (selector_ != nullptr) {
         const ServerConfig* cfg = engine_.server_config(server);
@@ -490,7 +604,13 @@ Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
     }
     stbf_addr addr = {};
     switch (endpoints_.lookup(u.server, *cfg, t, &addr, &u.endpoint)) {
-        case EndpointCache::Lookup::Pending: u.phase = Phase::Resolving; return Step::Waiting;
+        case EndpointCache::Lookup::Pending: {
+            const bool attempt =
+                (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
+            if (attempt) wait_link(u, (u.tag & 0xffffffu) + 1);
+            u.phase = Phase::Resolving;
+            return Step::Waiting;
+        }
         case EndpointCache::Lookup::Failed: *why = Reason::ResolveFailed; return Step::Failed;
         case EndpointCache::Lookup::Ready: break;
     }
@@ -500,7 +620,7 @@ Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
     const stbf_port_status st = u.transport->connect(u.transport->ctx, &addr, &u.sock);
     if (st == STBF_PORT_IN_PROGRESS) {
         u.phase = Phase::Connecting;
-        set_interest(u.sock, &u.interest, STBF_WRITABLE);
+        set_interest(u.sock, &u.interest, STBF_WRITABLE, u.tag);
         return Step::Waiting;
     }
     if (st != STBF_PORT_OK) {
@@ -530,7 +650,7 @@ Runtime::Step Runtime::advance(Upstream& u, Reason* why) {
             const stbf_port_status st =
                 tr.send(tr.ctx, u.sock, u.send + u.sent, u.send_len - u.sent, &n);
             if (st == STBF_PORT_WOULD_BLOCK) {
-                set_interest(u.sock, &u.interest, STBF_WRITABLE);
+                set_interest(u.sock, &u.interest, STBF_WRITABLE, u.tag);
                 return Step::Waiting;
             }
             if (st != STBF_PORT_OK) {
@@ -563,7 +683,7 @@ Runtime::Step Runtime::advance(Upstream& u, Reason* why) {
         }
     }
     if (u.check.verdict() == GreetingVerdict::Ok) return Step::Ready;
-    set_interest(u.sock, &u.interest, STBF_READABLE);
+    set_interest(u.sock, &u.interest, STBF_READABLE, u.tag);
     return Step::Waiting;
 }
 
@@ -583,6 +703,7 @@ bool Runtime::retry_next_endpoint(Upstream& u, TimeUs t, Step* step, Reason* why
 }
 
 void Runtime::close_upstream(Upstream& u) {
+    wait_unlink(u);
     if (u.sock != STBF_SOCK_INVALID && u.transport != nullptr)
         u.transport->close(u.transport->ctx, u.sock);
     u.sock = STBF_SOCK_INVALID;
@@ -590,9 +711,9 @@ void Runtime::close_upstream(Upstream& u) {
     u.interest = 0;
 }
 
-void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted) {
+void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted, uint32_t tag) {
     if (sock == STBF_SOCK_INVALID || *current == wanted) return;
-    port_->watch(port_->ctx, sock, wanted);
+    port_->watch(port_->ctx, sock, wanted, tag);
     *current = wanted;
 }
 
@@ -600,8 +721,9 @@ void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted) {
 
 Runtime::SessionIo* Runtime::find_session(SessionId id) {
     if (id == 0) return nullptr;
-    for (SessionIo& s : sessions_)
-        if (s.id == id) return &s;
+    for (size_t i = id & (kSessionMapSize - 1); session_map_[i].id != 0;
+         i = (i + 1) & (kSessionMapSize - 1))
+        if (session_map_[i].id == id) return &sessions_[session_map_[i].index];
     return nullptr;
 }
 
@@ -631,16 +753,22 @@ void Runtime::reset_session(SessionIo& s) {
 void Runtime::start_attempt(const Action& a, TimeUs t) {
     SessionIo* s = find_session(a.session);
     AttemptIo* at = nullptr;
+    uint32_t k = 0;
     if (s != nullptr)
-        for (AttemptIo& candidate : s->attempts)
-            if (candidate.id == 0 && at == nullptr) at = &candidate;
+        for (uint32_t i = 0; i < STBF_MAX_ATTEMPTS_IN_FLIGHT && at == nullptr; ++i)
+            if (s->attempts[i].id == 0) {
+                at = &s->attempts[i];
+                k = i;
+            }
     const ServerConfig* cfg = engine_.server_config(a.server);
     if (at == nullptr || cfg == nullptr) {
         engine_.attempt_failed(a.session, a.attempt, Reason::LocalError, t);
         return;
     }
     at->id = a.attempt;
-    prepare_upstream(at->up, a.server);
+    prepare_upstream(
+        at->up, a.server,
+        make_tag(TagKind::Attempt, index_of(*s) * uint32_t{STBF_MAX_ATTEMPTS_IN_FLIGHT} + k));
     at->up.check.reset(greeting_rule_for_protocol(cfg->protocol));
     at->up.keep = true;
     counters_.connects++;
@@ -685,8 +813,11 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     s->live = true;
     s->upstream = at->up.sock;
     s->transport = at->up.transport;
-    s->upstream_interest = at->up.interest;
     s->server = at->up.server;
+    // From now on its events belong to the session, not to the attempt slot.
+    s->upstream_interest = at->up.interest;
+    port_->watch(port_->ctx, s->upstream, s->upstream_interest,
+                 make_tag(TagKind::Upstream, index_of(*s)));
     s->down.push(at->up.kept, at->up.kept_len);
     *at = AttemptIo();
     log_failover(s->group);
@@ -799,11 +930,12 @@ void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
 void Runtime::update_interest(SessionIo& s) {
     // Back-pressure: a side is read only while the buffer towards its peer has room.
     set_interest(s.client, &s.client_interest,
-                 (s.up.room() > 0 ? STBF_READABLE : 0u) | (s.down.len > 0 ? STBF_WRITABLE : 0u));
+                 (s.up.room() > 0 ? STBF_READABLE : 0u) | (s.down.len > 0 ? STBF_WRITABLE : 0u),
+                 make_tag(TagKind::Client, index_of(s)));
     if (s.live)
         set_interest(s.upstream, &s.upstream_interest,
-                     (s.down.room() > 0 ? STBF_READABLE : 0u) |
-                         (s.up.len > 0 ? STBF_WRITABLE : 0u));
+                     (s.down.room() > 0 ? STBF_READABLE : 0u) | (s.up.len > 0 ? STBF_WRITABLE : 0u),
+                     make_tag(TagKind::Upstream, index_of(s)));
 }
 
 void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
@@ -811,6 +943,10 @@ void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
     port_->tcp_close(port_->ctx, s.client);
     if (s.live && s.transport != nullptr) s.transport->close(s.transport->ctx, s.upstream);
     for (AttemptIo& at : s.attempts) close_upstream(at.up);
+    map_erase(s.id);
+    session_count_--;
+    if (s.group < STBF_MAX_GROUPS && group_sessions_[s.group] > 0) group_sessions_[s.group]--;
+    free_sessions_[free_count_++] = index_of(s);
     reset_session(s);
 }
 
@@ -824,8 +960,9 @@ void Runtime::start_probe(const Action& a, TimeUs t) {
     }
     ProbeIo& p = probes_[a.server];
     close_upstream(p.up);
+    if (p.id == 0) probe_count_++;
     p.id = a.probe;
-    prepare_upstream(p.up, a.server);
+    prepare_upstream(p.up, a.server, make_tag(TagKind::Probe, a.server));
     p.up.check.reset(greeting_rule_for_probe(*cfg));
     if (cfg->probe == ProbeKind::Expect) {
         const uint8_t n = cfg->expect_send_len <= STBF_EXPECT_MAX
@@ -859,6 +996,7 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
     const ProbeId id = p.id;
     close_upstream(p.up);  // close right after the verdict: a check must stay short
     p.id = 0;
+    probe_count_--;
     engine_.probe_result(server, id, ok, why, t);
 }
 
@@ -882,24 +1020,15 @@ uint8_t Runtime::listener_count() const {
 }
 
 uint16_t Runtime::open_sessions(uint8_t group) const {
-    uint16_t n = 0;
-    for (const SessionIo& s : sessions_)
-        if (s.id != 0 && s.group == group) ++n;
-    return n;
+    return group < STBF_MAX_GROUPS ? group_sessions_[group] : 0;
 }
 
 uint16_t Runtime::open_sessions() const {
-    uint16_t n = 0;
-    for (const SessionIo& s : sessions_)
-        if (s.id != 0) ++n;
-    return n;
+    return session_count_;
 }
 
 uint8_t Runtime::probes_in_flight() const {
-    uint8_t n = 0;
-    for (const ProbeIo& p : probes_)
-        if (p.id != 0) ++n;
-    return n;
+    return static_cast<uint8_t>(probe_count_);
 }
 
 }  // namespace stbf

@@ -89,17 +89,20 @@ TEST(Runtime, EventsOfForeignSocketsGoToTheHostHandler) {
     stbf_addr control = sim::addr("127.0.0.1", 30000);
     stbf_sock listener = STBF_SOCK_INVALID;
     ASSERT_EQ(port->tcp_listen(port->ctx, &control, &listener), STBF_PORT_OK);
-    ASSERT_EQ(port->watch(port->ctx, listener, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(port->watch(port->ctx, listener, STBF_READABLE, 42), STBF_PORT_OK);
     struct Seen {
         const stbf_port* port;
         stbf_sock expected;
         int events = 0;
     } seen{port, listener};
     rig.runtime->set_foreign_handler(
-        [](void* user, stbf_sock sock, unsigned ready) {
+        [](void* user, const stbf_event& ev) {
             auto* s = static_cast<Seen*>(user);
+            const stbf_sock sock = ev.sock;
+            EXPECT_EQ(ev.kind, STBF_EVENT_SOCKET);
             EXPECT_EQ(sock, s->expected);
-            EXPECT_TRUE(ready & STBF_READABLE);
+            EXPECT_EQ(ev.tag, 42u);  // the host's own tag, handed back untouched
+            EXPECT_TRUE(ev.ready & STBF_READABLE);
             stbf_sock accepted = STBF_SOCK_INVALID;
             if (s->port->tcp_accept(s->port->ctx, sock, &accepted, nullptr) == STBF_PORT_OK)
                 s->port->tcp_close(s->port->ctx, accepted);
@@ -113,6 +116,44 @@ TEST(Runtime, EventsOfForeignSocketsGoToTheHostHandler) {
     EXPECT_EQ(seen.events, 1);
     EXPECT_EQ(rig.runtime->counters().foreign_events, 1u);
     EXPECT_EQ(rig.runtime->open_sessions(), 0);
+}
+
+TEST(Runtime, AHostsResolutionReachesTheHostWithoutPolling) {
+    // Port v2: a resolution the host started (an HTTPS list fetch) is handed to the host's
+    // handler; the runtime neither takes its result nor drops its event.
+    Rig rig;
+    one_server(rig);
+    rig.world.resolver().add_name("lists.example", {sim::addr("10.0.0.9", 0)});
+    rig.world.resolver().set_name_delay_us("lists.example", 300 * kMs);
+    rig.start();
+    const stbf_port* port = rig.world.port();
+    uint32_t request = 0;
+    ASSERT_EQ(port->resolve_start(port->ctx, "lists.example", 443, 7, &request), STBF_PORT_OK);
+    struct Seen {
+        const stbf_port* port;
+        uint32_t request;
+        int resolved = 0;
+        size_t addresses = 0;
+        TimeUs at = 0;
+    } seen{port, request};
+    rig.runtime->set_foreign_handler(
+        [](void* user, const stbf_event& ev) {
+            auto* s = static_cast<Seen*>(user);
+            if (ev.kind != STBF_EVENT_RESOLVED) return;
+            EXPECT_EQ(ev.tag, 7u);
+            EXPECT_EQ(ev.request, s->request);
+            stbf_addr out[4];
+            EXPECT_EQ(s->port->resolve_take(s->port->ctx, ev.request, out, 4, &s->addresses),
+                      STBF_PORT_OK);
+            s->at = s->port->now(s->port->ctx);
+            s->resolved++;
+        },
+        &seen);
+    rig.run_until(1 * kSec);
+    EXPECT_EQ(seen.resolved, 1);
+    EXPECT_EQ(seen.addresses, 1u);
+    EXPECT_EQ(seen.at, 300 * kMs);  // delivered when it finished, not on some polling tick
+    EXPECT_EQ(rig.runtime->counters().resolutions, 0u);  // not the runtime's
 }
 
 // A transport that counts its use and otherwise passes through to the sim port.

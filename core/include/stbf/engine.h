@@ -157,6 +157,18 @@ struct ServerStatus {
     uint32_t probes_ok, probes_failed;
     uint32_t connects_ok, connects_failed;
     uint32_t sessions_hung;
+    AdminState admin;         ///< operator state (set_admin_state)
+    TimeUs admin_since;       ///< when `admin` last changed (0 = never set)
+    TimeUs admin_cut_at;      ///< Disabled: when live sessions are cut; kNever otherwise
+    uint16_t max_sessions;    ///< per-server limit in force (0 = none)
+};
+
+/// What one slot of a group is doing, for status ("slot 2: srv3 since 12:01" / "idle").
+struct SlotStatus {
+    ServerSlot server;  ///< server of the slot's newest live session; kNoServer if none
+    TimeUs since;       ///< when that session went live (0 if none)
+    bool idle;          ///< the last connect to this slot was refused: no distinct server left
+    TimeUs idle_since;  ///< when the slot became idle (0 if not idle)
 };
 
 /// A failover: new sessions of a group moved from one server to another.
@@ -282,6 +294,11 @@ public:
     uint8_t group_count() const { return group_count_; }
     /// Status of group `g` (< group_count()).
     GroupStatus group_status(uint8_t g) const;
+    /// Slots group `g` serves: its `slots` setting, or for 0 (automatic) 2 when it has at least
+    /// two enabled servers, else 1; never more than STBF_MAX_SLOTS. 0 for an unknown group.
+    uint8_t group_slots(uint8_t g) const;
+    /// Status of slot `slot` of group `g` (all zero / kNoServer for an unknown group or slot).
+    SlotStatus slot_status(uint8_t g, uint8_t slot) const;
     /// Number of slots in the server table that are in use (config servers + retired).
     uint8_t server_slot_limit() const { return slot_limit_; }
     /// True if `slot` holds a server (configured or retired).
@@ -314,6 +331,27 @@ public:
     ServerSlot pick(uint8_t g, uint64_t tried_mask, TimeUs now);
 
 private:
+    // Bounded FIFO of the engine's outputs; push() refuses when full (the caller counts).
+    template <typename T, uint16_t N>
+    struct Ring {
+        T items[N];
+        uint16_t head = 0;
+        uint16_t len = 0;
+        bool push(const T& v) {
+            if (len >= N) return false;
+            items[(head + len) % N] = v;
+            ++len;
+            return true;
+        }
+        bool pop(T* out) {
+            if (len == 0) return false;
+            *out = items[head];
+            head = static_cast<uint16_t>((head + 1) % N);
+            --len;
+            return true;
+        }
+        void clear() { head = len = 0; }
+    };
     // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
     // so a retired server can drain after the config that named it is gone.
     struct ServerRt {
@@ -322,6 +360,9 @@ private:
         uint8_t group = kNoGroup;
         uint8_t member = 0;  // index within the group (config order tie-breaks)
         ServerState state = ServerState::Up;
+        AdminState admin = AdminState::Enabled;
+        TimeUs admin_since = 0;
+        TimeUs admin_cut_at = kNever;  // Disabled: cut live sessions then
         uint8_t fail_streak = 0;
         uint8_t ok_streak = 0;
         uint8_t backoff_exp = 0;
@@ -343,14 +384,21 @@ private:
     };
     struct GroupRt {
         GroupConfig cfg;
-        ServerSlot slots[STBF_MAX_SERVERS_PER_GROUP] = {};
+        ServerSlot members[STBF_MAX_SERVERS_PER_GROUP] = {};
         uint8_t count = 0;
+        uint8_t slot_count = 1;  // effective slots (group_slots)
         ServerSlot sticky = kNoServer;
         ServerSlot active = kNoServer;
+        // Per slot: server of the newest session that went live (for failover records) and
+        // whether the slot's last connect was refused for want of a distinct server.
+        ServerSlot slot_last[STBF_MAX_SLOTS] = {kNoServer, kNoServer, kNoServer, kNoServer};
+        TimeUs slot_idle_since[STBF_MAX_SLOTS] = {};  // 0 = not idle
+        bool panic = false;          // last panic state notified
         uint16_t live_sessions = 0;  // sessions open on this group (connecting or live)
         uint32_t sessions_total = 0, sessions_refused = 0, failovers = 0;
         Failover last_failover;
     };
+    static_assert(STBF_MAX_SLOTS == 4, "GroupRt::slot_last initialiser lists four slots");
     struct AttemptRt {
         AttemptId id = 0;  // 0 = free
         ServerSlot server = kNoServer;
@@ -363,12 +411,14 @@ private:
         SessionPhase phase = SessionPhase::Free;
         uint16_t gen = 0;
         uint8_t group = kNoGroup;
+        uint8_t slot = 0;               // slot of the group the client connected to
         ServerSlot server = kNoServer;  // live server
+        TimeUs live_since = 0;
         uint64_t tried = 0;             // server-slot bits already tried
         uint8_t attempts_made = 0;
         AttemptRt attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
         TimeUs stagger_at = kNever;  // start a racing attempt then
-        bool pending_up = false;      // a request went up and is not answered yet
+        bool pending_up = false;     // a request went up and is not answered yet
         TimeUs pending_up_since = 0;
         TimeUs last_activity = 0;
         uint32_t hang_timeout_ms = 0;  // copied at open: a drained session keeps its rules
@@ -384,6 +434,9 @@ private:
     SessionId session_id(uint8_t index) const;
     AttemptRt* find_attempt(SessionRt& s, AttemptId id);
     void push(const Action& a);
+    void notice(const Notice& n);
+    void notice_state(ServerSlot server, ServerState from, ServerState to, Reason why, TimeUs now);
+    void update_panic(uint8_t g, TimeUs now);
     bool start_attempt(uint8_t si, TimeUs now);
     void fail_or_continue(uint8_t si, TimeUs now);
     static uint8_t attempts_in_flight(const SessionRt& s);
@@ -391,15 +444,30 @@ private:
     /// server, and the session's first failure (for the failover record).
     void attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now);
     void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
-    void abort_attempts(SessionRt& s, AttemptId keep);
     void release_attempt(AttemptRt& a);
     void server_success(ServerSlot slot, TimeUs now);
     void server_failure(ServerSlot slot, Reason why, TimeUs now);
-    void set_state(ServerRt& sv, ServerState st, TimeUs now);
+    void set_state(ServerSlot slot, ServerState st, Reason why, TimeUs now);
     void schedule_check(ServerRt& sv, TimeUs now);
     void start_probe(ServerSlot slot, TimeUs now);
     void maybe_free_retired(ServerSlot slot);
+    void cut_disabled(ServerSlot slot, TimeUs now);
     bool usable(const ServerRt& sv) const;
+    bool full(const ServerRt& sv) const;
+    /// Servers (as a server-slot mask) carrying a live or connecting session of another slot
+    /// of group `g` than `slot`: a session of `slot` must not be given one of them.
+    uint64_t other_slots_mask(uint8_t g, uint8_t slot) const;
+    /// Servers a session of `slot` of `g` must not be given: `tried` plus the other slots'
+    /// servers (unless the group shares slots and nothing else is usable). `starved` is set
+    /// when only the other slots' servers are usable.
+    uint64_t slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now, bool* starved) const;
+    /// Rank of a server for a new session of its group (lower is better), kExcludedRank if it
+    /// must not be given one. See pick().
+    uint8_t rank(const ServerRt& sv, Mode mode, TimeUs now) const;
+    /// Best rank among the servers of `g` outside `mask`, kExcludedRank if none.
+    uint8_t best_rank(uint8_t g, uint64_t mask, TimeUs now) const;
+    static constexpr uint8_t kExcludedRank = 0xff;
+    static constexpr uint8_t kPanicRank = 6;  ///< ranks from here on are picked only in panic
     uint32_t effective_weight(const ServerRt& sv, TimeUs now) const;
     uint64_t score(const ServerRt& sv, TimeUs now) const;
     uint64_t jittered(uint64_t base_us, uint8_t pct);
@@ -410,9 +478,8 @@ private:
     ServerRt servers_[STBF_MAX_SERVERS];
     GroupRt groups_[STBF_MAX_GROUPS];
     SessionRt sessions_[STBF_MAX_SESSIONS];
-    Action queue_[STBF_MAX_ACTIONS];
-    uint16_t queue_head_ = 0;
-    uint16_t queue_len_ = 0;
+    Ring<Action, STBF_MAX_ACTIONS> actions_;
+    Ring<Notice, STBF_MAX_NOTICES> notices_;
     uint64_t rng_[2] = {0, 0};
     uint32_t next_attempt_ = 1;
     uint32_t next_probe_ = 1;
@@ -421,6 +488,7 @@ private:
     uint32_t config_generation_ = 0;
     uint32_t actions_dropped_ = 0;
     uint32_t notices_dropped_ = 0;
+    bool loading_ = false;  // inside load(): groups are being rebuilt
 };
 
 }  // namespace stbf

@@ -34,6 +34,11 @@
 /// different upstream server (warm standby).
 #define STBF_MAX_SLOTS 4
 #endif
+#ifndef STBF_MAX_NOTICES
+/// Notices (state changes, failovers, ...) the engine can queue between two drains by the
+/// caller; more are counted in notices_dropped().
+#define STBF_MAX_NOTICES 64
+#endif
 #ifndef STBF_HOST_MAX
 /// Longest host name kept (DNS allows 253).
 #define STBF_HOST_MAX 253

@@ -10,6 +10,11 @@
 // connection lands on a healthy server. Health checks (probes) connect, judge the greeting and
 // close at once.
 //
+// Dispatch is O(1) per event: every socket and resolution the runtime starts carries a port tag
+// (kRuntimeTagBit | kind | table index), session ids map to their table entry through a small
+// hash, free entries come off a stack, and a finished resolution wakes exactly the attempts
+// waiting for that server. Nothing is scanned per event.
+//
 // Freestanding like the rest of core/: no OS header, no heap, fixed tables, errors as Status.
 // The object is large (two relay buffers per session: about 2 * STBF_RELAY_BUFFER *
 // STBF_MAX_SESSIONS bytes plus tables); give it static storage or allocate it once at start.
@@ -57,10 +62,16 @@ struct Transport {
 /// the default (plain TCP through the port). The returned table must outlive its connections.
 using TransportSelector = const Transport* (*)(void* user, const ServerConfig& server);
 
-/// Called for readiness events on sockets the runtime does not own: sockets a host opened with
-/// the same port and watches itself (e.g. the daemon's control socket). `ready` holds
-/// STBF_READABLE / STBF_WRITABLE bits.
-using ForeignEventHandler = void (*)(void* user, stbf_sock sock, unsigned ready);
+/// Tags (port.h: dispatch) with this bit set belong to the runtime. A host sharing the port
+/// (its control socket, an HTTPS fetch) watches its sockets and starts its resolutions with
+/// tags below it; the runtime hands every event whose tag lacks the bit to the foreign handler
+/// untouched, socket and resolution events alike, so a host never polls for results.
+constexpr uint32_t kRuntimeTagBit = 0x80000000u;
+
+/// Called for events the runtime does not own (tag without kRuntimeTagBit): readiness of
+/// sockets a host opened with the same port and watches itself (e.g. the daemon's control
+/// socket), and completions of resolutions the host started. The event is as poll reported it.
+using ForeignEventHandler = void (*)(void* user, const stbf_event& event);
 
 /// Totals since init, for status output and tests.
 struct RuntimeCounters {
@@ -73,6 +84,14 @@ struct RuntimeCounters {
     uint32_t resolutions = 0;       ///< name resolutions finished
     uint32_t foreign_events = 0;    ///< events handed to the foreign handler
 };
+
+namespace detail {
+constexpr size_t power_of_two_at_least(size_t n) {
+    size_t m = 1;
+    while (m < n) m <<= 1;
+    return m;
+}
+}  // namespace detail
 
 class Runtime {
 public:
@@ -163,6 +182,9 @@ private:
         bool resolved = false;  // an endpoint was handed out (rotate it on failure)
         uint8_t endpoints_tried = 0;
         unsigned interest = 0;
+        uint32_t tag = 0;        // what its socket's events carry (kind + table index)
+        uint32_t wait_prev = 0;  // attempts waiting for the same server's resolution: a
+        uint32_t wait_next = 0;  // doubly linked list of attempt refs (0 = none)
         GreetingCheck check;
         uint8_t send[STBF_EXPECT_MAX] = {};  // expect probe: bytes to send after connecting
         uint8_t send_len = 0;
@@ -205,6 +227,20 @@ private:
         uint32_t failovers_logged = 0;  // the group's engine failover count already logged
     };
     enum class State : uint8_t { Idle = 0, Running, Stopped };
+    // What a runtime tag names; the low 24 bits are the index in that kind's table.
+    enum class TagKind : uint32_t { Listener = 1, Client, Upstream, Attempt, Probe, Resolve };
+    static constexpr uint32_t make_tag(TagKind kind, uint32_t index) {
+        return kRuntimeTagBit | static_cast<uint32_t>(kind) << 24 | index;
+    }
+    // Session id -> table index, open addressing (load <= 1/2): actions find their session
+    // in O(1) whatever the engine's id scheme.
+    static constexpr size_t kSessionMapSize = detail::power_of_two_at_least(2 * STBF_MAX_SESSIONS);
+    static constexpr uint16_t kNoIndex = 0xffff;
+    static_assert(STBF_MAX_SESSIONS < kNoIndex, "session index must fit 16 bits");
+    struct MapEntry {
+        SessionId id = 0;  // 0 = empty
+        uint16_t index = kNoIndex;
+    };
 
     Status open_listeners(const Config& config, Listener* out, bool* adopted_old);
     void close_listener(Listener& l);
@@ -212,9 +248,16 @@ private:
     void run_timers(TimeUs now);
     void execute(const Action& a, TimeUs now);
     void dispatch(const stbf_event& ev, TimeUs now);
+    void dispatch_socket(const stbf_event& ev, TimeUs now);
+    void map_insert(SessionId id, uint16_t index);
+    void map_erase(SessionId id);
+    uint16_t index_of(const SessionIo& s) const;
+    AttemptIo* attempt_by_ref(uint32_t ref, SessionIo** session);
+    void wait_link(Upstream& u, uint32_t ref);
+    void wait_unlink(Upstream& u);
     void on_accept(Listener& l, TimeUs now);
     TimeUs listeners_deadline() const;
-    void on_resolved(uint32_t request, TimeUs now);
+    void on_resolved(const stbf_event& ev, TimeUs now);
 
     // sessions
     SessionIo* find_session(SessionId id);
@@ -236,12 +279,12 @@ private:
     void finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs now);
 
     // upstream connections (attempts and probes alike)
-    void prepare_upstream(Upstream& u, ServerSlot server);
+    void prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag);
     Step open_upstream(Upstream& u, TimeUs now, Reason* why);
     Step advance(Upstream& u, Reason* why);
     bool retry_next_endpoint(Upstream& u, TimeUs now, Step* step, Reason* why);
     void close_upstream(Upstream& u);
-    void set_interest(stbf_sock sock, unsigned* current, unsigned wanted);
+    void set_interest(stbf_sock sock, unsigned* current, unsigned wanted, uint32_t tag);
 
     void log(stbf_log_level level, const char* a, const char* b, const char* c = nullptr,
              const char* d = nullptr, uint64_t number = ~0ull);
@@ -258,7 +301,15 @@ private:
     EndpointCache endpoints_;
     Listener listeners_[STBF_MAX_GROUPS];
     SessionIo sessions_[STBF_MAX_SESSIONS];
+    MapEntry session_map_[kSessionMapSize];
+    uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
+    uint16_t free_count_ = 0;
+    uint16_t group_sessions_[STBF_MAX_GROUPS] = {};  // open sessions per engine group
+    uint16_t session_count_ = 0;
     ProbeIo probes_[STBF_MAX_SERVERS];  // indexed by server slot: one check per server at a time
+    uint16_t probe_count_ = 0;
+    uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
+    uint8_t paused_listeners_ = 0;
     RuntimeCounters counters_;
 };
 

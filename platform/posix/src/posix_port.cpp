@@ -37,11 +37,13 @@ struct SockState {
     SockKind kind = SockKind::Free;
     unsigned interest = 0;
     bool in_epoll = false;
+    uint32_t tag = 0;  // handed back in every event (port.h: dispatch)
 };
 
 struct ResolveRequest {
     std::string host;
     uint16_t port = 0;
+    uint32_t tag = 0;
     bool done = false;
     bool cancelled = false;
     stbf_port_status result = STBF_PORT_ERROR;
@@ -170,7 +172,7 @@ struct PosixPort::Impl {
 
     void track(int fd, SockKind kind) {
         if (static_cast<size_t>(fd) >= socks.size()) socks.resize(static_cast<size_t>(fd) + 64);
-        socks[static_cast<size_t>(fd)] = SockState{kind, 0, false};
+        socks[static_cast<size_t>(fd)] = SockState{kind, 0, false, 0};
     }
 
     // ---- logging -----------------------------------------------------------------------
@@ -493,11 +495,12 @@ struct PosixPort::Impl {
         return STBF_PORT_OK;
     }
 
-    static stbf_port_status watch(void* ctx, stbf_sock s, unsigned interest) {
+    static stbf_port_status watch(void* ctx, stbf_sock s, unsigned interest, uint32_t tag) {
         Impl* p = self(ctx);
         SockState* st = p->find(s);
         if (st == nullptr || (interest & ~(STBF_READABLE | STBF_WRITABLE)) != 0)
             return STBF_PORT_INVALID;
+        st->tag = tag;
         if (interest == 0) {
             // Removed rather than registered with no events: epoll reports HUP/ERR regardless
             // of interest, which would spin the loop on a socket nobody services.
@@ -510,6 +513,8 @@ struct PosixPort::Impl {
         ev.events = ((interest & STBF_READABLE) ? EPOLLIN | EPOLLRDHUP : 0u) |
                     ((interest & STBF_WRITABLE) ? EPOLLOUT : 0u);
         ev.data.fd = s;
+        // Only a change of interest reaches the kernel; a new tag lives in the table.
+        if (st->in_epoll && st->interest == interest) return STBF_PORT_OK;
         int rc = epoll_ctl(p->epoll_fd, st->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev);
         if (rc != 0) return STBF_PORT_INVALID;
         st->in_epoll = true;
@@ -522,17 +527,20 @@ struct PosixPort::Impl {
         while (n < cap && !ready.empty()) {
             uint32_t id = ready.front();
             ready.pop_front();
+            uint32_t tag = 0;
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 auto it = requests.find(id);
                 // taken or cancelled meanwhile: its event is not reported
                 if (it == requests.end() || it->second.cancelled) continue;
+                tag = it->second.tag;
             }
             stbf_event& e = events[n++];
             e.kind = STBF_EVENT_RESOLVED;
             e.ready = 0;
             e.sock = STBF_SOCK_INVALID;
             e.request = id;
+            e.tag = tag;
         }
         return n;
     }
@@ -577,12 +585,13 @@ struct PosixPort::Impl {
             out.ready = static_cast<uint8_t>(ready);
             out.sock = fd;
             out.request = 0;
+            out.tag = st->tag;
         }
         if (resolved) n += p->deliver_resolved(events + n, cap - n);
         return n;
     }
 
-    static stbf_port_status resolve_start(void* ctx, const char* host, uint16_t port,
+    static stbf_port_status resolve_start(void* ctx, const char* host, uint16_t port, uint32_t tag,
                                           uint32_t* request) {
         Impl* p = self(ctx);
         if (host == nullptr || request == nullptr || host[0] == '\0' || std::strlen(host) > 253)
@@ -603,6 +612,7 @@ struct PosixPort::Impl {
         ResolveRequest& r = p->requests[id];
         r.host = host;
         r.port = port;
+        r.tag = tag;
         p->queue.push_back(id);
         p->queue_cv.notify_one();
         *request = id;
@@ -693,6 +703,7 @@ std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options, st
     t.resolve_start = &Impl::resolve_start;
     t.resolve_take = &Impl::resolve_take;
     t.resolve_cancel = &Impl::resolve_cancel;
+    t.tcp_splice = nullptr;  // set by the splice support below when the kernel has it
     return std::unique_ptr<PosixPort>(new PosixPort(std::move(impl)));
 }
 
