@@ -138,6 +138,17 @@ TEST(SimFleet, IdleProbingIsAtMostOneProbePerHostPerBoxPerInter) {
     EXPECT_GE(m.probes_per_host_per_min, bound * 0.9) << "probing still happens";
 }
 
+TEST(SimFleet, WithTwoSlotsEachBoxProbesOnlyTheHostsItIsNotLoggedInTo) {
+    Scenario s = make("steady", 200, 4, default_mode(), default_sticky(), 2);
+    Result r = run(s);
+    Summary m = summarize(s, r);
+    const HealthSettings& h = s.config.groups[0].health;
+    EXPECT_EQ(r.probe_gaps_fast, 0u);
+    double bound = s.boxes * 2.0 / 4.0 * 60000.0 / h.inter_ms;  // two of four hosts idle
+    EXPECT_LE(m.probes_per_host_per_min, bound * 1.05);
+    EXPECT_GE(m.probes_per_host_per_min, bound * 0.9);
+}
+
 TEST(SimFleet, HungHostSessionsAreCutAndServedElsewhere) {
     Scenario s = make("host-dies", 200, 4, default_mode(), default_sticky(), 1);
     s.faults = {{10 * kMin, FaultKind::Hang, 0, 0}};
@@ -160,9 +171,9 @@ TEST(SimFleet, DnsChangeIsFollowedWhenTheOldAddressDies) {
     EXPECT_EQ(m.unserved_at_end, 0u);
 }
 
-// Needs the engine's distinct-server slot logic (session_open_slot); until it lands the second
-// slot is served like the first and can land on the same host.
-TEST(SimFleet, DISABLED_SlotsNeverLogOneAccountInTwiceOnOneHost) {
+// The engine keeps each slot of a group on a different server: the provider never sees one
+// account logged in twice on one host, through boot, a host death and its recovery.
+TEST(SimFleet, SlotsNeverLogOneAccountInTwiceOnOneHost) {
     Scenario s = make("host-recovers", 200, 4, default_mode(), default_sticky(), 2);
     Result r = run(s);
     Summary m = summarize(s, r);

@@ -188,6 +188,11 @@ void Fleet::settle(uint32_t b) {
     Box& bx = boxes_[b];
     Action a;
     while (bx.engine.pop_action(&a)) handle(b, a);
+    Notice n;
+    while (bx.engine.pop_notice(&n)) {
+        if (n.kind == NoticeKind::Failover) res_.failovers++;
+        if (n.kind == NoticeKind::SlotIdle) res_.slot_idle++;
+    }
     TimeUs dl = bx.engine.next_deadline();
     if (dl != bx.scheduled) {
         bx.scheduled = dl;
@@ -1000,10 +1005,12 @@ std::string text_table(const Scenario& s, const Result& r, const Summary& m) {
                                                               100) /
                    1e6);
     out += fmt("duplicate logins %llu (peak %u at once on one host); live sessions moved %llu; "
-               "hang cuts %llu\n",
+               "hang cuts %llu; failovers %llu; slot refusals %llu\n",
                static_cast<unsigned long long>(m.duplicates), m.peak_duplicates,
                static_cast<unsigned long long>(m.moved_live),
-               static_cast<unsigned long long>(r.hung_cuts));
+               static_cast<unsigned long long>(r.hung_cuts),
+               static_cast<unsigned long long>(r.failovers),
+               static_cast<unsigned long long>(r.slot_idle));
     return out;
 }
 
@@ -1028,12 +1035,15 @@ std::string json_summary(const Scenario& s, const Result& r, const Summary& m) {
              static_cast<unsigned long long>(m.unserved_at_end));
     o += fmt("\"probes_per_host_per_min\":%.2f,\"probe_gap_min_s\":%.2f,\"probe_gap_mean_s\":%.2f,"
              "\"probe_gaps_fast\":%llu,\"duplicates\":%llu,\"peak_duplicates\":%u,"
-             "\"moved_live\":%llu,\"hung_cuts\":%llu,\"hosts_detail\":[",
+             "\"moved_live\":%llu,\"hung_cuts\":%llu,\"failovers\":%llu,\"slot_idle\":%llu,"
+             "\"hosts_detail\":[",
              m.probes_per_host_per_min, secs_of(r.probe_gap_min_us), r.probe_gap_mean_us / 1e6,
              static_cast<unsigned long long>(r.probe_gaps_fast),
              static_cast<unsigned long long>(m.duplicates), m.peak_duplicates,
              static_cast<unsigned long long>(m.moved_live),
-             static_cast<unsigned long long>(r.hung_cuts));
+             static_cast<unsigned long long>(r.hung_cuts),
+             static_cast<unsigned long long>(r.failovers),
+             static_cast<unsigned long long>(r.slot_idle));
     for (uint8_t h = 0; h < r.hosts; ++h) {
         const HostTotals& t = r.totals[h];
         o += fmt("%s{\"host\":%u,\"sample_sessions\":%u,\"final_sessions\":%u,\"peak_sessions\":%u,"

@@ -141,6 +141,8 @@ struct Result {
     /// Engine-initiated closes of a live session whose host was healthy (a moved session).
     uint64_t moved_live = 0;
     uint64_t hung_cuts = 0;  ///< live sessions cut by the engine's hang detection
+    uint64_t failovers = 0;  ///< engine Failover notices (new sessions moved to another server)
+    uint64_t slot_idle = 0;  ///< engine SlotIdle notices (a slot refused: too few servers)
     /// Idle probe spacing of one box to one host, over probes in the stats window.
     TimeUs probe_gap_min_us = kNever;
     double probe_gap_mean_us = 0;
