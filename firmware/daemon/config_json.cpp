@@ -285,6 +285,7 @@ public:
             load_json(text, path);
         } else {
             GroupConfig settings;
+            settings.mode = kImportedGroupMode;
             import_softcam(text, path, format, 0, settings, {});
         }
         finish(errors_before);
@@ -591,6 +592,7 @@ private:
         SourceSpec spec;
         spec.group = group;
         spec.settings = defaults_;
+        if (!defaults_mode_given_) spec.settings.mode = kImportedGroupMode;
         bool has_url = false, url_key = false;
         members(obj, [&](const std::string& k, const cJSON* v) {
             std::string text;
@@ -830,6 +832,7 @@ private:
     void read_import(const cJSON* obj, const std::string& json_path) {
         if (!get_object(obj, "import entry must be an object")) return;
         GroupConfig settings = defaults_;
+        if (!defaults_mode_given_) settings.mode = kImportedGroupMode;  // fleet evidence: model.h
         std::string file;
         FileFormat format = FileFormat::Auto;
         bool optional = false;
@@ -1029,6 +1032,7 @@ private:
                     members(c, [&](const std::string& k, const cJSON* v) {
                         return group_setting(k, v, &defaults_);
                     });
+                defaults_mode_given_ = cJSON_GetObjectItemCaseSensitive(c, "mode") != nullptr;
                 break;
             }
         }
@@ -1207,6 +1211,7 @@ private:
     const std::string* text_ = nullptr;
     std::vector<Seg> path_;
     GroupConfig defaults_;
+    bool defaults_mode_given_ = false;
 };
 
 }  // namespace

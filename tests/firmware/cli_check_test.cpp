@@ -29,7 +29,7 @@ TEST(CliCheck, GoodCccamFilePrintsGroupsPortsAndMaskedSecrets) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(cfg + ": OK: 2 groups, 3 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group cccam-alice: listen 127.0.0.1:"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("mode ordered, 2 servers"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("mode random, 2 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("1. cccam a.example:12000 user alice password **** (" + cfg + ":3)"),
               std::string::npos) << r.out;
     EXPECT_NE(r.out.find("newcamd c.example:15000 user bob password **** key ****"), std::string::npos);
@@ -110,7 +110,7 @@ TEST(CliCheck, JsonWithImportShowsEverythingReachable) {
     EXPECT_NE(r.out.find("OK: 2 groups, 3 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group hand: listen 127.0.0.1:25999, mode scored, 1 server"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group cccam-u: listen 127.0.0.1:25"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("(derived), mode ordered, 2 servers"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(derived), mode random, 2 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("2. cccam [2001:db8::2]:12000 user u password **** backup (" + dir.file("oscam.server") + ":7)"),
               std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("Sup3rSecret"), std::string::npos);

@@ -125,10 +125,10 @@ def test_config_with_only_an_import(session, console, tmp_path):
     screen = session.open(StbFailoverSetup, str(path))
     assert entry_names(screen) == ["servers from /etc/CCcam.cfg: mode",
                                    "servers from /etc/CCcam.cfg: check every (s)"]
-    element(screen, "servers from /etc/CCcam.cfg: mode").value = "random"
+    element(screen, "servers from /etc/CCcam.cfg: mode").value = "scored"
     screen["actions"].do("green")
     pass_check(console, str(path))
-    assert load_json(str(path)) == {"import": [{"file": "/etc/CCcam.cfg", "mode": "random"}]}
+    assert load_json(str(path)) == {"import": [{"file": "/etc/CCcam.cfg", "mode": "scored"}]}
 
 
 def test_write_error_is_reported_and_nothing_reloads(session, console, config_file,

@@ -15,6 +15,7 @@ from .jsontext import JsonError, decode_json
 
 MODES = ("ordered", "random", "scored")
 DEFAULT_MODE = "ordered"
+DEFAULT_IMPORT_MODE = "random"  # the daemon's mode for imported groups (stbf::kImportedGroupMode)
 
 
 def mode_label(mode):
@@ -129,13 +130,14 @@ def _defaults(doc, path):
     if not isinstance(defaults, dict) or not isinstance(defaults.get("check", {}), dict):
         raise ConfigFileError(_("%s: defaults and defaults.check must be objects") % path)
     interval = _check_interval_s(defaults.get("check", {}), "defaults", path)
-    return (defaults.get("mode", DEFAULT_MODE),
-            DEFAULT_CHECK_INTERVAL_S if interval is None else interval)
+    return (defaults.get("mode"), DEFAULT_CHECK_INTERVAL_S if interval is None else interval)
 
 
 def _effective(entry, where, path, defaults):
     interval = _check_interval_s(entry.get("check", {}), where, path)
-    return entry.get("mode", defaults[0]), defaults[1] if interval is None else interval
+    unset = DEFAULT_IMPORT_MODE if where.startswith("import") else DEFAULT_MODE
+    return (entry.get("mode", defaults[0] or unset),
+            defaults[1] if interval is None else interval)
 
 
 def _server_label(server):
