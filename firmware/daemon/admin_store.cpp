@@ -6,11 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "atomic_file.h"
+#include "config_json.h"
 
 namespace stbf::daemon {
 
@@ -88,15 +87,15 @@ bool AdminStore::from_json(const std::string& text, std::vector<AdminRecord>* ou
 bool AdminStore::load(const std::string& path, std::string* error) {
     path_ = path;
     records_.clear();
-    std::ifstream in(path);
-    if (!in) {
+    // stdio, not iostreams: the static (musl) binary has no C++ streams.
+    std::string text, why;
+    errno = 0;
+    if (!fw::read_text_file(path, &text, &why)) {
         if (errno == ENOENT) return true;
-        *error = path + ": " + std::strerror(errno);
+        *error = path + ": " + why;
         return false;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!from_json(text.str(), &records_)) {
+    if (!from_json(text, &records_)) {
         records_.clear();
         *error = path + ": not an admin state file (ignored; every server starts enabled)";
         return false;

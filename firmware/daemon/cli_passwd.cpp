@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 #include "cli_options.h"
@@ -32,7 +31,14 @@ bool read_line_noecho(const char* prompt, std::string* out) {
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
-    const bool ok = static_cast<bool>(std::getline(std::cin, *out));
+    // stdio, not iostreams: the static (musl) binary has no C++ streams.
+    out->clear();
+    bool ok = false;
+    for (int c; (c = std::fgetc(stdin)) != EOF;) {
+        ok = true;
+        if (c == '\n') break;
+        out->push_back(static_cast<char>(c));
+    }
     if (tty) {
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
         std::fprintf(stderr, "\n");
