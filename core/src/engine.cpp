@@ -3,6 +3,28 @@
 
 namespace stbf {
 
+// The action queue cannot overflow for a caller that drains after every call. Most actions one
+// call queues (A = attempts in flight per session, S sessions, N servers):
+//  - session_open_slot: 1 (Connect or CloseSession); attempt_failed: 1; attempt_ready: A
+//    (Relay + the losers' AbortAttempt); session_closed, attempt_connected, bytes_*, probe_*: 0.
+//  - set_admin_state: 1 CancelProbe, and with no grace the cut: per session 1 CloseSession or
+//    up to A AbortAttempt + 1 Connect/CloseSession, so <= 1 + S * (A + 1).
+//  - replace_config: <= 1 CancelProbe per server slot + 1 CloseSession per session.
+//  - on_timeout: per session, its own timers abort at most its A attempts and start at most A
+//    (the attempt table has A entries; CloseSession only when none is left), then operator
+//    cuts abort at most the A attempts left on disabled servers (new attempts never go to a
+//    disabled server) and restart each once: <= 4A. Per server: 1 CancelProbe + 1 Probe.
+// Every line is <= STBF_ACTIONS_PER_SESSION * S + STBF_ACTIONS_PER_SERVER * N.
+static_assert(STBF_ACTIONS_PER_SESSION >= 4 * STBF_MAX_ATTEMPTS_IN_FLIGHT &&
+                  STBF_ACTIONS_PER_SESSION >= STBF_MAX_ATTEMPTS_IN_FLIGHT + 1,
+              "per-session action bound (see the proof above)");
+static_assert(STBF_ACTIONS_PER_SERVER >= 2, "per-server action bound (see the proof above)");
+static_assert(STBF_MAX_ACTIONS >= STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS +
+                                      STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS,
+              "the action queue must hold the most one engine call can queue");
+static_assert(STBF_MAX_ACTIONS <= 0xffff, "the action ring counts in 16 bits");
+static_assert(STBF_MAX_NOTICES <= 0xffff, "the notice ring counts in 16 bits");
+
 static_assert(STBF_MAX_SESSIONS <= 256, "session index is 8 bits of the session id");
 static_assert(STBF_MAX_SERVERS <= 64, "tried masks are 64-bit masks over server slots");
 static_assert(STBF_MAX_SERVERS < kNoServer, "kNoServer must not be a valid slot");
@@ -47,6 +69,10 @@ bool same_identity(const ServerConfig& a, const ServerConfig& b) {
 }
 
 bool is_upstream_end(Reason r) { return r == Reason::UpstreamClosed || r == Reason::Reset; }
+
+/// The box's own trouble (out of descriptors, a local bind failing, a full table): never held
+/// against a server.
+bool is_local(Reason r) { return r == Reason::LocalError || r == Reason::Capacity; }
 
 }  // namespace
 
@@ -104,33 +130,6 @@ const char* admin_state_name(AdminState s) {
 
 Engine::Engine() = default;
 
-// ---- interface declared ahead of its implementation (slots, admin state, notices) --------
-// These keep today's behaviour until the engine implements them: every slot is served like
-// slot 0, admin changes are refused and no notice is queued.
-
-Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
-    if (slot >= STBF_MAX_SLOTS) return Status::InvalidArgument;
-    return session_open(group, now, out);
-}
-
-Status Engine::set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now) {
-    (void)server;
-    (void)state;
-    (void)grace_ms;
-    (void)now;
-    return Status::NotFound;
-}
-
-AdminState Engine::admin_state(ServerSlot server) const {
-    (void)server;
-    return AdminState::Enabled;
-}
-
-bool Engine::pop_notice(Notice* out) {
-    (void)out;
-    return false;
-}
-
 // ---- random -------------------------------------------------------------------------------
 
 uint64_t Engine::next_random() {
@@ -171,13 +170,19 @@ Status Engine::init(const Config& config, uint64_t seed, TimeUs now) {
     for (auto& s : sessions_) s = SessionRt{};
     group_count_ = 0;
     slot_limit_ = 0;
-    queue_head_ = queue_len_ = 0;
+    actions_.clear();
+    notices_.clear();
     return load(config, now, false);
 }
 
 Status Engine::replace_config(const Config& config, TimeUs now) { return load(config, now, true); }
 
 Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
+    struct Loading {  // update_panic waits for the new groups (set on every return path)
+        bool& flag;
+        explicit Loading(bool& f) : flag(f) { flag = true; }
+        ~Loading() { flag = false; }
+    } loading(loading_);
     // ---- validate, without touching any state ----
     if (config.group_count > STBF_MAX_GROUPS || config.server_count > STBF_MAX_SERVERS)
         return Status::CapacityExceeded;
@@ -197,7 +202,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             group_of[idx] = g;
         }
         if (gc.health.rise == 0 || gc.health.fall == 0 || gc.session.max_attempts == 0 ||
-            gc.score.ewma_shift > 16)
+            gc.score.ewma_shift > 16 || gc.slots > STBF_MAX_SLOTS)
             return Status::InvalidArgument;
     }
 
@@ -246,8 +251,8 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv.probe_deadline = kNever;
         }
         if (slot_retire[sl]) {
-            set_state(sv, ServerState::Retired, now);
-            sv.group = kNoGroup;
+            sv.group = kNoGroup;  // before set_state: its notice names no group
+            set_state(sl, ServerState::Retired, Reason::Drained, now);
             sv.next_check = kNever;
         } else if (sv.in_use) {
             sv = ServerRt{};
@@ -270,11 +275,15 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 sv.probe = 0;
                 sv.probe_deadline = kNever;
             }
-            set_state(sv, ServerState::Disabled, now);
+            set_state(slot_of[i], ServerState::Disabled, Reason::None, now);
             sv.next_check = kNever;
         } else if (fresh || was_disabled) {
-            sv.state = ServerState::Up;
-            sv.last_change = now;
+            if (fresh) {
+                sv.state = ServerState::Up;
+                sv.last_change = now;
+            } else {
+                set_state(slot_of[i], ServerState::Up, Reason::None, now);
+            }
             sv.fail_streak = sv.ok_streak = sv.backoff_exp = 0;
             sv.next_check = now + random_below(kFirstCheckSpread + 1);
         }
@@ -285,6 +294,9 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         ServerSlot sticky, active;
         uint32_t sessions_total, sessions_refused, failovers;
         Failover last_failover;
+        ServerSlot slot_last[STBF_MAX_SLOTS];
+        TimeUs slot_idle_since[STBF_MAX_SLOTS];
+        bool panic;
     };
     Kept kept[STBF_MAX_GROUPS];
     uint8_t old_of_new[STBF_MAX_GROUPS];
@@ -299,7 +311,11 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 new_of_old[og] = g;
                 const GroupRt& o = groups_[og];
                 kept[g] = Kept{o.sticky, o.active, o.sessions_total, o.sessions_refused,
-                               o.failovers, o.last_failover};
+                               o.failovers, o.last_failover, {}, {}, o.panic};
+                for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+                    kept[g].slot_last[k] = o.slot_last[k];
+                    kept[g].slot_idle_since[k] = o.slot_idle_since[k];
+                }
                 break;
             }
         }
@@ -315,13 +331,29 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             gr.sessions_refused = kept[g].sessions_refused;
             gr.failovers = kept[g].failovers;
             gr.last_failover = kept[g].last_failover;
+            gr.panic = kept[g].panic;
+            for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+                gr.slot_last[k] = kept[g].slot_last[k];
+                gr.slot_idle_since[k] = kept[g].slot_idle_since[k];
+            }
         }
         for (uint8_t k = 0; k < gr.cfg.server_count; ++k) {
             ServerSlot sl = slot_of[gr.cfg.servers[k]];
-            gr.slots[k] = sl;
+            gr.members[k] = sl;
             servers_[sl].member = k;
         }
         gr.count = gr.cfg.server_count;
+        uint8_t enabled = 0;
+        for (uint8_t k = 0; k < gr.count; ++k) enabled += servers_[gr.members[k]].cfg.enabled;
+        gr.slot_count = gr.cfg.slots != 0 ? gr.cfg.slots : (enabled >= 2 ? 2 : 1);
+        if (gr.slot_count > STBF_MAX_SLOTS) gr.slot_count = STBF_MAX_SLOTS;
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+            ServerSlot last = gr.slot_last[k];
+            if (k >= gr.slot_count || (last != kNoServer && servers_[last].group != g)) {
+                gr.slot_last[k] = kNoServer;
+                gr.slot_idle_since[k] = 0;
+            }
+        }
         if (gr.sticky != kNoServer && servers_[gr.sticky].group != g) gr.sticky = kNoServer;
         if (gr.active != kNoServer && servers_[gr.active].group != g) gr.active = kNoServer;
     }
@@ -356,6 +388,8 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv.next_check == kNever && sv.probe == 0)
             schedule_check(sv, now);
     }
+    loading_ = false;
+    for (uint8_t g = 0; g < group_count_; ++g) update_panic(g, now);
     ++config_generation_;
     return Status::Ok;
 }
@@ -363,21 +397,53 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
 // ---- small helpers -----------------------------------------------------------------------
 
 void Engine::push(const Action& a) {
-    if (queue_len_ >= STBF_MAX_ACTIONS) {
-        ++actions_dropped_;
-        return;
-    }
-    queue_[(queue_head_ + queue_len_) % STBF_MAX_ACTIONS] = a;
-    ++queue_len_;
+    if (!actions_.push(a)) ++actions_dropped_;
 }
 
-bool Engine::pop_action(Action* out) {
-    if (queue_len_ == 0) return false;
-    *out = queue_[queue_head_];
-    queue_head_ = static_cast<uint16_t>((queue_head_ + 1) % STBF_MAX_ACTIONS);
-    --queue_len_;
-    return true;
+void Engine::notice(const Notice& n) {
+    if (!notices_.push(n)) ++notices_dropped_;
 }
+
+bool Engine::pop_notice(Notice* out) { return notices_.pop(out); }
+
+namespace {
+Notice make_notice(NoticeKind kind, TimeUs when, uint8_t group) {
+    Notice n{};
+    n.kind = kind;
+    n.when = when;
+    n.group = group;
+    n.server = n.from = n.to = kNoServer;
+    n.from_state = n.to_state = ServerState::Up;
+    n.admin = AdminState::Enabled;
+    n.reason = Reason::None;
+    return n;
+}
+}  // namespace
+
+void Engine::notice_state(ServerSlot server, ServerState from, ServerState to, Reason why,
+                          TimeUs now) {
+    Notice n = make_notice(NoticeKind::ServerState, now, servers_[server].group);
+    n.server = server;
+    n.from_state = from;
+    n.to_state = to;
+    n.reason = why;
+    notice(n);
+}
+
+void Engine::update_panic(uint8_t g, TimeUs now) {
+    if (g >= group_count_ || loading_) return;  // load() settles every group at its end
+    GroupRt& gr = groups_[g];
+    bool panic = true;
+    for (uint8_t k = 0; k < gr.count && panic; ++k)
+        if (usable(servers_[gr.members[k]])) panic = false;
+    if (panic == gr.panic) return;
+    gr.panic = panic;
+    Notice n = make_notice(NoticeKind::Panic, now, g);
+    n.on = panic;
+    notice(n);
+}
+
+bool Engine::pop_action(Action* out) { return actions_.pop(out); }
 
 SessionId Engine::session_id(uint8_t index) const {
     return (static_cast<uint32_t>(sessions_[index].gen) << 8) | index;
@@ -412,15 +478,25 @@ void Engine::release_attempt(AttemptRt& a) {
     }
 }
 
-void Engine::set_state(ServerRt& sv, ServerState st, TimeUs now) {
+void Engine::set_state(ServerSlot slot, ServerState st, Reason why, TimeUs now) {
+    ServerRt& sv = servers_[slot];
     if (sv.state == st) return;
+    const ServerState from = sv.state;
     sv.state = st;
     sv.last_change = now;
     if (st != ServerState::Up) sv.slowstart_until = 0;
+    notice_state(slot, from, st, why, now);
+    update_panic(sv.group, now);
 }
 
 bool Engine::usable(const ServerRt& sv) const {
-    return sv.state == ServerState::Up || sv.state == ServerState::Suspect;
+    return (sv.state == ServerState::Up || sv.state == ServerState::Suspect) &&
+           sv.admin == AdminState::Enabled;
+}
+
+bool Engine::full(const ServerRt& sv) const {
+    return sv.cfg.max_sessions != 0 &&
+           static_cast<uint32_t>(sv.live_sessions) + sv.attempts_in_flight >= sv.cfg.max_sessions;
 }
 
 void Engine::maybe_free_retired(ServerSlot slot) {
@@ -439,8 +515,9 @@ void Engine::maybe_free_retired(ServerSlot slot) {
 
 void Engine::schedule_check(ServerRt& sv, TimeUs now) {
     if (sv.probe != 0) return;  // rescheduled when the probe reports
+    // An operator-disabled server is in maintenance: it is checked again once enabled.
     if (sv.group == kNoGroup || sv.state == ServerState::Disabled ||
-        sv.state == ServerState::Retired) {
+        sv.state == ServerState::Retired || sv.admin == AdminState::Disabled) {
         sv.next_check = kNever;
         return;
     }
@@ -477,24 +554,32 @@ void Engine::schedule_check(ServerRt& sv, TimeUs now) {
     }
 }
 
-void Engine::server_success(ServerSlot slot, TimeUs now) {
+void Engine::server_success(ServerSlot slot, bool lived, TimeUs now) {
     ServerRt& sv = servers_[slot];
+    const bool usable_state = sv.state == ServerState::Up || sv.state == ServerState::Suspect;
+    if (!lived && usable_state && sv.live_fail_streak > 0) {
+        // A server that greets and then drops sessions (or hangs after greeting) passes every
+        // greeting: only a session that lives proves it good again.
+        schedule_check(sv, now);
+        return;
+    }
     sv.fail_streak = 0;
+    sv.live_fail_streak = 0;
     sv.backoff_exp = 0;
     if (sv.ok_streak < 255) sv.ok_streak++;
     if (sv.group == kNoGroup) return;
     const HealthSettings& h = groups_[sv.group].cfg.health;
     switch (sv.state) {
         case ServerState::Suspect:
-            set_state(sv, ServerState::Up, now);
+            set_state(slot, ServerState::Up, Reason::None, now);
             break;
         case ServerState::Down:
         case ServerState::Rising:
             if (sv.ok_streak >= h.rise) {
-                set_state(sv, ServerState::Up, now);
+                set_state(slot, ServerState::Up, Reason::None, now);
                 sv.slowstart_until = h.slowstart_ms ? now + h.slowstart_ms * kMs : 0;
             } else {
-                set_state(sv, ServerState::Rising, now);
+                set_state(slot, ServerState::Rising, Reason::None, now);
             }
             break;
         default:
@@ -503,23 +588,24 @@ void Engine::server_success(ServerSlot slot, TimeUs now) {
     schedule_check(sv, now);
 }
 
-void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
+void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now, bool live_only) {
     ServerRt& sv = servers_[slot];
     sv.last_failure = why;
     sv.ok_streak = 0;
     if (sv.fail_streak < 255) sv.fail_streak++;
+    if (live_only && sv.live_fail_streak < 255) sv.live_fail_streak++;
     if (sv.group == kNoGroup) return;
     const HealthSettings& h = groups_[sv.group].cfg.health;
     switch (sv.state) {
         case ServerState::Up:
         case ServerState::Suspect:
             if (sv.fail_streak >= h.fall) {
-                set_state(sv, ServerState::Down, now);
+                set_state(slot, ServerState::Down, why, now);
                 sv.backoff_exp = 0;
                 schedule_check(sv, now);
             } else {
                 bool first = sv.state == ServerState::Up;
-                set_state(sv, ServerState::Suspect, now);
+                set_state(slot, ServerState::Suspect, why, now);
                 schedule_check(sv, now);
                 // Suspicion is confirmed or cleared at once by an active check, not after
                 // a full fastinter.
@@ -527,7 +613,7 @@ void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
             }
             break;
         case ServerState::Rising:
-            set_state(sv, ServerState::Down, now);
+            set_state(slot, ServerState::Down, why, now);
             if (sv.backoff_exp < kMaxBackoffExp) sv.backoff_exp++;
             schedule_check(sv, now);
             break;
@@ -543,7 +629,9 @@ void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
 void Engine::start_probe(ServerSlot slot, TimeUs now) {
     ServerRt& sv = servers_[slot];
     if (sv.group == kNoGroup || sv.probe != 0) return;
-    if (sv.state == ServerState::Disabled || sv.state == ServerState::Retired) return;
+    if (sv.state == ServerState::Disabled || sv.state == ServerState::Retired ||
+        sv.admin == AdminState::Disabled)
+        return;
     const HealthSettings& h = groups_[sv.group].cfg.health;
     sv.probe = next_probe_++;
     if (next_probe_ == 0) next_probe_ = 1;
@@ -575,12 +663,83 @@ Status Engine::probe_result(ServerSlot server, ProbeId probe, bool ok, Reason re
         sv.probes_ok++;
         uint8_t shift = sv.group != kNoGroup ? groups_[sv.group].cfg.score.ewma_shift : 3;
         ewma_update(&sv.ewma_connect_us, now - sv.probe_started, shift);
-        server_success(server, now);
+        server_success(server, false, now);
+    } else if (is_local(reason)) {
+        // The check could not even be made (the box ran out of descriptors): try again later.
+        sv.local_errors++;
+        local_errors_++;
+        schedule_check(sv, now);
     } else {
         sv.probes_failed++;
-        server_failure(server, reason == Reason::None ? Reason::LocalError : reason, now);
+        server_failure(server, reason, now);
     }
     return Status::Ok;
+}
+
+// ---- operator -----------------------------------------------------------------------------
+
+Status Engine::set_admin_state(ServerSlot server, AdminState state, uint32_t grace_ms, TimeUs now) {
+    if (!server_in_use(server)) return Status::NotFound;
+    if (state != AdminState::Enabled && state != AdminState::Drain &&
+        state != AdminState::Disabled)
+        return Status::InvalidArgument;
+    ServerRt& sv = servers_[server];
+    const AdminState was = sv.admin;
+    if (state == AdminState::Disabled) {
+        // A repeated disable keeps the earlier (shorter) deadline.
+        const TimeUs cut = now + static_cast<TimeUs>(grace_ms) * kMs;
+        if (was != AdminState::Disabled || cut < sv.admin_cut_at) sv.admin_cut_at = cut;
+    } else {
+        sv.admin_cut_at = kNever;
+    }
+    if (state == was) return Status::Ok;
+    sv.admin = state;
+    sv.admin_since = now;
+    Notice n = make_notice(NoticeKind::Admin, now, sv.group);
+    n.server = server;
+    n.admin = state;
+    notice(n);
+    if (state == AdminState::Disabled && sv.probe != 0) {
+        push(Action{ActionKind::CancelProbe, Reason::Drained, server, sv.group, 0, 0, sv.probe});
+        sv.probe = 0;
+        sv.probe_deadline = kNever;
+        sv.next_check = kNever;
+    }
+    if (state == AdminState::Enabled && sv.state != ServerState::Disabled &&
+        sv.state != ServerState::Retired) {
+        // Back through the rise checks and slow start, as after a recovery: the operator
+        // usually took it out because something was wrong with it.
+        sv.fail_streak = sv.ok_streak = sv.backoff_exp = 0;
+        set_state(server, ServerState::Rising, Reason::None, now);
+        if (sv.probe == 0) sv.next_check = now;
+    }
+    update_panic(sv.group, now);
+    if (state == AdminState::Disabled && sv.admin_cut_at <= now) cut_disabled(server, now);
+    return Status::Ok;
+}
+
+AdminState Engine::admin_state(ServerSlot server) const {
+    return server_in_use(server) ? servers_[server].admin : AdminState::Enabled;
+}
+
+void Engine::cut_disabled(ServerSlot slot, TimeUs now) {
+    servers_[slot].admin_cut_at = kNever;
+    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+        SessionRt& s = sessions_[si];
+        if (s.phase == SessionPhase::Live && s.server == slot) {
+            close_session(si, Reason::Drained, true, now);
+        } else if (s.phase == SessionPhase::Connecting) {
+            bool lost = false;
+            for (AttemptRt& a : s.attempts) {
+                if (a.id == 0 || a.server != slot) continue;
+                push(Action{ActionKind::AbortAttempt, Reason::Drained, slot, s.group,
+                            session_id(si), a.id, 0});
+                release_attempt(a);
+                lost = true;
+            }
+            if (lost) fail_or_continue(si, now);  // not the server's fault: no failure counted
+        }
+    }
 }
 
 // ---- picking ------------------------------------------------------------------------------
@@ -616,44 +775,51 @@ TimeUs Engine::stagger_for(const ServerRt& sv) const {
     return stagger < cap ? stagger : cap;
 }
 
+uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
+    // Drained, disabled and full servers take no new session, not even in panic.
+    if (sv.admin != AdminState::Enabled || full(sv)) return kExcludedRank;
+    const uint8_t backup = sv.cfg.backup ? 1 : 0;
+    switch (sv.state) {
+        case ServerState::Up:
+            // Ordered failback waits for the slow start, whatever the tier of the alternative:
+            // a flapping primary must not pull new sessions along each time it comes back.
+            if (mode == Mode::Ordered && sv.slowstart_until > now) return 4 + backup;
+            return 2 * backup;
+        case ServerState::Suspect: return 2 * backup + 1;
+        case ServerState::Rising: return kPanicRank + (sv.cfg.backup ? 1 : 0);
+        case ServerState::Down: return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
+        default: return kExcludedRank;
+    }
+}
+
+uint8_t Engine::best_rank(uint8_t g, uint64_t mask, TimeUs now) const {
+    if (g >= group_count_) return kExcludedRank;
+    const GroupRt& gr = groups_[g];
+    uint8_t best = kExcludedRank;
+    for (uint8_t k = 0; k < gr.count; ++k) {
+        const ServerSlot sl = gr.members[k];
+        if (mask & (uint64_t{1} << sl)) continue;
+        const uint8_t c = rank(servers_[sl], gr.cfg.mode, now);
+        if (c < best) best = c;
+    }
+    return best;
+}
+
 ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
-    if (g >= group_count_) return kNoServer;
+    const uint8_t best = best_rank(g, tried_mask, now);
+    if (best == kExcludedRank) return kNoServer;
     GroupRt& gr = groups_[g];
     const Mode mode = gr.cfg.mode;
-    constexpr uint8_t kExcluded = 0xff;
-    auto klass = [&](const ServerRt& sv) -> uint8_t {
-        uint8_t base = sv.cfg.backup ? 3 : 0;
-        switch (sv.state) {
-            case ServerState::Up:
-                return base + ((mode == Mode::Ordered && sv.slowstart_until > now) ? 1 : 0);
-            case ServerState::Suspect: return base + 2;
-            case ServerState::Rising: return 6 + (sv.cfg.backup ? 1 : 0);
-            case ServerState::Down: return 8 + (sv.cfg.backup ? 1 : 0);
-            default: return kExcluded;
-        }
-    };
-    uint8_t best = kExcluded;
-    uint8_t candidates = 0;
-    for (uint8_t k = 0; k < gr.count; ++k) {
-        ServerSlot sl = gr.slots[k];
-        if (tried_mask & (uint64_t{1} << sl)) continue;
-        uint8_t c = klass(servers_[sl]);
-        if (c < best) {
-            best = c;
-            candidates = 1;
-        } else if (c == best && c != kExcluded) {
-            ++candidates;
-        }
-    }
-    if (best == kExcluded) return kNoServer;
     auto in_class = [&](ServerSlot sl) {
-        return !(tried_mask & (uint64_t{1} << sl)) && klass(servers_[sl]) == best;
+        return !(tried_mask & (uint64_t{1} << sl)) && rank(servers_[sl], mode, now) == best;
     };
+    uint8_t candidates = 0;
+    for (uint8_t k = 0; k < gr.count; ++k) candidates += in_class(gr.members[k]) ? 1 : 0;
 
     ServerSlot chosen = kNoServer;
     if (mode == Mode::Ordered || candidates == 1) {
         for (uint8_t k = 0; k < gr.count; ++k) {
-            ServerSlot sl = gr.slots[k];
+            ServerSlot sl = gr.members[k];
             if (!in_class(sl)) continue;
             if (chosen == kNoServer || servers_[sl].cfg.priority < servers_[chosen].cfg.priority)
                 chosen = sl;
@@ -665,10 +831,10 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
         } else {
             uint64_t total = 0;
             for (uint8_t k = 0; k < gr.count; ++k)
-                if (in_class(gr.slots[k])) total += effective_weight(servers_[gr.slots[k]], now);
+                if (in_class(gr.members[k])) total += effective_weight(servers_[gr.members[k]], now);
             uint64_t r = random_below(total);
             for (uint8_t k = 0; k < gr.count && chosen == kNoServer; ++k) {
-                ServerSlot sl = gr.slots[k];
+                ServerSlot sl = gr.members[k];
                 if (!in_class(sl)) continue;
                 uint64_t w = effective_weight(servers_[sl], now);
                 if (r < w) chosen = sl;
@@ -679,7 +845,7 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
         // Re-explore: a server nobody picked for a while may have become the fast one.
         TimeUs reexplore = gr.cfg.score.reexplore_ms * kMs;
         for (uint8_t k = 0; k < gr.count; ++k) {
-            ServerSlot sl = gr.slots[k];
+            ServerSlot sl = gr.members[k];
             if (!in_class(sl)) continue;
             const ServerRt& sv = servers_[sl];
             bool stale = sv.picks == 0 || (reexplore > 0 && now >= sv.last_pick + reexplore);
@@ -694,7 +860,7 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
             ServerSlot a = kNoServer, b = kNoServer;
             uint64_t n = 0;
             for (uint8_t k = 0; k < gr.count; ++k) {
-                ServerSlot sl = gr.slots[k];
+                ServerSlot sl = gr.members[k];
                 if (!in_class(sl)) continue;
                 if (n == first) a = sl;
                 if (n == second) b = sl;
@@ -715,8 +881,58 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
 // ---- sessions -----------------------------------------------------------------------------
 
 Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
+    return session_open_slot(group, 0, now, out);
+}
+
+uint64_t Engine::other_slots_mask(uint8_t g, uint8_t slot) const {
+    uint64_t mask = 0;
+    for (const SessionRt& s : sessions_) {
+        if (s.phase == SessionPhase::Free || s.group != g || s.slot == slot) continue;
+        if (s.phase == SessionPhase::Live) {
+            if (s.server != kNoServer) mask |= uint64_t{1} << s.server;
+            continue;
+        }
+        for (const AttemptRt& a : s.attempts)
+            if (a.id != 0) mask |= uint64_t{1} << a.server;
+    }
+    return mask;
+}
+
+uint64_t Engine::slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now,
+                           bool* starved) const {
+    *starved = false;
+    const GroupRt& gr = groups_[g];
+    const uint64_t others = gr.slot_count > 1 ? other_slots_mask(g, slot) : 0;
+    if (others == 0) return tried;
+    const uint64_t avoid = tried | others;
+    const uint8_t distinct = best_rank(g, avoid, now);
+    const uint8_t any = best_rank(g, tried, now);
+    // Starved: only the other slots' servers are usable (a distinct one exists only as a
+    // panic pick, or not at all).
+    *starved = any != kExcludedRank &&
+               (distinct == kExcludedRank || (distinct >= kPanicRank && any < kPanicRank));
+    // slot_share: distinct servers while there are enough, shared only when not.
+    return (*starved && gr.cfg.slot_share) ? tried : avoid;
+}
+
+Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
     if (group >= group_count_) return Status::NotFound;
     GroupRt& gr = groups_[group];
+    if (slot >= gr.slot_count) return Status::InvalidArgument;
+    // Two slots never share a server unless the group allows it: line servers drop duplicate
+    // logins of one account, so the slots would knock each other off. When only the other
+    // slots' servers are left, refuse at once: the softcam keeps using its other reader.
+    bool starved = false;
+    slot_mask(group, slot, 0, now, &starved);
+    if (starved && !gr.cfg.slot_share) {
+        gr.sessions_refused++;
+        if (gr.slot_idle_since[slot] == 0) gr.slot_idle_since[slot] = now;
+        Notice n = make_notice(NoticeKind::SlotIdle, now, group);
+        n.slot = slot;
+        n.reason = Reason::NoServer;
+        notice(n);
+        return Status::NoServer;
+    }
     if (gr.live_sessions >= gr.cfg.session.max_sessions) {
         gr.sessions_refused++;
         return Status::CapacityExceeded;
@@ -734,6 +950,7 @@ Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
     s.gen = gen;
     s.phase = SessionPhase::Connecting;
     s.group = group;
+    s.slot = slot;
     s.last_activity = now;
     s.hang_timeout_ms = gr.cfg.session.hang_timeout_ms;
     s.idle_timeout_s = gr.cfg.session.idle_timeout_s;
@@ -756,7 +973,9 @@ bool Engine::start_attempt(uint8_t si, TimeUs now) {
             break;
         }
     if (slot == nullptr) return false;
-    ServerSlot server = pick(s.group, s.tried, now);
+    bool starved = false;
+    const uint64_t mask = slot_mask(s.group, s.slot, s.tried, now, &starved);
+    ServerSlot server = pick(s.group, mask, now);
     if (server == kNoServer) return false;
     s.tried |= uint64_t{1} << server;
     s.attempts_made++;
@@ -820,8 +1039,12 @@ Status Engine::session_closed(SessionId session, Reason reason, TimeUs now) {
     SessionRt* s = find_session(session);
     if (s == nullptr) return Status::Stale;
     uint8_t si = static_cast<uint8_t>(session & 0xffu);
-    if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer)
-        server_failure(s->server, reason, now);
+    if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer) {
+        // Ended within early_close_ms: the server greeted and then dropped the session (as one
+        // does on a refused login), which no greeting probe can see.
+        const bool early = !s->proven && now < s->live_since + s->early_close_ms * kMs;
+        server_failure(s->server, reason, now, early);
+    }
     close_session(si, reason, false, now);
     return Status::Ok;
 }
@@ -847,37 +1070,63 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     ewma_update(&sv.ewma_connect_us, now - a->started, gr.cfg.score.ewma_shift);
     sv.connects_ok++;
     sv.live_sessions++;  // first: the check schedule below already sees the live session
-    server_success(server, now);
+    server_success(server, false, now);
+    const TimeUs won_started = a->started;
     release_attempt(*a);
-    // The race is over: the others lose.
+    // The race is over: the others lose. One that started before the winner was outrun without
+    // greeting: a failed attempt of its server (a server hanging before its greeting otherwise
+    // costs every client the stagger and is never marked). One started after is not to blame.
     for (auto& other : s->attempts) {
         if (other.id == 0) continue;
-        push(Action{ActionKind::AbortAttempt, Reason::None, other.server, s->group, session,
-                    other.id, 0});
+        const ServerSlot loser = other.server;
+        const bool outrun = other.started < won_started;
+        const Reason why = other.connected ? Reason::GreetingTimeout : Reason::ConnectTimeout;
+        push(Action{ActionKind::AbortAttempt, outrun ? why : Reason::None, loser, s->group,
+                    session, other.id, 0});
         release_attempt(other);
+        if (outrun) attempt_lost(*s, loser, why, now);
     }
     s->phase = SessionPhase::Live;
     s->server = server;
+    s->live_since = now;
     s->stagger_at = kNever;
     s->last_activity = now;
     s->pending_up = false;
+    s->early_close_ms = gr.cfg.health.early_close_ms;
+    s->proven = false;
+    if (s->early_close_ms == 0) prove_session(*s, now);
 
-    // Failover bookkeeping: the first choice failed and another server took the session, or
-    // the group's active server was avoided because it is not healthy.
+    // Failover bookkeeping, per slot: the first choice failed and another server took the
+    // session, or the slot's previous server was avoided because it is not healthy or an
+    // operator took it out.
+    const uint8_t slot = s->slot;
+    const ServerSlot last = gr.slot_last[slot];
     ServerSlot from = kNoServer;
     Reason why = Reason::None;
     if (s->first_failed != kNoServer && s->first_failed != server) {
         from = s->first_failed;
         why = s->first_failure;
-    } else if (gr.active != kNoServer && gr.active != server &&
-               servers_[gr.active].state != ServerState::Up) {
-        from = gr.active;
-        why = servers_[gr.active].last_failure;
+    } else if (last != kNoServer && last != server &&
+               servers_[last].state != ServerState::Up) {
+        from = last;
+        why = servers_[last].last_failure;
+    } else if (last != kNoServer && last != server &&
+               servers_[last].admin != AdminState::Enabled) {
+        from = last;
+        why = Reason::Drained;
     }
     if (from != kNoServer) {
         gr.failovers++;
         gr.last_failover = Failover{now, from, server, why};
+        Notice n = make_notice(NoticeKind::Failover, now, s->group);
+        n.server = n.to = server;
+        n.from = from;
+        n.reason = why;
+        n.slot = slot;
+        notice(n);
     }
+    gr.slot_last[slot] = server;
+    gr.slot_idle_since[slot] = 0;
     gr.active = server;
     gr.sticky = server;
     push(Action{ActionKind::Relay, Reason::None, server, s->group, session, attempt, 0});
@@ -890,9 +1139,14 @@ Status Engine::attempt_failed(SessionId session, AttemptId attempt, Reason reaso
     AttemptRt* a = find_attempt(*s, attempt);
     if (a == nullptr) return Status::Stale;
     const ServerSlot server = a->server;
-    if (reason == Reason::None) reason = Reason::LocalError;
+    if (reason == Reason::None) reason = Reason::Reset;
     release_attempt(*a);
-    attempt_lost(*s, server, reason, now);
+    if (is_local(reason)) {
+        servers_[server].local_errors++;
+        local_errors_++;
+    } else {
+        attempt_lost(*s, server, reason, now);
+    }
     fail_or_continue(static_cast<uint8_t>(session & 0xffu), now);
     return Status::Ok;
 }
@@ -916,9 +1170,21 @@ Status Engine::bytes_down(SessionId session, TimeUs now) {
         ServerRt& sv = servers_[s->server];
         uint8_t shift = s->group != kNoGroup ? groups_[s->group].cfg.score.ewma_shift : 3;
         ewma_update(&sv.ewma_response_us, now - s->pending_up_since, shift);
+        if (!s->proven && now >= s->live_since + s->early_close_ms * kMs) prove_session(*s, now);
     }
     s->last_activity = now;
     return Status::Ok;
+}
+
+TimeUs Engine::proven_at(const SessionRt& s) {
+    // An unanswered request defers the verdict to its answer (bytes_down) or its hang.
+    if (s.phase != SessionPhase::Live || s.proven || s.pending_up) return kNever;
+    return s.live_since + static_cast<TimeUs>(s.early_close_ms) * kMs;
+}
+
+void Engine::prove_session(SessionRt& s, TimeUs now) {
+    s.proven = true;
+    if (s.server != kNoServer && servers_[s.server].in_use) server_success(s.server, true, now);
 }
 
 // ---- timers -------------------------------------------------------------------------------
@@ -953,17 +1219,20 @@ void Engine::on_timeout(TimeUs now) {
                 now >= s.pending_up_since + s.hang_timeout_ms * kMs) {
                 ServerSlot server = s.server;
                 servers_[server].sessions_hung++;
-                server_failure(server, Reason::Hung, now);
+                server_failure(server, Reason::Hung, now, true);
                 close_session(si, Reason::Hung, true, now);
             } else if (s.idle_timeout_s > 0 &&
                        now >= s.last_activity + static_cast<TimeUs>(s.idle_timeout_s) * kSec) {
                 close_session(si, Reason::Idle, true, now);
+            } else if (proven_at(s) <= now) {
+                prove_session(s, now);
             }
         }
     }
     for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
         ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
+        if (sv.admin_cut_at <= now) cut_disabled(sl, now);
         if (sv.probe != 0 && sv.probe_deadline <= now) {
             push(Action{ActionKind::CancelProbe, Reason::None, sl, sv.group, 0, 0, sv.probe});
             sv.probe = 0;
@@ -990,12 +1259,14 @@ TimeUs Engine::next_deadline() const {
             if (s.idle_timeout_s > 0)
                 t = min_time(t, add_saturating(s.last_activity,
                                                static_cast<TimeUs>(s.idle_timeout_s) * kSec));
+            t = min_time(t, proven_at(s));
         }
     }
     for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
         const ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
         t = min_time(t, sv.probe != 0 ? sv.probe_deadline : sv.next_check);
+        t = min_time(t, sv.admin_cut_at);
     }
     return t;
 }
@@ -1014,7 +1285,26 @@ GroupStatus Engine::group_status(uint8_t g) const {
     st.last_failover = gr.last_failover;
     st.panic = true;
     for (uint8_t k = 0; k < gr.count; ++k)
-        if (usable(servers_[gr.slots[k]])) st.panic = false;
+        if (usable(servers_[gr.members[k]])) st.panic = false;
+    return st;
+}
+
+uint8_t Engine::group_slots(uint8_t g) const {
+    return g < group_count_ ? groups_[g].slot_count : 0;
+}
+
+SlotStatus Engine::slot_status(uint8_t g, uint8_t slot) const {
+    SlotStatus st{kNoServer, 0, false, 0};
+    if (g >= group_count_ || slot >= groups_[g].slot_count) return st;
+    for (const SessionRt& s : sessions_) {
+        if (s.phase != SessionPhase::Live || s.group != g || s.slot != slot) continue;
+        if (st.server == kNoServer || s.live_since > st.since) {
+            st.server = s.server;
+            st.since = s.live_since;
+        }
+    }
+    st.idle_since = groups_[g].slot_idle_since[slot];
+    st.idle = st.idle_since != 0;
     return st;
 }
 
@@ -1043,6 +1333,12 @@ ServerStatus Engine::server_status(ServerSlot slot) const {
     st.connects_ok = sv.connects_ok;
     st.connects_failed = sv.connects_failed;
     st.sessions_hung = sv.sessions_hung;
+    st.admin = sv.admin;
+    st.admin_since = sv.admin_since;
+    st.admin_cut_at = sv.admin_cut_at;
+    st.max_sessions = sv.cfg.max_sessions;
+    st.local_errors = sv.local_errors;
+    st.live_fail_streak = sv.live_fail_streak;
     return st;
 }
 
@@ -1052,7 +1348,7 @@ const ServerConfig* Engine::server_config(ServerSlot slot) const {
 
 ServerSlot Engine::group_server(uint8_t g, uint8_t i) const {
     if (g >= group_count_ || i >= groups_[g].count) return kNoServer;
-    return groups_[g].slots[i];
+    return groups_[g].members[i];
 }
 
 uint8_t Engine::session_group(SessionId session) const {

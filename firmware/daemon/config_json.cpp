@@ -414,6 +414,8 @@ private:
                 get_duration_ms(v, &h->timeout_ms);
             } else if (k == "slowstart") {
                 get_duration_ms(v, &h->slowstart_ms);
+            } else if (k == "early_close") {
+                get_duration_ms(v, &h->early_close_ms);
             } else if (k == "rise") {
                 get_int(v, 1, 255, &h->rise);
             } else if (k == "fall") {

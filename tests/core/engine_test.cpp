@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_fixture.h"
+
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -11,130 +13,7 @@
 namespace stbf {
 namespace {
 
-constexpr TimeUs kMs = 1000;
-constexpr TimeUs kSec = 1000 * kMs;
-// Start far from zero: nothing may assume small timestamps (a box has been up for days).
-constexpr TimeUs kT0 = (TimeUs{1} << 40);
-
-Config make_config(int servers, Mode mode = Mode::Ordered) {
-    Config c;
-    c.server_count = static_cast<uint8_t>(servers);
-    for (int i = 0; i < servers; ++i) {
-        ServerConfig& s = c.servers[i];
-        char host[32];
-        std::snprintf(host, sizeof host, "srv%d.example.net", i + 1);
-        s.host.assign(host);
-        s.label.assign(host);
-        s.port = static_cast<uint16_t>(12000 + i);
-        s.protocol = Protocol::Cccam;
-        s.probe = ProbeKind::Cccam;
-        s.user.assign("user");
-    }
-    c.group_count = 1;
-    GroupConfig& g = c.groups[0];
-    g.name.assign("line1");
-    g.listen_port = 20000;
-    g.mode = mode;
-    g.server_count = static_cast<uint8_t>(servers);
-    for (int i = 0; i < servers; ++i) g.servers[i] = static_cast<uint8_t>(i);
-    return c;
-}
-
-class EngineTest : public ::testing::Test {
-protected:
-    // The engine is large (fixed tables); keep it off the stack as a box would (static).
-    std::unique_ptr<Engine> engine = std::make_unique<Engine>();
-    TimeUs now = kT0;
-
-    void init(const Config& c, uint64_t seed = 42) {
-        ASSERT_EQ(engine->init(c, seed, now), Status::Ok);
-    }
-    std::vector<Action> drain() {
-        std::vector<Action> out;
-        Action a;
-        while (engine->pop_action(&a)) out.push_back(a);
-        return out;
-    }
-    // Advance the clock to `t`, firing every deadline on the way; returns the actions.
-    std::vector<Action> advance_to(TimeUs t) {
-        std::vector<Action> out;
-        for (int guard = 0; guard < 100000; ++guard) {
-            TimeUs d = engine->next_deadline();
-            if (d > t) break;
-            now = d > now ? d : now;
-            engine->on_timeout(now);
-            for (auto& a : drain()) out.push_back(a);
-        }
-        now = t;
-        return out;
-    }
-    // Answer every probe in `actions` with `ok` (immediately, at `now`).
-    void answer_probes(const std::vector<Action>& actions, bool ok,
-                       Reason why = Reason::Refused) {
-        for (const Action& a : actions) {
-            if (a.kind == ActionKind::Probe) {
-                ASSERT_EQ(engine->probe_result(a.server, a.probe, ok, why, now), Status::Ok);
-            }
-        }
-    }
-    // Run until `until`, answering probes of `server` with `ok` and all others with success.
-    void run_with_probes(TimeUs until, ServerSlot server, bool ok) {
-        for (int guard = 0; guard < 100000; ++guard) {
-            TimeUs d = engine->next_deadline();
-            if (d > until) break;
-            now = d > now ? d : now;
-            engine->on_timeout(now);
-            for (auto& a : drain())
-                if (a.kind == ActionKind::Probe)
-                    engine->probe_result(a.server, a.probe, a.server == server ? ok : true,
-                                         Reason::Refused, now);
-        }
-        now = until;
-    }
-    // Fire the first check of every server (within 2 s) and answer each one `latency_ms(server)`
-    // after it was sent, keeping the clock monotonic.
-    template <typename LatencyFn>
-    void first_checks_with_latency(LatencyFn latency_ms) {
-        TimeUs end = now + 2 * kSec;
-        for (int guard = 0; guard < 1000; ++guard) {
-            TimeUs d = engine->next_deadline();
-            if (d > end) break;
-            now = d > now ? d : now;
-            engine->on_timeout(now);
-            for (auto& a : drain()) {
-                if (a.kind != ActionKind::Probe) continue;
-                now += latency_ms(a.server) * kMs;
-                engine->probe_result(a.server, a.probe, true, Reason::None, now);
-            }
-        }
-    }
-    static std::vector<Action> without_probes(const std::vector<Action>& v) {
-        std::vector<Action> out;
-        for (const Action& a : v)
-            if (a.kind != ActionKind::Probe && a.kind != ActionKind::CancelProbe) out.push_back(a);
-        return out;
-    }
-    static const Action* find(const std::vector<Action>& v, ActionKind k) {
-        for (const Action& a : v)
-            if (a.kind == k) return &a;
-        return nullptr;
-    }
-    // Opens a session and makes it live on whatever server the engine picks first.
-    SessionId open_live(uint8_t group = 0) {
-        SessionId sid = 0;
-        EXPECT_EQ(engine->session_open(group, now, &sid), Status::Ok);
-        auto acts = drain();
-        const Action* c = find(acts, ActionKind::Connect);
-        EXPECT_NE(c, nullptr);
-        if (c == nullptr) return 0;
-        EXPECT_EQ(engine->attempt_connected(sid, c->attempt, now), Status::Ok);
-        EXPECT_EQ(engine->attempt_ready(sid, c->attempt, now), Status::Ok);
-        auto relay = drain();
-        EXPECT_NE(find(relay, ActionKind::Relay), nullptr);
-        return sid;
-    }
-    ServerState state(ServerSlot s) { return engine->server_status(s).state; }
-};
+using namespace testing_engine;
 
 // ---- config loading ----------------------------------------------------------------------
 
@@ -670,6 +549,37 @@ TEST_F(EngineTest, OrderedSlowStartKeepsFallbackUntilRecoveredServerHasSettled) 
     EXPECT_EQ(engine->pick(0, 0, now), 1);  // still ramping: fallback keeps new sessions
     now = until;
     EXPECT_EQ(engine->pick(0, 0, now), 0);  // settled: back to priority order
+}
+
+// ---- action queue --------------------------------------------------------------------------
+
+TEST_F(EngineTest, ActionQueueHoldsEverythingOneCallQueuesWhenEveryTimerFiresAtOnce) {
+    // Every session races two attempts that time out together, every server has a check due
+    // and half of them are cut by an operator at that same instant.
+    Config c = make_config(STBF_MAX_SERVERS_PER_GROUP < STBF_MAX_SERVERS ? STBF_MAX_SERVERS_PER_GROUP
+                                                                         : STBF_MAX_SERVERS);
+    c.groups[0].session.max_sessions = STBF_MAX_SESSIONS;
+    c.groups[0].session.race_stagger_ms = 0;
+    c.groups[0].session.max_attempts = 255;
+    c.groups[0].health.timeout_ms = 1500;
+    c.groups[0].session.connect_timeout_ms = 1500;
+    init(c);
+    for (int i = 0; i < STBF_MAX_SESSIONS; ++i) {
+        SessionId sid = 0;
+        ASSERT_EQ(engine->session_open(0, now, &sid), Status::Ok);
+    }
+    engine->on_timeout(now);  // the racing attempts start (and every first check)
+    size_t started = drain().size();
+    EXPECT_GE(started, static_cast<size_t>(2 * STBF_MAX_SESSIONS));
+    for (ServerSlot s = 0; s < c.server_count; s += 2)
+        engine->set_admin_state(s, AdminState::Disabled, 1500, now);
+    drain();
+    now += 1500 * kMs;
+    engine->on_timeout(now);
+    size_t queued = drain().size();
+    EXPECT_GT(queued, 256u);  // more than the queue held before it was sized from the tables
+    EXPECT_LE(queued, static_cast<size_t>(STBF_MAX_ACTIONS));
+    EXPECT_EQ(engine->actions_dropped(), 0u);
 }
 
 // ---- reload --------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ struct ServerStatus {
     uint8_t group;               ///< group index, kNoGroup if retired
     ServerState state;
     uint8_t fail_streak;         ///< consecutive failures (active + passive)
+    uint8_t live_fail_streak;    ///< of those, failures only live traffic sees (early close,
+                                 ///< hang): a passing greeting does not clear them
     uint8_t ok_streak;           ///< consecutive successes
     Reason last_failure;
     TimeUs last_change;          ///< when `state` last changed
@@ -157,6 +159,20 @@ struct ServerStatus {
     uint32_t probes_ok, probes_failed;
     uint32_t connects_ok, connects_failed;
     uint32_t sessions_hung;
+    AdminState admin;         ///< operator state (set_admin_state)
+    TimeUs admin_since;       ///< when `admin` last changed (0 = never set)
+    TimeUs admin_cut_at;      ///< Disabled: when live sessions are cut; kNever otherwise
+    uint16_t max_sessions;    ///< per-server limit in force (0 = none)
+    uint32_t local_errors;    ///< box-local failures on this server's connections (EMFILE,
+                              ///< local bind): never counted against the server
+};
+
+/// What one slot of a group is doing, for status ("slot 2: srv3 since 12:01" / "idle").
+struct SlotStatus {
+    ServerSlot server;  ///< server of the slot's newest live session; kNoServer if none
+    TimeUs since;       ///< when that session went live (0 if none)
+    bool idle;          ///< the last connect to this slot was refused: no distinct server left
+    TimeUs idle_since;  ///< when the slot became idle (0 if not idle)
 };
 
 /// A failover: new sessions of a group moved from one server to another.
@@ -212,7 +228,9 @@ public:
     Status session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out);
 
     /// The caller saw the session end (client closed/reset, upstream closed/reset on a live
-    /// session). Upstream ends on a live session count as a passive failure of its server.
+    /// session). Upstream ends on a live session count as a passive failure of its server;
+    /// within early_close_ms of relaying one that no greeting can clear (see HealthSettings).
+    /// A session that outlives early_close_ms counts as a success of its server.
     /// The caller closes its sockets itself. Errors: Stale.
     Status session_closed(SessionId session, Reason reason, TimeUs now);
 
@@ -221,10 +239,14 @@ public:
     Status attempt_connected(SessionId session, AttemptId attempt, TimeUs now);
 
     /// `attempt` is ready: greeting verified (or the protocol has none). The first ready
-    /// attempt wins: Relay for it, AbortAttempt for the others. Errors: Stale.
+    /// attempt wins: Relay for it, AbortAttempt for the others. A loser that started before the
+    /// winner and never greeted counts as a failed attempt of its server (a server that hangs
+    /// before greeting becomes Suspect and is checked at once). Errors: Stale.
     Status attempt_ready(SessionId session, AttemptId attempt, TimeUs now);
 
-    /// `attempt` failed (caller closed its socket). Counts a passive failure of the server and
+    /// `attempt` failed (caller closed its socket). Counts a passive failure of the server
+    /// (except Reason::LocalError / Capacity: the box's problem, counted in local_errors;
+    /// Reason::None is taken as Reset) and
     /// queues the next candidate for the same session, or CloseSession(NoServer) when none is
     /// left. Errors: Stale.
     Status attempt_failed(SessionId session, AttemptId attempt, Reason reason, TimeUs now);
@@ -243,7 +265,10 @@ public:
     /// reason and the latency sample). Errors: Stale.
     Status probe_connected(ServerSlot server, ProbeId probe, TimeUs now);
 
-    /// Probe finished: `ok` with the greeting verified, else `reason`. Errors: Stale.
+    /// Probe finished: `ok` with the greeting verified, else `reason`. A pass clears active
+    /// failures but not failures only live traffic sees (early close, hang), unless the server
+    /// is Down/Rising (rise passes bring it back). A LocalError/Capacity failure is the box's
+    /// problem and is not counted against the server. Errors: Stale.
     Status probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason, TimeUs now);
 
     // ---- operator ---------------------------------------------------------------------------
@@ -273,8 +298,12 @@ public:
     /// Notices lost because the caller did not drain them (the queue is bounded).
     uint32_t notices_dropped() const { return notices_dropped_; }
 
-    /// Actions lost because the queue was full (should stay 0 when the caller drains after every
-    /// call; see STBF_MAX_ACTIONS).
+    /// Box-local failures (LocalError / Capacity) reported on attempts and probes, all servers.
+    uint32_t local_errors() const { return local_errors_; }
+
+    /// Actions lost because the queue was full. Stays 0 when the caller drains after every call:
+    /// the queue holds the most one call can queue (STBF_MAX_ACTIONS, proven in engine.cpp).
+    /// Anything else is a caller bug; status and metrics show this counter.
     uint32_t actions_dropped() const { return actions_dropped_; }
 
     // ---- status ---------------------------------------------------------------------------
@@ -282,6 +311,11 @@ public:
     uint8_t group_count() const { return group_count_; }
     /// Status of group `g` (< group_count()).
     GroupStatus group_status(uint8_t g) const;
+    /// Slots group `g` serves: its `slots` setting, or for 0 (automatic) 2 when it has at least
+    /// two enabled servers, else 1; never more than STBF_MAX_SLOTS. 0 for an unknown group.
+    uint8_t group_slots(uint8_t g) const;
+    /// Status of slot `slot` of group `g` (all zero / kNoServer for an unknown group or slot).
+    SlotStatus slot_status(uint8_t g, uint8_t slot) const;
     /// Number of slots in the server table that are in use (config servers + retired).
     uint8_t server_slot_limit() const { return slot_limit_; }
     /// True if `slot` holds a server (configured or retired).
@@ -304,16 +338,38 @@ public:
     /// and advances the random generator. Exposed for tests and benchmarks; session_open uses
     /// it. Returns kNoServer if the group has no enabled server left.
     ///
-    /// Ranking, best first: non-backup servers that are Up, then Up but ramping after a
-    /// recovery (ordered mode only; weighted modes ramp the weight instead), then Suspect;
-    /// then backup servers in the same order; then, in panic (nothing usable), Rising and Down
-    /// servers. Within the best class: ordered takes the lowest priority number, then config
+    /// Ranking, best first: non-backup servers that are Up, then Suspect; then backup servers
+    /// that are Up, then Suspect; then (ordered mode only) servers of any tier still in their
+    /// slow start after a recovery, so a recovered server takes new sessions only once it has
+    /// settled (weighted modes ramp its weight instead); then, in panic (nothing usable),
+    /// Rising and Down servers. Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
     /// order; random draws by effective weight (sticky keeps the last pick while it stays in
     /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
     ServerSlot pick(uint8_t g, uint64_t tried_mask, TimeUs now);
 
 private:
+    // Bounded FIFO of the engine's outputs; push() refuses when full (the caller counts).
+    template <typename T, uint16_t N>
+    struct Ring {
+        T items[N];
+        uint16_t head = 0;
+        uint16_t len = 0;
+        bool push(const T& v) {
+            if (len >= N) return false;
+            items[(head + len) % N] = v;
+            ++len;
+            return true;
+        }
+        bool pop(T* out) {
+            if (len == 0) return false;
+            *out = items[head];
+            head = static_cast<uint16_t>((head + 1) % N);
+            --len;
+            return true;
+        }
+        void clear() { head = len = 0; }
+    };
     // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
     // so a retired server can drain after the config that named it is gone.
     struct ServerRt {
@@ -322,7 +378,11 @@ private:
         uint8_t group = kNoGroup;
         uint8_t member = 0;  // index within the group (config order tie-breaks)
         ServerState state = ServerState::Up;
+        AdminState admin = AdminState::Enabled;
+        TimeUs admin_since = 0;
+        TimeUs admin_cut_at = kNever;  // Disabled: cut live sessions then
         uint8_t fail_streak = 0;
+        uint8_t live_fail_streak = 0;  // failures of fail_streak only live traffic sees
         uint8_t ok_streak = 0;
         uint8_t backoff_exp = 0;
         Reason last_failure = Reason::None;
@@ -339,18 +399,25 @@ private:
         uint16_t live_sessions = 0;
         uint16_t attempts_in_flight = 0;
         uint32_t picks = 0, probes_ok = 0, probes_failed = 0;
-        uint32_t connects_ok = 0, connects_failed = 0, sessions_hung = 0;
+        uint32_t connects_ok = 0, connects_failed = 0, sessions_hung = 0, local_errors = 0;
     };
     struct GroupRt {
         GroupConfig cfg;
-        ServerSlot slots[STBF_MAX_SERVERS_PER_GROUP] = {};
+        ServerSlot members[STBF_MAX_SERVERS_PER_GROUP] = {};
         uint8_t count = 0;
+        uint8_t slot_count = 1;  // effective slots (group_slots)
         ServerSlot sticky = kNoServer;
         ServerSlot active = kNoServer;
+        // Per slot: server of the newest session that went live (for failover records) and
+        // whether the slot's last connect was refused for want of a distinct server.
+        ServerSlot slot_last[STBF_MAX_SLOTS] = {kNoServer, kNoServer, kNoServer, kNoServer};
+        TimeUs slot_idle_since[STBF_MAX_SLOTS] = {};  // 0 = not idle
+        bool panic = false;          // last panic state notified
         uint16_t live_sessions = 0;  // sessions open on this group (connecting or live)
         uint32_t sessions_total = 0, sessions_refused = 0, failovers = 0;
         Failover last_failover;
     };
+    static_assert(STBF_MAX_SLOTS == 4, "GroupRt::slot_last initialiser lists four slots");
     struct AttemptRt {
         AttemptId id = 0;  // 0 = free
         ServerSlot server = kNoServer;
@@ -363,16 +430,20 @@ private:
         SessionPhase phase = SessionPhase::Free;
         uint16_t gen = 0;
         uint8_t group = kNoGroup;
+        uint8_t slot = 0;               // slot of the group the client connected to
         ServerSlot server = kNoServer;  // live server
+        TimeUs live_since = 0;
         uint64_t tried = 0;             // server-slot bits already tried
         uint8_t attempts_made = 0;
         AttemptRt attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
         TimeUs stagger_at = kNever;  // start a racing attempt then
-        bool pending_up = false;      // a request went up and is not answered yet
+        bool pending_up = false;     // a request went up and is not answered yet
         TimeUs pending_up_since = 0;
         TimeUs last_activity = 0;
         uint32_t hang_timeout_ms = 0;  // copied at open: a drained session keeps its rules
         uint32_t idle_timeout_s = 0;
+        uint32_t early_close_ms = 0;
+        bool proven = false;  // outlived early_close_ms: counted as a success of its server
         Reason first_failure = Reason::None;
         ServerSlot first_failed = kNoServer;
     };
@@ -384,6 +455,9 @@ private:
     SessionId session_id(uint8_t index) const;
     AttemptRt* find_attempt(SessionRt& s, AttemptId id);
     void push(const Action& a);
+    void notice(const Notice& n);
+    void notice_state(ServerSlot server, ServerState from, ServerState to, Reason why, TimeUs now);
+    void update_panic(uint8_t g, TimeUs now);
     bool start_attempt(uint8_t si, TimeUs now);
     void fail_or_continue(uint8_t si, TimeUs now);
     static uint8_t attempts_in_flight(const SessionRt& s);
@@ -391,15 +465,35 @@ private:
     /// server, and the session's first failure (for the failover record).
     void attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now);
     void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
-    void abort_attempts(SessionRt& s, AttemptId keep);
     void release_attempt(AttemptRt& a);
-    void server_success(ServerSlot slot, TimeUs now);
-    void server_failure(ServerSlot slot, Reason why, TimeUs now);
-    void set_state(ServerRt& sv, ServerState st, TimeUs now);
+    /// A greeting (probe or attempt) or a session that outlived early_close_ms (`lived`).
+    void server_success(ServerSlot slot, bool lived, TimeUs now);
+    /// `live_only`: a failure no greeting can see (early close, hang).
+    void server_failure(ServerSlot slot, Reason why, TimeUs now, bool live_only = false);
+    /// The session's server earns the success of a session that outlived early_close_ms.
+    void prove_session(SessionRt& s, TimeUs now);
+    static TimeUs proven_at(const SessionRt& s);
+    void set_state(ServerSlot slot, ServerState st, Reason why, TimeUs now);
     void schedule_check(ServerRt& sv, TimeUs now);
     void start_probe(ServerSlot slot, TimeUs now);
     void maybe_free_retired(ServerSlot slot);
+    void cut_disabled(ServerSlot slot, TimeUs now);
     bool usable(const ServerRt& sv) const;
+    bool full(const ServerRt& sv) const;
+    /// Servers (as a server-slot mask) carrying a live or connecting session of another slot
+    /// of group `g` than `slot`: a session of `slot` must not be given one of them.
+    uint64_t other_slots_mask(uint8_t g, uint8_t slot) const;
+    /// Servers a session of `slot` of `g` must not be given: `tried` plus the other slots'
+    /// servers (unless the group shares slots and nothing else is usable). `starved` is set
+    /// when only the other slots' servers are usable.
+    uint64_t slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now, bool* starved) const;
+    /// Rank of a server for a new session of its group (lower is better), kExcludedRank if it
+    /// must not be given one. See pick().
+    uint8_t rank(const ServerRt& sv, Mode mode, TimeUs now) const;
+    /// Best rank among the servers of `g` outside `mask`, kExcludedRank if none.
+    uint8_t best_rank(uint8_t g, uint64_t mask, TimeUs now) const;
+    static constexpr uint8_t kExcludedRank = 0xff;
+    static constexpr uint8_t kPanicRank = 6;  ///< ranks from here on are picked only in panic
     uint32_t effective_weight(const ServerRt& sv, TimeUs now) const;
     uint64_t score(const ServerRt& sv, TimeUs now) const;
     uint64_t jittered(uint64_t base_us, uint8_t pct);
@@ -410,9 +504,8 @@ private:
     ServerRt servers_[STBF_MAX_SERVERS];
     GroupRt groups_[STBF_MAX_GROUPS];
     SessionRt sessions_[STBF_MAX_SESSIONS];
-    Action queue_[STBF_MAX_ACTIONS];
-    uint16_t queue_head_ = 0;
-    uint16_t queue_len_ = 0;
+    Ring<Action, STBF_MAX_ACTIONS> actions_;
+    Ring<Notice, STBF_MAX_NOTICES> notices_;
     uint64_t rng_[2] = {0, 0};
     uint32_t next_attempt_ = 1;
     uint32_t next_probe_ = 1;
@@ -421,6 +514,8 @@ private:
     uint32_t config_generation_ = 0;
     uint32_t actions_dropped_ = 0;
     uint32_t notices_dropped_ = 0;
+    uint32_t local_errors_ = 0;
+    bool loading_ = false;  // inside load(): groups are being rebuilt
 };
 
 }  // namespace stbf
