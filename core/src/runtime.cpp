@@ -200,7 +200,6 @@ Status Runtime::init(const Config& config, TimeUs now) {
         return st;
     }
     for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
-    for (uint32_t& n : failovers_logged_) n = 0;
     for (SessionIo& s : sessions_) reset_session(s);
     for (MapEntry& m : session_map_) m = MapEntry();
     free_count_ = 0;
@@ -235,15 +234,12 @@ Status Runtime::reload(const Config& config) {
     // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
     // group drain under no group.
     uint8_t renumber[STBF_MAX_GROUPS];
-    uint32_t logged[STBF_MAX_GROUPS] = {};
     for (uint8_t old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
         const Listener& first = listeners_[old * STBF_MAX_SLOTS];
         for (uint8_t g = 0; g < config.group_count; ++g)
             if (first.open && config.groups[g].name == first.name) renumber[old] = g;
-        if (renumber[old] != kNoGroup) logged[renumber[old]] = failovers_logged_[old];
     }
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) failovers_logged_[g] = logged[g];
     for (uint16_t& n : group_sessions_) n = 0;
     for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
         if (s.id == 0) continue;
@@ -862,30 +858,8 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
                  make_tag(TagKind::Upstream, index_of(*s)));
     s->down.push(at->up.kept, at->up.kept_len);
     *at = AttemptIo();
-    log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
     pump(*s, 0, STBF_READABLE, t);                  // the greeting read may have left bytes behind
-}
-
-void Runtime::log_failover(uint8_t group) {
-    // One line per failover, so a box owner reading the log sees when and why the line moved.
-    if (group >= engine_.group_count() || group >= STBF_MAX_GROUPS) return;
-    const Listener& l = listeners_[group * STBF_MAX_SLOTS];
-    const GroupStatus gs = engine_.group_status(group);
-    if (!l.open || gs.failovers == failovers_logged_[group]) return;
-    failovers_logged_[group] = gs.failovers;
-    const ServerConfig* from = engine_.server_config(gs.last_failover.from);
-    const ServerConfig* to = engine_.server_config(gs.last_failover.to);
-    LineBuilder line;
-    line.text("group");
-    line.text(l.name.c_str());
-    line.text("failover from");
-    line.text(from != nullptr ? from->label.c_str() : "?");
-    line.text("to");
-    line.text(to != nullptr ? to->label.c_str() : "?");
-    line.text("after");
-    line.text(reason_name(gs.last_failover.reason));
-    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs t) {

@@ -8,7 +8,9 @@
 // whose peer buffer is full is not read (back-pressure), so memory never grows. Every relayed
 // chunk is reported to the engine (bytes_up / bytes_down), which is how hung upstreams are
 // caught; when the engine closes a session the client sees a close and reconnects, and its next
-// connection lands on a healthy server. Health checks (probes) connect, judge the greeting and
+// connection lands on a healthy server. What happened (failovers, state changes) the engine
+// reports as notices (engine.pop_notice); the host drains and prints them, the runtime keeps no
+// copy of engine state to find out. Health checks (probes) connect, judge the greeting and
 // close at once.
 //
 // Dispatch is O(1) per event: every socket and resolution the runtime starts carries a port tag
@@ -303,7 +305,6 @@ private:
     void drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs now);
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
-    void log_failover(uint8_t group);
     void pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs now);
     bool move_up(SessionIo& s, bool* progress, TimeUs now);
     bool move_down(SessionIo& s, bool* progress, TimeUs now);
@@ -343,7 +344,6 @@ private:
     void* foreign_user_ = nullptr;
     EndpointCache endpoints_;
     Listener listeners_[kListeners];
-    uint32_t failovers_logged_[STBF_MAX_GROUPS] = {};  // per group: engine failovers logged
     SessionIo sessions_[STBF_MAX_SESSIONS];
     MapEntry session_map_[kSessionMapSize];
     uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
