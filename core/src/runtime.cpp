@@ -3,11 +3,13 @@
 namespace stbf {
 namespace {
 
-constexpr size_t kMaxEvents = 32;
+constexpr size_t kMaxEvents = 64;       // the POSIX port reports up to 64 per epoll_wait
 constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the others
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
 // What the port may hold per spliced direction (a Linux pipe holds 64 KiB by default).
 constexpr size_t kSpliceMax = 64 * 1024;
+// After a client's half-close the upstream has this long to finish its answer and close.
+constexpr TimeUs kHalfCloseLingerUs = 2 * 1000 * 1000;
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
 // A listener whose accept fails (out of descriptors) would be reported ready on every poll:
@@ -210,6 +212,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
     probe_count_ = 0;
     for (uint32_t& w : wait_head_) w = 0;
     paused_listeners_ = 0;
+    lingering_ = 0;
+    linger_deadline_ = kNever;
     counters_ = RuntimeCounters();
     state_ = State::Running;
     for (size_t i = 0; i < kListeners; ++i)
@@ -323,7 +327,7 @@ Status Runtime::step(TimeUs max_wait_us) {
         run_timers(t);
         deadline = min_time(deadline, min_time(engine_.next_deadline(),
                                                endpoints_.next_deadline()));
-        deadline = min_time(deadline, listeners_deadline());
+        deadline = min_time(deadline, min_time(listeners_deadline(), linger_deadline_));
     }
     stbf_event events[kMaxEvents];
     const size_t n = port_->poll(port_->ctx, deadline, events, kMaxEvents);
@@ -349,9 +353,35 @@ void Runtime::run_timers(TimeUs t) {
             port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, i));
         }
     }
+    if (linger_deadline_ <= t) end_lingering(t);
     if (engine_.next_deadline() <= t) engine_.on_timeout(t);
     if (endpoints_.next_deadline() <= t) endpoints_.on_timeout(t);
     drain(t);
+}
+
+void Runtime::half_close(SessionIo& s, TimeUs t) {
+    s.client_eof = true;
+    s.client_rd = false;
+    // The client is gone: the upstream gets a short while to finish its answer and close. One
+    // that never does (hung) must not hold the session's place for hours.
+    if (s.linger_until == kNever) {
+        s.linger_until = t + kHalfCloseLingerUs;
+        lingering_++;
+        linger_deadline_ = min_time(linger_deadline_, s.linger_until);
+    }
+}
+
+void Runtime::end_lingering(TimeUs t) {
+    // Only while some session lingers after a half-close (rare and short): one pass.
+    TimeUs next = kNever;
+    for (SessionIo& s : sessions_) {
+        if (s.id == 0 || s.linger_until == kNever) continue;
+        if (s.linger_until <= t)
+            end_session(s, Reason::ClientClosed, true, t);
+        else
+            next = min_time(next, s.linger_until);
+    }
+    linger_deadline_ = next;
 }
 
 void Runtime::drain(TimeUs t) {
@@ -782,6 +812,7 @@ void Runtime::reset_session(SessionIo& s) {
     for (AttemptIo& at : s.attempts) at = AttemptIo();
     s.client_rd = s.upstream_rd = s.client_wr = s.upstream_wr = true;
     s.client_eof = s.upstream_shut = s.upstream_eof = false;
+    s.linger_until = kNever;
     s.splice_up = SpliceDir();
     s.splice_down = SpliceDir();
     s.up.clear();
@@ -944,7 +975,7 @@ bool Runtime::splice_leg(SessionIo& s, bool up, bool* progress, TimeUs t) {
     if (r.from_status == STBF_PORT_WOULD_BLOCK) (up ? s.client_rd : s.upstream_rd) = false;
     if (r.to_status == STBF_PORT_WOULD_BLOCK) (up ? s.upstream_wr : s.client_wr) = false;
     if (up && r.from_status == STBF_PORT_CLOSED && half_close_ok(s)) {
-        s.client_eof = true;  // what the port holds still goes upstream, then the FIN
+        half_close(s, t);  // what the port holds still goes upstream, then the FIN
         s.client_rd = false;
     } else if (!up && r.from_status == STBF_PORT_CLOSED && s.upstream_shut) {
         s.upstream_eof = true;  // the answer is complete; what the port holds still goes out
@@ -983,8 +1014,7 @@ bool Runtime::move_up(SessionIo& s, bool* progress, TimeUs t) {
         } else if (st == STBF_PORT_WOULD_BLOCK) {
             s.client_rd = false;
         } else if (st == STBF_PORT_CLOSED && half_close_ok(s)) {
-            s.client_eof = true;
-            s.client_rd = false;
+            half_close(s, t);
         } else {
             // Pass on what the client said before it went away.
             if (s.live) flush_best_effort(s.up, tr, s.upstream);
@@ -1104,6 +1134,7 @@ void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
     port_->tcp_close(port_->ctx, s.client);
     if (s.live && s.transport != nullptr) s.transport->close(s.transport->ctx, s.upstream);
     for (AttemptIo& at : s.attempts) close_upstream(at.up);
+    if (s.linger_until != kNever) lingering_--;
     map_erase(s.id);
     session_count_--;
     if (s.group < STBF_MAX_GROUPS && group_sessions_[s.group] > 0) group_sessions_[s.group]--;

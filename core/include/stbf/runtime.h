@@ -246,6 +246,7 @@ private:
         bool client_eof = false;     // the client half-closed: pass it on once `up` is empty
         bool upstream_shut = false;  // ... done (tcp_shutdown): wait for the answer's end
         bool upstream_eof = false;   // the answer ended: deliver what is left, then close
+        TimeUs linger_until = kNever;  // half-closed: ends then at the latest
         SpliceDir splice_up, splice_down;
         Pipe up;    // client -> upstream
         Pipe down;  // upstream -> client
@@ -311,6 +312,8 @@ private:
     bool send_down(SessionIo& s, bool* progress, TimeUs now);
     bool can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const;
     bool half_close_ok(const SessionIo& s) const;
+    void half_close(SessionIo& s, TimeUs now);
+    void end_lingering(TimeUs now);
     Reason end_reason(const SessionIo& s, stbf_port_status upstream_status) const;
     bool splice_leg(SessionIo& s, bool up, bool* progress, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
@@ -354,6 +357,8 @@ private:
     uint16_t probe_count_ = 0;
     uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
     uint8_t paused_listeners_ = 0;
+    uint16_t lingering_ = 0;           // sessions in a client's half-close
+    TimeUs linger_deadline_ = kNever;  // earliest linger_until among them
     RuntimeCounters counters_;
 };
 
