@@ -38,7 +38,8 @@ std::unique_ptr<stbf::Config> group_of(int servers, stbf::Mode mode) {
     g.health.slowstart_ms = 600000;
     for (int i = 0; i < servers; ++i) {
         stbf::ServerConfig& s = c->servers[i];
-        const std::string host = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+        const std::string host =
+            "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
         s.label.assign(host.c_str());
         s.host.assign(host.c_str());
         s.port = 12000;
@@ -57,10 +58,14 @@ std::unique_ptr<stbf::Config> group_of(int servers, stbf::Mode mode) {
 enum class Fate { Up, Down, Suspect, Recovering };
 Fate fate_of(int i) {
     switch (i % 5) {
-        case 1: return Fate::Down;        // fails every check: down
-        case 2: return Fate::Suspect;     // fails its latest check(s) only: suspect
-        case 3: return Fate::Recovering;  // down first, then passes: up in slow start
-        default: return Fate::Up;
+        case 1:
+            return Fate::Down;  // fails every check: down
+        case 2:
+            return Fate::Suspect;  // fails its latest check(s) only: suspect
+        case 3:
+            return Fate::Recovering;  // down first, then passes: up in slow start
+        default:
+            return Fate::Up;
     }
 }
 
@@ -82,7 +87,9 @@ stbf::TimeUs shape(stbf::Engine& engine, int servers) {
             const int n = ++checks[static_cast<size_t>(i)];
             bool ok = true;
             switch (fate_of(i)) {
-                case Fate::Down: ok = false; break;
+                case Fate::Down:
+                    ok = false;
+                    break;
                 case Fate::Suspect:
                     ok = now < phase2;
                     if (!ok && !failed_late[static_cast<size_t>(i)]) {
@@ -90,8 +97,11 @@ stbf::TimeUs shape(stbf::Engine& engine, int servers) {
                         --suspects_left;
                     }
                     break;
-                case Fate::Recovering: ok = n > 5; break;
-                case Fate::Up: break;
+                case Fate::Recovering:
+                    ok = n > 5;
+                    break;
+                case Fate::Up:
+                    break;
             }
             const stbf::TimeUs latency = (5 + static_cast<stbf::TimeUs>(i * 13 % 40)) * kMs;
             engine.probe_connected(a.server, a.probe, now + latency / 2);
@@ -167,7 +177,8 @@ void bench_baseline(benchmark::State& state, stbf::Mode mode) {
     std::vector<Plain> list;
     for (int i = 0; i < servers; ++i) {
         const stbf::ServerStatus st = s.engine->server_status(static_cast<stbf::ServerSlot>(i));
-        const bool usable = st.state == stbf::ServerState::Up || st.state == stbf::ServerState::Suspect;
+        const bool usable =
+            st.state == stbf::ServerState::Up || st.state == stbf::ServerState::Suspect;
         list.push_back({usable, st.config->priority, st.config->weight,
                         st.ewma_connect_us + st.ewma_response_us, st.slowstart_until});
     }
@@ -198,8 +209,10 @@ void bench_baseline(benchmark::State& state, stbf::Mode mode) {
             rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
             uint64_t x = total > 0 ? rng % total : 0;
             for (int i = 0; i < servers && best < 0; ++i) {
-                if (x < weights[i]) best = i;
-                else x -= weights[i];
+                if (x < weights[i])
+                    best = i;
+                else
+                    x -= weights[i];
             }
         }
         benchmark::DoNotOptimize(best);
@@ -216,7 +229,7 @@ BENCHMARK_CAPTURE(bench_pick, scored, stbf::Mode::Scored)->Arg(4)->Arg(64);
 
 // Console output as usual; every repetition's CPU time per iteration kept for the ratio table.
 class RatioReporter : public benchmark::ConsoleReporter {
-public:
+  public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& r : runs) {
             if (r.error_occurred) continue;
@@ -229,22 +242,24 @@ public:
         ConsoleReporter::ReportRuns(runs);
     }
     void print_ratios() const {
-        std::printf("\npick cost against the same work done plainly (baseline), CPU ns per pick,"
-                    " median [min..max] over repetitions:\n");
+        std::printf(
+            "\npick cost against the same work done plainly (baseline), CPU ns per pick,"
+            " median [min..max] over repetitions:\n");
         for (const char* mode : {"ordered", "random", "scored"}) {
             for (int n : {4, 64}) {
                 const std::string suffix = std::string(mode) + "/" + std::to_string(n);
                 Stat pick = stat("bench_pick/" + suffix), base = stat("bench_baseline/" + suffix);
                 if (pick.n == 0 || base.n == 0 || base.median <= 0) continue;
-                std::printf("  %-8s %2d servers: pick %7.1f [%.1f..%.1f]  baseline %6.1f "
-                            "[%.1f..%.1f]  ratio %5.2f  (%zu reps)\n",
-                            mode, n, pick.median, pick.lo, pick.hi, base.median, base.lo, base.hi,
-                            pick.median / base.median, pick.n);
+                std::printf(
+                    "  %-8s %2d servers: pick %7.1f [%.1f..%.1f]  baseline %6.1f "
+                    "[%.1f..%.1f]  ratio %5.2f  (%zu reps)\n",
+                    mode, n, pick.median, pick.lo, pick.hi, base.median, base.lo, base.hi,
+                    pick.median / base.median, pick.n);
             }
         }
     }
 
-private:
+  private:
     struct Stat {
         double median = 0, lo = 0, hi = 0;
         size_t n = 0;

@@ -51,7 +51,9 @@ int connect_to(uint16_t port) {
     return fd;
 }
 
-void nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void nonblocking(int fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 int echo(int ports) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -105,8 +107,8 @@ int echo(int ports) {
                 continue;
             }
             for (ssize_t off = 0; got > 0 && off < got;) {
-                ssize_t w = ::send(fd, buf.data() + off, static_cast<size_t>(got - off),
-                                   MSG_NOSIGNAL);
+                ssize_t w =
+                    ::send(fd, buf.data() + off, static_cast<size_t>(got - off), MSG_NOSIGNAL);
                 if (w <= 0) break;
                 off += w;
             }
@@ -188,10 +190,10 @@ int pingpong(uint16_t port, int sessions, double seconds) {
         size_t i = static_cast<size_t>(p * static_cast<double>(lat.size() - 1));
         return lat[i] / 10.0;
     };
-    std::printf("{\"messages\": %llu, \"seconds\": %.3f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-                "\"p999_us\": %.1f}\n",
-                static_cast<unsigned long long>(messages), elapsed, pct(0.5), pct(0.99),
-                pct(0.999));
+    std::printf(
+        "{\"messages\": %llu, \"seconds\": %.3f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+        "\"p999_us\": %.1f}\n",
+        static_cast<unsigned long long>(messages), elapsed, pct(0.5), pct(0.99), pct(0.999));
     for (Conn& c : conns) ::close(c.fd);
     return 0;
 }
