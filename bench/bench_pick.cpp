@@ -24,7 +24,8 @@ std::unique_ptr<stbf::Config> group_of(int servers, stbf::Mode mode) {
     g.mode = mode;
     for (int i = 0; i < servers; ++i) {
         stbf::ServerConfig& s = c->servers[i];
-        const std::string host = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+        const std::string host =
+            "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
         s.label.assign(host.c_str());
         s.host.assign(host.c_str());
         s.port = 12000;
@@ -82,7 +83,7 @@ BENCHMARK_CAPTURE(bench_pick, scored, stbf::Mode::Scored)->Arg(4)->Arg(64);
 
 // Console output as usual, plus each run's time per iteration kept for the ratio table.
 class RatioReporter : public benchmark::ConsoleReporter {
-public:
+  public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& r : runs)
             if (r.run_type == Run::RT_Iteration && !r.error_occurred)
@@ -93,16 +94,18 @@ public:
         std::printf("\npick cost relative to the plain-loop baseline over the same servers:\n");
         for (const char* mode : {"ordered", "random", "scored"}) {
             for (int n : {4, 64}) {
-                const auto pick = ns_.find("bench_pick/" + std::string(mode) + "/" + std::to_string(n));
+                const auto pick =
+                    ns_.find("bench_pick/" + std::string(mode) + "/" + std::to_string(n));
                 const auto base = ns_.find("bench_baseline/" + std::to_string(n));
                 if (pick == ns_.end() || base == ns_.end() || base->second <= 0) continue;
-                std::printf("  %-8s %2d servers: %8.1f ns CPU per pick = %6.1f x baseline (%.1f ns)\n",
-                            mode, n, pick->second, pick->second / base->second, base->second);
+                std::printf(
+                    "  %-8s %2d servers: %8.1f ns CPU per pick = %6.1f x baseline (%.1f ns)\n",
+                    mode, n, pick->second, pick->second / base->second, base->second);
             }
         }
     }
 
-private:
+  private:
     std::map<std::string, double> ns_;
 };
 

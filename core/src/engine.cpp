@@ -3,6 +3,28 @@
 
 namespace stbf {
 
+// The action queue cannot overflow for a caller that drains after every call. Most actions one
+// call queues (A = attempts in flight per session, S sessions, N servers):
+//  - session_open_slot: 1 (Connect or CloseSession); attempt_failed: 1; attempt_ready: A
+//    (Relay + the losers' AbortAttempt); session_closed, attempt_connected, bytes_*, probe_*: 0.
+//  - set_admin_state: 1 CancelProbe, and with no grace the cut: per session 1 CloseSession or
+//    up to A AbortAttempt + 1 Connect/CloseSession, so <= 1 + S * (A + 1).
+//  - replace_config: <= 1 CancelProbe per server slot + 1 CloseSession per session.
+//  - on_timeout: per session, its own timers abort at most its A attempts and start at most A
+//    (the attempt table has A entries; CloseSession only when none is left), then operator
+//    cuts abort at most the A attempts left on disabled servers (new attempts never go to a
+//    disabled server) and restart each once: <= 4A. Per server: 1 CancelProbe + 1 Probe.
+// Every line is <= STBF_ACTIONS_PER_SESSION * S + STBF_ACTIONS_PER_SERVER * N.
+static_assert(STBF_ACTIONS_PER_SESSION >= 4 * STBF_MAX_ATTEMPTS_IN_FLIGHT &&
+                  STBF_ACTIONS_PER_SESSION >= STBF_MAX_ATTEMPTS_IN_FLIGHT + 1,
+              "per-session action bound (see the proof above)");
+static_assert(STBF_ACTIONS_PER_SERVER >= 2, "per-server action bound (see the proof above)");
+static_assert(STBF_MAX_ACTIONS >= STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS +
+                                      STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS,
+              "the action queue must hold the most one engine call can queue");
+static_assert(STBF_MAX_ACTIONS <= 0xffff, "the action ring counts in 16 bits");
+static_assert(STBF_MAX_NOTICES <= 0xffff, "the notice ring counts in 16 bits");
+
 static_assert(STBF_MAX_SESSIONS <= 256, "session index is 8 bits of the session id");
 static_assert(STBF_MAX_SERVERS <= 64, "tried masks are 64-bit masks over server slots");
 static_assert(STBF_MAX_SERVERS < kNoServer, "kNoServer must not be a valid slot");
@@ -47,6 +69,10 @@ bool same_identity(const ServerConfig& a, const ServerConfig& b) {
 }
 
 bool is_upstream_end(Reason r) { return r == Reason::UpstreamClosed || r == Reason::Reset; }
+
+/// The box's own trouble (out of descriptors, a local bind failing, a full table): never held
+/// against a server.
+bool is_local(Reason r) { return r == Reason::LocalError || r == Reason::Capacity; }
 
 }  // namespace
 
@@ -528,9 +554,17 @@ void Engine::schedule_check(ServerRt& sv, TimeUs now) {
     }
 }
 
-void Engine::server_success(ServerSlot slot, TimeUs now) {
+void Engine::server_success(ServerSlot slot, bool lived, TimeUs now) {
     ServerRt& sv = servers_[slot];
+    const bool usable_state = sv.state == ServerState::Up || sv.state == ServerState::Suspect;
+    if (!lived && usable_state && sv.live_fail_streak > 0) {
+        // A server that greets and then drops sessions (or hangs after greeting) passes every
+        // greeting: only a session that lives proves it good again.
+        schedule_check(sv, now);
+        return;
+    }
     sv.fail_streak = 0;
+    sv.live_fail_streak = 0;
     sv.backoff_exp = 0;
     if (sv.ok_streak < 255) sv.ok_streak++;
     if (sv.group == kNoGroup) return;
@@ -554,11 +588,12 @@ void Engine::server_success(ServerSlot slot, TimeUs now) {
     schedule_check(sv, now);
 }
 
-void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now) {
+void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now, bool live_only) {
     ServerRt& sv = servers_[slot];
     sv.last_failure = why;
     sv.ok_streak = 0;
     if (sv.fail_streak < 255) sv.fail_streak++;
+    if (live_only && sv.live_fail_streak < 255) sv.live_fail_streak++;
     if (sv.group == kNoGroup) return;
     const HealthSettings& h = groups_[sv.group].cfg.health;
     switch (sv.state) {
@@ -628,10 +663,15 @@ Status Engine::probe_result(ServerSlot server, ProbeId probe, bool ok, Reason re
         sv.probes_ok++;
         uint8_t shift = sv.group != kNoGroup ? groups_[sv.group].cfg.score.ewma_shift : 3;
         ewma_update(&sv.ewma_connect_us, now - sv.probe_started, shift);
-        server_success(server, now);
+        server_success(server, false, now);
+    } else if (is_local(reason)) {
+        // The check could not even be made (the box ran out of descriptors): try again later.
+        sv.local_errors++;
+        local_errors_++;
+        schedule_check(sv, now);
     } else {
         sv.probes_failed++;
-        server_failure(server, reason == Reason::None ? Reason::LocalError : reason, now);
+        server_failure(server, reason, now);
     }
     return Status::Ok;
 }
@@ -738,11 +778,14 @@ TimeUs Engine::stagger_for(const ServerRt& sv) const {
 uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
     // Drained, disabled and full servers take no new session, not even in panic.
     if (sv.admin != AdminState::Enabled || full(sv)) return kExcludedRank;
-    const uint8_t base = sv.cfg.backup ? 3 : 0;
+    const uint8_t backup = sv.cfg.backup ? 1 : 0;
     switch (sv.state) {
         case ServerState::Up:
-            return base + ((mode == Mode::Ordered && sv.slowstart_until > now) ? 1 : 0);
-        case ServerState::Suspect: return base + 2;
+            // Ordered failback waits for the slow start, whatever the tier of the alternative:
+            // a flapping primary must not pull new sessions along each time it comes back.
+            if (mode == Mode::Ordered && sv.slowstart_until > now) return 4 + backup;
+            return 2 * backup;
+        case ServerState::Suspect: return 2 * backup + 1;
         case ServerState::Rising: return kPanicRank + (sv.cfg.backup ? 1 : 0);
         case ServerState::Down: return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
         default: return kExcludedRank;
@@ -996,8 +1039,12 @@ Status Engine::session_closed(SessionId session, Reason reason, TimeUs now) {
     SessionRt* s = find_session(session);
     if (s == nullptr) return Status::Stale;
     uint8_t si = static_cast<uint8_t>(session & 0xffu);
-    if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer)
-        server_failure(s->server, reason, now);
+    if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer) {
+        // Ended within early_close_ms: the server greeted and then dropped the session (as one
+        // does on a refused login), which no greeting probe can see.
+        const bool early = !s->proven && now < s->live_since + s->early_close_ms * kMs;
+        server_failure(s->server, reason, now, early);
+    }
     close_session(si, reason, false, now);
     return Status::Ok;
 }
@@ -1023,14 +1070,21 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     ewma_update(&sv.ewma_connect_us, now - a->started, gr.cfg.score.ewma_shift);
     sv.connects_ok++;
     sv.live_sessions++;  // first: the check schedule below already sees the live session
-    server_success(server, now);
+    server_success(server, false, now);
+    const TimeUs won_started = a->started;
     release_attempt(*a);
-    // The race is over: the others lose.
+    // The race is over: the others lose. One that started before the winner was outrun without
+    // greeting: a failed attempt of its server (a server hanging before its greeting otherwise
+    // costs every client the stagger and is never marked). One started after is not to blame.
     for (auto& other : s->attempts) {
         if (other.id == 0) continue;
-        push(Action{ActionKind::AbortAttempt, Reason::None, other.server, s->group, session,
-                    other.id, 0});
+        const ServerSlot loser = other.server;
+        const bool outrun = other.started < won_started;
+        const Reason why = other.connected ? Reason::GreetingTimeout : Reason::ConnectTimeout;
+        push(Action{ActionKind::AbortAttempt, outrun ? why : Reason::None, loser, s->group,
+                    session, other.id, 0});
         release_attempt(other);
+        if (outrun) attempt_lost(*s, loser, why, now);
     }
     s->phase = SessionPhase::Live;
     s->server = server;
@@ -1038,6 +1092,9 @@ Status Engine::attempt_ready(SessionId session, AttemptId attempt, TimeUs now) {
     s->stagger_at = kNever;
     s->last_activity = now;
     s->pending_up = false;
+    s->early_close_ms = gr.cfg.health.early_close_ms;
+    s->proven = false;
+    if (s->early_close_ms == 0) prove_session(*s, now);
 
     // Failover bookkeeping, per slot: the first choice failed and another server took the
     // session, or the slot's previous server was avoided because it is not healthy or an
@@ -1082,9 +1139,14 @@ Status Engine::attempt_failed(SessionId session, AttemptId attempt, Reason reaso
     AttemptRt* a = find_attempt(*s, attempt);
     if (a == nullptr) return Status::Stale;
     const ServerSlot server = a->server;
-    if (reason == Reason::None) reason = Reason::LocalError;
+    if (reason == Reason::None) reason = Reason::Reset;
     release_attempt(*a);
-    attempt_lost(*s, server, reason, now);
+    if (is_local(reason)) {
+        servers_[server].local_errors++;
+        local_errors_++;
+    } else {
+        attempt_lost(*s, server, reason, now);
+    }
     fail_or_continue(static_cast<uint8_t>(session & 0xffu), now);
     return Status::Ok;
 }
@@ -1108,9 +1170,21 @@ Status Engine::bytes_down(SessionId session, TimeUs now) {
         ServerRt& sv = servers_[s->server];
         uint8_t shift = s->group != kNoGroup ? groups_[s->group].cfg.score.ewma_shift : 3;
         ewma_update(&sv.ewma_response_us, now - s->pending_up_since, shift);
+        if (!s->proven && now >= s->live_since + s->early_close_ms * kMs) prove_session(*s, now);
     }
     s->last_activity = now;
     return Status::Ok;
+}
+
+TimeUs Engine::proven_at(const SessionRt& s) {
+    // An unanswered request defers the verdict to its answer (bytes_down) or its hang.
+    if (s.phase != SessionPhase::Live || s.proven || s.pending_up) return kNever;
+    return s.live_since + static_cast<TimeUs>(s.early_close_ms) * kMs;
+}
+
+void Engine::prove_session(SessionRt& s, TimeUs now) {
+    s.proven = true;
+    if (s.server != kNoServer && servers_[s.server].in_use) server_success(s.server, true, now);
 }
 
 // ---- timers -------------------------------------------------------------------------------
@@ -1145,11 +1219,13 @@ void Engine::on_timeout(TimeUs now) {
                 now >= s.pending_up_since + s.hang_timeout_ms * kMs) {
                 ServerSlot server = s.server;
                 servers_[server].sessions_hung++;
-                server_failure(server, Reason::Hung, now);
+                server_failure(server, Reason::Hung, now, true);
                 close_session(si, Reason::Hung, true, now);
             } else if (s.idle_timeout_s > 0 &&
                        now >= s.last_activity + static_cast<TimeUs>(s.idle_timeout_s) * kSec) {
                 close_session(si, Reason::Idle, true, now);
+            } else if (proven_at(s) <= now) {
+                prove_session(s, now);
             }
         }
     }
@@ -1183,6 +1259,7 @@ TimeUs Engine::next_deadline() const {
             if (s.idle_timeout_s > 0)
                 t = min_time(t, add_saturating(s.last_activity,
                                                static_cast<TimeUs>(s.idle_timeout_s) * kSec));
+            t = min_time(t, proven_at(s));
         }
     }
     for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
@@ -1260,6 +1337,8 @@ ServerStatus Engine::server_status(ServerSlot slot) const {
     st.admin_since = sv.admin_since;
     st.admin_cut_at = sv.admin_cut_at;
     st.max_sessions = sv.cfg.max_sessions;
+    st.local_errors = sv.local_errors;
+    st.live_fail_streak = sv.live_fail_streak;
     return st;
 }
 

@@ -6,6 +6,8 @@ namespace {
 constexpr size_t kMaxEvents = 32;
 constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the others
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
+// What the port may hold per spliced direction (a Linux pipe holds 64 KiB by default).
+constexpr size_t kSpliceMax = 64 * 1024;
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
 // A listener whose accept fails (out of descriptors) would be reported ready on every poll:
@@ -109,54 +111,63 @@ void Runtime::log(stbf_log_level level, const char* a, const char* b, const char
 
 Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopted_old) {
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
+    for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
     Status failure = Status::Ok;
-    uint8_t g = 0;
-    for (; g < config.group_count; ++g) {
+    for (uint8_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
-        Listener& l = out[g];
-        l = Listener();
-        l.group = g;
-        l.name = gc.name;
         const char* text = gc.listen_addr.empty() ? "127.0.0.1" : gc.listen_addr.c_str();
-        if (!parse_numeric_host(text, gc.listen_port, &l.requested)) {
-            log(STBF_LOG_ERROR, gc.name.c_str(), "listen_addr is not a numeric IP address:", text);
-            failure = Status::InvalidArgument;
-            break;
-        }
-        // An unchanged listen address keeps its socket, and with it the sessions it accepted.
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS && adopted_old != nullptr; ++i) {
-            const Listener& old = listeners_[i];
-            if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
-                continue;
-            if (l.requested.port == 0 && old.name != l.name) continue;
-            adopted_old[i] = true;
-            l.sock = old.sock;
-            l.bound = old.bound;
-            l.paused_until = old.paused_until;
-            l.failovers_logged = old.failovers_logged;
+        // Slot 0 is the group's listen port (0 = pick one); slot k >= 1 is served when
+        // assign_listen_ports gave it a port, which it does for exactly the effective slots.
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS && failure == Status::Ok; ++k) {
+            const uint16_t port = k == 0 ? gc.listen_port : gc.slot_ports[k];
+            if (k > 0 && port == 0) continue;
+            const uint16_t index = static_cast<uint16_t>(g * STBF_MAX_SLOTS + k);
+            Listener& l = out[index];
+            l.group = g;
+            l.slot = k;
+            l.name = gc.name;
+            if (!parse_numeric_host(text, port, &l.requested)) {
+                log(STBF_LOG_ERROR, gc.name.c_str(),
+                    "listen_addr is not a numeric IP address:", text);
+                failure = Status::InvalidArgument;
+                break;
+            }
+            // An unchanged listen address keeps its socket, and with it the sessions it
+            // accepted.
+            for (size_t i = 0; i < kListeners && adopted_old != nullptr; ++i) {
+                const Listener& old = listeners_[i];
+                if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
+                    continue;
+                if (l.requested.port == 0 && (old.name != l.name || old.slot != k)) continue;
+                adopted_old[i] = true;
+                l.sock = old.sock;
+                l.bound = old.bound;
+                l.paused_until = old.paused_until;
+                l.open = true;
+                l.adopted = true;
+                break;
+            }
+            if (l.open) continue;
+            const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
+            if (st != STBF_PORT_OK) {
+                log(STBF_LOG_ERROR, "group", gc.name.c_str(),
+                    k == 0 ? "cannot listen on port" : "cannot listen on slot port", nullptr, port);
+                failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
+                break;
+            }
             l.open = true;
-            l.adopted = true;
-            break;
+            if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK)
+                l.bound = l.requested;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, index));
         }
-        if (l.open) continue;
-        const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
-        if (st != STBF_PORT_OK) {
-            log(STBF_LOG_ERROR, "group", gc.name.c_str(), "cannot listen on port", nullptr,
-                gc.listen_port);
-            failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
-            break;
-        }
-        l.open = true;
-        if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK) l.bound = l.requested;
-        port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, g));
     }
     if (failure == Status::Ok) return Status::Ok;
-    for (uint8_t i = 0; i <= g && i < config.group_count; ++i) {
+    for (size_t i = 0; i < kListeners; ++i) {
         if (!out[i].adopted) close_listener(out[i]);
         out[i] = Listener();
     }
     if (adopted_old != nullptr)
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) adopted_old[i] = false;
+        for (size_t i = 0; i < kListeners; ++i) adopted_old[i] = false;
     return failure;
 }
 
@@ -174,7 +185,7 @@ Status Runtime::init(const Config& config, TimeUs now) {
     endpoints_.attach(port_, make_tag(TagKind::Resolve, 0));
     for (Listener& l : listeners_) l = Listener();
 
-    Listener fresh[STBF_MAX_GROUPS];
+    Listener fresh[kListeners];
     Status st = open_listeners(config, fresh, nullptr);
     if (st != Status::Ok) return st;
     uint64_t seed = config.seed;
@@ -188,7 +199,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
         for (Listener& l : fresh) close_listener(l);
         return st;
     }
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
+    for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
+    for (uint32_t& n : failovers_logged_) n = 0;
     for (SessionIo& s : sessions_) reset_session(s);
     for (MapEntry& m : session_map_) m = MapEntry();
     free_count_ = 0;
@@ -201,9 +213,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
     paused_listeners_ = 0;
     counters_ = RuntimeCounters();
     state_ = State::Running;
-    for (uint8_t g = 0; g < config.group_count; ++g)
-        log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-            nullptr, listeners_[g].bound.port);
+    for (size_t i = 0; i < kListeners; ++i)
+        if (listeners_[i].open) log_listening(listeners_[i]);
     drain(now);
     return Status::Ok;
 }
@@ -211,8 +222,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
 Status Runtime::reload(const Config& config) {
     if (state_ != State::Running) return Status::InvalidArgument;
     const TimeUs t = now();
-    Listener next[STBF_MAX_GROUPS];
-    bool adopted_old[STBF_MAX_GROUPS] = {};
+    Listener next[kListeners];
+    bool adopted_old[kListeners] = {};
     Status st = open_listeners(config, next, adopted_old);
     if (st != Status::Ok) return st;
     st = engine_.replace_config(config, t);
@@ -221,44 +232,61 @@ Status Runtime::reload(const Config& config) {
             if (!l.adopted) close_listener(l);
         return st;
     }
-    // Sessions follow their group by name; those of a removed group drain under no group.
+    // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
+    // group drain under no group.
     uint8_t renumber[STBF_MAX_GROUPS];
+    uint32_t logged[STBF_MAX_GROUPS] = {};
     for (uint8_t old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
+        const Listener& first = listeners_[old * STBF_MAX_SLOTS];
         for (uint8_t g = 0; g < config.group_count; ++g)
-            if (listeners_[old].open && config.groups[g].name == listeners_[old].name)
-                renumber[old] = g;
+            if (first.open && config.groups[g].name == first.name) renumber[old] = g;
+        if (renumber[old] != kNoGroup) logged[renumber[old]] = failovers_logged_[old];
     }
+    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) failovers_logged_[g] = logged[g];
     for (uint16_t& n : group_sessions_) n = 0;
     for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
         if (s.id == 0) continue;
         if (s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
         if (s.group < STBF_MAX_GROUPS) group_sessions_[s.group]++;
     }
-    for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) {
+    for (size_t i = 0; i < kListeners; ++i) {
         if (listeners_[i].open && !adopted_old[i]) {
             log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
-                "removed: listener closed, its sessions drain");
+                listeners_[i].slot == 0 ? "removed: listener closed, its sessions drain"
+                                        : "slot removed: listener closed, its sessions drain");
             close_listener(listeners_[i]);
         }
     }
     paused_listeners_ = 0;
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) {
-        listeners_[g] = next[g];
+    for (size_t i = 0; i < kListeners; ++i) {
+        listeners_[i] = next[i];
         // An adopted listener may have moved in the table: its events must name its new place.
-        if (next[g].adopted && next[g].paused_until == kNever)
-            port_->watch(port_->ctx, next[g].sock, STBF_READABLE, make_tag(TagKind::Listener, g));
-        if (next[g].open && next[g].paused_until != kNever) paused_listeners_++;
-        listeners_[g].adopted = false;
-        if (g < config.group_count && !next[g].adopted)
-            log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-                nullptr, next[g].bound.port);
+        if (next[i].adopted && next[i].paused_until == kNever)
+            port_->watch(port_->ctx, next[i].sock, STBF_READABLE,
+                         make_tag(TagKind::Listener, static_cast<uint32_t>(i)));
+        if (next[i].open && next[i].paused_until != kNever) paused_listeners_++;
+        listeners_[i].adopted = false;
+        if (next[i].open && !next[i].adopted) log_listening(next[i]);
     }
     for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot)
         if (!engine_.server_in_use(static_cast<ServerSlot>(slot)))
             endpoints_.forget(static_cast<ServerSlot>(slot));
     drain(t);
     return Status::Ok;
+}
+
+void Runtime::log_listening(const Listener& l) {
+    LineBuilder line;
+    line.text("group");
+    line.text(l.name.c_str());
+    if (l.slot > 0) {
+        line.text("slot");
+        line.number(l.slot + 1u);  // box owners count slots from 1
+    }
+    line.text("listening on port");
+    line.number(l.bound.port);
+    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::shutdown() {
@@ -317,7 +345,7 @@ TimeUs Runtime::listeners_deadline() const {
 }
 
 void Runtime::run_timers(TimeUs t) {
-    for (uint8_t i = 0; i < STBF_MAX_GROUPS && paused_listeners_ > 0; ++i) {
+    for (uint32_t i = 0; i < kListeners && paused_listeners_ > 0; ++i) {
         Listener& l = listeners_[i];
         if (l.open && l.paused_until <= t) {
             l.paused_until = kNever;
@@ -403,15 +431,18 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
     const uint32_t index = ev.tag & 0xffffffu;
     switch (static_cast<TagKind>((ev.tag & ~kRuntimeTagBit) >> 24)) {
         case TagKind::Listener:
-            if (index < STBF_MAX_GROUPS && listeners_[index].open &&
-                listeners_[index].sock == ev.sock)
+            if (index < kListeners && listeners_[index].open && listeners_[index].sock == ev.sock)
                 on_accept(listeners_[index], t);
             return;
         case TagKind::Client:
         case TagKind::Upstream: {
             if (index >= STBF_MAX_SESSIONS) return;
             SessionIo& s = sessions_[index];
-            if (s.id != 0 && (s.client == ev.sock || (s.live && s.upstream == ev.sock))) pump(s, t);
+            if (s.id == 0) return;
+            if (s.client == ev.sock)
+                pump(s, ev.ready, 0, t);
+            else if (s.live && s.upstream == ev.sock)
+                pump(s, 0, ev.ready, t);
             return;
         }
         case TagKind::Attempt: {
@@ -528,13 +559,20 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
         }
         SessionIo* s = free_count_ > 0 ? &sessions_[free_sessions_[free_count_ - 1]] : nullptr;
         SessionId id = 0;
-        const Status st = s != nullptr ? engine_.session_open(l.group, t, &id)
+        const Status st = s != nullptr ? engine_.session_open_slot(l.group, l.slot, t, &id)
                                        : Status::CapacityExceeded;
         if (st != Status::Ok) {
             // Accept only what can be served: the client sees a close and tries again later.
+            // A slot without a server of its own (NoServer) is closed at once, so the softcam
+            // keeps using its other readers; it retries often, so that is no warning.
             port_->tcp_close(port_->ctx, client);
             counters_.refused++;
-            log(STBF_LOG_WARNING, "group", l.name.c_str(), "refused a client:", status_name(st));
+            if (l.slot > 0 && st == Status::NoServer)
+                log(STBF_LOG_INFO, "group", l.name.c_str(),
+                    "slot idle, client closed:", status_name(st));
+            else
+                log(STBF_LOG_WARNING, "group", l.name.c_str(),
+                    "refused a client:", status_name(st));
             continue;
         }
         free_count_--;
@@ -746,6 +784,10 @@ void Runtime::reset_session(SessionIo& s) {
     s.upstream_interest = 0;
     s.server = kNoServer;
     for (AttemptIo& at : s.attempts) at = AttemptIo();
+    s.client_rd = s.upstream_rd = s.client_wr = s.upstream_wr = true;
+    s.client_eof = s.upstream_shut = s.upstream_eof = false;
+    s.splice_up = SpliceDir();
+    s.splice_down = SpliceDir();
     s.up.clear();
     s.down.clear();
 }
@@ -822,23 +864,21 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     *at = AttemptIo();
     log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
-    pump(*s, t);
+    pump(*s, 0, STBF_READABLE, t);                  // the greeting read may have left bytes behind
 }
 
 void Runtime::log_failover(uint8_t group) {
     // One line per failover, so a box owner reading the log sees when and why the line moved.
-    if (group >= engine_.group_count()) return;
-    Listener* l = nullptr;
-    for (Listener& candidate : listeners_)
-        if (candidate.open && candidate.group == group) l = &candidate;
+    if (group >= engine_.group_count() || group >= STBF_MAX_GROUPS) return;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS];
     const GroupStatus gs = engine_.group_status(group);
-    if (l == nullptr || gs.failovers == l->failovers_logged) return;
-    l->failovers_logged = gs.failovers;
+    if (!l.open || gs.failovers == failovers_logged_[group]) return;
+    failovers_logged_[group] = gs.failovers;
     const ServerConfig* from = engine_.server_config(gs.last_failover.from);
     const ServerConfig* to = engine_.server_config(gs.last_failover.to);
     LineBuilder line;
     line.text("group");
-    line.text(l->name.c_str());
+    line.text(l.name.c_str());
     line.text("failover from");
     line.text(from != nullptr ? from->label.c_str() : "?");
     line.text("to");
@@ -848,73 +888,207 @@ void Runtime::log_failover(uint8_t group) {
     port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
-void Runtime::pump(SessionIo& s, TimeUs t) {
-    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+void Runtime::pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs t) {
+    // Readiness hints: a side is read only when poll said so (or its transport may hold bytes
+    // of its own), and not again after a short read drained it; a side that would not take
+    // more is written only after it reported WRITABLE. Level-triggered poll reports a side
+    // again while it stays ready, so nothing is missed, and a 64-byte ping costs one recv and
+    // one send instead of a round of probing calls on both sockets.
+    if (client_ready & STBF_READABLE) s.client_rd = true;
+    if (upstream_ready & STBF_READABLE) s.upstream_rd = true;
+    if (client_ready & STBF_WRITABLE) s.client_wr = true;
+    if (upstream_ready & STBF_WRITABLE) s.upstream_wr = true;
     for (int round = 0; round < kMaxPumpRounds; ++round) {
         bool progress = false;
-        size_t n = 0;
-        stbf_port_status st = STBF_PORT_WOULD_BLOCK;
-        // client -> up buffer
-        if (s.up.room() > 0) {
-            uint8_t* span = s.up.write_span(&n);
-            st = port_->tcp_recv(port_->ctx, s.client, span, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.up.commit(n);
-                counters_.bytes_up += n;
-                progress = true;
-                if (s.live) engine_.bytes_up(s.id, t);
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                // Pass on what the client said before it went away.
-                if (s.live) flush_best_effort(s.up, tr, s.upstream);
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (!move_up(s, &progress, t)) return;
+        if (s.live && !move_down(s, &progress, t)) return;
+        if (!s.live && s.down.len > 0 && !send_down(s, &progress, t)) return;
+        if (s.client_eof && !s.upstream_shut && s.up.len == 0 && s.splice_up.held == 0) {
+            // Everything the client said is upstream: pass its end of stream on and keep
+            // relaying the answer until the upstream ends too.
+            port_->tcp_shutdown(port_->ctx, s.upstream);
+            s.upstream_shut = true;
         }
-        if (s.live) {
-            // up buffer -> upstream
-            if (s.up.len > 0) {
-                const uint8_t* data = s.up.read_span(&n);
-                st = tr.send(tr.ctx, s.upstream, data, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.up.consume(n);
-                    progress = true;
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-            // upstream -> down buffer
-            if (s.down.room() > 0) {
-                uint8_t* span = s.down.write_span(&n);
-                st = tr.recv(tr.ctx, s.upstream, span, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.down.commit(n);
-                    counters_.bytes_down += n;
-                    progress = true;
-                    engine_.bytes_down(s.id, t);
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    // Hand the client what the upstream said before it went away.
-                    flush_best_effort(s.down, default_transport_, s.client);
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-        }
-        // down buffer -> client
-        if (s.down.len > 0) {
-            const uint8_t* data = s.down.read_span(&n);
-            st = port_->tcp_send(port_->ctx, s.client, data, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.down.consume(n);
-                progress = true;
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (s.upstream_eof && s.down.len == 0 && s.splice_down.held == 0) {
+            end_session(s, Reason::ClientClosed, true, t);  // the half-closed exchange is over
+            return;
         }
         if (!progress) break;
     }
     update_interest(s);
+}
+
+bool Runtime::half_close_ok(const SessionIo& s) const {
+    // Only towards a plain socket of a port that can half-close; a TLS upstream (or a port
+    // without tcp_shutdown) ends the session at the client's FIN as before.
+    return s.live && port_->tcp_shutdown != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+Reason Runtime::end_reason(const SessionIo& s, stbf_port_status upstream_status) const {
+    // The upstream ending its answer after the client's own end of stream is the client's
+    // doing, not a failure of the server.
+    if (s.upstream_shut && upstream_status == STBF_PORT_CLOSED) return Reason::ClientClosed;
+    return reason_for(upstream_status);
+}
+
+bool Runtime::can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const {
+    // Only plain sockets on both sides, only once the direction carries bulk (a full buffer in
+    // one read: small messages gain nothing and would cost a pipe), only from an empty copy
+    // buffer (order), and for as long as the port holds bytes of it.
+    if (dir.held > 0) return true;
+    return dir.bulk && !dir.off && buffer.len == 0 && s.live && port_->tcp_splice != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+bool Runtime::splice_leg(SessionIo& s, bool up, bool* progress, TimeUs t) {
+    SpliceDir& dir = up ? s.splice_up : s.splice_down;
+    const stbf_sock from = up ? s.client : s.upstream;
+    const stbf_sock to = up ? s.upstream : s.client;
+    stbf_splice_result r = {};
+    const stbf_port_status st = port_->tcp_splice(port_->ctx, from, to, kSpliceMax, &r);
+    if (st == STBF_PORT_NO_RESOURCES) {  // no pipe left: this direction copies from now on
+        dir.off = true;
+        return true;
+    }
+    if (st != STBF_PORT_OK) {
+        end_session(s, Reason::LocalError, true, t);
+        return false;
+    }
+    dir.held = r.held;
+    if (r.taken > 0) {
+        if (up) {
+            counters_.bytes_up += r.taken;
+            engine_.bytes_up(s.id, t);
+        } else {
+            counters_.bytes_down += r.taken;
+            engine_.bytes_down(s.id, t);
+        }
+    }
+    counters_.spliced += r.given;
+    if (r.taken > 0 || r.given > 0) *progress = true;
+    if (r.from_status == STBF_PORT_WOULD_BLOCK) (up ? s.client_rd : s.upstream_rd) = false;
+    if (r.to_status == STBF_PORT_WOULD_BLOCK) (up ? s.upstream_wr : s.client_wr) = false;
+    if (up && r.from_status == STBF_PORT_CLOSED && half_close_ok(s)) {
+        s.client_eof = true;  // what the port holds still goes upstream, then the FIN
+        s.client_rd = false;
+    } else if (!up && r.from_status == STBF_PORT_CLOSED && s.upstream_shut) {
+        s.upstream_eof = true;  // the answer is complete; what the port holds still goes out
+        s.upstream_rd = false;
+    } else if (r.from_status == STBF_PORT_CLOSED || r.from_status == STBF_PORT_RESET) {
+        // The port wrote what it held as far as the peer took it (best effort, as below).
+        end_session(s, up ? Reason::ClientClosed : end_reason(s, r.from_status), true, t);
+        return false;
+    }
+    if (r.to_status == STBF_PORT_RESET) {
+        end_session(s, up ? reason_for(r.to_status) : Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
+}
+
+bool Runtime::move_up(SessionIo& s, bool* progress, TimeUs t) {
+    const bool drained_eof = s.client_eof && s.splice_up.held == 0;  // nothing left to splice
+    if (!drained_eof && can_splice(s, s.up, s.splice_up)) {
+        if (!splice_leg(s, true, progress, t)) return false;
+        if (!s.splice_up.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    size_t n = 0;
+    if (s.client_rd && !s.client_eof && s.up.room() > 0) {  // client -> up buffer
+        uint8_t* span = s.up.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = port_->tcp_recv(port_->ctx, s.client, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.commit(n);
+            counters_.bytes_up += n;
+            *progress = true;
+            if (n < want) s.client_rd = false;  // drained: wait for the next readiness
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_up.bulk = true;
+            if (s.live) engine_.bytes_up(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.client_rd = false;
+        } else if (st == STBF_PORT_CLOSED && half_close_ok(s)) {
+            s.client_eof = true;
+            s.client_rd = false;
+        } else {
+            // Pass on what the client said before it went away.
+            if (s.live) flush_best_effort(s.up, tr, s.upstream);
+            end_session(s, Reason::ClientClosed, true, t);
+            return false;
+        }
+    }
+    if (s.live && s.up.len > 0 && s.upstream_wr) {  // up buffer -> upstream
+        const uint8_t* data = s.up.read_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.send(tr.ctx, s.upstream, data, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.consume(n);
+            *progress = true;
+            if (n < want) s.upstream_wr = false;  // its send buffer is full
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_wr = false;
+        } else {
+            end_session(s, reason_for(st), true, t);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Runtime::move_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.upstream_eof && s.splice_down.held == 0) return send_down(s, progress, t);
+    if (can_splice(s, s.down, s.splice_down)) {
+        if (!splice_leg(s, false, progress, t)) return false;
+        if (!s.splice_down.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    // A transport of its own (TLS) may hold decrypted bytes no readiness announces: ask it.
+    const bool plain = &tr == &default_transport_;
+    size_t n = 0;
+    if ((s.upstream_rd || !plain) && s.down.room() > 0) {  // upstream -> down buffer
+        uint8_t* span = s.down.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.recv(tr.ctx, s.upstream, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.down.commit(n);
+            counters_.bytes_down += n;
+            *progress = true;
+            if (n < want && plain) s.upstream_rd = false;
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_down.bulk = true;
+            engine_.bytes_down(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_rd = false;
+        } else if (st == STBF_PORT_CLOSED && s.upstream_shut) {
+            s.upstream_eof = true;  // answered after the client's FIN: deliver the rest
+            s.upstream_rd = false;
+        } else {
+            // Hand the client what the upstream said before it went away.
+            flush_best_effort(s.down, default_transport_, s.client);
+            end_session(s, end_reason(s, st), true, t);
+            return false;
+        }
+    }
+    return send_down(s, progress, t);
+}
+
+bool Runtime::send_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.down.len == 0 || !s.client_wr) return true;  // down buffer -> client
+    size_t n = 0;
+    const uint8_t* data = s.down.read_span(&n);
+    const size_t want = n;
+    const stbf_port_status st = port_->tcp_send(port_->ctx, s.client, data, want, &n);
+    if (st == STBF_PORT_OK) {
+        s.down.consume(n);
+        *progress = true;
+        if (n < want) s.client_wr = false;
+    } else if (st == STBF_PORT_WOULD_BLOCK) {
+        s.client_wr = false;
+    } else {
+        end_session(s, Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
 }
 
 void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
@@ -928,14 +1102,27 @@ void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
 }
 
 void Runtime::update_interest(SessionIo& s) {
-    // Back-pressure: a side is read only while the buffer towards its peer has room.
+    // Back-pressure: a side is read only while the buffer (or the port's splice pipe) towards
+    // its peer has room, and watched for WRITABLE only while something waits for it.
+    const bool up_splice = s.splice_up.held > 0;
+    const bool down_splice = s.splice_down.held > 0;
+    // A client at end of stream stays readable for ever: stop watching it for reading.
+    const bool client_read =
+        !s.client_eof && (up_splice ? s.splice_up.held < kSpliceMax : s.up.room() > 0);
+    const bool client_write = s.down.len > 0 || down_splice;
     set_interest(s.client, &s.client_interest,
-                 (s.up.room() > 0 ? STBF_READABLE : 0u) | (s.down.len > 0 ? STBF_WRITABLE : 0u),
+                 (client_read ? STBF_READABLE : 0u) | (client_write ? STBF_WRITABLE : 0u),
                  make_tag(TagKind::Client, index_of(s)));
-    if (s.live)
+    if (!client_write) s.client_wr = true;  // nothing waits: the next send just tries
+    if (s.live) {
+        const bool upstream_read =
+            !s.upstream_eof && (down_splice ? s.splice_down.held < kSpliceMax : s.down.room() > 0);
+        const bool upstream_write = s.up.len > 0 || up_splice;
         set_interest(s.upstream, &s.upstream_interest,
-                     (s.down.room() > 0 ? STBF_READABLE : 0u) | (s.up.len > 0 ? STBF_WRITABLE : 0u),
+                     (upstream_read ? STBF_READABLE : 0u) | (upstream_write ? STBF_WRITABLE : 0u),
                      make_tag(TagKind::Upstream, index_of(s)));
+        if (!upstream_write) s.upstream_wr = true;
+    }
 }
 
 void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
@@ -1003,17 +1190,19 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
 // ---- status ---------------------------------------------------------------------------------
 
 bool Runtime::listener_address(uint8_t group, stbf_addr* out) const {
-    for (const Listener& l : listeners_) {
-        if (l.open && l.group == group) {
-            *out = l.bound;
-            return true;
-        }
-    }
-    return false;
+    return listener_address(group, 0, out);
 }
 
-uint8_t Runtime::listener_count() const {
-    uint8_t n = 0;
+bool Runtime::listener_address(uint8_t group, uint8_t slot, stbf_addr* out) const {
+    if (group >= STBF_MAX_GROUPS || slot >= STBF_MAX_SLOTS) return false;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS + slot];
+    if (!l.open) return false;
+    *out = l.bound;
+    return true;
+}
+
+uint16_t Runtime::listener_count() const {
+    uint16_t n = 0;
     for (const Listener& l : listeners_)
         if (l.open) ++n;
     return n;

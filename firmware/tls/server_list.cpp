@@ -110,16 +110,17 @@ bool parse_server_list(const std::string& body, const std::string& origin,
     std::unique_ptr<Diagnostics> diags(new Diagnostics);
     fw::LoadResult result =
         fw::load_config_text(text, origin.c_str(), format, out, &globals, diags.get(), nullptr, false);
-    if (result == fw::LoadResult::Ok && out->server_count > 0) return true;
-    if (result == fw::LoadResult::Ok) {
-        *error = origin + ": list holds no servers";
-        return false;
-    }
+    // A box owner's CCcam.cfg is read tolerantly (a skipped line is a warning); a provider's
+    // list is strict: a line that does not read as it should means a broken or cut list, and
+    // the last good one stays.
+    const bool strict = format == fw::FileFormat::Cccam && diags->warnings() > 0;
+    if (result == fw::LoadResult::Ok && !strict && out->server_count > 0) return true;
     error->clear();
     size_t shown = 0;
     for (size_t i = 0; i < diags->count(); ++i) {
         const Diagnostic& d = diags->at(i);
-        if (d.severity != Severity::Error) continue;
+        const bool line_warning = strict && d.severity == Severity::Warning && d.where.line > 0;
+        if (d.severity != Severity::Error && !line_warning) continue;
         if (shown < kErrorsShown) {
             Diagnostic in_list = d;
             if (in_list.where.line == wrapper.line && in_list.column >= wrapper.column + wrapper.shift)
@@ -133,7 +134,10 @@ bool parse_server_list(const std::string& body, const std::string& origin,
         ++shown;
     }
     if (shown > kErrorsShown) error->append("; and " + std::to_string(shown - kErrorsShown) + " more");
-    if (error->empty()) *error = origin + ": list refused";
+    if (error->empty())
+        *error = origin + (result == fw::LoadResult::Ok && out->server_count == 0
+                               ? ": list holds no servers"
+                               : ": list refused");
     return false;
 }
 

@@ -206,6 +206,8 @@ static const stbf_port template_port = {
     /* Optional: zero-copy relay (port.h tcp_splice). Leave NULL unless your OS can move bytes
      * between two sockets without the caller's buffers; the runtime copies then. */
     .tcp_splice = NULL,
+    /* Optional: half-close (shutdown(s, SHUT_WR)). NULL: sessions end at the client's FIN. */
+    .tcp_shutdown = NULL,
 };
 
 /* The one symbol the port exports: hand this table to the runtime. Rename it for your OS (e.g.

@@ -551,6 +551,37 @@ TEST_F(EngineTest, OrderedSlowStartKeepsFallbackUntilRecoveredServerHasSettled) 
     EXPECT_EQ(engine->pick(0, 0, now), 0);  // settled: back to priority order
 }
 
+// ---- action queue --------------------------------------------------------------------------
+
+TEST_F(EngineTest, ActionQueueHoldsEverythingOneCallQueuesWhenEveryTimerFiresAtOnce) {
+    // Every session races two attempts that time out together, every server has a check due
+    // and half of them are cut by an operator at that same instant.
+    Config c = make_config(STBF_MAX_SERVERS_PER_GROUP < STBF_MAX_SERVERS ? STBF_MAX_SERVERS_PER_GROUP
+                                                                         : STBF_MAX_SERVERS);
+    c.groups[0].session.max_sessions = STBF_MAX_SESSIONS;
+    c.groups[0].session.race_stagger_ms = 0;
+    c.groups[0].session.max_attempts = 255;
+    c.groups[0].health.timeout_ms = 1500;
+    c.groups[0].session.connect_timeout_ms = 1500;
+    init(c);
+    for (int i = 0; i < STBF_MAX_SESSIONS; ++i) {
+        SessionId sid = 0;
+        ASSERT_EQ(engine->session_open(0, now, &sid), Status::Ok);
+    }
+    engine->on_timeout(now);  // the racing attempts start (and every first check)
+    size_t started = drain().size();
+    EXPECT_GE(started, static_cast<size_t>(2 * STBF_MAX_SESSIONS));
+    for (ServerSlot s = 0; s < c.server_count; s += 2)
+        engine->set_admin_state(s, AdminState::Disabled, 1500, now);
+    drain();
+    now += 1500 * kMs;
+    engine->on_timeout(now);
+    size_t queued = drain().size();
+    EXPECT_GT(queued, 256u);  // more than the queue held before it was sized from the tables
+    EXPECT_LE(queued, static_cast<size_t>(STBF_MAX_ACTIONS));
+    EXPECT_EQ(engine->actions_dropped(), 0u);
+}
+
 // ---- reload --------------------------------------------------------------------------------
 
 TEST_F(EngineTest, ReloadKeepsHealthOfMatchedServersAndSessions) {

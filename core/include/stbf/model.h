@@ -74,6 +74,12 @@ struct HealthSettings {
     uint32_t downinter_max_ms = 300000; ///< ... doubling (full jitter) up to 5 min
     uint32_t timeout_ms = 2000;         ///< a check that has not greeted by then failed
     uint32_t slowstart_ms = 30000;      ///< recovered server ramps weight over 30 s
+    /// A live session the upstream ends (close or reset) within this long of relaying is a
+    /// failure no greeting probe can clear (a server that greets and then drops a blocked
+    /// login); a session that outlives it is a success. 5 s: a login through the relay takes
+    /// milliseconds, a CCcam server drops a silent client after ~3 s. 0 = off (every session
+    /// counts as a success when it starts, as a passing greeting does).
+    uint32_t early_close_ms = 5000;
     uint8_t rise = 2;                   ///< consecutive successes to come back up
     uint8_t fall = 3;                   ///< consecutive failures (active or passive) to go down
     uint8_t jitter_pct = 10;            ///< +/- spread of check timers so a fleet does not align

@@ -25,8 +25,8 @@
  * (the runtime's convention is in core/include/stbf/runtime.h).
  *
  * Changes from version 1: `watch` and `resolve_start` take a tag; `stbf_event` has a `tag`;
- * optional `tcp_splice` (may be NULL). A version 1 port is ported by storing the tag per socket
- * and per request and setting `tcp_splice = NULL`.
+ * optional `tcp_splice` and `tcp_shutdown` (may be NULL). A version 1 port is ported by storing
+ * the tag per socket and per request and leaving both optional members NULL.
  */
 #ifndef STBF_PORT_H
 #define STBF_PORT_H
@@ -229,6 +229,12 @@ typedef struct stbf_port {
      *  caller copies with tcp_recv / tcp_send instead. */
     stbf_port_status (*tcp_splice)(void* ctx, stbf_sock from, stbf_sock to, size_t max,
                                    stbf_splice_result* result);
+
+    /** Optional; NULL if the port cannot. Half-close: send end of stream (FIN) on connected
+     *  socket `s` after the bytes already sent; `s` still receives until the peer closes.
+     *  With it the runtime passes a client's half-close upstream and relays the answer back;
+     *  without it, it ends the session after a best-effort flush. Returns OK or INVALID. */
+    stbf_port_status (*tcp_shutdown)(void* ctx, stbf_sock s);
 } stbf_port;
 
 #ifdef __cplusplus

@@ -38,7 +38,8 @@ World::World(uint64_t seed, stbf_time_us start_us)
     port_.resolve_start = &World::port_resolve_start;
     port_.resolve_take = &World::port_resolve_take;
     port_.resolve_cancel = &World::port_resolve_cancel;
-    port_.tcp_splice = nullptr;  // the sim relays through tcp_recv / tcp_send only
+    port_.tcp_splice = nullptr;    // the sim relays through tcp_recv / tcp_send only
+    port_.tcp_shutdown = nullptr;  // and models no half-close: the runtime's fallback path
 }
 
 World::~World() = default;
@@ -121,6 +122,16 @@ Client& World::add_client(const char* host, uint16_t port, ClientScript script) 
         clock_, net_, [this](const std::string& line) { add_trace(line); }, addr(host, port),
         std::move(script)));
     return *clients_.back();
+}
+
+Softcam& World::add_softcam(const std::vector<std::pair<std::string, uint16_t>>& targets,
+                            const SoftcamOptions& options) {
+    std::vector<stbf_addr> to;
+    for (const auto& [host, port] : targets) to.push_back(addr(host.c_str(), port));
+    softcams_.push_back(std::make_unique<Softcam>(
+        clock_, net_, [this](const std::string& line) { add_trace(line); }, std::move(to),
+        options));
+    return *softcams_.back();
 }
 
 void World::add_name(const std::string& name, const std::vector<std::string>& addresses) {
