@@ -137,12 +137,15 @@ endif()
 #   stbf-glibc-compat.o  what Debian's libstdc++.a/libgcc_eh.a take from a newer glibc
 #   stbf-mips32r1-eh.o   mips32el: replaces the r2-built C++ exception runtime, so a thrown
 #                        exception ends the process (toolchains/musl/mips32r1_eh.c says why)
+# The first goes into every executable; the second only into the shipped binary (test
+# programs use GoogleTest's exceptions): STBF_BINARY_LINK_OBJECTS, read by firmware/daemon.
 if(STBF_LIBC STREQUAL "musl" OR STBF_GLIBC_FLOOR)
-  foreach(_stbf_object stbf-glibc-compat.o stbf-mips32r1-eh.o)
-    if(EXISTS ${STBF_DEPS_PREFIX}/lib/${_stbf_object})
-      string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " ${STBF_DEPS_PREFIX}/lib/${_stbf_object}")
-    endif()
-  endforeach()
+  if(EXISTS ${STBF_DEPS_PREFIX}/lib/stbf-glibc-compat.o)
+    string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " ${STBF_DEPS_PREFIX}/lib/stbf-glibc-compat.o")
+  endif()
+  if(EXISTS ${STBF_DEPS_PREFIX}/lib/stbf-mips32r1-eh.o)
+    set(STBF_BINARY_LINK_OBJECTS ${STBF_DEPS_PREFIX}/lib/stbf-mips32r1-eh.o)
+  endif()
 endif()
 
 # Headers and libraries only from the cross sysroot (or musl) and the deps prefix, never from

@@ -228,10 +228,11 @@ build_glibc_floor() {
 #   stbf-mips32r1-eh.o    MIPS32 release 1 tunes only: toolchains/musl/mips32r1_eh.c replaces
 #                         the r2-built C++ exception runtime of Debian's mipsel libraries
 runtime_objects() {
-    local triple flags
+    local triple flags weak=
     triple=$(toolchain_value "$1" STBF_CROSS_TRIPLE)
     flags=$(toolchain_value "$1" STBF_CROSS_FLAGS)
-    local cc=("$triple-gcc" $flags -Os -Wall -Wextra -Werror -nostdinc
+    [ "$libc" = glibc ] && weak=-DSTBF_WEAK_PTHREAD
+    local cc=("$triple-gcc" $flags $weak -Os -Wall -Wextra -Werror -nostdinc
               -isystem "$("$triple-gcc" -print-file-name=include)" -isystem "$2")
     "${cc[@]}" -c "$toolchains/musl/glibc_compat.c" -o "$3/stbf-glibc-compat.o" ||
         die "compat object for $1 failed"

@@ -71,8 +71,11 @@ void __cxa_call_terminate(void* ue) {
 
 /* libsupc++ guard.o: thread-safe initialisation of function-local statics. The guard's first
  * byte says "done" (Itanium C++ ABI); one process-wide recursive mutex serialises the rest.
- * The pthread functions are weak, as in libstdc++'s own gthreads: with glibc < 2.34 they live
- * in libpthread, and a program that does not link it has no second thread to guard against. */
+ * With glibc (STBF_WEAK_PTHREAD) the pthread functions are weak, as in libstdc++'s own
+ * gthreads: before 2.34 they live in libpthread, and a program that does not link it has no
+ * second thread to guard against. With musl (static) they are strong: a weak reference would
+ * not pull them out of libc.a, and a half-linked set would crash. */
+#ifdef STBF_WEAK_PTHREAD
 #pragma weak pthread_once
 #pragma weak pthread_mutex_init
 #pragma weak pthread_mutex_lock
@@ -81,6 +84,9 @@ void __cxa_call_terminate(void* ue) {
 #pragma weak pthread_mutexattr_settype
 #pragma weak pthread_mutexattr_destroy
 static int threaded(void) { return pthread_once != 0; }
+#else
+static int threaded(void) { return 1; }
+#endif
 static pthread_mutex_t guard_mutex;
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 static void guard_init(void) {
