@@ -1,7 +1,8 @@
 // The OSCam-like stand-in softcam (one reader per slot, the second a fallback reader) through
 // stbfailover with two slots, on loopback, against three stand-in line upstreams: a kill and a
-// hang of the upstream serving slot 1. Through the runtime over the POSIX port in this process
-// (what `stbfailover run` drives). Outcomes only (nothing lost, the
+// hang of the upstream serving slot 1. Through the runtime over the POSIX port in this process,
+// and through the real `stbfailover run` process (a JSON config over the three upstreams: two
+// slots by default, slot ports read from its status). Outcomes only (nothing lost, the
 // cut slot re-homed on a server distinct from the other slot's), generous time bounds: the
 // numbers belong to bench_black_screen.
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon_harness.h"
 #include "failover_scenario.h"
 
 namespace stbf::test {
@@ -25,6 +27,40 @@ BlackScreenOptions two_slots(standin::Fault fault) {
     o.warmup_ms = 6000;
     o.fault_ms = 14000;
     o.after_ms = 10000;
+    return o;
+}
+
+/// `stbfailover run` over the given upstreams; the slot ports come from its status.
+struct DaemonRelay {
+    TempDir dir;
+    DaemonProcess daemon{dir};
+
+    bool start(const std::vector<uint16_t>& upstreams, unsigned slots, std::vector<uint16_t>* ports,
+               std::string* error) {
+        // No "slots" in the config: a group of two or more servers serves two by default.
+        if (!daemon.start(test_config(daemon.socket_path(), free_port(), upstreams, 2500))) {
+            *error = "the daemon did not start: " + daemon.log();
+            return false;
+        }
+        const std::string status = daemon.status_json();
+        for (unsigned k = 0; k < slots; ++k) {
+            const long port = json_number(status, "groups.0.slots." + std::to_string(k) + ".port");
+            if (port <= 0) {
+                *error = "no port for slot " + std::to_string(k) + " in " + status;
+                return false;
+            }
+            ports->push_back(static_cast<uint16_t>(port));
+        }
+        return true;
+    }
+};
+
+/// As two_slots, through `relay`.
+BlackScreenOptions through(standin::Fault fault, DaemonRelay& relay) {
+    BlackScreenOptions o = two_slots(fault);
+    o.start_relay = [&relay](const std::vector<uint16_t>& ups, unsigned slots,
+                             std::vector<uint16_t>* ports,
+                             std::string* error) { return relay.start(ups, slots, ports, error); };
     return o;
 }
 
@@ -47,8 +83,7 @@ unsigned lost(const BlackScreenResult& r, uint64_t client_timeout_us) {
     return n;
 }
 
-TEST(SlotsLoopback, TwoSlotsLoseNoRequestWhenTheServingUpstreamIsKilled) {
-    const BlackScreenOptions o = two_slots(standin::Fault::Kill);
+void check_kill(const BlackScreenOptions& o) {
     const BlackScreenResult r = standin::run_black_screen(o, {});
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.victim, "A");
@@ -57,8 +92,7 @@ TEST(SlotsLoopback, TwoSlotsLoseNoRequestWhenTheServingUpstreamIsKilled) {
     expect_distinct(r.homes_end, "", "after A is back");
 }
 
-TEST(SlotsLoopback, TwoSlotsCutTheHungUpstreamAndLoseNoRequest) {
-    const BlackScreenOptions o = two_slots(standin::Fault::Hang);
+void check_hang(const BlackScreenOptions& o) {
     const BlackScreenResult r = standin::run_black_screen(o, {});
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(lost(r, o.softcam.client_timeout_us), 0u);
@@ -71,6 +105,24 @@ TEST(SlotsLoopback, TwoSlotsCutTheHungUpstreamAndLoseNoRequest) {
             EXPECT_LE(q.delay_us(), o.softcam.fallback_timeout_us) << q.id;
         }
     }
+}
+
+TEST(SlotsLoopback, TwoSlotsLoseNoRequestWhenTheServingUpstreamIsKilled) {
+    check_kill(two_slots(standin::Fault::Kill));
+}
+
+TEST(SlotsLoopback, TwoSlotsCutTheHungUpstreamAndLoseNoRequest) {
+    check_hang(two_slots(standin::Fault::Hang));
+}
+
+TEST(SlotsLoopback, TheDaemonsTwoSlotsLoseNoRequestWhenTheServingUpstreamIsKilled) {
+    DaemonRelay relay;
+    check_kill(through(standin::Fault::Kill, relay));
+}
+
+TEST(SlotsLoopback, TheDaemonsTwoSlotsCutTheHungUpstreamAndLoseNoRequest) {
+    DaemonRelay relay;
+    check_hang(through(standin::Fault::Hang, relay));
 }
 
 }  // namespace
