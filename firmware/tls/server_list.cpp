@@ -5,8 +5,6 @@
 #include <cjson/cJSON.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "atomic_file.h"
@@ -75,15 +73,6 @@ bool wrap_json_list(const std::string& body, size_t first, const std::string& gr
     at->shift = name.size();
     *wrapped = lead + name + "," + body.substr(first + 1) + "]}";
     return true;
-}
-
-bool read_whole_file(const std::string& path, std::string* out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::stringstream s;
-    s << in.rdbuf();
-    *out = s.str();
-    return static_cast<bool>(in) || in.eof();
 }
 
 }  // namespace
@@ -202,8 +191,10 @@ bool ServerListSource::adopt(const std::string& body, bool write_cache) {
 
 bool ServerListSource::load_cache() {
     next_refresh_ = port_.now(port_.ctx);
-    std::string content;
-    if (options_.cache_path.empty() || !read_whole_file(options_.cache_path, &content)) return false;
+    std::string content, unreadable;  // a missing or unreadable cache is simply not used
+    if (options_.cache_path.empty() ||
+        !fw::read_text_file(options_.cache_path, &content, &unreadable))
+        return false;
     const std::string header = kCacheMagic + options_.fetch.url + "\n";
     if (content.compare(0, header.size(), header) != 0) {
         last_failure_ = FetchFailure::None;

@@ -3,6 +3,10 @@
 // a reload logs each skip only once.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "daemon_harness.h"
@@ -53,6 +57,68 @@ TEST(DaemonCorpus, RunStartsOnEveryRealisticFile) {
     runs_on("owner-mixed.oscam.server", true);
     runs_on("freelines.CCcam.cfg", true);
     runs_on("crlf-small.CCcam.cfg", true);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Ports of the active (not commented) C: lines.
+std::vector<uint16_t> c_line_ports(const std::string& text) {
+    std::vector<uint16_t> ports;
+    std::istringstream in(text);
+    std::string kind, host;
+    long port = 0;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        if (words >> kind >> host >> port && kind == "C:") ports.push_back(static_cast<uint16_t>(port));
+    }
+    return ports;
+}
+
+// The box owner's path end to end: `setup` rewrites a CCcam.cfg holding one account on two
+// hosts, the daemon runs the JSON setup wrote, and the softcam's two lines (one per slot) are
+// each served, by two different upstreams: setup's ports are the daemon's listeners.
+TEST(DaemonCorpus, AfterSetupEachSlotLineIsServedByADifferentUpstream) {
+    TempDir dir;
+    DaemonProcess daemon(dir);
+    Upstream a, b;
+    ASSERT_TRUE(a.start(1));
+    ASSERT_TRUE(b.start(2));
+    const std::string root = dir.file("root");
+    ::mkdir(root.c_str(), 0755);
+    ::mkdir((root + "/etc").c_str(), 0755);
+    ::mkdir((root + "/etc/stbfailover").c_str(), 0755);
+    const std::string cccam = root + "/etc/CCcam.cfg";
+    std::ofstream(cccam) << "C: 127.0.0.1 " << a.port() << " owner pw yes\nC: 127.0.0.1 " << b.port()
+                         << " owner pw yes\n";
+    bool started = false;
+    for (int attempt = 0; attempt < 4 && !started; ++attempt) {
+        const uint16_t base = static_cast<uint16_t>(21000 + (free_port() % 9) * 1000);
+        // the config setup replaces names the control socket and port base; setup keeps them
+        std::ofstream(root + "/etc/stbfailover/stbfailover.json")
+            << "{ \"control_socket\": \"" << daemon.socket_path()
+            << "\", \"listen_port_base\": " << base << " }\n";
+        std::string out, err;
+        ASSERT_EQ(daemon.run_cli({"setup", "--root", root}, &out, &err), 3) << out << err;  // no init scripts
+        started = daemon.start(slurp(root + "/etc/stbfailover/stbfailover.json"));
+        if (!started) {
+            ASSERT_NE(daemon.log().find("address in use"), std::string::npos) << daemon.log();
+            ASSERT_EQ(daemon.run_cli({"restore", "--root", root}, &out, &err), 3) << out << err;
+        }
+    }
+    ASSERT_TRUE(started) << daemon.log();
+    const std::vector<uint16_t> ports = c_line_ports(slurp(cccam));
+    ASSERT_EQ(ports.size(), 2u) << slurp(cccam);
+    Client slot1, slot2;
+    const int first = served_by(ports[0], &slot1, 30, 100);
+    ASSERT_NE(first, -1) << daemon.log();
+    const int second = served_by(ports[1], &slot2, 30, 100);
+    ASSERT_NE(second, -1) << daemon.log();
+    EXPECT_NE(first, second) << "the two slots of one account must log in on different servers";
 }
 
 }  // namespace

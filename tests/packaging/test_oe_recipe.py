@@ -188,6 +188,8 @@ def build_dist():
 def dist():
     if not BUILD_DIR:
         pytest.skip("STBF_BUILD_DIR not set")
+    if os.environ.get("STBF_CROSSCOMPILING", "").upper() in ("ON", "1", "TRUE", "YES"):
+        pytest.skip("the tarball is the same for every target: the host build checks it")
     return build_dist()
 
 

@@ -33,7 +33,7 @@ def test_setup_that_restarted_the_softcam_itself_shows_what_it_did(session, cons
     run(session, "setup", pli_root)
     progress = session.top()
     assert progress.type == MessageBox.TYPE_INFO and "please wait" in progress.text
-    assert console.history == ["/usr/bin/stbfailover setup 2>&1"]
+    assert console.history == ["/usr/bin/stbfailover setup --root %s 2>&1" % pli_root]
     console.answer("wrote /etc/stbfailover/stbfailover.json\n"
                    "restarted the softcam: /etc/init.d/softcam restart\n", 0)
     assert len(console.history) == 1, "the softcam is restarted once, by setup"
@@ -67,7 +67,7 @@ def test_restore_on_openatv_uses_its_softcam_script_restart(session, console, pl
     with open(os.path.join(pli_root, "etc", "image-version"), "w") as f:
         f.write("creator=OpenATV\ndistro=openatv\n")
     run(session, "restore", pli_root)
-    assert console.history == ["/usr/bin/stbfailover restore 2>&1"]
+    assert console.history == ["/usr/bin/stbfailover restore --root %s 2>&1" % pli_root]
     console.answer("", 3)
     assert console.history[-1] == SOFTCAM + " restart 2>&1"
     console.answer("", 0)
@@ -103,10 +103,10 @@ def test_image_without_a_softcam_script_is_told_to_restart_it(session, console, 
 
 
 def test_menu_buttons_run_setup_and_restore(session, console, tmp_path):
-    menu = session.open(plugin.StbFailoverMenu, str(tmp_path), "/usr/bin/stbfailover",
+    menu = session.open(plugin.StbFailoverMenu, "/", "/usr/bin/stbfailover",
                         str(tmp_path / "stbfailover.json"))
     menu["actions"].do("green")
-    assert console.history == ["/usr/bin/stbfailover setup 2>&1"]
+    assert console.history == ["/usr/bin/stbfailover setup 2>&1"], "on a box: root /"
     console.answer("", 0)
     session.top().close()
     menu["actions"].do("yellow")

@@ -86,16 +86,22 @@ def check_command(config_path, daemon=DAEMON):
     return _shell_line([daemon, "check", "-c", config_path])
 
 
-def setup_command(daemon=DAEMON):
+def _root_args(root):
+    return [] if root in (None, "", "/") else ["--root", root]
+
+
+def setup_command(daemon=DAEMON, root="/"):
     """Shell line that points the softcam at stbfailover: finds the softcam's config, writes
     the stbfailover config from it, rewrites the softcam's to the local ports (a backup is
-    kept)."""
-    return _shell_line([daemon, "setup"])
+    kept) and restarts stbfailover and the softcam. `root`: the box's root folder (a fake
+    root in tests)."""
+    return _shell_line([daemon, "setup"] + _root_args(root))
 
 
-def restore_command(daemon=DAEMON):
-    """Shell line that gives the softcam its own config back from the backup `setup` kept."""
-    return _shell_line([daemon, "restore"])
+def restore_command(daemon=DAEMON, root="/"):
+    """Shell line that gives the softcam its own config back from the backup `setup` kept and
+    restarts the softcam."""
+    return _shell_line([daemon, "restore"] + _root_args(root))
 
 
 ADMIN_ACTIONS = ("drain", "disable", "enable")

@@ -33,10 +33,10 @@ class SoftcamAction(object):
     def start(self):
         if self.action == "setup":
             text = _("Setting up the softcam for stbfailover, please wait...")
-            command = logic.setup_command(self.daemon)
+            command = logic.setup_command(self.daemon, self.root)
         else:
             text = _("Giving the softcam its own config back, please wait...")
-            command = logic.restore_command(self.daemon)
+            command = logic.restore_command(self.daemon, self.root)
         self.progress = self.session.open(MessageBox, text, MessageBox.TYPE_INFO,
                                           enable_input=False)
         self.console.ePopen(command, self.commandDone)

@@ -2,6 +2,8 @@
 #include "stbf/sim/fleet.h"
 
 #include <algorithm>
+#include <time.h>
+
 #include <chrono>
 #include <cstdarg>
 #include <cmath>
@@ -453,8 +455,15 @@ void Fleet::apply_fault(const Fault& f) {
     }
 }
 
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 Result Fleet::run() {
     auto wall0 = std::chrono::steady_clock::now();
+    const double cpu0 = thread_cpu_seconds();
     res_.name = s_.name;
     res_.boxes = s_.boxes;
     res_.hosts = static_cast<uint8_t>(s_.hosts.size());
@@ -701,6 +710,7 @@ Result Fleet::run() {
     res_.probe_gap_mean_us = res_.probe_gaps ? gap_sum_ / static_cast<double>(res_.probe_gaps) : 0;
     res_.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    res_.cpu_seconds = thread_cpu_seconds() - cpu0;
     return res_;
 }
 
@@ -958,10 +968,10 @@ double secs_of(TimeUs t) { return t == kNever ? -1.0 : static_cast<double>(t) / 
 std::string text_table(const Scenario& s, const Result& r, const Summary& m) {
     std::string out;
     out += fmt("scenario %s: %u boxes, %u hosts, mode %s%s, %u slot(s), %.0f min simulated in "
-               "%.1f s (%llu events, %zu bytes per box)\n",
+               "%.1f s CPU (%llu events, %zu bytes per box)\n",
                r.name.c_str(), r.boxes, r.hosts, mode_name(r.mode),
                s.config.groups[0].sticky ? " (sticky)" : "", r.slots,
-               static_cast<double>(r.duration) / 6e7, r.wall_seconds,
+               static_cast<double>(r.duration) / 6e7, r.cpu_seconds,
                static_cast<unsigned long long>(r.events), r.bytes_per_box);
     out += fmt("%-5s %6s %7s %8s %8s %8s %9s %8s %8s %8s %6s\n", "host", "weight", "sample",
                "final", "peak", "connects", "refused", "logins", "probes", "pk-c/s", "dups");
@@ -1017,11 +1027,11 @@ std::string text_table(const Scenario& s, const Result& r, const Summary& m) {
 std::string json_summary(const Scenario& s, const Result& r, const Summary& m) {
     std::string o = "{";
     o += fmt("\"scenario\":\"%s\",\"boxes\":%u,\"hosts\":%u,\"mode\":\"%s\",\"sticky\":%s,"
-             "\"slots\":%u,\"simulated_s\":%.0f,\"wall_s\":%.2f,\"events\":%llu,"
+             "\"slots\":%u,\"simulated_s\":%.0f,\"wall_s\":%.2f,\"cpu_s\":%.2f,\"events\":%llu,"
              "\"bytes_per_box\":%zu,",
              r.name.c_str(), r.boxes, r.hosts, mode_name(r.mode),
              s.config.groups[0].sticky ? "true" : "false", r.slots,
-             static_cast<double>(r.duration) / 1e6, r.wall_seconds,
+             static_cast<double>(r.duration) / 1e6, r.wall_seconds, r.cpu_seconds,
              static_cast<unsigned long long>(r.events), r.bytes_per_box);
     o += fmt("\"max_over_fair\":%.4f,\"worst_weight_error\":%.4f,\"peak_connects_per_s\":%u,"
              "\"peak_connects_over_login_rate\":%.3f,\"peak_logins_per_s\":%u,",

@@ -151,6 +151,7 @@ struct Result {
     uint64_t events = 0;
     uint64_t actions_dropped = 0;
     double wall_seconds = 0;
+    double cpu_seconds = 0;  ///< CPU time of the thread that ran it
     size_t bytes_per_box = 0;
 
     uint32_t at(const std::vector<uint32_t>& v, uint64_t second, uint8_t host) const {
