@@ -116,4 +116,5 @@ static void stub_resolve_cancel(void* ctx, uint32_t request) {
 const stbf_port stbf_stub_port = {
     STBF_PORT_API_VERSION, 0, stub_now, stub_random, stub_log, stub_listen, stub_accept,
     stub_connect, stub_connect_result, stub_send, stub_recv, stub_close, stub_local_addr,
-    stub_watch, stub_poll, stub_resolve_start, stub_resolve_take, stub_resolve_cancel, 0};
+    stub_watch, stub_poll, stub_resolve_start, stub_resolve_take, stub_resolve_cancel,
+    0 /* tcp_splice: optional */, 0 /* tcp_shutdown: optional */};
