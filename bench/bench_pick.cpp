@@ -236,8 +236,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
             // run_name.str() has no repetition or aggregate suffix: one key per benchmark.
             if (r.run_type == Run::RT_Iteration)
                 samples_[r.run_name.str()].push_back(r.GetAdjustedCPUTime());
-            else if (r.aggregate_name == "median")
+            else if (r.aggregate_name == "median") {
                 medians_[r.run_name.str()] = r.GetAdjustedCPUTime();
+                reps_[r.run_name.str()] = static_cast<size_t>(r.repetitions);
+            }
         }
         ConsoleReporter::ReportRuns(runs);
     }
@@ -279,12 +281,17 @@ class RatioReporter : public benchmark::ConsoleReporter {
         }
         if (m != medians_.end()) {  // reported by the library (aggregates only, or as well)
             s.median = m->second;
-            if (s.n == 0) s.lo = s.hi = m->second, s.n = 1;
+            if (s.n == 0) {  // aggregates only: no min/max, but say how many repetitions
+                s.lo = s.hi = m->second;
+                auto n = reps_.find(name);
+                s.n = n != reps_.end() && n->second > 0 ? n->second : 1;
+            }
         }
         return s;
     }
     std::map<std::string, std::vector<double>> samples_;
     std::map<std::string, double> medians_;
+    std::map<std::string, size_t> reps_;
 };
 
 }  // namespace

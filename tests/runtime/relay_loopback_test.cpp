@@ -278,9 +278,10 @@ TEST_P(RelayLoopback, HalfClosedSessionToASilentUpstreamDoesNotLinger) {
     const auto t0 = Clock::now();
     ASSERT_TRUE(run_until([&] { return runtime_->open_sessions() == 0; }));
     EXPECT_LT(Clock::now() - t0, std::chrono::seconds(30));
+    // The upstream may have echoed the 4 bytes just before it stalled; nothing else arrives.
     std::vector<uint8_t> got;
-    read_some(&got);  // the client sees the end (nothing, or end of stream)
-    EXPECT_TRUE(got.empty());
+    read_some(&got);
+    EXPECT_TRUE(got.empty() || got == std::vector<uint8_t>(hello, hello + 4));
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, RelayLoopback, ::testing::Values(true, false),
