@@ -103,7 +103,7 @@ stbf_status stbf_engine_replace_config(stbf_engine* e, const stbf_config* config
     return to_c(e->engine.replace_config(config->config, now));
 }
 
-stbf_status stbf_session_open(stbf_engine* e, uint8_t group, stbf_time_us now,
+stbf_status stbf_session_open(stbf_engine* e, uint16_t group, stbf_time_us now,
                               uint32_t* session) {
     return to_c(e->engine.session_open(group, now, session));
 }
@@ -129,7 +129,7 @@ stbf_status stbf_bytes_up(stbf_engine* e, uint32_t session, stbf_time_us now) {
 stbf_status stbf_bytes_down(stbf_engine* e, uint32_t session, stbf_time_us now) {
     return to_c(e->engine.bytes_down(session, now));
 }
-stbf_status stbf_probe_result(stbf_engine* e, uint8_t server, uint32_t probe, int ok,
+stbf_status stbf_probe_result(stbf_engine* e, uint16_t server, uint32_t probe, int ok,
                               stbf_reason reason, stbf_time_us now) {
     return to_c(
         e->engine.probe_result(server, probe, ok != 0, static_cast<stbf::Reason>(reason), now));
@@ -152,7 +152,7 @@ int stbf_engine_pop_action(stbf_engine* e, stbf_action* out) {
     return 1;
 }
 
-stbf_status stbf_server_status(const stbf_engine* e, uint8_t slot, stbf_server_info* out) {
+stbf_status stbf_server_status(const stbf_engine* e, uint16_t slot, stbf_server_info* out) {
     if (!e->engine.server_in_use(slot)) return STBF_NOT_FOUND;
     stbf::ServerStatus st = e->engine.server_status(slot);
     out->host = st.config->host.c_str();

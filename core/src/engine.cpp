@@ -25,8 +25,8 @@ static_assert(STBF_MAX_ACTIONS >= STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS +
 static_assert(STBF_MAX_ACTIONS <= 0xffff, "the action ring counts in 16 bits");
 static_assert(STBF_MAX_NOTICES <= 0xffff, "the notice ring counts in 16 bits");
 
-static_assert(STBF_MAX_SESSIONS <= 256, "session index is 8 bits of the session id");
-static_assert(STBF_MAX_SERVERS <= 64, "tried masks are 64-bit masks over server slots");
+static_assert(STBF_MAX_SESSIONS <= 0xffff, "session index is 16 bits of the session id");
+static_assert(STBF_MAX_SERVERS_PER_GROUP <= 64, "tried masks are 64-bit masks over members");
 static_assert(STBF_MAX_SERVERS < kNoServer, "kNoServer must not be a valid slot");
 static_assert(STBF_MAX_GROUPS < kNoGroup, "kNoGroup must not be a valid group");
 
@@ -186,15 +186,15 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     // ---- validate, without touching any state ----
     if (config.group_count > STBF_MAX_GROUPS || config.server_count > STBF_MAX_SERVERS)
         return Status::CapacityExceeded;
-    uint8_t group_of[STBF_MAX_SERVERS];
+    GroupIndex group_of[STBF_MAX_SERVERS];
     for (auto& g : group_of) g = kNoGroup;
-    for (uint8_t g = 0; g < config.group_count; ++g) {
+    for (GroupIndex g = 0; g < config.group_count; ++g) {
         const GroupConfig& gc = config.groups[g];
         if (gc.server_count > STBF_MAX_SERVERS_PER_GROUP) return Status::CapacityExceeded;
-        for (uint8_t j = 0; j < config.group_count; ++j)
+        for (GroupIndex j = 0; j < config.group_count; ++j)
             if (j != g && config.groups[j].name == gc.name) return Status::InvalidArgument;
-        for (uint8_t k = 0; k < gc.server_count; ++k) {
-            uint8_t idx = gc.servers[k];
+        for (uint16_t k = 0; k < gc.server_count; ++k) {
+            uint16_t idx = gc.servers[k];
             if (idx >= config.server_count) return Status::InvalidArgument;
             if (group_of[idx] != kNoGroup) return Status::InvalidArgument;  // in two groups
             if (config.servers[idx].port == 0 || config.servers[idx].host.empty())
@@ -207,12 +207,12 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     }
 
     // ---- plan slots: matched servers keep theirs; others need a free one ----
-    uint8_t slot_of[STBF_MAX_SERVERS];
+    ServerSlot slot_of[STBF_MAX_SERVERS];
     bool slot_taken[STBF_MAX_SERVERS] = {};
-    for (uint8_t i = 0; i < config.server_count; ++i) {
+    for (uint16_t i = 0; i < config.server_count; ++i) {
         slot_of[i] = kNoServer;
         if (group_of[i] == kNoGroup || !keep_state) continue;
-        for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+        for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
             if (servers_[sl].in_use && !slot_taken[sl] &&
                 same_identity(servers_[sl].cfg, config.servers[i])) {
                 slot_of[i] = sl;
@@ -223,15 +223,15 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     }
     // Unmatched busy slots stay (retired, draining); unmatched idle slots are free.
     bool slot_retire[STBF_MAX_SERVERS] = {};
-    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
         const ServerRt& sv = servers_[sl];
         if (sv.in_use && !slot_taken[sl] &&
             (sv.live_sessions > 0 || sv.attempts_in_flight > 0)) {
             slot_retire[sl] = true;
         }
     }
-    uint8_t next_free = 0;
-    for (uint8_t i = 0; i < config.server_count; ++i) {
+    ServerSlot next_free = 0;
+    for (uint16_t i = 0; i < config.server_count; ++i) {
         if (group_of[i] == kNoGroup || slot_of[i] != kNoServer) continue;
         while (next_free < STBF_MAX_SERVERS &&
                (slot_taken[next_free] || slot_retire[next_free]))
@@ -242,7 +242,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     }
 
     // ---- apply: from here on nothing fails ----
-    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
         ServerRt& sv = servers_[sl];
         if (slot_taken[sl]) continue;
         if (sv.in_use && sv.probe != 0) {
@@ -258,7 +258,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv = ServerRt{};
         }
     }
-    for (uint8_t i = 0; i < config.server_count; ++i) {
+    for (uint16_t i = 0; i < config.server_count; ++i) {
         if (group_of[i] == kNoGroup) continue;
         ServerRt& sv = servers_[slot_of[i]];
         const ServerConfig& sc = config.servers[i];
@@ -299,13 +299,13 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         bool panic;
     };
     Kept kept[STBF_MAX_GROUPS];
-    uint8_t old_of_new[STBF_MAX_GROUPS];
-    uint8_t new_of_old[STBF_MAX_GROUPS];
+    GroupIndex old_of_new[STBF_MAX_GROUPS];
+    GroupIndex new_of_old[STBF_MAX_GROUPS];
     for (auto& v : new_of_old) v = kNoGroup;
-    for (uint8_t g = 0; g < config.group_count; ++g) {
+    for (GroupIndex g = 0; g < config.group_count; ++g) {
         old_of_new[g] = kNoGroup;
         if (!keep_state) continue;
-        for (uint8_t og = 0; og < group_count_; ++og) {
+        for (GroupIndex og = 0; og < group_count_; ++og) {
             if (groups_[og].cfg.name == config.groups[g].name) {
                 old_of_new[g] = og;
                 new_of_old[og] = g;
@@ -320,7 +320,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             }
         }
     }
-    for (uint8_t g = 0; g < config.group_count; ++g) {
+    for (GroupIndex g = 0; g < config.group_count; ++g) {
         GroupRt& gr = groups_[g];
         gr = GroupRt{};
         gr.cfg = config.groups[g];
@@ -337,7 +337,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 gr.slot_idle_since[k] = kept[g].slot_idle_since[k];
             }
         }
-        for (uint8_t k = 0; k < gr.cfg.server_count; ++k) {
+        for (uint16_t k = 0; k < gr.cfg.server_count; ++k) {
             ServerSlot sl = slot_of[gr.cfg.servers[k]];
             gr.members[k] = sl;
             servers_[sl].member = k;
@@ -357,15 +357,15 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         if (gr.sticky != kNoServer && servers_[gr.sticky].group != g) gr.sticky = kNoServer;
         if (gr.active != kNoServer && servers_[gr.active].group != g) gr.active = kNoServer;
     }
-    uint8_t old_group_count = group_count_;
+    GroupIndex old_group_count = group_count_;
     group_count_ = config.group_count;
 
     // Sessions follow their group; sessions of a removed group drain (live) or end
     // (still connecting: the box owner removed that line).
-    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Free) continue;
-        uint8_t ng = (s.group != kNoGroup && s.group < old_group_count) ? new_of_old[s.group]
+        GroupIndex ng = (s.group != kNoGroup && s.group < old_group_count) ? new_of_old[s.group]
                                                                         : kNoGroup;
         s.group = ng;
         if (ng == kNoGroup && s.phase == SessionPhase::Connecting) {
@@ -379,17 +379,17 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         }
     }
     slot_limit_ = 0;
-    for (uint8_t sl = 0; sl < STBF_MAX_SERVERS; ++sl)
-        if (servers_[sl].in_use) slot_limit_ = static_cast<uint8_t>(sl + 1);
+    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl)
+        if (servers_[sl].in_use) slot_limit_ = static_cast<ServerSlot>(sl + 1);
     // Servers whose schedule depends on settings that may have changed.
-    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+    for (ServerSlot sl = 0; sl < slot_limit_; ++sl) {
         ServerRt& sv = servers_[sl];
         if (sv.in_use && sv.state != ServerState::Disabled && sv.state != ServerState::Retired &&
             sv.next_check == kNever && sv.probe == 0)
             schedule_check(sv, now);
     }
     loading_ = false;
-    for (uint8_t g = 0; g < group_count_; ++g) update_panic(g, now);
+    for (GroupIndex g = 0; g < group_count_; ++g) update_panic(g, now);
     ++config_generation_;
     return Status::Ok;
 }
@@ -407,7 +407,7 @@ void Engine::notice(const Notice& n) {
 bool Engine::pop_notice(Notice* out) { return notices_.pop(out); }
 
 namespace {
-Notice make_notice(NoticeKind kind, TimeUs when, uint8_t group) {
+Notice make_notice(NoticeKind kind, TimeUs when, GroupIndex group) {
     Notice n{};
     n.kind = kind;
     n.when = when;
@@ -430,7 +430,7 @@ void Engine::notice_state(ServerSlot server, ServerState from, ServerState to, R
     notice(n);
 }
 
-void Engine::update_panic(uint8_t g, TimeUs now) {
+void Engine::update_panic(GroupIndex g, TimeUs now) {
     if (g >= group_count_ || loading_) return;  // load() settles every group at its end
     GroupRt& gr = groups_[g];
     bool panic = true;
@@ -445,15 +445,15 @@ void Engine::update_panic(uint8_t g, TimeUs now) {
 
 bool Engine::pop_action(Action* out) { return actions_.pop(out); }
 
-SessionId Engine::session_id(uint8_t index) const {
-    return (static_cast<uint32_t>(sessions_[index].gen) << 8) | index;
+SessionId Engine::session_id(uint16_t index) const {
+    return (static_cast<uint32_t>(sessions_[index].gen) << 16) | index;
 }
 
 Engine::SessionRt* Engine::find_session(SessionId id) {
-    uint32_t index = id & 0xffu;
+    uint32_t index = id & 0xffffu;
     if (id == 0 || index >= STBF_MAX_SESSIONS) return nullptr;
     SessionRt& s = sessions_[index];
-    if (s.phase == SessionPhase::Free || s.gen != (id >> 8)) return nullptr;
+    if (s.phase == SessionPhase::Free || s.gen != (id >> 16)) return nullptr;
     return &s;
 }
 
@@ -504,7 +504,7 @@ void Engine::maybe_free_retired(ServerSlot slot) {
     if (!sv.in_use || sv.state != ServerState::Retired) return;
     if (sv.live_sessions > 0 || sv.attempts_in_flight > 0) return;
     sv = ServerRt{};
-    for (uint8_t g = 0; g < group_count_; ++g) {
+    for (GroupIndex g = 0; g < group_count_; ++g) {
         if (groups_[g].active == slot) groups_[g].active = kNoServer;
         if (groups_[g].sticky == slot) groups_[g].sticky = kNoServer;
     }
@@ -724,7 +724,7 @@ AdminState Engine::admin_state(ServerSlot server) const {
 
 void Engine::cut_disabled(ServerSlot slot, TimeUs now) {
     servers_[slot].admin_cut_at = kNever;
-    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Live && s.server == slot) {
             close_session(si, Reason::Drained, true, now);
@@ -792,26 +792,27 @@ uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
     }
 }
 
-uint8_t Engine::best_rank(uint8_t g, uint64_t mask, TimeUs now) const {
+uint8_t Engine::best_rank(GroupIndex g, uint64_t mask, TimeUs now) const {
     if (g >= group_count_) return kExcludedRank;
     const GroupRt& gr = groups_[g];
     uint8_t best = kExcludedRank;
     for (uint8_t k = 0; k < gr.count; ++k) {
         const ServerSlot sl = gr.members[k];
-        if (mask & (uint64_t{1} << sl)) continue;
+        if (mask & (uint64_t{1} << k)) continue;
         const uint8_t c = rank(servers_[sl], gr.cfg.mode, now);
         if (c < best) best = c;
     }
     return best;
 }
 
-ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
+ServerSlot Engine::pick(GroupIndex g, uint64_t tried_mask, TimeUs now) {
     const uint8_t best = best_rank(g, tried_mask, now);
     if (best == kExcludedRank) return kNoServer;
     GroupRt& gr = groups_[g];
     const Mode mode = gr.cfg.mode;
     auto in_class = [&](ServerSlot sl) {
-        return !(tried_mask & (uint64_t{1} << sl)) && rank(servers_[sl], mode, now) == best;
+        return !(tried_mask & (uint64_t{1} << servers_[sl].member)) &&
+               rank(servers_[sl], mode, now) == best;
     };
     uint8_t candidates = 0;
     for (uint8_t k = 0; k < gr.count; ++k) candidates += in_class(gr.members[k]) ? 1 : 0;
@@ -880,25 +881,29 @@ ServerSlot Engine::pick(uint8_t g, uint64_t tried_mask, TimeUs now) {
 
 // ---- sessions -----------------------------------------------------------------------------
 
-Status Engine::session_open(uint8_t group, TimeUs now, SessionId* out) {
+Status Engine::session_open(GroupIndex group, TimeUs now, SessionId* out) {
     return session_open_slot(group, 0, now, out);
 }
 
-uint64_t Engine::other_slots_mask(uint8_t g, uint8_t slot) const {
+uint64_t Engine::other_slots_mask(GroupIndex g, uint8_t slot) const {
     uint64_t mask = 0;
+    auto add = [&](ServerSlot server) {
+        if (server != kNoServer && servers_[server].group == g)
+            mask |= uint64_t{1} << servers_[server].member;
+    };
     for (const SessionRt& s : sessions_) {
         if (s.phase == SessionPhase::Free || s.group != g || s.slot == slot) continue;
         if (s.phase == SessionPhase::Live) {
-            if (s.server != kNoServer) mask |= uint64_t{1} << s.server;
+            add(s.server);
             continue;
         }
         for (const AttemptRt& a : s.attempts)
-            if (a.id != 0) mask |= uint64_t{1} << a.server;
+            if (a.id != 0) add(a.server);
     }
     return mask;
 }
 
-uint64_t Engine::slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now,
+uint64_t Engine::slot_mask(GroupIndex g, uint8_t slot, uint64_t tried, TimeUs now,
                            bool* starved) const {
     *starved = false;
     const GroupRt& gr = groups_[g];
@@ -915,7 +920,7 @@ uint64_t Engine::slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now,
     return (*starved && gr.cfg.slot_share) ? tried : avoid;
 }
 
-Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out) {
+Status Engine::session_open_slot(GroupIndex group, uint8_t slot, TimeUs now, SessionId* out) {
     if (group >= group_count_) return Status::NotFound;
     GroupRt& gr = groups_[group];
     if (slot >= gr.slot_count) return Status::InvalidArgument;
@@ -937,7 +942,7 @@ Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, Sessio
         gr.sessions_refused++;
         return Status::CapacityExceeded;
     }
-    uint8_t si = 0;
+    uint16_t si = 0;
     while (si < STBF_MAX_SESSIONS && sessions_[si].phase != SessionPhase::Free) ++si;
     if (si >= STBF_MAX_SESSIONS) {
         gr.sessions_refused++;
@@ -961,7 +966,7 @@ Status Engine::session_open_slot(uint8_t group, uint8_t slot, TimeUs now, Sessio
     return Status::Ok;
 }
 
-bool Engine::start_attempt(uint8_t si, TimeUs now) {
+bool Engine::start_attempt(uint16_t si, TimeUs now) {
     SessionRt& s = sessions_[si];
     if (s.group == kNoGroup) return false;
     const SessionSettings& ss = groups_[s.group].cfg.session;
@@ -977,7 +982,7 @@ bool Engine::start_attempt(uint8_t si, TimeUs now) {
     const uint64_t mask = slot_mask(s.group, s.slot, s.tried, now, &starved);
     ServerSlot server = pick(s.group, mask, now);
     if (server == kNoServer) return false;
-    s.tried |= uint64_t{1} << server;
+    s.tried |= uint64_t{1} << servers_[server].member;
     s.attempts_made++;
     slot->id = next_attempt_++;
     if (next_attempt_ == 0) next_attempt_ = 1;
@@ -1009,14 +1014,14 @@ void Engine::attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs no
     }
 }
 
-void Engine::fail_or_continue(uint8_t si, TimeUs now) {
+void Engine::fail_or_continue(uint16_t si, TimeUs now) {
     SessionRt& s = sessions_[si];
     const uint8_t in_flight = attempts_in_flight(s);
     bool started = in_flight < STBF_MAX_ATTEMPTS_IN_FLIGHT && start_attempt(si, now);
     if (in_flight == 0 && !started) close_session(si, Reason::NoServer, true, now);
 }
 
-void Engine::close_session(uint8_t si, Reason why, bool emit, TimeUs now) {
+void Engine::close_session(uint16_t si, Reason why, bool emit, TimeUs now) {
     SessionRt& s = sessions_[si];
     if (s.phase == SessionPhase::Free) return;
     SessionId id = session_id(si);
@@ -1038,7 +1043,7 @@ void Engine::close_session(uint8_t si, Reason why, bool emit, TimeUs now) {
 Status Engine::session_closed(SessionId session, Reason reason, TimeUs now) {
     SessionRt* s = find_session(session);
     if (s == nullptr) return Status::Stale;
-    uint8_t si = static_cast<uint8_t>(session & 0xffu);
+    uint16_t si = static_cast<uint16_t>(session & 0xffffu);
     if (s->phase == SessionPhase::Live && is_upstream_end(reason) && s->server != kNoServer) {
         // Ended within early_close_ms: the server greeted and then dropped the session (as one
         // does on a refused login), which no greeting probe can see.
@@ -1147,7 +1152,7 @@ Status Engine::attempt_failed(SessionId session, AttemptId attempt, Reason reaso
     } else {
         attempt_lost(*s, server, reason, now);
     }
-    fail_or_continue(static_cast<uint8_t>(session & 0xffu), now);
+    fail_or_continue(static_cast<uint16_t>(session & 0xffffu), now);
     return Status::Ok;
 }
 
@@ -1190,7 +1195,7 @@ void Engine::prove_session(SessionRt& s, TimeUs now) {
 // ---- timers -------------------------------------------------------------------------------
 
 void Engine::on_timeout(TimeUs now) {
-    for (uint8_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Connecting) {
             bool failed_any = false;
@@ -1229,7 +1234,7 @@ void Engine::on_timeout(TimeUs now) {
             }
         }
     }
-    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+    for (ServerSlot sl = 0; sl < slot_limit_; ++sl) {
         ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
         if (sv.admin_cut_at <= now) cut_disabled(sl, now);
@@ -1262,7 +1267,7 @@ TimeUs Engine::next_deadline() const {
             t = min_time(t, proven_at(s));
         }
     }
-    for (uint8_t sl = 0; sl < slot_limit_; ++sl) {
+    for (ServerSlot sl = 0; sl < slot_limit_; ++sl) {
         const ServerRt& sv = servers_[sl];
         if (!sv.in_use) continue;
         t = min_time(t, sv.probe != 0 ? sv.probe_deadline : sv.next_check);
@@ -1273,7 +1278,7 @@ TimeUs Engine::next_deadline() const {
 
 // ---- status -------------------------------------------------------------------------------
 
-GroupStatus Engine::group_status(uint8_t g) const {
+GroupStatus Engine::group_status(GroupIndex g) const {
     const GroupRt& gr = groups_[g];
     GroupStatus st{};
     st.config = &gr.cfg;
@@ -1289,11 +1294,11 @@ GroupStatus Engine::group_status(uint8_t g) const {
     return st;
 }
 
-uint8_t Engine::group_slots(uint8_t g) const {
+uint8_t Engine::group_slots(GroupIndex g) const {
     return g < group_count_ ? groups_[g].slot_count : 0;
 }
 
-SlotStatus Engine::slot_status(uint8_t g, uint8_t slot) const {
+SlotStatus Engine::slot_status(GroupIndex g, uint8_t slot) const {
     SlotStatus st{kNoServer, 0, false, 0};
     if (g >= group_count_ || slot >= groups_[g].slot_count) return st;
     for (const SessionRt& s : sessions_) {
@@ -1346,12 +1351,12 @@ const ServerConfig* Engine::server_config(ServerSlot slot) const {
     return server_in_use(slot) ? &servers_[slot].cfg : nullptr;
 }
 
-ServerSlot Engine::group_server(uint8_t g, uint8_t i) const {
+ServerSlot Engine::group_server(GroupIndex g, uint8_t i) const {
     if (g >= group_count_ || i >= groups_[g].count) return kNoServer;
     return groups_[g].members[i];
 }
 
-uint8_t Engine::session_group(SessionId session) const {
+GroupIndex Engine::session_group(SessionId session) const {
     const SessionRt* s = find_session(session);
     return s ? s->group : kNoGroup;
 }

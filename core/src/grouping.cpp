@@ -29,7 +29,7 @@ uint32_t fnv1a(uint32_t h, const void* data, size_t len) {
 }
 
 bool name_taken(const Config& cfg, const char* name, size_t len) {
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         if (cfg.groups[g].name.equals(name, len)) return true;
     return false;
 }
@@ -123,11 +123,11 @@ uint32_t name_identity(const char* name, size_t len) { return fnv1a(kFnvOffset, 
 Status group_by_account(Config* cfg, uint8_t first_server, const GroupConfig& settings,
                         Diagnostics* diags) {
     Status result = Status::Ok;
-    const uint8_t first_group = cfg->group_count;
-    for (uint8_t si = first_server; si < cfg->server_count; ++si) {
+    const uint16_t first_group = cfg->group_count;
+    for (uint16_t si = first_server; si < cfg->server_count; ++si) {
         const ServerConfig& s = cfg->servers[si];
         GroupConfig* home = nullptr;
-        for (uint8_t g = first_group; g < cfg->group_count && home == nullptr; ++g) {
+        for (uint16_t g = first_group; g < cfg->group_count && home == nullptr; ++g) {
             GroupConfig& cand = cfg->groups[g];
             if (cand.server_count > 0 && same_account(cfg->servers[cand.servers[0]], s))
                 home = &cand;
@@ -155,7 +155,7 @@ Status group_by_account(Config* cfg, uint8_t first_server, const GroupConfig& se
             result = Status::CapacityExceeded;
             continue;
         }
-        for (uint8_t k = 0; k < home->server_count; ++k) {
+        for (uint16_t k = 0; k < home->server_count; ++k) {
             if (same_host_nocase(cfg->servers[home->servers[k]], s)) {
                 diags->add(Severity::Warning, s.source, 0,
                            "same host, port and account as an earlier line; listed twice");
@@ -175,7 +175,7 @@ Status assign_listen_ports(Config* cfg, Diagnostics* diags) {
     }
     const uint32_t span = (65536 - base) < kListenPortSpan ? (65536 - base) : kListenPortSpan;
     Status result = Status::Ok;
-    for (uint8_t g = 0; g < cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < cfg->group_count; ++g) {
         const GroupConfig& gc = cfg->groups[g];
         if (!gc.listen_pinned) continue;
         for (uint8_t h = 0; h < g; ++h) {
@@ -192,7 +192,7 @@ Status assign_listen_ports(Config* cfg, Diagnostics* diags) {
     bool placed[STBF_MAX_GROUPS] = {};
     for (;;) {
         int next = -1;
-        for (uint8_t g = 0; g < cfg->group_count; ++g) {
+        for (uint16_t g = 0; g < cfg->group_count; ++g) {
             const GroupConfig& gc = cfg->groups[g];
             if (gc.listen_pinned || placed[g]) continue;
             if (next < 0 || gc.identity < cfg->groups[next].identity) next = g;
@@ -205,7 +205,7 @@ Status assign_listen_ports(Config* cfg, Diagnostics* diags) {
         for (uint32_t tries = 0; tries < span && !found; ++tries) {
             const uint32_t port = base + (slot + tries) % span;
             bool used = false;
-            for (uint8_t h = 0; h < cfg->group_count && !used; ++h) {
+            for (uint16_t h = 0; h < cfg->group_count && !used; ++h) {
                 if (h == next) continue;
                 const GroupConfig& other = cfg->groups[h];
                 used = (other.listen_pinned || placed[h]) && other.listen_port == port;

@@ -110,7 +110,7 @@ void Runtime::log(stbf_log_level level, const char* a, const char* b, const char
 Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopted_old) {
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
     Status failure = Status::Ok;
-    uint8_t g = 0;
+    GroupIndex g = 0;
     for (; g < config.group_count; ++g) {
         const GroupConfig& gc = config.groups[g];
         Listener& l = out[g];
@@ -124,7 +124,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
             break;
         }
         // An unchanged listen address keeps its socket, and with it the sessions it accepted.
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS && adopted_old != nullptr; ++i) {
+        for (GroupIndex i = 0; i < STBF_MAX_GROUPS && adopted_old != nullptr; ++i) {
             const Listener& old = listeners_[i];
             if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
                 continue;
@@ -151,12 +151,12 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
         port_->watch(port_->ctx, l.sock, STBF_READABLE);
     }
     if (failure == Status::Ok) return Status::Ok;
-    for (uint8_t i = 0; i <= g && i < config.group_count; ++i) {
+    for (GroupIndex i = 0; i <= g && i < config.group_count; ++i) {
         if (!out[i].adopted) close_listener(out[i]);
         out[i] = Listener();
     }
     if (adopted_old != nullptr)
-        for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) adopted_old[i] = false;
+        for (GroupIndex i = 0; i < STBF_MAX_GROUPS; ++i) adopted_old[i] = false;
     return failure;
 }
 
@@ -188,12 +188,12 @@ Status Runtime::init(const Config& config, TimeUs now) {
         for (Listener& l : fresh) close_listener(l);
         return st;
     }
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
+    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
     for (SessionIo& s : sessions_) reset_session(s);
     for (ProbeIo& p : probes_) p = ProbeIo();
     counters_ = RuntimeCounters();
     state_ = State::Running;
-    for (uint8_t g = 0; g < config.group_count; ++g)
+    for (GroupIndex g = 0; g < config.group_count; ++g)
         log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
             nullptr, listeners_[g].bound.port);
     drain(now);
@@ -214,23 +214,23 @@ Status Runtime::reload(const Config& config) {
         return st;
     }
     // Sessions follow their group by name; those of a removed group drain under no group.
-    uint8_t renumber[STBF_MAX_GROUPS];
-    for (uint8_t old = 0; old < STBF_MAX_GROUPS; ++old) {
+    GroupIndex renumber[STBF_MAX_GROUPS];
+    for (GroupIndex old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
-        for (uint8_t g = 0; g < config.group_count; ++g)
+        for (GroupIndex g = 0; g < config.group_count; ++g)
             if (listeners_[old].open && config.groups[g].name == listeners_[old].name)
                 renumber[old] = g;
     }
     for (SessionIo& s : sessions_)
         if (s.id != 0 && s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
-    for (uint8_t i = 0; i < STBF_MAX_GROUPS; ++i) {
+    for (GroupIndex i = 0; i < STBF_MAX_GROUPS; ++i) {
         if (listeners_[i].open && !adopted_old[i]) {
             log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
                 "removed: listener closed, its sessions drain");
             close_listener(listeners_[i]);
         }
     }
-    for (uint8_t g = 0; g < STBF_MAX_GROUPS; ++g) {
+    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) {
         listeners_[g] = next[g];
         listeners_[g].adopted = false;
         if (g < config.group_count && !next[g].adopted)
@@ -694,7 +694,7 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     pump(*s, t);
 }
 
-void Runtime::log_failover(uint8_t group) {
+void Runtime::log_failover(GroupIndex group) {
     // One line per failover, so a box owner reading the log sees when and why the line moved.
     if (group >= engine_.group_count()) return;
     Listener* l = nullptr;
@@ -864,7 +864,7 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
 
 // ---- status ---------------------------------------------------------------------------------
 
-bool Runtime::listener_address(uint8_t group, stbf_addr* out) const {
+bool Runtime::listener_address(GroupIndex group, stbf_addr* out) const {
     for (const Listener& l : listeners_) {
         if (l.open && l.group == group) {
             *out = l.bound;
@@ -874,14 +874,14 @@ bool Runtime::listener_address(uint8_t group, stbf_addr* out) const {
     return false;
 }
 
-uint8_t Runtime::listener_count() const {
-    uint8_t n = 0;
+uint16_t Runtime::listener_count() const {
+    uint16_t n = 0;
     for (const Listener& l : listeners_)
         if (l.open) ++n;
     return n;
 }
 
-uint16_t Runtime::open_sessions(uint8_t group) const {
+uint16_t Runtime::open_sessions(GroupIndex group) const {
     uint16_t n = 0;
     for (const SessionIo& s : sessions_)
         if (s.id != 0 && s.group == group) ++n;

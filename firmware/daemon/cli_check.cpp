@@ -40,7 +40,7 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
     std::printf("control socket %s, metrics %s, log level %s\n", globals.control_socket.c_str(),
                 globals.metrics_listen.empty() ? "off" : globals.metrics_listen.c_str(),
                 globals.log_level.c_str());
-    for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
+    for (uint16_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];
         const char* addr = g.listen_addr.empty() ? "127.0.0.1" : g.listen_addr.c_str();
         const bool v6 = std::strchr(addr, ':') != nullptr;
@@ -48,7 +48,7 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
                     v6 ? "[" : "", addr, v6 ? "]" : "", g.listen_port,
                     g.listen_pinned ? "" : " (derived)", stbf::mode_name(g.mode),
                     g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
-        for (uint8_t k = 0; k < g.server_count; ++k) {
+        for (uint16_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];
             const bool host_v6 = std::strchr(s.host.c_str(), ':') != nullptr;
             std::string line = std::string("  ") + std::to_string(k + 1) + ". " +

@@ -101,7 +101,7 @@ int cmd_import(int argc, char** argv) {
                      diags->errors() == 1 ? "" : "s", out_path != nullptr ? ", nothing written" : "");
         return 1;
     }
-    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+    for (uint16_t i = 0; i < cfg->server_count; ++i) {
         if (points_at_this_box(cfg->servers[i])) {
             std::fprintf(stderr,
                          "%s:%u: warning: server points at this box; was this file already "
@@ -110,7 +110,7 @@ int cmd_import(int argc, char** argv) {
         }
     }
     // Pin every port in the printed JSON: that JSON is what the daemon will run with.
-    for (uint8_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
+    for (uint16_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
     const std::string json = stbf::fw::config_to_json(*cfg, globals);
     if (out_path != nullptr) {
         const std::string rewritten = stbf::fw::rewrite_softcam_config(sources[0], *cfg);

@@ -809,7 +809,7 @@ private:
     }
 
     bool name_used(const std::string& name) const {
-        for (uint8_t i = 0; i < cfg_->group_count; ++i)
+        for (uint16_t i = 0; i < cfg_->group_count; ++i)
             if (name == cfg_->groups[i].name.c_str()) return true;
         return false;
     }
@@ -889,8 +889,8 @@ private:
     void import_softcam(const std::string& text, const std::string& path, FileFormat format,
                         uint8_t file, const GroupConfig& settings,
                         const std::vector<ImportPin>& pins) {
-        const uint8_t first_server = cfg_->server_count;
-        const uint8_t first_group = cfg_->group_count;
+        const uint16_t first_server = cfg_->server_count;
+        const uint16_t first_group = cfg_->group_count;
         std::unique_ptr<SourceSpan[]> spans(new SourceSpan[STBF_MAX_SERVERS]);
         if (format == FileFormat::Oscam)
             parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, spans.get());
@@ -908,7 +908,7 @@ private:
         group_by_account(cfg_, first_server, settings, diags_);
         for (const ImportPin& pin : pins) {
             bool found = false;
-            for (uint8_t g = first_group; g < cfg_->group_count; ++g) {
+            for (uint16_t g = first_group; g < cfg_->group_count; ++g) {
                 GroupConfig& gc = cfg_->groups[g];
                 if (pin.group_name == gc.name.c_str()) {
                     gc.listen_port = pin.port;
@@ -1057,7 +1057,7 @@ private:
         assign_listen_ports(cfg_, diags_);
         // A server on this box at one of our own listen ports would relay to itself: that is
         // what a softcam file rewritten by `import --softcam-config` looks like when imported.
-        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+        for (uint16_t i = 0; i < cfg_->server_count; ++i) {
             const ServerConfig& s = cfg_->servers[i];
             const char* h = s.host.c_str();
             const bool loopback = std::strncmp(h, "127.", 4) == 0 || std::strcmp(h, "::1") == 0 ||
@@ -1174,7 +1174,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
     cJSON_AddStringToObject(r, "log_level", globals.log_level.c_str());
     cJSON_AddNumberToObject(r, "listen_port_base", config.listen_port_base);
     cJSON* groups = cJSON_AddArrayToObject(r, "groups");
-    for (uint8_t gi = 0; gi < config.group_count; ++gi) {
+    for (uint16_t gi = 0; gi < config.group_count; ++gi) {
         const GroupConfig& g = config.groups[gi];
         cJSON* go = cJSON_CreateObject();
         cJSON_AddStringToObject(go, "name", g.name.c_str());
@@ -1189,7 +1189,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
                     .c_str());
         cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
         cJSON* servers = cJSON_AddArrayToObject(go, "servers");
-        for (uint8_t k = 0; k < g.server_count; ++k) {
+        for (uint16_t k = 0; k < g.server_count; ++k) {
             const ServerConfig& s = config.servers[g.servers[k]];
             cJSON* so = cJSON_CreateObject();
             if (s.source.line > 0 && s.source.file < config.file_count)
@@ -1333,18 +1333,18 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
         m.servers[m.server_count++] = s;
         return true;
     };
-    for (uint8_t lg = 0; lg < list.group_count; ++lg) {
+    for (uint16_t lg = 0; lg < list.group_count; ++lg) {
         const GroupConfig& from = list.groups[lg];
         GroupConfig* into = nullptr;
         if (!source.group.empty()) {
-            for (uint8_t g = 0; g < m.group_count && into == nullptr; ++g)
+            for (uint16_t g = 0; g < m.group_count && into == nullptr; ++g)
                 if (source.group == m.groups[g].name.c_str()) into = &m.groups[g];
             if (into == nullptr) {
                 *error = source.url + ": group " + source.group + " is not in the config";
                 return false;
             }
         } else {
-            for (uint8_t g = 0; g < m.group_count; ++g) {
+            for (uint16_t g = 0; g < m.group_count; ++g) {
                 if (from.name == m.groups[g].name) {
                     *error = source.url + ": list group " + from.name.c_str() +
                              " has the name of a group of the config";
@@ -1371,7 +1371,7 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
             m.groups[m.group_count] = g;
             into = &m.groups[m.group_count++];
         }
-        for (uint8_t k = 0; k < from.server_count; ++k)
+        for (uint16_t k = 0; k < from.server_count; ++k)
             if (!add_server(into, list.servers[from.servers[k]])) return false;
     }
     std::unique_ptr<Diagnostics> diags(new Diagnostics);

@@ -75,7 +75,7 @@ constexpr const char* kNoTlsSupport =
 }  // namespace
 
 std::string tls_requirement(const Config& config, const std::vector<fw::SourceSpec>& sources) {
-    for (uint8_t i = 0; i < config.server_count; ++i)
+    for (uint16_t i = 0; i < config.server_count; ++i)
         if (config.servers[i].tls.enabled)
             return std::string("server ") + config.servers[i].label.c_str() + " has \"tls\"";
     if (!sources.empty()) return "source " + sources[0].url + " is fetched over HTTPS";

@@ -42,10 +42,10 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
     const size_t first = source.first_server;
     const size_t count = source.spans.size();
     std::vector<Edit> edits;
-    for (uint8_t gi = 0; gi < config.group_count; ++gi) {
+    for (uint16_t gi = 0; gi < config.group_count; ++gi) {
         const GroupConfig& g = config.groups[gi];
         bool kept = false;
-        for (uint8_t k = 0; k < g.server_count; ++k) {
+        for (uint16_t k = 0; k < g.server_count; ++k) {
             const size_t si = g.servers[k];
             if (si < first || si >= first + count) continue;
             const SourceSpan& span = source.spans[si - first];

@@ -66,7 +66,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
     StatusReport report;
     report.daemon = facts;
     report.config_generation = engine.config_generation();
-    for (uint8_t g = 0; g < engine.group_count(); ++g) {
+    for (uint16_t g = 0; g < engine.group_count(); ++g) {
         const GroupStatus gs = engine.group_status(g);
         GroupReport gr;
         gr.name = gs.config->name.c_str();
@@ -85,7 +85,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
             gr.last_failover.to = label_of(engine, gs.last_failover.to);
             gr.last_failover.reason = reason_name(gs.last_failover.reason);
         }
-        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
             if (slot == kNoServer || !engine.server_in_use(slot)) continue;
             gr.servers.push_back(server_report(engine, slot, now, facts));
@@ -106,9 +106,9 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
 
 std::vector<std::string> group_names_by_slot(const Engine& engine) {
     std::vector<std::string> names(engine.server_slot_limit());
-    for (uint8_t g = 0; g < engine.group_count(); ++g) {
+    for (uint16_t g = 0; g < engine.group_count(); ++g) {
         const GroupStatus gs = engine.group_status(g);
-        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
             if (slot < names.size()) names[slot] = gs.config->name.c_str();
         }

@@ -6,8 +6,8 @@
 #include "stbf/stbf.h"
 
 /* A box would use static buffers; sizes are checked at run time against *_size(). */
-static uint64_t config_mem[(64 * 1024) / 8];
-static uint64_t engine_mem[(256 * 1024) / 8];
+static uint64_t config_mem[(640 * 1024) / 8];
+static uint64_t engine_mem[(1024 * 1024) / 8];
 
 #define CHECK(cond)                                                   \
     do {                                                              \

@@ -29,7 +29,7 @@ struct Loaded {
     }
     bool has(const std::string& line) const { return messages().find(line) != std::string::npos; }
     const stbf::GroupConfig* group(const char* name) const {
-        for (uint8_t g = 0; g < cfg->group_count; ++g)
+        for (uint16_t g = 0; g < cfg->group_count; ++g)
             if (std::string(cfg->groups[g].name.c_str()) == name) return &cfg->groups[g];
         return nullptr;
     }
@@ -297,20 +297,20 @@ TEST(ConfigJson, PrintedJsonLoadsBackToTheSameGroupsWithoutSecrets) {
     stbf_test::TempDir dir;
     auto l = load_file(dir.write("CCcam.cfg", kCccam));
     ASSERT_EQ(l->result, LoadResult::Ok);
-    for (uint8_t g = 0; g < l->cfg->group_count; ++g) l->cfg->groups[g].listen_pinned = true;
+    for (uint16_t g = 0; g < l->cfg->group_count; ++g) l->cfg->groups[g].listen_pinned = true;
     const std::string json = stbf::fw::config_to_json(*l->cfg, l->globals);
     EXPECT_EQ(json.find("pw-a"), std::string::npos);
     EXPECT_EQ(json.find("pw-b"), std::string::npos);
     auto back = load_text(json);
     ASSERT_EQ(back->result, LoadResult::Ok) << back->messages() << json;
     ASSERT_EQ(back->cfg->group_count, l->cfg->group_count);
-    for (uint8_t g = 0; g < l->cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < l->cfg->group_count; ++g) {
         const stbf::GroupConfig& a = l->cfg->groups[g];
         const stbf::GroupConfig& b = back->cfg->groups[g];
         EXPECT_STREQ(a.name.c_str(), b.name.c_str());
         EXPECT_EQ(a.listen_port, b.listen_port);
         ASSERT_EQ(a.server_count, b.server_count);
-        for (uint8_t k = 0; k < a.server_count; ++k) {
+        for (uint16_t k = 0; k < a.server_count; ++k) {
             const stbf::ServerConfig& x = l->cfg->servers[a.servers[k]];
             const stbf::ServerConfig& y = back->cfg->servers[b.servers[k]];
             EXPECT_EQ(x.host, y.host);

@@ -28,7 +28,7 @@ Rewritten rewrite(const std::string& input, stbf::fw::FileFormat format) {
 }
 
 std::string port_of(const stbf::Config& cfg, const char* group) {
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         if (std::string(cfg.groups[g].name.c_str()) == group) return std::to_string(cfg.groups[g].listen_port);
     return "?";
 }

@@ -37,11 +37,11 @@ void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags) {
     stbf::group_by_account(cfg, 0, stbf::GroupConfig{}, diags);
     const stbf::Status ports = stbf::assign_listen_ports(cfg, diags);
     size_t grouped = 0;
-    for (uint8_t g = 0; g < cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < cfg->group_count; ++g) {
         const stbf::GroupConfig& gc = cfg->groups[g];
         require(gc.server_count > 0, "no empty imported group");
         grouped += gc.server_count;
-        for (uint8_t k = 0; k < gc.server_count; ++k) {
+        for (uint16_t k = 0; k < gc.server_count; ++k) {
             require(gc.servers[k] < cfg->server_count, "group member index in range");
             require(stbf::same_account(cfg->servers[gc.servers[0]], cfg->servers[gc.servers[k]]),
                     "a group holds one account");
@@ -68,7 +68,7 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
     require((st == stbf::Status::Ok) == (diags->errors() == 0), "Ok exactly when no error");
     require(cfg->server_count <= STBF_MAX_SERVERS, "server count within capacity");
     check_diagnostics(*diags);
-    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+    for (uint16_t i = 0; i < cfg->server_count; ++i) {
         const stbf::ServerConfig& s = cfg->servers[i];
         const stbf::SourceSpan& sp = spans[i];
         require(s.port != 0, "server port 1..65535");
@@ -100,7 +100,7 @@ void config_json(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < diags->count(); ++i) (void)stbf::fw::format_diagnostic(*cfg, diags->at(i));
     require((r == stbf::fw::LoadResult::Ok) == (diags->errors() == 0), "Ok exactly when no error");
     if (r != stbf::fw::LoadResult::Ok) return;
-    for (uint8_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
+    for (uint16_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
     const std::string printed = stbf::fw::config_to_json(*cfg, globals);
     auto again = std::make_unique<stbf::Config>();
     auto diags2 = std::make_unique<stbf::Diagnostics>();
@@ -110,7 +110,7 @@ void config_json(const uint8_t* data, size_t size) {
         nullptr, false);
     require(r2 == stbf::fw::LoadResult::Ok, "printed config loads again");
     require(again->group_count == cfg->group_count, "same group count after a round trip");
-    for (uint8_t g = 0; g < cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < cfg->group_count; ++g) {
         require(again->groups[g].listen_port == cfg->groups[g].listen_port, "same listen port");
         require(again->groups[g].server_count == cfg->groups[g].server_count, "same servers");
     }

@@ -98,7 +98,7 @@ TEST(Grouping, TooManyAccountsIsCapacityExceeded) {
 
 std::string ports_by_name(const stbf::Config& cfg) {
     std::string s;
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         s += std::string(cfg.groups[g].name.c_str()) + "=" + std::to_string(cfg.groups[g].listen_port) + " ";
     return s;
 }

@@ -37,7 +37,7 @@ public:
     uint8_t add_server(const char* group, uint16_t listen_port, const char* label,
                        const char* host, uint16_t port, Protocol protocol = Protocol::Cccam) {
         GroupConfig& g = group_named(group, listen_port);
-        const uint8_t index = config->server_count++;
+        const uint16_t index = config->server_count++;
         ServerConfig& s = config->servers[index];
         s = ServerConfig();
         s.label.assign(label);
@@ -52,7 +52,7 @@ public:
     }
 
     GroupConfig& group_named(const char* name, uint16_t listen_port = 0) {
-        for (uint8_t i = 0; i < config->group_count; ++i)
+        for (uint16_t i = 0; i < config->group_count; ++i)
             if (std::string(config->groups[i].name.c_str()) == name) return config->groups[i];
         GroupConfig& g = config->groups[config->group_count++];
         g = GroupConfig();

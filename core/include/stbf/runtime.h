@@ -125,12 +125,12 @@ public:
     TimeUs now() const;
     /// Address the listener of engine group `group` is bound to (with the real port when the
     /// config said 0). False if the group has no listener or the index is out of range.
-    bool listener_address(uint8_t group, stbf_addr* out) const;
+    bool listener_address(GroupIndex group, stbf_addr* out) const;
     /// Listeners open right now.
-    uint8_t listener_count() const;
+    uint16_t listener_count() const;
     /// Client connections held for engine group `group` (connecting or relaying). Sessions of
     /// a group removed by a reload count for no group while they drain.
-    uint16_t open_sessions(uint8_t group) const;
+    uint16_t open_sessions(GroupIndex group) const;
     /// Client connections held, all groups and draining ones included.
     uint16_t open_sessions() const;
     /// Health checks in flight.
@@ -181,7 +181,7 @@ private:
     };
     struct SessionIo {
         SessionId id = 0;  // 0 = free
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         stbf_sock client = STBF_SOCK_INVALID;
         unsigned client_interest = 0;
         bool live = false;
@@ -196,7 +196,7 @@ private:
     struct Listener {
         bool open = false;
         stbf_sock sock = STBF_SOCK_INVALID;
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         FixedString<STBF_NAME_MAX> name;
         stbf_addr requested = {};  // as configured (port may be 0)
         stbf_addr bound = {};      // as bound
@@ -224,7 +224,7 @@ private:
     void drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs now);
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
-    void log_failover(uint8_t group);
+    void log_failover(GroupIndex group);
     void pump(SessionIo& s, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
     void update_interest(SessionIo& s);

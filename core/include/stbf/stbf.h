@@ -76,8 +76,8 @@ typedef uint8_t stbf_reason;
 typedef struct stbf_action {
     uint8_t kind;   /**< stbf_action_kind */
     uint8_t reason; /**< stbf_reason */
-    uint8_t server; /**< server slot */
-    uint8_t group;
+    uint16_t server; /**< server slot (0xffff: none) */
+    uint16_t group;  /**< group index (0xffff: none) */
     uint32_t session;
     uint32_t attempt;
     uint32_t probe;
@@ -95,7 +95,7 @@ typedef struct stbf_server_desc {
 typedef struct stbf_server_info {
     const char* host;
     uint16_t port;
-    uint8_t group;
+    uint16_t group; /**< 0xffff if retired */
     uint8_t state; /**< 0 up, 1 suspect, 2 down, 3 rising, 4 disabled, 5 retired */
     uint8_t fail_streak;
     stbf_reason last_failure;
@@ -131,7 +131,7 @@ stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config,
 stbf_status stbf_engine_replace_config(stbf_engine* e, const stbf_config* config,
                                        stbf_time_us now);
 
-stbf_status stbf_session_open(stbf_engine* e, uint8_t group, stbf_time_us now,
+stbf_status stbf_session_open(stbf_engine* e, uint16_t group, stbf_time_us now,
                               uint32_t* session);
 stbf_status stbf_session_closed(stbf_engine* e, uint32_t session, stbf_reason reason,
                                 stbf_time_us now);
@@ -143,7 +143,7 @@ stbf_status stbf_attempt_failed(stbf_engine* e, uint32_t session, uint32_t attem
                                 stbf_reason reason, stbf_time_us now);
 stbf_status stbf_bytes_up(stbf_engine* e, uint32_t session, stbf_time_us now);
 stbf_status stbf_bytes_down(stbf_engine* e, uint32_t session, stbf_time_us now);
-stbf_status stbf_probe_result(stbf_engine* e, uint8_t server, uint32_t probe, int ok,
+stbf_status stbf_probe_result(stbf_engine* e, uint16_t server, uint32_t probe, int ok,
                               stbf_reason reason, stbf_time_us now);
 
 void stbf_engine_on_timeout(stbf_engine* e, stbf_time_us now);
@@ -153,7 +153,7 @@ stbf_time_us stbf_engine_next_deadline(const stbf_engine* e);
 int stbf_engine_pop_action(stbf_engine* e, stbf_action* out);
 
 /** Status of server `slot`; STBF_NOT_FOUND if the slot is not in use. */
-stbf_status stbf_server_status(const stbf_engine* e, uint8_t slot, stbf_server_info* out);
+stbf_status stbf_server_status(const stbf_engine* e, uint16_t slot, stbf_server_info* out);
 const char* stbf_reason_name(stbf_reason reason);
 
 #ifdef __cplusplus
