@@ -1,6 +1,8 @@
 // Failover engine implementation. See engine.h for the contract.
 #include "stbf/engine.h"
 
+#include "stbf/settings.h"
+
 namespace stbf {
 
 // The action queue cannot overflow for a caller that drains after every call. Most actions one
@@ -201,9 +203,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
                 return Status::InvalidArgument;
             group_of[idx] = g;
         }
-        if (gc.health.rise == 0 || gc.health.fall == 0 || gc.session.max_attempts == 0 ||
-            gc.score.ewma_shift > 16 || gc.slots > STBF_MAX_SLOTS)
-            return Status::InvalidArgument;
+        if (check_group_settings(gc, nullptr) != Status::Ok) return Status::InvalidArgument;
     }
 
     // ---- plan slots: matched servers keep theirs; others need a free one ----

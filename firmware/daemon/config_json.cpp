@@ -13,6 +13,7 @@
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
+#include "stbf/settings.h"
 
 namespace stbf::fw {
 
@@ -357,6 +358,25 @@ private:
         *out = static_cast<uint32_t>(ms);
         return true;
     }
+    /// A whole number in the range settings.h gives `which`.
+    template <typename T>
+    bool get_setting(const cJSON* v, Setting which, T* out) {
+        const SettingRange& r = setting_range(which);
+        return get_int(v, r.min, r.max, out);
+    }
+    /// A duration (as get_duration_ms) in the range settings.h gives `which`.
+    bool get_duration_setting(const cJSON* v, Setting which, uint32_t* out) {
+        uint32_t ms = 0;
+        if (!get_duration_ms(v, &ms)) return false;
+        if (!setting_ok(which, ms)) {
+            const SettingRange& r = setting_range(which);
+            error("value is out of range",
+                  "(" + std::to_string(r.min) + ".." + std::to_string(r.max) + " ms)");
+            return false;
+        }
+        *out = ms;
+        return true;
+    }
     bool get_object(const cJSON* v, const char* what) {
         if (cJSON_IsObject(v)) return true;
         error(what);
@@ -402,26 +422,26 @@ private:
                 if (k == "interval_s") {
                     if (get_int(v, 1, 7 * 24 * 3600, &s)) h->inter_ms = s * 1000;
                 } else {
-                    get_duration_ms(v, &h->inter_ms);
+                    get_duration_setting(v, Setting::Inter, &h->inter_ms);
                 }
             } else if (k == "fastinter") {
-                get_duration_ms(v, &h->fastinter_ms);
+                get_duration_setting(v, Setting::FastInter, &h->fastinter_ms);
             } else if (k == "downinter") {
-                get_duration_ms(v, &h->downinter_ms);
+                get_duration_setting(v, Setting::DownInter, &h->downinter_ms);
             } else if (k == "downinter_max") {
-                get_duration_ms(v, &h->downinter_max_ms);
+                get_duration_setting(v, Setting::DownInterMax, &h->downinter_max_ms);
             } else if (k == "timeout") {
-                get_duration_ms(v, &h->timeout_ms);
+                get_duration_setting(v, Setting::Timeout, &h->timeout_ms);
             } else if (k == "slowstart") {
-                get_duration_ms(v, &h->slowstart_ms);
+                get_duration_setting(v, Setting::SlowStart, &h->slowstart_ms);
             } else if (k == "early_close") {
-                get_duration_ms(v, &h->early_close_ms);
+                get_duration_setting(v, Setting::EarlyClose, &h->early_close_ms);
             } else if (k == "rise") {
-                get_int(v, 1, 255, &h->rise);
+                get_setting(v, Setting::Rise, &h->rise);
             } else if (k == "fall") {
-                get_int(v, 1, 255, &h->fall);
+                get_setting(v, Setting::Fall, &h->fall);
             } else if (k == "jitter_pct") {
-                get_int(v, 0, 50, &h->jitter_pct);
+                get_setting(v, Setting::JitterPct, &h->jitter_pct);
             } else if (k == "probe_live") {
                 get_bool(v, &h->probe_live);
             } else {
@@ -435,19 +455,19 @@ private:
         if (!get_object(obj, "session must be an object")) return;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "connect_timeout_ms") {
-                get_int(v, 1, 600000, &s->connect_timeout_ms);
+                get_setting(v, Setting::ConnectTimeout, &s->connect_timeout_ms);
             } else if (k == "race") {
                 get_bool(v, &s->race);
             } else if (k == "race_stagger_ms") {
-                get_int(v, 0, 600000, &s->race_stagger_ms);
+                get_setting(v, Setting::RaceStagger, &s->race_stagger_ms);
             } else if (k == "hang_timeout_ms") {
-                get_int(v, 0, 3600000, &s->hang_timeout_ms);
+                get_setting(v, Setting::HangTimeout, &s->hang_timeout_ms);
             } else if (k == "idle_timeout_s") {
-                get_int(v, 0, 7 * 24 * 3600, &s->idle_timeout_s);
+                get_setting(v, Setting::IdleTimeout, &s->idle_timeout_s);
             } else if (k == "max_sessions") {
-                get_int(v, 1, 65535, &s->max_sessions);
+                get_setting(v, Setting::MaxSessions, &s->max_sessions);
             } else if (k == "max_attempts") {
-                get_int(v, 1, 255, &s->max_attempts);
+                get_setting(v, Setting::MaxAttempts, &s->max_attempts);
             } else {
                 return false;
             }
@@ -459,9 +479,9 @@ private:
         if (!get_object(obj, "score must be an object")) return;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "ewma_shift") {
-                get_int(v, 0, 8, &s->ewma_shift);
+                get_setting(v, Setting::EwmaShift, &s->ewma_shift);
             } else if (k == "reexplore_ms") {
-                get_int(v, 0, 86400000, &s->reexplore_ms);
+                get_setting(v, Setting::Reexplore, &s->reexplore_ms);
             } else {
                 return false;
             }

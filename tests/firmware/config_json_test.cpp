@@ -176,6 +176,23 @@ TEST(ConfigJson, BadValuesNameTheirKey) {
     }
 }
 
+TEST(ConfigJson, ZeroCheckIntervalOrTimeoutIsRejectedAtItsLine) {
+    for (const char* key : {"inter", "timeout", "fastinter"}) {
+        SCOPED_TRACE(key);
+        auto l = load_text(std::string("{\n  \"groups\": [{ \"name\": \"a\",\n    \"check\": {\n      \"") +
+                           key + "\": 0 },\n    \"servers\": [{\"host\": \"h.example\", \"port\": 1}]}]\n}\n");
+        EXPECT_EQ(l->result, LoadResult::Invalid);
+        ASSERT_GE(l->diags->count(), 1u);
+        EXPECT_EQ(l->diags->at(0).where.line, 4u) << l->messages();
+        EXPECT_TRUE(l->has("/cfg/t.json:4:")) << l->messages();
+        EXPECT_TRUE(l->has("value is out of range")) << l->messages();
+    }
+    auto ok = load_text(R"({"groups": [{"name": "a", "check": {"early_close": "3s", "inter": "1ms"},
+        "servers": [{"host": "h.example", "port": 1}]}]})");
+    EXPECT_EQ(ok->result, LoadResult::Ok) << ok->messages();
+    EXPECT_EQ(ok->group("a")->health.early_close_ms, 3000u);
+}
+
 TEST(ConfigJson, SyntaxErrorsPointAtTheirLine) {
     auto l = load_text("{\n  \"groups\": [\n    { \"name\": \"a\", }\n  ]\n}\n");
     EXPECT_EQ(l->result, LoadResult::Invalid);
