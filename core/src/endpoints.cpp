@@ -5,7 +5,9 @@ namespace stbf {
 void EndpointCache::start_resolve(Entry& e, TimeUs now) {
     if (e.request != 0 || e.numeric) return;
     uint32_t request = 0;
-    if (port_->resolve_start(port_->ctx, e.host.c_str(), e.port, &request) == STBF_PORT_OK &&
+    deadline_dirty_ = true;
+    const uint32_t tag = tag_base_ + static_cast<uint32_t>(&e - entries_);
+    if (port_->resolve_start(port_->ctx, e.host.c_str(), e.port, tag, &request) == STBF_PORT_OK &&
         request != 0) {
         e.request = request;
         e.refresh_at = kNever;  // rescheduled when the answer comes
@@ -38,38 +40,37 @@ EndpointCache::Lookup EndpointCache::lookup(ServerSlot slot, const ServerConfig&
     return Lookup::Ready;
 }
 
-ServerSlot EndpointCache::on_resolved(uint32_t request, TimeUs now, bool* usable) {
+ServerSlot EndpointCache::on_resolved(uint32_t tag, uint32_t request, TimeUs now, bool* usable) {
     *usable = false;
-    if (request == 0) return kNoServer;
-    for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot) {
-        Entry& e = entries_[slot];
-        if (!e.in_use || e.request != request) continue;
-        e.request = 0;
-        stbf_addr fresh[STBF_MAX_ENDPOINTS_PER_SERVER];
-        size_t n = 0;
-        const stbf_port_status st = port_->resolve_take(port_->ctx, request, fresh,
-                                                        STBF_MAX_ENDPOINTS_PER_SERVER, &n);
-        if (st == STBF_PORT_OK && n > 0) {
-            if (n > STBF_MAX_ENDPOINTS_PER_SERVER) n = STBF_MAX_ENDPOINTS_PER_SERVER;
-            // Keep pointing at the endpoint in use if it is still listed: a refresh must not
-            // move sessions' next connects away from an address that works.
-            uint8_t current = 0;
-            for (size_t i = 0; i < n; ++i) {
-                fresh[i].port = e.port;
-                if (e.count > 0 && same_endpoint(fresh[i], e.addrs[e.current]))
-                    current = static_cast<uint8_t>(i);
-            }
-            for (size_t i = 0; i < n; ++i) e.addrs[i] = fresh[i];
-            e.count = static_cast<uint8_t>(n);
-            e.current = current;
-            e.refresh_at = now + kRefreshUs;
-        } else {
-            e.refresh_at = now + kRetryUs;  // keep the old addresses, if any
+    const uint32_t slot = tag - tag_base_;  // wraps to a huge value for a smaller tag
+    if (request == 0 || tag < tag_base_ || slot >= STBF_MAX_SERVERS) return kNoServer;
+    Entry& e = entries_[slot];
+    if (!e.in_use || e.request != request) return kNoServer;
+    e.request = 0;
+    deadline_dirty_ = true;
+    stbf_addr fresh[STBF_MAX_ENDPOINTS_PER_SERVER];
+    size_t n = 0;
+    const stbf_port_status st =
+        port_->resolve_take(port_->ctx, request, fresh, STBF_MAX_ENDPOINTS_PER_SERVER, &n);
+    if (st == STBF_PORT_OK && n > 0) {
+        if (n > STBF_MAX_ENDPOINTS_PER_SERVER) n = STBF_MAX_ENDPOINTS_PER_SERVER;
+        // Keep pointing at the endpoint in use if it is still listed: a refresh must not
+        // move sessions' next connects away from an address that works.
+        uint8_t current = 0;
+        for (size_t i = 0; i < n; ++i) {
+            fresh[i].port = e.port;
+            if (e.count > 0 && same_endpoint(fresh[i], e.addrs[e.current]))
+                current = static_cast<uint8_t>(i);
         }
-        *usable = e.count > 0;
-        return static_cast<ServerSlot>(slot);
+        for (size_t i = 0; i < n; ++i) e.addrs[i] = fresh[i];
+        e.count = static_cast<uint8_t>(n);
+        e.current = current;
+        e.refresh_at = now + kRefreshUs;
+    } else {
+        e.refresh_at = now + kRetryUs;  // keep the old addresses, if any
     }
-    return kNoServer;
+    *usable = e.count > 0;
+    return static_cast<ServerSlot>(slot);
 }
 
 void EndpointCache::report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now) {
@@ -80,13 +81,17 @@ void EndpointCache::report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now
     if (!e.numeric && e.request == 0) {
         const TimeUs soon = now + kRetryUs;
         if (soon < e.refresh_at) e.refresh_at = soon;
+        deadline_dirty_ = true;
     }
 }
 
 TimeUs EndpointCache::next_deadline() const {
+    if (!deadline_dirty_) return deadline_;
     TimeUs next = kNever;
     for (const Entry& e : entries_)
         if (e.in_use && !e.numeric && e.request == 0 && e.refresh_at < next) next = e.refresh_at;
+    deadline_ = next;
+    deadline_dirty_ = false;
     return next;
 }
 
@@ -100,6 +105,7 @@ void EndpointCache::forget(ServerSlot slot) {
     Entry& e = entries_[slot];
     if (e.request != 0 && port_ != nullptr) port_->resolve_cancel(port_->ctx, e.request);
     e = Entry();
+    deadline_dirty_ = true;
 }
 
 void EndpointCache::clear() {

@@ -6,6 +6,8 @@ namespace {
 constexpr size_t kMaxEvents = 32;
 constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the others
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
+// What the port may hold per spliced direction (a Linux pipe holds 64 KiB by default).
+constexpr size_t kSpliceMax = 64 * 1024;
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
 // A listener whose accept fails (out of descriptors) would be reported ready on every poll:
@@ -109,54 +111,63 @@ void Runtime::log(stbf_log_level level, const char* a, const char* b, const char
 
 Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopted_old) {
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
+    for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
     Status failure = Status::Ok;
-    GroupIndex g = 0;
-    for (; g < config.group_count; ++g) {
+    for (GroupIndex g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
-        Listener& l = out[g];
-        l = Listener();
-        l.group = g;
-        l.name = gc.name;
         const char* text = gc.listen_addr.empty() ? "127.0.0.1" : gc.listen_addr.c_str();
-        if (!parse_numeric_host(text, gc.listen_port, &l.requested)) {
-            log(STBF_LOG_ERROR, gc.name.c_str(), "listen_addr is not a numeric IP address:", text);
-            failure = Status::InvalidArgument;
-            break;
-        }
-        // An unchanged listen address keeps its socket, and with it the sessions it accepted.
-        for (GroupIndex i = 0; i < STBF_MAX_GROUPS && adopted_old != nullptr; ++i) {
-            const Listener& old = listeners_[i];
-            if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
-                continue;
-            if (l.requested.port == 0 && old.name != l.name) continue;
-            adopted_old[i] = true;
-            l.sock = old.sock;
-            l.bound = old.bound;
-            l.paused_until = old.paused_until;
-            l.failovers_logged = old.failovers_logged;
+        // Slot 0 is the group's listen port (0 = pick one); slot k >= 1 is served when
+        // assign_listen_ports gave it a port, which it does for exactly the effective slots.
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS && failure == Status::Ok; ++k) {
+            const uint16_t port = k == 0 ? gc.listen_port : gc.slot_ports[k];
+            if (k > 0 && port == 0) continue;
+            const uint16_t index = static_cast<uint16_t>(g * STBF_MAX_SLOTS + k);
+            Listener& l = out[index];
+            l.group = g;
+            l.slot = k;
+            l.name = gc.name;
+            if (!parse_numeric_host(text, port, &l.requested)) {
+                log(STBF_LOG_ERROR, gc.name.c_str(),
+                    "listen_addr is not a numeric IP address:", text);
+                failure = Status::InvalidArgument;
+                break;
+            }
+            // An unchanged listen address keeps its socket, and with it the sessions it
+            // accepted.
+            for (size_t i = 0; i < kListeners && adopted_old != nullptr; ++i) {
+                const Listener& old = listeners_[i];
+                if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
+                    continue;
+                if (l.requested.port == 0 && (old.name != l.name || old.slot != k)) continue;
+                adopted_old[i] = true;
+                l.sock = old.sock;
+                l.bound = old.bound;
+                l.paused_until = old.paused_until;
+                l.open = true;
+                l.adopted = true;
+                break;
+            }
+            if (l.open) continue;
+            const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
+            if (st != STBF_PORT_OK) {
+                log(STBF_LOG_ERROR, "group", gc.name.c_str(),
+                    k == 0 ? "cannot listen on port" : "cannot listen on slot port", nullptr, port);
+                failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
+                break;
+            }
             l.open = true;
-            l.adopted = true;
-            break;
+            if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK)
+                l.bound = l.requested;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, index));
         }
-        if (l.open) continue;
-        const stbf_port_status st = port_->tcp_listen(port_->ctx, &l.requested, &l.sock);
-        if (st != STBF_PORT_OK) {
-            log(STBF_LOG_ERROR, "group", gc.name.c_str(), "cannot listen on port", nullptr,
-                gc.listen_port);
-            failure = st == STBF_PORT_ADDR_IN_USE ? Status::AddrInUse : Status::PortError;
-            break;
-        }
-        l.open = true;
-        if (port_->local_addr(port_->ctx, l.sock, &l.bound) != STBF_PORT_OK) l.bound = l.requested;
-        port_->watch(port_->ctx, l.sock, STBF_READABLE);
     }
     if (failure == Status::Ok) return Status::Ok;
-    for (GroupIndex i = 0; i <= g && i < config.group_count; ++i) {
+    for (size_t i = 0; i < kListeners; ++i) {
         if (!out[i].adopted) close_listener(out[i]);
         out[i] = Listener();
     }
     if (adopted_old != nullptr)
-        for (GroupIndex i = 0; i < STBF_MAX_GROUPS; ++i) adopted_old[i] = false;
+        for (size_t i = 0; i < kListeners; ++i) adopted_old[i] = false;
     return failure;
 }
 
@@ -171,10 +182,10 @@ Status Runtime::init(const Config& config, TimeUs now) {
     if (!port_complete(*port_)) return Status::InvalidArgument;
     default_transport_ = Transport{port_->ctx,       port_->tcp_connect, port_->tcp_connect_result,
                                    port_->tcp_send, port_->tcp_recv,    port_->tcp_close};
-    endpoints_.attach(port_);
+    endpoints_.attach(port_, make_tag(TagKind::Resolve, 0));
     for (Listener& l : listeners_) l = Listener();
 
-    Listener fresh[STBF_MAX_GROUPS];
+    Listener fresh[kListeners];
     Status st = open_listeners(config, fresh, nullptr);
     if (st != Status::Ok) return st;
     uint64_t seed = config.seed;
@@ -188,14 +199,22 @@ Status Runtime::init(const Config& config, TimeUs now) {
         for (Listener& l : fresh) close_listener(l);
         return st;
     }
-    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) listeners_[g] = fresh[g];
+    for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
+    for (uint32_t& n : failovers_logged_) n = 0;
     for (SessionIo& s : sessions_) reset_session(s);
+    for (MapEntry& m : session_map_) m = MapEntry();
+    free_count_ = 0;
+    for (uint16_t i = STBF_MAX_SESSIONS; i > 0; --i) free_sessions_[free_count_++] = i - 1;
+    for (uint16_t& n : group_sessions_) n = 0;
+    session_count_ = 0;
     for (ProbeIo& p : probes_) p = ProbeIo();
+    probe_count_ = 0;
+    for (uint32_t& w : wait_head_) w = 0;
+    paused_listeners_ = 0;
     counters_ = RuntimeCounters();
     state_ = State::Running;
-    for (GroupIndex g = 0; g < config.group_count; ++g)
-        log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-            nullptr, listeners_[g].bound.port);
+    for (size_t i = 0; i < kListeners; ++i)
+        if (listeners_[i].open) log_listening(listeners_[i]);
     drain(now);
     return Status::Ok;
 }
@@ -203,8 +222,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
 Status Runtime::reload(const Config& config) {
     if (state_ != State::Running) return Status::InvalidArgument;
     const TimeUs t = now();
-    Listener next[STBF_MAX_GROUPS];
-    bool adopted_old[STBF_MAX_GROUPS] = {};
+    Listener next[kListeners];
+    bool adopted_old[kListeners] = {};
     Status st = open_listeners(config, next, adopted_old);
     if (st != Status::Ok) return st;
     st = engine_.replace_config(config, t);
@@ -213,35 +232,61 @@ Status Runtime::reload(const Config& config) {
             if (!l.adopted) close_listener(l);
         return st;
     }
-    // Sessions follow their group by name; those of a removed group drain under no group.
+    // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
+    // group drain under no group.
     GroupIndex renumber[STBF_MAX_GROUPS];
+    uint32_t logged[STBF_MAX_GROUPS] = {};
     for (GroupIndex old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
+        const Listener& first = listeners_[old * STBF_MAX_SLOTS];
         for (GroupIndex g = 0; g < config.group_count; ++g)
-            if (listeners_[old].open && config.groups[g].name == listeners_[old].name)
-                renumber[old] = g;
+            if (first.open && config.groups[g].name == first.name) renumber[old] = g;
+        if (renumber[old] != kNoGroup) logged[renumber[old]] = failovers_logged_[old];
     }
-    for (SessionIo& s : sessions_)
-        if (s.id != 0 && s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
-    for (GroupIndex i = 0; i < STBF_MAX_GROUPS; ++i) {
+    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) failovers_logged_[g] = logged[g];
+    for (uint16_t& n : group_sessions_) n = 0;
+    for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
+        if (s.id == 0) continue;
+        if (s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
+        if (s.group < STBF_MAX_GROUPS) group_sessions_[s.group]++;
+    }
+    for (size_t i = 0; i < kListeners; ++i) {
         if (listeners_[i].open && !adopted_old[i]) {
             log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
-                "removed: listener closed, its sessions drain");
+                listeners_[i].slot == 0 ? "removed: listener closed, its sessions drain"
+                                        : "slot removed: listener closed, its sessions drain");
             close_listener(listeners_[i]);
         }
     }
-    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) {
-        listeners_[g] = next[g];
-        listeners_[g].adopted = false;
-        if (g < config.group_count && !next[g].adopted)
-            log(STBF_LOG_NOTICE, "group", config.groups[g].name.c_str(), "listening on port",
-                nullptr, next[g].bound.port);
+    paused_listeners_ = 0;
+    for (size_t i = 0; i < kListeners; ++i) {
+        listeners_[i] = next[i];
+        // An adopted listener may have moved in the table: its events must name its new place.
+        if (next[i].adopted && next[i].paused_until == kNever)
+            port_->watch(port_->ctx, next[i].sock, STBF_READABLE,
+                         make_tag(TagKind::Listener, static_cast<uint32_t>(i)));
+        if (next[i].open && next[i].paused_until != kNever) paused_listeners_++;
+        listeners_[i].adopted = false;
+        if (next[i].open && !next[i].adopted) log_listening(next[i]);
     }
     for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot)
         if (!engine_.server_in_use(static_cast<ServerSlot>(slot)))
             endpoints_.forget(static_cast<ServerSlot>(slot));
     drain(t);
     return Status::Ok;
+}
+
+void Runtime::log_listening(const Listener& l) {
+    LineBuilder line;
+    line.text("group");
+    line.text(l.name.c_str());
+    if (l.slot > 0) {
+        line.text("slot");
+        line.number(l.slot + 1u);  // box owners count slots from 1
+    }
+    line.text("listening on port");
+    line.number(l.bound.port);
+    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::shutdown() {
@@ -254,6 +299,7 @@ void Runtime::shutdown() {
         close_upstream(p.up);
         p.id = 0;
     }
+    probe_count_ = 0;
     endpoints_.clear();
     Action dropped;
     while (engine_.pop_action(&dropped)) {
@@ -292,16 +338,19 @@ Status Runtime::step(TimeUs max_wait_us) {
 
 TimeUs Runtime::listeners_deadline() const {
     TimeUs next = kNever;
+    if (paused_listeners_ == 0) return next;  // the usual case: no scan per loop iteration
     for (const Listener& l : listeners_)
         if (l.open) next = min_time(next, l.paused_until);
     return next;
 }
 
 void Runtime::run_timers(TimeUs t) {
-    for (Listener& l : listeners_) {
+    for (uint32_t i = 0; i < kListeners && paused_listeners_ > 0; ++i) {
+        Listener& l = listeners_[i];
         if (l.open && l.paused_until <= t) {
             l.paused_until = kNever;
-            port_->watch(port_->ctx, l.sock, STBF_READABLE);
+            paused_listeners_--;
+            port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, i));
         }
     }
     if (engine_.next_deadline() <= t) engine_.on_timeout(t);
@@ -353,57 +402,146 @@ void Runtime::execute(const Action& a, TimeUs t) {
                 endpoints_.report_failure(p.up.server, p.up.endpoint, t);
             close_upstream(p.up);
             p.id = 0;
+            probe_count_--;
             break;
         }
     }
 }
 
 void Runtime::dispatch(const stbf_event& ev, TimeUs t) {
-    if (ev.kind == STBF_EVENT_RESOLVED) {
-        if (state_ == State::Running) on_resolved(ev.request, t);
-        drain(t);
+    // O(1): the tag names the owner; a stale event (its owner gone or holding another socket
+    // since an earlier event of this batch) is dropped, level-triggered poll repeats live ones.
+    if ((ev.tag & kRuntimeTagBit) == 0) {
+        if (foreign_ != nullptr) {
+            counters_.foreign_events++;
+            foreign_(foreign_user_, ev);
+        }
         return;
     }
-    if (ev.kind != STBF_EVENT_SOCKET) return;
-    if (state_ == State::Running) {
-        for (Listener& l : listeners_) {
-            if (l.open && l.sock == ev.sock) {
-                on_accept(l, t);
-                drain(t);
-                return;
-            }
+    if (state_ != State::Running) return;
+    if (ev.kind == STBF_EVENT_RESOLVED) {
+        on_resolved(ev, t);
+    } else if (ev.kind == STBF_EVENT_SOCKET) {
+        dispatch_socket(ev, t);
+    }
+    drain(t);
+}
+
+void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
+    const uint32_t index = ev.tag & 0xffffffu;
+    switch (static_cast<TagKind>((ev.tag & ~kRuntimeTagBit) >> 24)) {
+        case TagKind::Listener:
+            if (index < kListeners && listeners_[index].open && listeners_[index].sock == ev.sock)
+                on_accept(listeners_[index], t);
+            return;
+        case TagKind::Client:
+        case TagKind::Upstream: {
+            if (index >= STBF_MAX_SESSIONS) return;
+            SessionIo& s = sessions_[index];
+            if (s.id == 0) return;
+            if (s.client == ev.sock)
+                pump(s, ev.ready, 0, t);
+            else if (s.live && s.upstream == ev.sock)
+                pump(s, 0, ev.ready, t);
+            return;
         }
-        for (SessionIo& s : sessions_) {
-            if (s.id == 0) continue;
-            if (s.client == ev.sock || (s.live && s.upstream == ev.sock)) {
-                pump(s, t);
-                drain(t);
-                return;
-            }
-            for (AttemptIo& at : s.attempts) {
-                if (at.id != 0 && at.up.phase != Phase::Free && at.up.sock == ev.sock) {
-                    Reason why = Reason::None;
-                    const Step step = advance(at.up, &why);
-                    drive_attempt(s, at, step, why, t);
-                    drain(t);
-                    return;
-                }
-            }
+        case TagKind::Attempt: {
+            SessionIo* s = nullptr;
+            AttemptIo* at = attempt_by_ref(index + 1, &s);
+            if (at == nullptr || at->up.phase == Phase::Free || at->up.sock != ev.sock) return;
+            Reason why = Reason::None;
+            const Step step = advance(at->up, &why);
+            drive_attempt(*s, *at, step, why, t);
+            return;
         }
-        for (ProbeIo& p : probes_) {
-            if (p.id != 0 && p.up.phase != Phase::Free && p.up.sock == ev.sock) {
-                Reason why = Reason::None;
-                const Step step = advance(p.up, &why);
-                drive_probe(p, step, why, t);
-                drain(t);
-                return;
-            }
+        case TagKind::Probe: {
+            if (index >= STBF_MAX_SERVERS) return;
+            ProbeIo& p = probes_[index];
+            if (p.id == 0 || p.up.phase == Phase::Free || p.up.sock != ev.sock) return;
+            Reason why = Reason::None;
+            const Step step = advance(p.up, &why);
+            drive_probe(p, step, why, t);
+            return;
+        }
+        case TagKind::Resolve:
+            return;  // resolutions come as STBF_EVENT_RESOLVED
+    }
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+void Runtime::map_insert(SessionId id, uint16_t index) {
+    size_t i = id & (kSessionMapSize - 1);
+    while (session_map_[i].id != 0) i = (i + 1) & (kSessionMapSize - 1);
+    session_map_[i].id = id;
+    session_map_[i].index = index;
+}
+
+void Runtime::map_erase(SessionId id) {
+    size_t i = id & (kSessionMapSize - 1);
+    while (session_map_[i].id != id) {
+        if (session_map_[i].id == 0) return;
+        i = (i + 1) & (kSessionMapSize - 1);
+    }
+    // Backward-shift deletion keeps every probe sequence unbroken without tombstones.
+    size_t hole = i;
+    for (size_t j = (hole + 1) & (kSessionMapSize - 1); session_map_[j].id != 0;
+         j = (j + 1) & (kSessionMapSize - 1)) {
+        const size_t home = session_map_[j].id & (kSessionMapSize - 1);
+        const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        if (movable) {
+            session_map_[hole] = session_map_[j];
+            hole = j;
         }
     }
-    if (foreign_ != nullptr) {
-        counters_.foreign_events++;
-        foreign_(foreign_user_, ev.sock, ev.ready);
+    session_map_[hole] = MapEntry();
+}
+
+uint16_t Runtime::index_of(const SessionIo& s) const {
+    return static_cast<uint16_t>(&s - sessions_);
+}
+
+Runtime::AttemptIo* Runtime::attempt_by_ref(uint32_t ref, SessionIo** session) {
+    // ref = session index * attempts per session + attempt + 1 (0 = none)
+    if (ref == 0 || ref > STBF_MAX_SESSIONS * STBF_MAX_ATTEMPTS_IN_FLIGHT) return nullptr;
+    const uint32_t i = ref - 1;
+    SessionIo& s = sessions_[i / STBF_MAX_ATTEMPTS_IN_FLIGHT];
+    AttemptIo& at = s.attempts[i % STBF_MAX_ATTEMPTS_IN_FLIGHT];
+    if (s.id == 0 || at.id == 0) return nullptr;
+    *session = &s;
+    return &at;
+}
+
+void Runtime::wait_link(Upstream& u, uint32_t ref) {
+    if (ref == 0 || u.server >= STBF_MAX_SERVERS) return;  // probes wait in probes_[server]
+    uint32_t& head = wait_head_[u.server];
+    u.wait_prev = 0;
+    u.wait_next = head;
+    if (head != 0) {
+        SessionIo* s = nullptr;
+        AttemptIo* first = attempt_by_ref(head, &s);
+        if (first != nullptr) first->up.wait_prev = ref;
     }
+    head = ref;
+}
+
+void Runtime::wait_unlink(Upstream& u) {
+    if (u.phase != Phase::Resolving || u.server >= STBF_MAX_SERVERS) return;
+    SessionIo* s = nullptr;
+    const bool attempt = (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
+    const uint32_t self = attempt ? (u.tag & 0xffffffu) + 1 : 0;
+    if (self == 0) return;  // a probe
+    if (u.wait_prev != 0) {
+        AttemptIo* prev = attempt_by_ref(u.wait_prev, &s);
+        if (prev != nullptr) prev->up.wait_next = u.wait_next;
+    } else if (wait_head_[u.server] == self) {
+        wait_head_[u.server] = u.wait_next;
+    }
+    if (u.wait_next != 0) {
+        AttemptIo* next = attempt_by_ref(u.wait_next, &s);
+        if (next != nullptr) next->up.wait_prev = u.wait_prev;
+    }
+    u.wait_prev = u.wait_next = 0;
 }
 
 void Runtime::on_accept(Listener& l, TimeUs t) {
@@ -414,50 +552,63 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
         if (accepted != STBF_PORT_OK) {
             log(STBF_LOG_WARNING, "group", l.name.c_str(), "cannot accept a client:",
                 accepted == STBF_PORT_NO_RESOURCES ? "out of resources" : "port error");
-            port_->watch(port_->ctx, l.sock, 0);
+            port_->watch(port_->ctx, l.sock, 0, 0);
+            if (l.paused_until == kNever) paused_listeners_++;
             l.paused_until = t + kAcceptPauseUs;
             return;
         }
-        SessionIo* s = nullptr;
-        for (SessionIo& candidate : sessions_) {
-            if (candidate.id == 0) {
-                s = &candidate;
-                break;
-            }
-        }
+        SessionIo* s = free_count_ > 0 ? &sessions_[free_sessions_[free_count_ - 1]] : nullptr;
         SessionId id = 0;
-        const Status st = s != nullptr ? engine_.session_open(l.group, t, &id)
+        const Status st = s != nullptr ? engine_.session_open_slot(l.group, l.slot, t, &id)
                                        : Status::CapacityExceeded;
         if (st != Status::Ok) {
             // Accept only what can be served: the client sees a close and tries again later.
+            // A slot without a server of its own (NoServer) is closed at once, so the softcam
+            // keeps using its other readers; it retries often, so that is no warning.
             port_->tcp_close(port_->ctx, client);
             counters_.refused++;
-            log(STBF_LOG_WARNING, "group", l.name.c_str(), "refused a client:", status_name(st));
+            if (l.slot > 0 && st == Status::NoServer)
+                log(STBF_LOG_INFO, "group", l.name.c_str(),
+                    "slot idle, client closed:", status_name(st));
+            else
+                log(STBF_LOG_WARNING, "group", l.name.c_str(),
+                    "refused a client:", status_name(st));
             continue;
         }
+        free_count_--;
         reset_session(*s);
         s->id = id;
         s->group = l.group;
         s->client = client;
+        map_insert(id, index_of(*s));
+        session_count_++;
+        if (l.group < STBF_MAX_GROUPS) group_sessions_[l.group]++;
         counters_.accepted++;
         update_interest(*s);
         drain(t);  // the Connect for this session runs now, before the next accept
     }
 }
 
-void Runtime::on_resolved(uint32_t request, TimeUs t) {
+void Runtime::on_resolved(const stbf_event& ev, TimeUs t) {
     bool usable = false;
-    const ServerSlot slot = endpoints_.on_resolved(request, t, &usable);
-    if (slot == kNoServer) return;
+    const ServerSlot slot = endpoints_.on_resolved(ev.tag, ev.request, t, &usable);
+    if (slot == kNoServer || slot >= STBF_MAX_SERVERS) return;
     counters_.resolutions++;
-    for (SessionIo& s : sessions_) {
-        if (s.id == 0) continue;
-        for (AttemptIo& at : s.attempts) {
-            if (at.id == 0 || at.up.phase != Phase::Resolving || at.up.server != slot) continue;
-            Reason why = Reason::ResolveFailed;
-            const Step step = usable ? open_upstream(at.up, t, &why) : Step::Failed;
-            drive_attempt(s, at, step, why, t);
-        }
+    // Exactly the attempts that wait for this name: take the list, then drive each one. No
+    // engine action runs in between (drain comes after), so the saved links stay valid.
+    uint32_t ref = wait_head_[slot];
+    wait_head_[slot] = 0;
+    while (ref != 0) {
+        SessionIo* s = nullptr;
+        AttemptIo* at = attempt_by_ref(ref, &s);
+        if (at == nullptr) break;
+        ref = at->up.wait_next;
+        at->up.wait_prev = at->up.wait_next = 0;
+        if (at->up.phase != Phase::Resolving) continue;
+        at->up.phase = Phase::Free;  // unlinked already; open_upstream sets the next phase
+        Reason why = Reason::ResolveFailed;
+        const Step step = usable ? open_upstream(at->up, t, &why) : Step::Failed;
+        drive_attempt(*s, *at, step, why, t);
     }
     if (slot < STBF_MAX_SERVERS) {
         ProbeIo& p = probes_[slot];
@@ -471,9 +622,10 @@ void Runtime::on_resolved(uint32_t request, TimeUs t) {
 
 // ---- upstream connections --------------------------------------------------------------------
 
-void Runtime::prepare_upstream(Upstream& u, ServerSlot server) {
+void Runtime::prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag) {
     u = Upstream();
     u.server = server;
+    u.tag = tag;
     u.transport = &default_transport_;
     if (selector_ != nullptr) {
         const ServerConfig* cfg = engine_.server_config(server);
@@ -490,7 +642,13 @@ Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
     }
     stbf_addr addr = {};
     switch (endpoints_.lookup(u.server, *cfg, t, &addr, &u.endpoint)) {
-        case EndpointCache::Lookup::Pending: u.phase = Phase::Resolving; return Step::Waiting;
+        case EndpointCache::Lookup::Pending: {
+            const bool attempt =
+                (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
+            if (attempt) wait_link(u, (u.tag & 0xffffffu) + 1);
+            u.phase = Phase::Resolving;
+            return Step::Waiting;
+        }
         case EndpointCache::Lookup::Failed: *why = Reason::ResolveFailed; return Step::Failed;
         case EndpointCache::Lookup::Ready: break;
     }
@@ -500,7 +658,7 @@ Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
     const stbf_port_status st = u.transport->connect(u.transport->ctx, &addr, &u.sock);
     if (st == STBF_PORT_IN_PROGRESS) {
         u.phase = Phase::Connecting;
-        set_interest(u.sock, &u.interest, STBF_WRITABLE);
+        set_interest(u.sock, &u.interest, STBF_WRITABLE, u.tag);
         return Step::Waiting;
     }
     if (st != STBF_PORT_OK) {
@@ -530,7 +688,7 @@ Runtime::Step Runtime::advance(Upstream& u, Reason* why) {
             const stbf_port_status st =
                 tr.send(tr.ctx, u.sock, u.send + u.sent, u.send_len - u.sent, &n);
             if (st == STBF_PORT_WOULD_BLOCK) {
-                set_interest(u.sock, &u.interest, STBF_WRITABLE);
+                set_interest(u.sock, &u.interest, STBF_WRITABLE, u.tag);
                 return Step::Waiting;
             }
             if (st != STBF_PORT_OK) {
@@ -563,7 +721,7 @@ Runtime::Step Runtime::advance(Upstream& u, Reason* why) {
         }
     }
     if (u.check.verdict() == GreetingVerdict::Ok) return Step::Ready;
-    set_interest(u.sock, &u.interest, STBF_READABLE);
+    set_interest(u.sock, &u.interest, STBF_READABLE, u.tag);
     return Step::Waiting;
 }
 
@@ -583,6 +741,7 @@ bool Runtime::retry_next_endpoint(Upstream& u, TimeUs t, Step* step, Reason* why
 }
 
 void Runtime::close_upstream(Upstream& u) {
+    wait_unlink(u);
     if (u.sock != STBF_SOCK_INVALID && u.transport != nullptr)
         u.transport->close(u.transport->ctx, u.sock);
     u.sock = STBF_SOCK_INVALID;
@@ -590,9 +749,9 @@ void Runtime::close_upstream(Upstream& u) {
     u.interest = 0;
 }
 
-void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted) {
+void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted, uint32_t tag) {
     if (sock == STBF_SOCK_INVALID || *current == wanted) return;
-    port_->watch(port_->ctx, sock, wanted);
+    port_->watch(port_->ctx, sock, wanted, tag);
     *current = wanted;
 }
 
@@ -600,8 +759,9 @@ void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted) {
 
 Runtime::SessionIo* Runtime::find_session(SessionId id) {
     if (id == 0) return nullptr;
-    for (SessionIo& s : sessions_)
-        if (s.id == id) return &s;
+    for (size_t i = id & (kSessionMapSize - 1); session_map_[i].id != 0;
+         i = (i + 1) & (kSessionMapSize - 1))
+        if (session_map_[i].id == id) return &sessions_[session_map_[i].index];
     return nullptr;
 }
 
@@ -624,6 +784,10 @@ void Runtime::reset_session(SessionIo& s) {
     s.upstream_interest = 0;
     s.server = kNoServer;
     for (AttemptIo& at : s.attempts) at = AttemptIo();
+    s.client_rd = s.upstream_rd = s.client_wr = s.upstream_wr = true;
+    s.client_eof = s.upstream_shut = s.upstream_eof = false;
+    s.splice_up = SpliceDir();
+    s.splice_down = SpliceDir();
     s.up.clear();
     s.down.clear();
 }
@@ -631,16 +795,22 @@ void Runtime::reset_session(SessionIo& s) {
 void Runtime::start_attempt(const Action& a, TimeUs t) {
     SessionIo* s = find_session(a.session);
     AttemptIo* at = nullptr;
+    uint32_t k = 0;
     if (s != nullptr)
-        for (AttemptIo& candidate : s->attempts)
-            if (candidate.id == 0 && at == nullptr) at = &candidate;
+        for (uint32_t i = 0; i < STBF_MAX_ATTEMPTS_IN_FLIGHT && at == nullptr; ++i)
+            if (s->attempts[i].id == 0) {
+                at = &s->attempts[i];
+                k = i;
+            }
     const ServerConfig* cfg = engine_.server_config(a.server);
     if (at == nullptr || cfg == nullptr) {
         engine_.attempt_failed(a.session, a.attempt, Reason::LocalError, t);
         return;
     }
     at->id = a.attempt;
-    prepare_upstream(at->up, a.server);
+    prepare_upstream(
+        at->up, a.server,
+        make_tag(TagKind::Attempt, index_of(*s) * uint32_t{STBF_MAX_ATTEMPTS_IN_FLIGHT} + k));
     at->up.check.reset(greeting_rule_for_protocol(cfg->protocol));
     at->up.keep = true;
     counters_.connects++;
@@ -685,29 +855,30 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
     s->live = true;
     s->upstream = at->up.sock;
     s->transport = at->up.transport;
-    s->upstream_interest = at->up.interest;
     s->server = at->up.server;
+    // From now on its events belong to the session, not to the attempt slot.
+    s->upstream_interest = at->up.interest;
+    port_->watch(port_->ctx, s->upstream, s->upstream_interest,
+                 make_tag(TagKind::Upstream, index_of(*s)));
     s->down.push(at->up.kept, at->up.kept_len);
     *at = AttemptIo();
     log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
-    pump(*s, t);
+    pump(*s, 0, STBF_READABLE, t);                  // the greeting read may have left bytes behind
 }
 
 void Runtime::log_failover(GroupIndex group) {
     // One line per failover, so a box owner reading the log sees when and why the line moved.
-    if (group >= engine_.group_count()) return;
-    Listener* l = nullptr;
-    for (Listener& candidate : listeners_)
-        if (candidate.open && candidate.group == group) l = &candidate;
+    if (group >= engine_.group_count() || group >= STBF_MAX_GROUPS) return;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS];
     const GroupStatus gs = engine_.group_status(group);
-    if (l == nullptr || gs.failovers == l->failovers_logged) return;
-    l->failovers_logged = gs.failovers;
+    if (!l.open || gs.failovers == failovers_logged_[group]) return;
+    failovers_logged_[group] = gs.failovers;
     const ServerConfig* from = engine_.server_config(gs.last_failover.from);
     const ServerConfig* to = engine_.server_config(gs.last_failover.to);
     LineBuilder line;
     line.text("group");
-    line.text(l->name.c_str());
+    line.text(l.name.c_str());
     line.text("failover from");
     line.text(from != nullptr ? from->label.c_str() : "?");
     line.text("to");
@@ -717,73 +888,207 @@ void Runtime::log_failover(GroupIndex group) {
     port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
-void Runtime::pump(SessionIo& s, TimeUs t) {
-    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+void Runtime::pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs t) {
+    // Readiness hints: a side is read only when poll said so (or its transport may hold bytes
+    // of its own), and not again after a short read drained it; a side that would not take
+    // more is written only after it reported WRITABLE. Level-triggered poll reports a side
+    // again while it stays ready, so nothing is missed, and a 64-byte ping costs one recv and
+    // one send instead of a round of probing calls on both sockets.
+    if (client_ready & STBF_READABLE) s.client_rd = true;
+    if (upstream_ready & STBF_READABLE) s.upstream_rd = true;
+    if (client_ready & STBF_WRITABLE) s.client_wr = true;
+    if (upstream_ready & STBF_WRITABLE) s.upstream_wr = true;
     for (int round = 0; round < kMaxPumpRounds; ++round) {
         bool progress = false;
-        size_t n = 0;
-        stbf_port_status st = STBF_PORT_WOULD_BLOCK;
-        // client -> up buffer
-        if (s.up.room() > 0) {
-            uint8_t* span = s.up.write_span(&n);
-            st = port_->tcp_recv(port_->ctx, s.client, span, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.up.commit(n);
-                counters_.bytes_up += n;
-                progress = true;
-                if (s.live) engine_.bytes_up(s.id, t);
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                // Pass on what the client said before it went away.
-                if (s.live) flush_best_effort(s.up, tr, s.upstream);
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (!move_up(s, &progress, t)) return;
+        if (s.live && !move_down(s, &progress, t)) return;
+        if (!s.live && s.down.len > 0 && !send_down(s, &progress, t)) return;
+        if (s.client_eof && !s.upstream_shut && s.up.len == 0 && s.splice_up.held == 0) {
+            // Everything the client said is upstream: pass its end of stream on and keep
+            // relaying the answer until the upstream ends too.
+            port_->tcp_shutdown(port_->ctx, s.upstream);
+            s.upstream_shut = true;
         }
-        if (s.live) {
-            // up buffer -> upstream
-            if (s.up.len > 0) {
-                const uint8_t* data = s.up.read_span(&n);
-                st = tr.send(tr.ctx, s.upstream, data, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.up.consume(n);
-                    progress = true;
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-            // upstream -> down buffer
-            if (s.down.room() > 0) {
-                uint8_t* span = s.down.write_span(&n);
-                st = tr.recv(tr.ctx, s.upstream, span, n, &n);
-                if (st == STBF_PORT_OK) {
-                    s.down.commit(n);
-                    counters_.bytes_down += n;
-                    progress = true;
-                    engine_.bytes_down(s.id, t);
-                } else if (st != STBF_PORT_WOULD_BLOCK) {
-                    // Hand the client what the upstream said before it went away.
-                    flush_best_effort(s.down, default_transport_, s.client);
-                    end_session(s, reason_for(st), true, t);
-                    return;
-                }
-            }
-        }
-        // down buffer -> client
-        if (s.down.len > 0) {
-            const uint8_t* data = s.down.read_span(&n);
-            st = port_->tcp_send(port_->ctx, s.client, data, n, &n);
-            if (st == STBF_PORT_OK) {
-                s.down.consume(n);
-                progress = true;
-            } else if (st != STBF_PORT_WOULD_BLOCK) {
-                end_session(s, Reason::ClientClosed, true, t);
-                return;
-            }
+        if (s.upstream_eof && s.down.len == 0 && s.splice_down.held == 0) {
+            end_session(s, Reason::ClientClosed, true, t);  // the half-closed exchange is over
+            return;
         }
         if (!progress) break;
     }
     update_interest(s);
+}
+
+bool Runtime::half_close_ok(const SessionIo& s) const {
+    // Only towards a plain socket of a port that can half-close; a TLS upstream (or a port
+    // without tcp_shutdown) ends the session at the client's FIN as before.
+    return s.live && port_->tcp_shutdown != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+Reason Runtime::end_reason(const SessionIo& s, stbf_port_status upstream_status) const {
+    // The upstream ending its answer after the client's own end of stream is the client's
+    // doing, not a failure of the server.
+    if (s.upstream_shut && upstream_status == STBF_PORT_CLOSED) return Reason::ClientClosed;
+    return reason_for(upstream_status);
+}
+
+bool Runtime::can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const {
+    // Only plain sockets on both sides, only once the direction carries bulk (a full buffer in
+    // one read: small messages gain nothing and would cost a pipe), only from an empty copy
+    // buffer (order), and for as long as the port holds bytes of it.
+    if (dir.held > 0) return true;
+    return dir.bulk && !dir.off && buffer.len == 0 && s.live && port_->tcp_splice != nullptr &&
+           (s.transport == nullptr || s.transport == &default_transport_);
+}
+
+bool Runtime::splice_leg(SessionIo& s, bool up, bool* progress, TimeUs t) {
+    SpliceDir& dir = up ? s.splice_up : s.splice_down;
+    const stbf_sock from = up ? s.client : s.upstream;
+    const stbf_sock to = up ? s.upstream : s.client;
+    stbf_splice_result r = {};
+    const stbf_port_status st = port_->tcp_splice(port_->ctx, from, to, kSpliceMax, &r);
+    if (st == STBF_PORT_NO_RESOURCES) {  // no pipe left: this direction copies from now on
+        dir.off = true;
+        return true;
+    }
+    if (st != STBF_PORT_OK) {
+        end_session(s, Reason::LocalError, true, t);
+        return false;
+    }
+    dir.held = r.held;
+    if (r.taken > 0) {
+        if (up) {
+            counters_.bytes_up += r.taken;
+            engine_.bytes_up(s.id, t);
+        } else {
+            counters_.bytes_down += r.taken;
+            engine_.bytes_down(s.id, t);
+        }
+    }
+    counters_.spliced += r.given;
+    if (r.taken > 0 || r.given > 0) *progress = true;
+    if (r.from_status == STBF_PORT_WOULD_BLOCK) (up ? s.client_rd : s.upstream_rd) = false;
+    if (r.to_status == STBF_PORT_WOULD_BLOCK) (up ? s.upstream_wr : s.client_wr) = false;
+    if (up && r.from_status == STBF_PORT_CLOSED && half_close_ok(s)) {
+        s.client_eof = true;  // what the port holds still goes upstream, then the FIN
+        s.client_rd = false;
+    } else if (!up && r.from_status == STBF_PORT_CLOSED && s.upstream_shut) {
+        s.upstream_eof = true;  // the answer is complete; what the port holds still goes out
+        s.upstream_rd = false;
+    } else if (r.from_status == STBF_PORT_CLOSED || r.from_status == STBF_PORT_RESET) {
+        // The port wrote what it held as far as the peer took it (best effort, as below).
+        end_session(s, up ? Reason::ClientClosed : end_reason(s, r.from_status), true, t);
+        return false;
+    }
+    if (r.to_status == STBF_PORT_RESET) {
+        end_session(s, up ? reason_for(r.to_status) : Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
+}
+
+bool Runtime::move_up(SessionIo& s, bool* progress, TimeUs t) {
+    const bool drained_eof = s.client_eof && s.splice_up.held == 0;  // nothing left to splice
+    if (!drained_eof && can_splice(s, s.up, s.splice_up)) {
+        if (!splice_leg(s, true, progress, t)) return false;
+        if (!s.splice_up.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    size_t n = 0;
+    if (s.client_rd && !s.client_eof && s.up.room() > 0) {  // client -> up buffer
+        uint8_t* span = s.up.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = port_->tcp_recv(port_->ctx, s.client, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.commit(n);
+            counters_.bytes_up += n;
+            *progress = true;
+            if (n < want) s.client_rd = false;  // drained: wait for the next readiness
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_up.bulk = true;
+            if (s.live) engine_.bytes_up(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.client_rd = false;
+        } else if (st == STBF_PORT_CLOSED && half_close_ok(s)) {
+            s.client_eof = true;
+            s.client_rd = false;
+        } else {
+            // Pass on what the client said before it went away.
+            if (s.live) flush_best_effort(s.up, tr, s.upstream);
+            end_session(s, Reason::ClientClosed, true, t);
+            return false;
+        }
+    }
+    if (s.live && s.up.len > 0 && s.upstream_wr) {  // up buffer -> upstream
+        const uint8_t* data = s.up.read_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.send(tr.ctx, s.upstream, data, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.up.consume(n);
+            *progress = true;
+            if (n < want) s.upstream_wr = false;  // its send buffer is full
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_wr = false;
+        } else {
+            end_session(s, reason_for(st), true, t);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Runtime::move_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.upstream_eof && s.splice_down.held == 0) return send_down(s, progress, t);
+    if (can_splice(s, s.down, s.splice_down)) {
+        if (!splice_leg(s, false, progress, t)) return false;
+        if (!s.splice_down.off) return true;
+    }
+    const Transport& tr = *(s.transport != nullptr ? s.transport : &default_transport_);
+    // A transport of its own (TLS) may hold decrypted bytes no readiness announces: ask it.
+    const bool plain = &tr == &default_transport_;
+    size_t n = 0;
+    if ((s.upstream_rd || !plain) && s.down.room() > 0) {  // upstream -> down buffer
+        uint8_t* span = s.down.write_span(&n);
+        const size_t want = n;
+        const stbf_port_status st = tr.recv(tr.ctx, s.upstream, span, want, &n);
+        if (st == STBF_PORT_OK) {
+            s.down.commit(n);
+            counters_.bytes_down += n;
+            *progress = true;
+            if (n < want && plain) s.upstream_rd = false;
+            if (n >= STBF_RELAY_BUFFER / 2) s.splice_down.bulk = true;
+            engine_.bytes_down(s.id, t);
+        } else if (st == STBF_PORT_WOULD_BLOCK) {
+            s.upstream_rd = false;
+        } else if (st == STBF_PORT_CLOSED && s.upstream_shut) {
+            s.upstream_eof = true;  // answered after the client's FIN: deliver the rest
+            s.upstream_rd = false;
+        } else {
+            // Hand the client what the upstream said before it went away.
+            flush_best_effort(s.down, default_transport_, s.client);
+            end_session(s, end_reason(s, st), true, t);
+            return false;
+        }
+    }
+    return send_down(s, progress, t);
+}
+
+bool Runtime::send_down(SessionIo& s, bool* progress, TimeUs t) {
+    if (s.down.len == 0 || !s.client_wr) return true;  // down buffer -> client
+    size_t n = 0;
+    const uint8_t* data = s.down.read_span(&n);
+    const size_t want = n;
+    const stbf_port_status st = port_->tcp_send(port_->ctx, s.client, data, want, &n);
+    if (st == STBF_PORT_OK) {
+        s.down.consume(n);
+        *progress = true;
+        if (n < want) s.client_wr = false;
+    } else if (st == STBF_PORT_WOULD_BLOCK) {
+        s.client_wr = false;
+    } else {
+        end_session(s, Reason::ClientClosed, true, t);
+        return false;
+    }
+    return true;
 }
 
 void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
@@ -797,13 +1102,27 @@ void Runtime::flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock) {
 }
 
 void Runtime::update_interest(SessionIo& s) {
-    // Back-pressure: a side is read only while the buffer towards its peer has room.
+    // Back-pressure: a side is read only while the buffer (or the port's splice pipe) towards
+    // its peer has room, and watched for WRITABLE only while something waits for it.
+    const bool up_splice = s.splice_up.held > 0;
+    const bool down_splice = s.splice_down.held > 0;
+    // A client at end of stream stays readable for ever: stop watching it for reading.
+    const bool client_read =
+        !s.client_eof && (up_splice ? s.splice_up.held < kSpliceMax : s.up.room() > 0);
+    const bool client_write = s.down.len > 0 || down_splice;
     set_interest(s.client, &s.client_interest,
-                 (s.up.room() > 0 ? STBF_READABLE : 0u) | (s.down.len > 0 ? STBF_WRITABLE : 0u));
-    if (s.live)
+                 (client_read ? STBF_READABLE : 0u) | (client_write ? STBF_WRITABLE : 0u),
+                 make_tag(TagKind::Client, index_of(s)));
+    if (!client_write) s.client_wr = true;  // nothing waits: the next send just tries
+    if (s.live) {
+        const bool upstream_read =
+            !s.upstream_eof && (down_splice ? s.splice_down.held < kSpliceMax : s.down.room() > 0);
+        const bool upstream_write = s.up.len > 0 || up_splice;
         set_interest(s.upstream, &s.upstream_interest,
-                     (s.down.room() > 0 ? STBF_READABLE : 0u) |
-                         (s.up.len > 0 ? STBF_WRITABLE : 0u));
+                     (upstream_read ? STBF_READABLE : 0u) | (upstream_write ? STBF_WRITABLE : 0u),
+                     make_tag(TagKind::Upstream, index_of(s)));
+        if (!upstream_write) s.upstream_wr = true;
+    }
 }
 
 void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
@@ -811,6 +1130,10 @@ void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
     port_->tcp_close(port_->ctx, s.client);
     if (s.live && s.transport != nullptr) s.transport->close(s.transport->ctx, s.upstream);
     for (AttemptIo& at : s.attempts) close_upstream(at.up);
+    map_erase(s.id);
+    session_count_--;
+    if (s.group < STBF_MAX_GROUPS && group_sessions_[s.group] > 0) group_sessions_[s.group]--;
+    free_sessions_[free_count_++] = index_of(s);
     reset_session(s);
 }
 
@@ -824,8 +1147,9 @@ void Runtime::start_probe(const Action& a, TimeUs t) {
     }
     ProbeIo& p = probes_[a.server];
     close_upstream(p.up);
+    if (p.id == 0) probe_count_++;
     p.id = a.probe;
-    prepare_upstream(p.up, a.server);
+    prepare_upstream(p.up, a.server, make_tag(TagKind::Probe, a.server));
     p.up.check.reset(greeting_rule_for_probe(*cfg));
     if (cfg->probe == ProbeKind::Expect) {
         const uint8_t n = cfg->expect_send_len <= STBF_EXPECT_MAX
@@ -859,19 +1183,22 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
     const ProbeId id = p.id;
     close_upstream(p.up);  // close right after the verdict: a check must stay short
     p.id = 0;
+    probe_count_--;
     engine_.probe_result(server, id, ok, why, t);
 }
 
 // ---- status ---------------------------------------------------------------------------------
 
 bool Runtime::listener_address(GroupIndex group, stbf_addr* out) const {
-    for (const Listener& l : listeners_) {
-        if (l.open && l.group == group) {
-            *out = l.bound;
-            return true;
-        }
-    }
-    return false;
+    return listener_address(group, 0, out);
+}
+
+bool Runtime::listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) const {
+    if (group >= STBF_MAX_GROUPS || slot >= STBF_MAX_SLOTS) return false;
+    const Listener& l = listeners_[group * STBF_MAX_SLOTS + slot];
+    if (!l.open) return false;
+    *out = l.bound;
+    return true;
 }
 
 uint16_t Runtime::listener_count() const {
@@ -882,24 +1209,15 @@ uint16_t Runtime::listener_count() const {
 }
 
 uint16_t Runtime::open_sessions(GroupIndex group) const {
-    uint16_t n = 0;
-    for (const SessionIo& s : sessions_)
-        if (s.id != 0 && s.group == group) ++n;
-    return n;
+    return group < STBF_MAX_GROUPS ? group_sessions_[group] : 0;
 }
 
 uint16_t Runtime::open_sessions() const {
-    uint16_t n = 0;
-    for (const SessionIo& s : sessions_)
-        if (s.id != 0) ++n;
-    return n;
+    return session_count_;
 }
 
 uint8_t Runtime::probes_in_flight() const {
-    uint8_t n = 0;
-    for (const ProbeIo& p : probes_)
-        if (p.id != 0) ++n;
-    return n;
+    return static_cast<uint8_t>(probe_count_);
 }
 
 }  // namespace stbf

@@ -306,7 +306,7 @@ class Daemon {
             if (fd >= 0) ::close(fd);
             return false;
         }
-        table_->watch(table_->ctx, signal_sock_, STBF_READABLE);
+        table_->watch(table_->ctx, signal_sock_, STBF_READABLE, 0);
         return true;
     }
 
@@ -358,12 +358,13 @@ class Daemon {
         signal_sock_ = STBF_SOCK_INVALID;
     }
 
-    static void foreign_event(void* user, stbf_sock sock, unsigned ready) {
+    // Events of the daemon's own sockets and of the TLS extension's resolutions (tag 0). A
+    // resolution needs nothing here: the event ends the runtime's wait, and the loop then
+    // advances the extension (tls_->poll()), which takes the result.
+    static void foreign_event(void* user, const stbf_event& ev) {
         Daemon* d = static_cast<Daemon*>(user);
-        stbf_event ev{};
-        ev.kind = STBF_EVENT_SOCKET;
-        ev.ready = static_cast<uint8_t>(ready);
-        ev.sock = sock;
+        if (ev.kind != STBF_EVENT_SOCKET) return;
+        const stbf_sock sock = ev.sock;
         TimeUs now = d->runtime_->now();
         if (sock == d->signal_sock_)
             d->read_signals();

@@ -19,7 +19,7 @@ void RequestServer::start(const stbf_port* port, stbf_sock listener) {
     stop();
     port_ = port;
     listener_ = listener;
-    port_->watch(port_->ctx, listener_, STBF_READABLE);
+    port_->watch(port_->ctx, listener_, STBF_READABLE, 0);
 }
 
 void RequestServer::stop() {
@@ -76,7 +76,7 @@ void RequestServer::accept_all(TimeUs now) {
         c.sock = s;
         c.deadline = now + timeout_;
         conns_.push_back(std::move(c));
-        port_->watch(port_->ctx, s, STBF_READABLE);
+        port_->watch(port_->ctx, s, STBF_READABLE, 0);
     }
 }
 
@@ -134,7 +134,7 @@ void RequestServer::serve(Conn& c) {
 void RequestServer::hold(Conn& c, bool complete) {
     c.pending = true;
     c.complete = complete;
-    port_->watch(port_->ctx, c.sock, 0);  // nothing more to read; answer_pending() replies
+    port_->watch(port_->ctx, c.sock, 0, 0);  // nothing more to read; answer_pending() replies
 }
 
 void RequestServer::answer(Conn& c, bool complete) {
@@ -146,7 +146,7 @@ void RequestServer::answer(Conn& c, bool complete) {
         c.sock = STBF_SOCK_INVALID;
         return;
     }
-    port_->watch(port_->ctx, c.sock, STBF_WRITABLE);
+    port_->watch(port_->ctx, c.sock, STBF_WRITABLE, 0);
     flush(c);
 }
 

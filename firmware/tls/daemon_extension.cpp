@@ -12,8 +12,6 @@
 namespace stbf::tls {
 namespace {
 
-constexpr TimeUs kResolvePollUs = 50 * 1000;  // name resolution has no socket to watch
-
 TlsOptions options_of(const ServerConfig& server) {
     TlsOptions o;
     o.enabled = server.tls.enabled;
@@ -157,7 +155,7 @@ public:
             }
             const HttpsFetch& f = s.list->fetch();
             if (!f.done() && f.socket() != STBF_SOCK_INVALID)
-                port_.watch(port_.ctx, f.socket(), f.interest());
+                port_.watch(port_.ctx, f.socket(), f.interest(), 0);
         }
         return changed;
     }
@@ -204,13 +202,12 @@ public:
 
     TimeUs next_deadline() const override {
         TimeUs next = kNever;
-        const TimeUs now = port_.now(port_.ctx);
         for (const Source& s : sources_) {
             const HttpsFetch& f = s.list->fetch();
             TimeUs at = s.list->next_refresh_at();
-            if (!f.done() && f.deadline() != 0) {  // running: its time limit, or resolving soon
-                at = f.socket() == STBF_SOCK_INVALID ? now + kResolvePollUs : f.deadline();
-            }
+            // Running: only its time limit. Its socket's readiness and its resolution's
+            // completion event (port v2 hands it to the daemon) wake the loop by themselves.
+            if (!f.done() && f.deadline() != 0) at = f.deadline();
             if (at < next) next = at;
         }
         return next;

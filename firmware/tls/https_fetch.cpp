@@ -229,7 +229,10 @@ void HttpsFetch::begin_url(const std::string& url) {
     next_address_ = 0;
     last_connect_error_.clear();
 
-    stbf_port_status st = port_.resolve_start(port_.ctx, url_.host.c_str(), url_.port, &resolve_request_);
+    // Tag 0: a host tag (below the runtime's kRuntimeTagBit), so under the daemon the runtime
+    // passes the completion event on instead of taking it; advance() then takes the result.
+    stbf_port_status st =
+        port_.resolve_start(port_.ctx, url_.host.c_str(), url_.port, 0, &resolve_request_);
     if (st != STBF_PORT_OK) {
         resolve_request_ = 0;
         return finish(FetchFailure::Dns, "cannot start resolving " + url_.host +
@@ -557,7 +560,8 @@ FetchResult fetch_blocking(const stbf_port& port, const FetchOptions& options) {
     fetch.start(options);
     // Bounded twice: by the fetch's own deadline (advance() ends it) and by a round count.
     for (int round = 0; round < 1000000 && fetch.advance(); ++round) {
-        if (fetch.socket() != STBF_SOCK_INVALID) port.watch(port.ctx, fetch.socket(), fetch.interest());
+        if (fetch.socket() != STBF_SOCK_INVALID)
+            port.watch(port.ctx, fetch.socket(), fetch.interest(), 0);
         stbf_time_us now = port.now(port.ctx);
         stbf_time_us wake = now + 200 * 1000;
         if (fetch.deadline() < wake) wake = fetch.deadline();

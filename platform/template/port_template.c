@@ -122,13 +122,15 @@ static stbf_port_status template_local_addr(void* ctx, stbf_sock s, stbf_addr* o
     return STBF_PORT_ERROR;
 }
 
-/* Remember the interest set for `s` (READABLE, WRITABLE, both, or 0 = none). Level-triggered:
+/* Remember the interest set for `s` (READABLE, WRITABLE, both, or 0 = none) and its `tag`
+ * (opaque: store it in your socket table, copy it into every event of `s`). Level-triggered:
  * poll reports a ready socket every time until it is serviced (EPOLL without EPOLLET, or
- * poll()). Unknown handle -> INVALID. */
-static stbf_port_status template_watch(void* ctx, stbf_sock s, unsigned interest) {
+ * poll()). Unknown handle -> INVALID. Keep it O(1): it is called as buffers fill and drain. */
+static stbf_port_status template_watch(void* ctx, stbf_sock s, unsigned interest, uint32_t tag) {
     (void)ctx;
     (void)s;
     (void)interest;
+    (void)tag;
     return STBF_PORT_ERROR;
 }
 
@@ -136,7 +138,9 @@ static stbf_port_status template_watch(void* ctx, stbf_sock s, unsigned interest
  * clock; convert to a relative timeout, rounding up so the runtime is not woken early) passed.
  * Store up to `cap` events; return their count, 0 on timeout. Errors on a socket (POLLERR,
  * POLLHUP) are reported as READABLE | WRITABLE so the next recv/send sees them. Returning 0
- * early (EINTR) is allowed. Deliver finished resolutions as STBF_EVENT_RESOLVED, once each. */
+ * early (EINTR) is allowed. Every socket event carries the socket's tag (from watch). Deliver
+ * finished resolutions as STBF_EVENT_RESOLVED, once each, with the request id and the tag given
+ * to resolve_start. */
 static size_t template_poll(void* ctx, stbf_time_us deadline, stbf_event* events, size_t cap) {
     (void)ctx;
     (void)deadline;
@@ -147,12 +151,13 @@ static size_t template_poll(void* ctx, stbf_time_us deadline, stbf_event* events
 
 /* Start resolving `host` (a name, or a numeric IPv4/IPv6 literal) without blocking the caller:
  * a helper thread running getaddrinfo, an async resolver, or the OS's own API. Return a
- * non-zero request id; completion is reported by poll. */
+ * non-zero request id; keep `tag` with the request: completion is reported by poll with both. */
 static stbf_port_status template_resolve_start(void* ctx, const char* host, uint16_t port,
-                                               uint32_t* request) {
+                                               uint32_t tag, uint32_t* request) {
     (void)ctx;
     (void)host;
     (void)port;
+    (void)tag;
     (void)request;
     return STBF_PORT_ERROR;
 }
@@ -198,6 +203,11 @@ static const stbf_port template_port = {
     .resolve_start = template_resolve_start,
     .resolve_take = template_resolve_take,
     .resolve_cancel = template_resolve_cancel,
+    /* Optional: zero-copy relay (port.h tcp_splice). Leave NULL unless your OS can move bytes
+     * between two sockets without the caller's buffers; the runtime copies then. */
+    .tcp_splice = NULL,
+    /* Optional: half-close (shutdown(s, SHUT_WR)). NULL: sessions end at the client's FIN. */
+    .tcp_shutdown = NULL,
 };
 
 /* The one symbol the port exports: hand this table to the runtime. Rename it for your OS (e.g.

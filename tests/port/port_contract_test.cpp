@@ -45,6 +45,13 @@ class PortContract : public ::testing::Test {
             if (e.kind == STBF_EVENT_SOCKET && e.sock == s && (e.ready & bit) != 0) return true;
         return false;
     }
+    // Tag of the latest event for socket `s` in this round; `none` if there was none.
+    uint32_t tag_of(stbf_sock s, uint32_t none = 0xdeadbeefu) const {
+        uint32_t tag = none;
+        for (const stbf_event& e : events_)
+            if (e.kind == STBF_EVENT_SOCKET && e.sock == s) tag = e.tag;
+        return tag;
+    }
     bool saw_resolved(uint32_t request) const {
         for (const stbf_event& e : events_)
             if (e.kind == STBF_EVENT_RESOLVED && e.request == request) return true;
@@ -77,7 +84,7 @@ class PortContract : public ::testing::Test {
             return st;
         }
         remember(*out);
-        EXPECT_EQ(port_->watch(port_->ctx, *out, STBF_WRITABLE), STBF_PORT_OK);
+        EXPECT_EQ(port_->watch(port_->ctx, *out, STBF_WRITABLE, 0), STBF_PORT_OK);
         stbf_sock s = *out;
         EXPECT_TRUE(eventually([&] { return saw(s, STBF_WRITABLE); }));
         return port_->tcp_connect_result(port_->ctx, s);
@@ -95,7 +102,7 @@ class PortContract : public ::testing::Test {
     // Receives exactly `want` bytes on the port side (bounded wait).
     std::vector<uint8_t> recv_exactly(stbf_sock s, size_t want) {
         std::vector<uint8_t> got;
-        EXPECT_EQ(port_->watch(port_->ctx, s, STBF_READABLE), STBF_PORT_OK);
+        EXPECT_EQ(port_->watch(port_->ctx, s, STBF_READABLE, 0), STBF_PORT_OK);
         eventually([&] {
             uint8_t buf[256];
             size_t n = 0;
@@ -110,7 +117,7 @@ class PortContract : public ::testing::Test {
     // Port-side recv until something other than WOULD_BLOCK happens (bounded wait).
     stbf_port_status recv_outcome(stbf_sock s) {
         stbf_port_status st = STBF_PORT_WOULD_BLOCK;
-        EXPECT_EQ(port_->watch(port_->ctx, s, STBF_READABLE), STBF_PORT_OK);
+        EXPECT_EQ(port_->watch(port_->ctx, s, STBF_READABLE, 0), STBF_PORT_OK);
         eventually([&] {
             uint8_t buf[64];
             size_t n = 0;
@@ -123,7 +130,7 @@ class PortContract : public ::testing::Test {
     // Resolves `host` and waits for the completion event; returns the take result.
     stbf_port_status resolve(const char* host, uint16_t port, std::vector<stbf_addr>* out) {
         uint32_t req = 0;
-        EXPECT_EQ(port_->resolve_start(port_->ctx, host, port, &req), STBF_PORT_OK);
+        EXPECT_EQ(port_->resolve_start(port_->ctx, host, port, 0, &req), STBF_PORT_OK);
         EXPECT_NE(req, 0u);
         EXPECT_TRUE(eventually([&] { return saw_resolved(req); })) << host;
         stbf_addr addrs[16];
@@ -158,7 +165,7 @@ TEST_F(PortContract, ListenOnPortZeroPicksAPortAndAcceptsAPeer) {
     EXPECT_EQ(port_->tcp_accept(port_->ctx, l, &none, nullptr), STBF_PORT_WOULD_BLOCK);
 
     ASSERT_GE(harness_->peer_connect(where), 0);
-    ASSERT_EQ(port_->watch(port_->ctx, l, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, l, STBF_READABLE, 0), STBF_PORT_OK);
     ASSERT_TRUE(eventually([&] { return saw(l, STBF_READABLE); }));
     stbf_sock c = STBF_SOCK_INVALID;
     stbf_addr peer{};
@@ -277,7 +284,7 @@ TEST_F(PortContract, SlowReaderGivesBackPressureThenWritableAgain) {
         }
     }
     ASSERT_EQ(st, STBF_PORT_WOULD_BLOCK) << "no back-pressure after " << total << " bytes";
-    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_WRITABLE), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_WRITABLE, 0), STBF_PORT_OK);
 
     size_t at_peer = 0;
     bool pattern_ok = true;
@@ -307,17 +314,17 @@ TEST_F(PortContract, WatchIsLevelTriggeredAndZeroStopsReporting) {
     PeerId peer = connected_to_peer(&s);
     const uint8_t x[] = {42};
     ASSERT_EQ(harness_->peer_send(peer, x, 1), 1);
-    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_READABLE, 0), STBF_PORT_OK);
     ASSERT_TRUE(eventually([&] { return saw(s, STBF_READABLE); }));
     pump();  // not serviced: reported again
     EXPECT_TRUE(saw(s, STBF_READABLE));
 
-    ASSERT_EQ(port_->watch(port_->ctx, s, 0), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, s, 0, 0), STBF_PORT_OK);
     for (int i = 0; i < 5; ++i) {
         pump(1000);
         EXPECT_FALSE(saw(s, STBF_READABLE));
     }
-    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, s, STBF_READABLE, 0), STBF_PORT_OK);
     EXPECT_TRUE(eventually([&] { return saw(s, STBF_READABLE); }));
 
     uint8_t buf[4];
@@ -337,9 +344,9 @@ TEST_F(PortContract, UnknownHandlesAreInvalid) {
     stbf_addr a{};
     EXPECT_EQ(port_->tcp_recv(port_->ctx, l, buf, sizeof(buf), &n), STBF_PORT_INVALID);
     EXPECT_EQ(port_->tcp_send(port_->ctx, l, buf, sizeof(buf), &n), STBF_PORT_INVALID);
-    EXPECT_EQ(port_->watch(port_->ctx, l, STBF_READABLE), STBF_PORT_INVALID);
+    EXPECT_EQ(port_->watch(port_->ctx, l, STBF_READABLE, 0), STBF_PORT_INVALID);
     EXPECT_EQ(port_->local_addr(port_->ctx, l, &a), STBF_PORT_INVALID);
-    EXPECT_EQ(port_->watch(port_->ctx, 1 << 20, STBF_READABLE), STBF_PORT_INVALID);
+    EXPECT_EQ(port_->watch(port_->ctx, 1 << 20, STBF_READABLE, 0), STBF_PORT_INVALID);
     port_->tcp_close(port_->ctx, STBF_SOCK_INVALID);  // a no-op, must not crash
 }
 
@@ -387,6 +394,92 @@ TEST_F(PortContract, LocalhostResolvesToLoopback) {
     }
 }
 
+TEST_F(PortContract, SocketEventsCarryTheTagOfTheLatestWatch) {
+    // Version 2: the caller finds an event's owner by tag alone.
+    stbf_sock a = STBF_SOCK_INVALID, b = STBF_SOCK_INVALID;
+    PeerId pa = connected_to_peer(&a);
+    // Not WRITABLE any more: an always-ready socket would keep a simulator's clock standing.
+    ASSERT_EQ(port_->watch(port_->ctx, a, 0, 0), STBF_PORT_OK);
+    PeerId pb = connected_to_peer(&b);
+    const uint8_t x[] = {1};
+    ASSERT_EQ(harness_->peer_send(pa, x, 1), 1);
+    ASSERT_EQ(harness_->peer_send(pb, x, 1), 1);
+    ASSERT_EQ(port_->watch(port_->ctx, a, STBF_READABLE, 0x80000001u), STBF_PORT_OK);
+    ASSERT_EQ(port_->watch(port_->ctx, b, STBF_READABLE, 7u), STBF_PORT_OK);
+    ASSERT_TRUE(eventually([&] { return saw(a, STBF_READABLE) && saw(b, STBF_READABLE); }));
+    EXPECT_EQ(tag_of(a), 0x80000001u);
+    EXPECT_EQ(tag_of(b), 7u);
+    // Same interest, new tag (an attempt's socket becoming a session's): the new tag wins.
+    ASSERT_EQ(port_->watch(port_->ctx, a, STBF_READABLE, 0x12345678u), STBF_PORT_OK);
+    pump();  // a fresh round: the last one still holds the old tag
+    ASSERT_TRUE(eventually([&] { return saw(a, STBF_READABLE); }));
+    EXPECT_EQ(tag_of(a), 0x12345678u);
+    EXPECT_EQ(tag_of(b), 7u);
+}
+
+TEST_F(PortContract, ResolutionEventsCarryTheirTag) {
+    uint32_t first = 0, second = 0;
+    ASSERT_EQ(port_->resolve_start(port_->ctx, "127.0.0.1", 1, 0x80000005u, &first), STBF_PORT_OK);
+    ASSERT_EQ(port_->resolve_start(port_->ctx, "localhost", 2, 11u, &second), STBF_PORT_OK);
+    uint32_t tag_first = 0, tag_second = 0;
+    ASSERT_TRUE(eventually([&] {
+        for (const stbf_event& e : events_) {
+            if (e.kind != STBF_EVENT_RESOLVED) continue;
+            EXPECT_EQ(e.sock, STBF_SOCK_INVALID);
+            if (e.request == first) tag_first = e.tag;
+            if (e.request == second) tag_second = e.tag;
+        }
+        return tag_first != 0 && tag_second != 0;
+    }));
+    EXPECT_EQ(tag_first, 0x80000005u);
+    EXPECT_EQ(tag_second, 11u);
+    stbf_addr out[8];
+    size_t n = 0;
+    EXPECT_EQ(port_->resolve_take(port_->ctx, first, out, 8, &n), STBF_PORT_OK);
+    EXPECT_EQ(port_->resolve_take(port_->ctx, second, out, 8, &n), STBF_PORT_OK);
+}
+
+TEST_F(PortContract, SpliceWhereOfferedMovesBytesInOrderAndReportsEnd) {
+    if (port_->tcp_splice == nullptr) GTEST_SKIP() << "port offers no tcp_splice (optional)";
+    stbf_sock a = STBF_SOCK_INVALID, b = STBF_SOCK_INVALID;
+    PeerId pa = connected_to_peer(&a);
+    ASSERT_EQ(port_->watch(port_->ctx, a, 0, 0), STBF_PORT_OK);
+    PeerId pb = connected_to_peer(&b);
+    ASSERT_EQ(port_->watch(port_->ctx, b, 0, 0), STBF_PORT_OK);
+    std::vector<uint8_t> data(3000);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + 1);
+    ASSERT_EQ(harness_->peer_send(pa, data.data(), data.size()), static_cast<long>(data.size()));
+    ASSERT_EQ(port_->watch(port_->ctx, a, STBF_READABLE, 0), STBF_PORT_OK);
+    std::vector<uint8_t> got;
+    size_t taken = 0, given = 0;
+    stbf_splice_result r = {};
+    ASSERT_TRUE(eventually([&] {
+        EXPECT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+        taken += r.taken;
+        given += r.given;
+        uint8_t buf[4096];
+        long n = 0;
+        while ((n = harness_->peer_recv(pb, buf, sizeof buf)) > 0)
+            got.insert(got.end(), buf, buf + n);
+        return got.size() >= data.size();
+    }));
+    EXPECT_EQ(got, data);
+    EXPECT_EQ(taken, data.size());
+    EXPECT_EQ(given, data.size());
+    EXPECT_EQ(r.held, 0u);
+    // Nothing left: a call moves nothing and says the source would block.
+    ASSERT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+    EXPECT_EQ(r.taken + r.given, 0u);
+    EXPECT_EQ(r.from_status, STBF_PORT_WOULD_BLOCK);
+    // The source's end of stream is reported as CLOSED.
+    harness_->peer_close(pa);
+    ASSERT_TRUE(eventually([&] {
+        EXPECT_EQ(port_->tcp_splice(port_->ctx, a, b, 65536, &r), STBF_PORT_OK);
+        return r.from_status == STBF_PORT_CLOSED;
+    }));
+    EXPECT_EQ(port_->tcp_splice(port_->ctx, a, a, 65536, &r), STBF_PORT_INVALID);
+}
+
 TEST_F(PortContract, UnknownNameIsNotFound) {
     std::vector<stbf_addr> out;
     EXPECT_EQ(resolve("nothing.invalid", 80, &out), STBF_PORT_NOT_FOUND);
@@ -395,9 +488,9 @@ TEST_F(PortContract, UnknownNameIsNotFound) {
 
 TEST_F(PortContract, CancelledResolutionIsNeverReported) {
     uint32_t cancelled = 0, kept = 0;
-    ASSERT_EQ(port_->resolve_start(port_->ctx, "127.0.0.1", 1, &cancelled), STBF_PORT_OK);
+    ASSERT_EQ(port_->resolve_start(port_->ctx, "127.0.0.1", 1, 0, &cancelled), STBF_PORT_OK);
     port_->resolve_cancel(port_->ctx, cancelled);
-    ASSERT_EQ(port_->resolve_start(port_->ctx, "127.0.0.2", 2, &kept), STBF_PORT_OK);
+    ASSERT_EQ(port_->resolve_start(port_->ctx, "127.0.0.2", 2, 0, &kept), STBF_PORT_OK);
     EXPECT_NE(cancelled, kept);
     bool saw_cancelled = false;
     ASSERT_TRUE(eventually([&] {

@@ -54,7 +54,7 @@ TEST(PosixPort, AdoptedDescriptorIsWatchedLikeASocketAndClosedByThePort) {
     ASSERT_EQ(port->adopt_fd(pair[0], &s), STBF_PORT_OK);
     EXPECT_EQ(port->native_fd(s), pair[0]);
     EXPECT_EQ(port->adopt_fd(pair[0], &s), STBF_PORT_INVALID);  // already known
-    ASSERT_EQ(t->watch(t->ctx, s, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(t->watch(t->ctx, s, STBF_READABLE, 0), STBF_PORT_OK);
     ASSERT_EQ(::write(pair[1], "status\n", 7), 7);
     stbf_event ev[4];
     size_t n = 0;
@@ -92,12 +92,12 @@ TEST(PosixPort, ResolutionsBeyondTheBoundAreRefusedUntilTaken) {
     ASSERT_TRUE(port);
     stbf_port* t = port->table();
     uint32_t a = 0, b = 0, c = 0;
-    ASSERT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 1, &a), STBF_PORT_OK);
-    ASSERT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 2, &b), STBF_PORT_OK);
-    EXPECT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 3, &c), STBF_PORT_NO_RESOURCES);
-    EXPECT_EQ(t->resolve_start(t->ctx, "", 3, &c), STBF_PORT_INVALID);
+    ASSERT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 1, 0, &a), STBF_PORT_OK);
+    ASSERT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 2, 0, &b), STBF_PORT_OK);
+    EXPECT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 3, 0, &c), STBF_PORT_NO_RESOURCES);
+    EXPECT_EQ(t->resolve_start(t->ctx, "", 3, 0, &c), STBF_PORT_INVALID);
     t->resolve_cancel(t->ctx, a);
-    EXPECT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 3, &c), STBF_PORT_OK);
+    EXPECT_EQ(t->resolve_start(t->ctx, "127.0.0.1", 3, 0, &c), STBF_PORT_OK);
 }
 
 TEST(PosixPort, NumericAddressesParseAndFormat) {

@@ -16,19 +16,26 @@ struct FakeResolver {
         uint32_t id;
         std::string host;
         uint16_t port;
+        uint32_t tag;
         bool cancelled = false;
     };
     std::vector<Request> requests;
     std::vector<stbf_addr> answer;  // what resolve_take returns
     stbf_port_status take_status = STBF_PORT_OK;
     stbf_port port{};
+    /// The tag request `id` was started with (the slot's tag; 0 for unknown requests).
+    uint32_t tag_of(uint32_t id) const {
+        return id >= 1 && id <= requests.size() ? requests[id - 1].tag : 0;
+    }
 
     FakeResolver() {
         port.api_version = STBF_PORT_API_VERSION;
         port.ctx = this;
-        port.resolve_start = [](void* ctx, const char* host, uint16_t p, uint32_t* request) {
+        port.resolve_start = [](void* ctx, const char* host, uint16_t p, uint32_t tag,
+                                uint32_t* request) {
             auto* self = static_cast<FakeResolver*>(ctx);
-            self->requests.push_back({static_cast<uint32_t>(self->requests.size() + 1), host, p});
+            self->requests.push_back(
+                {static_cast<uint32_t>(self->requests.size() + 1), host, p, tag});
             *request = self->requests.back().id;
             return STBF_PORT_OK;
         };
@@ -90,9 +97,10 @@ TEST_F(EndpointCacheTest, NameIsResolvedOnceThenServedFromTheCache) {
     ASSERT_EQ(r.requests.size(), 1u);  // one request per name at a time
     EXPECT_EQ(r.requests[0].host, "line.example");
     EXPECT_EQ(r.requests[0].port, 12000);
+    EXPECT_EQ(r.requests[0].tag, 3u);  // the slot, so the answer finds its entry at once
 
     r.answer = {v4(10, 0, 0, 1), v4(10, 0, 0, 2)};
-    EXPECT_EQ(cache.on_resolved(r.requests[0].id, kSecond, &usable), 3);
+    EXPECT_EQ(cache.on_resolved(r.tag_of(r.requests[0].id), r.requests[0].id, kSecond, &usable), 3);
     EXPECT_TRUE(usable);
     EXPECT_EQ(cache.endpoint_count(3), 2);
     EXPECT_EQ(cache.lookup(3, s, kSecond, &a, &ep), EndpointCache::Lookup::Ready);
@@ -105,7 +113,7 @@ TEST_F(EndpointCacheTest, FailureRotatesToTheNextAddressAndRefreshesSoon) {
     const ServerConfig s = server("line.example", 12000);
     cache.lookup(0, s, 0, &a, &ep);
     r.answer = {v4(10, 0, 0, 1), v4(10, 0, 0, 2)};
-    cache.on_resolved(1, 0, &usable);
+    cache.on_resolved(r.tag_of(1), 1, 0, &usable);
     EXPECT_EQ(cache.next_deadline(), EndpointCache::kRefreshUs);
 
     cache.lookup(0, s, kSecond, &a, &ep);
@@ -127,13 +135,13 @@ TEST_F(EndpointCacheTest, FailedRefreshKeepsTheOldAddresses) {
     const ServerConfig s = server("dyn.example", 1);
     cache.lookup(0, s, 0, &a, &ep);
     r.answer = {v4(10, 0, 0, 7)};
-    cache.on_resolved(1, 0, &usable);
+    cache.on_resolved(r.tag_of(1), 1, 0, &usable);
     // Due for refresh: the old address is used while the refresh runs in the background.
     EXPECT_EQ(cache.lookup(0, s, EndpointCache::kRefreshUs, &a, &ep),
               EndpointCache::Lookup::Ready);
     EXPECT_EQ(r.requests.size(), 2u);
     r.take_status = STBF_PORT_NOT_FOUND;
-    EXPECT_EQ(cache.on_resolved(2, EndpointCache::kRefreshUs, &usable), 0);
+    EXPECT_EQ(cache.on_resolved(r.tag_of(2), 2, EndpointCache::kRefreshUs, &usable), 0);
     EXPECT_TRUE(usable);
     EXPECT_EQ(cache.lookup(0, s, EndpointCache::kRefreshUs, &a, &ep),
               EndpointCache::Lookup::Ready);
@@ -144,9 +152,9 @@ TEST_F(EndpointCacheTest, UnresolvableNameIsNotUsable) {
     cache.lookup(0, server("nx.example", 1), 0, &a, &ep);
     r.take_status = STBF_PORT_NOT_FOUND;
     usable = true;
-    EXPECT_EQ(cache.on_resolved(1, 0, &usable), 0);
+    EXPECT_EQ(cache.on_resolved(r.tag_of(1), 1, 0, &usable), 0);
     EXPECT_FALSE(usable);
-    EXPECT_EQ(cache.on_resolved(99, 0, &usable), kNoServer);  // not ours
+    EXPECT_EQ(cache.on_resolved(r.tag_of(99), 99, 0, &usable), kNoServer);  // not ours
 }
 
 TEST_F(EndpointCacheTest, ChangedHostInAReusedSlotStartsOverAndCancelsTheOldRequest) {
@@ -154,7 +162,7 @@ TEST_F(EndpointCacheTest, ChangedHostInAReusedSlotStartsOverAndCancelsTheOldRequ
     EXPECT_EQ(cache.lookup(0, server("10.9.9.9", 1), 0, &a, &ep), EndpointCache::Lookup::Ready);
     EXPECT_TRUE(r.requests[0].cancelled);
     EXPECT_EQ(a.addr[0], 10);
-    EXPECT_EQ(cache.on_resolved(1, 0, &usable), kNoServer);
+    EXPECT_EQ(cache.on_resolved(r.tag_of(1), 1, 0, &usable), kNoServer);
 }
 
 }  // namespace

@@ -260,6 +260,50 @@ TEST(RuntimeScenario, BackPressureBoundsWhatIsBufferedAndLosesNothing) {
     EXPECT_TRUE(client.connected());
 }
 
+TEST(RuntimeScenario, BulkEchoArrivesInOrderThroughPartialWrites) {
+    // 400 KB each way through 16 KiB buffers and the sim's small socket buffers: every send
+    // is partial somewhere, the relay resumes on WRITABLE, and not one byte moves or is lost.
+    Rig rig;
+    sim::ServerBehaviour echo = sim::ServerBehaviour::cccam(1);
+    echo.echo = true;
+    sim::Server& a = two_servers(rig, echo).a;
+    rig.group_named("line").session.hang_timeout_ms = 0;
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
+    rig.run_until(2 * kSec);
+    ASSERT_TRUE(client.connected());
+    std::vector<uint8_t> data(400'000);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 31 + i / 977);
+    std::vector<uint8_t> expected = sim::cccam_greeting(1);
+    expected.insert(expected.end(), data.begin(), data.end());
+    client.send(data);
+    rig.run_until(20 * kSec);
+    EXPECT_EQ(a.bytes_in(), data.size());
+    ASSERT_EQ(client.received().size(), expected.size());
+    EXPECT_TRUE(client.received() == expected) << "bytes reordered or corrupted";
+    EXPECT_EQ(rig.runtime->counters().spliced, 0u);  // the sim port offers no splice
+}
+
+TEST(RuntimeScenario, ClientFinAfterItsLastBytesStillDeliversThemUpstream) {
+    // The sim port has no tcp_shutdown: the session ends at the client's FIN, after passing on
+    // what the client said before it.
+    Rig rig;
+    sim::Server& a = two_servers(rig).a;
+    rig.start();
+    sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0, kNoReconnectForTests());
+    rig.run_until(2 * kSec);
+    ASSERT_TRUE(client.connected());
+    const uint64_t before = a.bytes_in();
+    rig.world.at(3 * kSec, [&] {
+        client.send(std::vector<uint8_t>(3000, 0x42));
+        client.close();
+    });
+    rig.run_until(5 * kSec);
+    EXPECT_EQ(a.bytes_in() - before, 3000u);
+    EXPECT_EQ(rig.runtime->open_sessions(), 0);
+    EXPECT_EQ(a.active_connections(), 0u);
+}
+
 TEST(RuntimeScenario, ReloadKeepsLiveSessionsAddsAndRemovesGroups) {
     Rig rig;
     two_servers(rig);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "sim_rig.h"
 
 namespace stbf::test {
@@ -20,7 +22,8 @@ TEST(Runtime, RefusesAPortOfAnotherApiVersion) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.api_version = STBF_PORT_API_VERSION + 1;
-    Runtime runtime(*rig.engine, &other);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::PortVersionMismatch);
     EXPECT_FALSE(runtime.initialized());
 }
@@ -30,7 +33,8 @@ TEST(Runtime, RefusesAPortWithAMissingFunction) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.resolve_cancel = nullptr;
-    Runtime runtime(*rig.engine, &other);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::InvalidArgument);
 }
 
@@ -89,17 +93,20 @@ TEST(Runtime, EventsOfForeignSocketsGoToTheHostHandler) {
     stbf_addr control = sim::addr("127.0.0.1", 30000);
     stbf_sock listener = STBF_SOCK_INVALID;
     ASSERT_EQ(port->tcp_listen(port->ctx, &control, &listener), STBF_PORT_OK);
-    ASSERT_EQ(port->watch(port->ctx, listener, STBF_READABLE), STBF_PORT_OK);
+    ASSERT_EQ(port->watch(port->ctx, listener, STBF_READABLE, 42), STBF_PORT_OK);
     struct Seen {
         const stbf_port* port;
         stbf_sock expected;
         int events = 0;
     } seen{port, listener};
     rig.runtime->set_foreign_handler(
-        [](void* user, stbf_sock sock, unsigned ready) {
+        [](void* user, const stbf_event& ev) {
             auto* s = static_cast<Seen*>(user);
+            const stbf_sock sock = ev.sock;
+            EXPECT_EQ(ev.kind, STBF_EVENT_SOCKET);
             EXPECT_EQ(sock, s->expected);
-            EXPECT_TRUE(ready & STBF_READABLE);
+            EXPECT_EQ(ev.tag, 42u);  // the host's own tag, handed back untouched
+            EXPECT_TRUE(ev.ready & STBF_READABLE);
             stbf_sock accepted = STBF_SOCK_INVALID;
             if (s->port->tcp_accept(s->port->ctx, sock, &accepted, nullptr) == STBF_PORT_OK)
                 s->port->tcp_close(s->port->ctx, accepted);
@@ -113,6 +120,44 @@ TEST(Runtime, EventsOfForeignSocketsGoToTheHostHandler) {
     EXPECT_EQ(seen.events, 1);
     EXPECT_EQ(rig.runtime->counters().foreign_events, 1u);
     EXPECT_EQ(rig.runtime->open_sessions(), 0);
+}
+
+TEST(Runtime, AHostsResolutionReachesTheHostWithoutPolling) {
+    // Port v2: a resolution the host started (an HTTPS list fetch) is handed to the host's
+    // handler; the runtime neither takes its result nor drops its event.
+    Rig rig;
+    one_server(rig);
+    rig.world.resolver().add_name("lists.example", {sim::addr("10.0.0.9", 0)});
+    rig.world.resolver().set_name_delay_us("lists.example", 300 * kMs);
+    rig.start();
+    const stbf_port* port = rig.world.port();
+    uint32_t request = 0;
+    ASSERT_EQ(port->resolve_start(port->ctx, "lists.example", 443, 7, &request), STBF_PORT_OK);
+    struct Seen {
+        const stbf_port* port;
+        uint32_t request;
+        int resolved = 0;
+        size_t addresses = 0;
+        TimeUs at = 0;
+    } seen{port, request};
+    rig.runtime->set_foreign_handler(
+        [](void* user, const stbf_event& ev) {
+            auto* s = static_cast<Seen*>(user);
+            if (ev.kind != STBF_EVENT_RESOLVED) return;
+            EXPECT_EQ(ev.tag, 7u);
+            EXPECT_EQ(ev.request, s->request);
+            stbf_addr out[4];
+            EXPECT_EQ(s->port->resolve_take(s->port->ctx, ev.request, out, 4, &s->addresses),
+                      STBF_PORT_OK);
+            s->at = s->port->now(s->port->ctx);
+            s->resolved++;
+        },
+        &seen);
+    rig.run_until(1 * kSec);
+    EXPECT_EQ(seen.resolved, 1);
+    EXPECT_EQ(seen.addresses, 1u);
+    EXPECT_EQ(seen.at, 300 * kMs);  // delivered when it finished, not on some polling tick
+    EXPECT_EQ(rig.runtime->counters().resolutions, 0u);  // not the runtime's
 }
 
 // A transport that counts its use and otherwise passes through to the sim port.
@@ -237,7 +282,8 @@ TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
     FailingAccept::real = rig.world.port();
     FailingAccept::failures_left = 2;
     failing.tcp_accept = FailingAccept::accept;
-    Runtime runtime(*rig.engine, &failing);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &failing);  // large tables: off the stack
+    Runtime& runtime = *owned;
     ASSERT_EQ(runtime.init(*rig.config, 0), Status::Ok);
     sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
     for (int steps = 0; rig.world.now() < 2 * kSec && steps < 100000; ++steps)
@@ -302,6 +348,120 @@ TEST(Runtime, ShutdownClosesListenersAndSessions) {
     rig.run_until(3 * kSec);
     EXPECT_FALSE(client.connected());
     rig.runtime->shutdown();  // idempotent
+}
+
+// ---- slots ------------------------------------------------------------------------------------
+
+// A group "line" on 20000 with two servers and a second slot on `slot_port` (as
+// assign_listen_ports would fill it).
+void two_slot_group(Rig& rig, uint16_t slot_port = 21000) {
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
+    rig.add_server("line", 20000, "B", "10.0.0.2", 12000);
+    GroupConfig& g = rig.group_named("line");
+    g.slots = 2;
+    g.slot_ports[0] = 20000;
+    g.slot_ports[1] = slot_port;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.world.add_server("10.0.0.2", 12000, sim::ServerBehaviour::cccam(2));
+}
+
+TEST(RuntimeSlots, EverySlotHasItsOwnListenerAndRelays) {
+    Rig rig;
+    two_slot_group(rig);
+    rig.start();
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+    stbf_addr first{}, second{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, 0, &first));
+    ASSERT_TRUE(rig.runtime->listener_address(0, 1, &second));
+    EXPECT_EQ(first.port, 20000);
+    EXPECT_EQ(second.port, 21000);
+    EXPECT_FALSE(rig.runtime->listener_address(0, 2, &second));  // no port: not served
+    EXPECT_TRUE(rig.world.logged("slot 2 listening on port 21000"));
+
+    sim::Client& a = rig.add_softcam(20000, 1 * kSec);
+    sim::Client& b = rig.add_softcam(21000, 1 * kSec);
+    rig.run_until(3 * kSec);
+    EXPECT_TRUE(a.connected());
+    EXPECT_TRUE(b.connected());
+    EXPECT_EQ(a.received().size(), 16u);  // a verified greeting on each slot
+    EXPECT_EQ(b.received().size(), 16u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 2);
+    EXPECT_EQ(rig.runtime->counters().accepted, 2u);
+}
+
+TEST(RuntimeSlots, OneSlotIsExactlyTheGroupListener) {
+    Rig rig;
+    rig.add_server("line", 20000, "A", "10.0.0.1", 12000);
+    rig.group_named("line").slots = 1;
+    rig.group_named("line").slot_ports[0] = 20000;
+    rig.world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    rig.start();
+    EXPECT_EQ(rig.runtime->listener_count(), 1);
+    stbf_addr a{}, b{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, &a));
+    ASSERT_TRUE(rig.runtime->listener_address(0, 0, &b));
+    EXPECT_TRUE(same_endpoint(a, b));
+    EXPECT_FALSE(rig.world.logged("slot"));
+}
+
+TEST(RuntimeSlots, TakenSlotPortFailsInitAndClosesTheOthers) {
+    Rig rig;
+    two_slot_group(rig);
+    const stbf_port* port = rig.world.port();
+    stbf_addr taken = sim::addr("127.0.0.1", 21000);
+    stbf_sock squatter = STBF_SOCK_INVALID;
+    ASSERT_EQ(port->tcp_listen(port->ctx, &taken, &squatter), STBF_PORT_OK);
+    EXPECT_EQ(rig.runtime->init(*rig.config, 0), Status::AddrInUse);
+    EXPECT_EQ(rig.runtime->listener_count(), 0);
+    EXPECT_TRUE(rig.world.logged("slot port"));
+    stbf_addr first = sim::addr("127.0.0.1", 20000);
+    stbf_sock again = STBF_SOCK_INVALID;
+    EXPECT_EQ(port->tcp_listen(port->ctx, &first, &again), STBF_PORT_OK);  // closed again
+}
+
+TEST(RuntimeSlots, ReloadKeepsUnchangedSlotListenersWithTheirSessions) {
+    Rig rig;
+    two_slot_group(rig);
+    rig.start();
+    sim::Client& a = rig.add_softcam(20000, 1 * kSec, 5 * kSec);
+    sim::Client& b = rig.add_softcam(21000, 1 * kSec, 5 * kSec);
+    rig.run_until(3 * kSec);
+    ASSERT_TRUE(a.connected());
+    ASSERT_TRUE(b.connected());
+
+    // Unchanged ports: nothing moves, no listener is reopened.
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 2);
+    rig.run_until(12 * kSec);
+    EXPECT_EQ(a.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(b.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 2);
+
+    // Slot 2 moves to another port: its old listener closes, its live session drains (still
+    // relayed), the new port serves new clients; slot 1 is untouched.
+    rig.group_named("line").slot_ports[1] = 21001;
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    stbf_addr moved{};
+    ASSERT_TRUE(rig.runtime->listener_address(0, 1, &moved));
+    EXPECT_EQ(moved.port, 21001);
+    const size_t b_replies = b.events_of(ClientEventKind::Received).size();
+    sim::Client& c = rig.add_softcam(21001, 13 * kSec, 5 * kSec);
+    rig.run_until(30 * kSec);
+    EXPECT_TRUE(b.connected());
+    EXPECT_GT(b.events_of(ClientEventKind::Received).size(), b_replies);
+    EXPECT_TRUE(c.connected());
+    EXPECT_EQ(a.count(ClientEventKind::Closed), 0u);
+    EXPECT_EQ(rig.runtime->open_sessions(0), 3);
+
+    // Back to one slot: slot 2's listener closes; the sessions stay.
+    rig.group_named("line").slots = 1;
+    rig.group_named("line").slot_ports[1] = 0;
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    EXPECT_EQ(rig.runtime->listener_count(), 1);
+    EXPECT_FALSE(rig.runtime->listener_address(0, 1, &moved));
+    rig.run_until(40 * kSec);
+    EXPECT_TRUE(a.connected());
+    EXPECT_TRUE(c.connected());
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ struct TinyService {
     explicit TinyService(World& world) : w(world), p(world.port()) {
         stbf_addr a = addr("127.0.0.1", 20000);
         EXPECT_EQ(p->tcp_listen(p->ctx, &a, &listener), STBF_PORT_OK);
-        p->watch(p->ctx, listener, STBF_READABLE);
+        p->watch(p->ctx, listener, STBF_READABLE, 0);
     }
 
     // Serve until `until` (bounded by the number of polls).
@@ -52,7 +52,7 @@ struct TinyService {
                     continue;
                 }
                 open[c] = true;
-                p->watch(p->ctx, c, STBF_READABLE);
+                p->watch(p->ctx, c, STBF_READABLE, 0);
                 size_t sent = 0;
                 if (!greeting.empty())
                     p->tcp_send(p->ctx, c, greeting.data(), greeting.size(), &sent);

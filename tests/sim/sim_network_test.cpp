@@ -26,7 +26,7 @@ struct SimNetwork : ::testing::Test {
         stbf_addr a = addr(host, port);
         stbf_sock l = STBF_SOCK_INVALID;
         EXPECT_EQ(p->tcp_listen(p->ctx, &a, &l), STBF_PORT_OK);
-        EXPECT_EQ(p->watch(p->ctx, l, STBF_READABLE), STBF_PORT_OK);
+        EXPECT_EQ(p->watch(p->ctx, l, STBF_READABLE, 0), STBF_PORT_OK);
         return l;
     }
     // A connected pair through the port: client socket and accepted socket.
@@ -35,8 +35,8 @@ struct SimNetwork : ::testing::Test {
                   STBF_PORT_OK);
         ASSERT_EQ(wait_for(w, l, STBF_READABLE, w.now() + 10'000 * kMs), STBF_READABLE);
         ASSERT_EQ(p->tcp_accept(p->ctx, l, server, nullptr), STBF_PORT_OK);
-        p->watch(p->ctx, *client, STBF_READABLE);
-        p->watch(p->ctx, *server, STBF_READABLE);
+        p->watch(p->ctx, *client, STBF_READABLE, 0);
+        p->watch(p->ctx, *server, STBF_READABLE, 0);
     }
     struct Connected {
         stbf_sock listener = STBF_SOCK_INVALID, client = STBF_SOCK_INVALID,
@@ -90,13 +90,13 @@ TEST_F(SimNetwork, ConnectCompletesAfterOneRoundTripAndGreetingFollows) {
     stbf_addr to = addr("10.0.0.1", 12000);
     ASSERT_EQ(p->tcp_connect(p->ctx, &to, &s), STBF_PORT_IN_PROGRESS);
     EXPECT_EQ(p->tcp_connect_result(p->ctx, s), STBF_PORT_IN_PROGRESS);
-    p->watch(p->ctx, s, STBF_WRITABLE);
+    p->watch(p->ctx, s, STBF_WRITABLE, 0);
     EXPECT_EQ(wait_for(w, s, STBF_WRITABLE, 10'000 * kMs), STBF_WRITABLE);
     EXPECT_EQ(w.now(), 40 * kMs);  // SYN 20 ms out, SYN-ACK 20 ms back
     EXPECT_EQ(p->tcp_connect_result(p->ctx, s), STBF_PORT_OK);
 
     // The server accepts when the ACK arrives (60 ms) and greets at once: 80 ms here.
-    p->watch(p->ctx, s, STBF_READABLE);
+    p->watch(p->ctx, s, STBF_READABLE, 0);
     EXPECT_EQ(wait_for(w, s, STBF_READABLE, 10'000 * kMs), STBF_READABLE);
     EXPECT_EQ(w.now(), 80 * kMs);
     std::vector<uint8_t> got;
@@ -123,7 +123,7 @@ TEST_F(SimNetwork, BlackholeNeverAnswersUntilTheSynTimeout) {
     stbf_sock s = STBF_SOCK_INVALID;
     EXPECT_EQ(connect_and_wait(w, addr("10.0.0.3", 12000), &s, 5'000 * kMs), STBF_PORT_IN_PROGRESS);
     EXPECT_EQ(w.now(), 5'000 * kMs);  // the caller's own timeout is what ends the wait
-    p->watch(p->ctx, s, STBF_WRITABLE);
+    p->watch(p->ctx, s, STBF_WRITABLE, 0);
     EXPECT_EQ(wait_for(w, s, STBF_WRITABLE, 200'000 * kMs), STBF_WRITABLE);
     EXPECT_EQ(w.now(), 127'000 * kMs);
     EXPECT_EQ(p->tcp_connect_result(p->ctx, s), STBF_PORT_TIMEOUT);
@@ -191,7 +191,7 @@ TEST_F(SimNetwork, ResetServerIsSeenAsReset) {
     w.add_server("10.0.0.1", 12000, ServerBehaviour::reset_on_accept());
     stbf_sock s = STBF_SOCK_INVALID;
     ASSERT_EQ(connect_and_wait(w, addr("10.0.0.1", 12000), &s, 1000 * kMs), STBF_PORT_OK);
-    p->watch(p->ctx, s, STBF_READABLE);
+    p->watch(p->ctx, s, STBF_READABLE, 0);
     EXPECT_EQ(wait_for(w, s, STBF_READABLE, 1000 * kMs), STBF_READABLE);
     std::vector<uint8_t> got;
     EXPECT_EQ(read_all(w, s, got), STBF_PORT_RESET);
@@ -216,7 +216,7 @@ TEST_F(SimNetwork, BoundedBuffersGiveBackPressure) {
         total += sent;
     }
     EXPECT_EQ(total, 200u);  // the peer's receive buffer plus our send buffer
-    p->watch(p->ctx, c, STBF_WRITABLE);
+    p->watch(p->ctx, c, STBF_WRITABLE, 0);
     EXPECT_EQ(wait_for(w, c, STBF_WRITABLE, w.now() + 1000 * kMs), 0u);  // stays full
 
     uint8_t buf[50];
@@ -252,7 +252,7 @@ TEST_F(SimNetwork, ReadinessIsLevelTriggered) {
     EXPECT_EQ(wait_for(w, a, STBF_READABLE, w.now() + 1000 * kMs), 0u);
     // Interest 0 stops reporting even when ready.
     send_text(c, "pong");
-    p->watch(p->ctx, a, 0);
+    p->watch(p->ctx, a, 0, 0);
     EXPECT_EQ(wait_for(w, a, STBF_READABLE, w.now() + 1000 * kMs), 0u);
     EXPECT_EQ(w.network().readiness(a) & STBF_READABLE, STBF_READABLE);
 }
@@ -302,7 +302,7 @@ TEST_F(SimNetwork, Ipv6Works) {
     auto& v6 = w.add_server("2001:db8::1", 12000, ServerBehaviour::newcamd());
     stbf_sock s = STBF_SOCK_INVALID;
     EXPECT_EQ(connect_and_wait(w, addr("2001:db8::1", 12000), &s, 1000 * kMs), STBF_PORT_OK);
-    p->watch(p->ctx, s, STBF_READABLE);
+    p->watch(p->ctx, s, STBF_READABLE, 0);
     wait_for(w, s, STBF_READABLE, 1000 * kMs);
     std::vector<uint8_t> got;
     read_all(w, s, got);
@@ -315,13 +315,13 @@ TEST_F(SimNetwork, FullBacklogDropsSynsWhichAreRetried) {
     const stbf_sock l = listen_on("127.0.0.1", 20000);
     stbf_sock first = STBF_SOCK_INVALID, second = STBF_SOCK_INVALID;
     ASSERT_EQ(connect_and_wait(w, addr("127.0.0.1", 20000), &first, 1000 * kMs), STBF_PORT_OK);
-    p->watch(p->ctx, l, 0);  // a pending accept would be reported by every poll
+    p->watch(p->ctx, l, 0, 0);  // a pending accept would be reported by every poll
     // Nobody accepts: the second SYN is dropped and retried after 1 s, then 2 s later...
     EXPECT_EQ(connect_and_wait(w, addr("127.0.0.1", 20000), &second, 2000 * kMs),
               STBF_PORT_IN_PROGRESS);
     stbf_sock accepted = STBF_SOCK_INVALID;
     ASSERT_EQ(p->tcp_accept(p->ctx, l, &accepted, nullptr), STBF_PORT_OK);  // room again at 2 s
-    p->watch(p->ctx, second, STBF_WRITABLE);
+    p->watch(p->ctx, second, STBF_WRITABLE, 0);
     EXPECT_EQ(wait_for(w, second, STBF_WRITABLE, 10'000 * kMs), STBF_WRITABLE);
     EXPECT_EQ(w.now(), 3000 * kMs);  // the retry at 1 s + 2 s found room
     EXPECT_EQ(p->tcp_connect_result(p->ctx, second), STBF_PORT_OK);
@@ -333,7 +333,7 @@ TEST_F(SimNetwork, ClosingAListenerResetsUnacceptedConnections) {
     ASSERT_EQ(connect_and_wait(w, addr("127.0.0.1", 20000), &c, 1000 * kMs), STBF_PORT_OK);
     w.advance(1 * kMs);
     p->tcp_close(p->ctx, l);
-    p->watch(p->ctx, c, STBF_READABLE);
+    p->watch(p->ctx, c, STBF_READABLE, 0);
     EXPECT_EQ(wait_for(w, c, STBF_READABLE, w.now() + 1000 * kMs), STBF_READABLE);
     std::vector<uint8_t> got;
     EXPECT_EQ(read_all(w, c, got), STBF_PORT_RESET);
@@ -355,8 +355,8 @@ TEST_F(SimNetwork, HandlesAreLowestFreeAndForeignHandlesAreInvalid) {
     ASSERT_FALSE(w.network().owned_by(0, nullptr));
     stbf_sock out = STBF_SOCK_INVALID;
     EXPECT_EQ(p->tcp_accept(p->ctx, 0, &out, nullptr), STBF_PORT_INVALID);
-    EXPECT_EQ(p->watch(p->ctx, 0, STBF_READABLE), STBF_PORT_INVALID);
-    EXPECT_EQ(p->watch(p->ctx, 999, STBF_READABLE), STBF_PORT_INVALID);
+    EXPECT_EQ(p->watch(p->ctx, 0, STBF_READABLE, 0), STBF_PORT_INVALID);
+    EXPECT_EQ(p->watch(p->ctx, 999, STBF_READABLE, 0), STBF_PORT_INVALID);
     const size_t open_before = w.network().open_sockets();
     p->tcp_close(p->ctx, 0);  // ignored: not the caller's socket
     EXPECT_EQ(w.network().open_sockets(), open_before);
@@ -484,7 +484,7 @@ TEST_F(SimNetwork, BadArgumentsAreInvalid) {
     EXPECT_EQ(p->tcp_recv(p->ctx, c, buf, 0, &n), STBF_PORT_INVALID);
     EXPECT_EQ(p->tcp_send(p->ctx, l, buf, 4, &n), STBF_PORT_INVALID);
     EXPECT_EQ(p->tcp_connect_result(p->ctx, l), STBF_PORT_INVALID);
-    EXPECT_EQ(p->watch(p->ctx, c, 0x80), STBF_PORT_INVALID);
+    EXPECT_EQ(p->watch(p->ctx, c, 0x80, 0), STBF_PORT_INVALID);
     stbf_addr zero_port = addr("10.0.0.1", 0);
     stbf_sock s = STBF_SOCK_INVALID;
     EXPECT_EQ(p->tcp_connect(p->ctx, &zero_port, &s), STBF_PORT_INVALID);

@@ -32,7 +32,7 @@ TEST_F(SimResolver, NameResolvesToItsAddressesAfterTheDelay) {
     w.add_name("line.example", {"10.0.0.1", "2001:db8::1"});
     w.resolver().set_delay_us(50 * kMs);
     uint32_t id = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "line.example", 12000, &id), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "line.example", 12000, 0, &id), STBF_PORT_OK);
     EXPECT_NE(id, 0u);
     stbf_addr out[4];
     size_t count = 9;
@@ -52,7 +52,7 @@ TEST_F(SimResolver, ReportedAtExactlyTheDelay) {
     w.add_name("line.example", {"10.0.0.1"});
     w.resolver().set_name_delay_us("LINE.example", 70 * kMs);  // names ignore case
     uint32_t id = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "Line.Example", 1, &id), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "Line.Example", 1, 0, &id), STBF_PORT_OK);
     stbf_event ev[4];
     ASSERT_EQ(p->poll(p->ctx, 1000 * kMs, ev, 4), 1u);
     EXPECT_EQ(ev[0].kind, STBF_EVENT_RESOLVED);
@@ -63,7 +63,7 @@ TEST_F(SimResolver, ReportedAtExactlyTheDelay) {
 TEST_F(SimResolver, CapLimitsWhatIsCopied) {
     w.add_name("many.example", {"10.0.0.1", "10.0.0.2", "10.0.0.3"});
     uint32_t id = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "many.example", 1, &id), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "many.example", 1, 0, &id), STBF_PORT_OK);
     wait_resolved(id, 10 * kMs);
     stbf_addr out[2];
     size_t count = 0;
@@ -75,8 +75,8 @@ TEST_F(SimResolver, CapLimitsWhatIsCopied) {
 TEST_F(SimResolver, UnknownNameIsNotFoundAndFailuresAreScriptable) {
     w.resolver().fail_name("slow.example", STBF_PORT_TIMEOUT);
     uint32_t unknown = 0, slow = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "nowhere.example", 1, &unknown), STBF_PORT_OK);
-    ASSERT_EQ(p->resolve_start(p->ctx, "slow.example", 1, &slow), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "nowhere.example", 1, 0, &unknown), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "slow.example", 1, 0, &slow), STBF_PORT_OK);
     EXPECT_NE(unknown, slow);
     wait_resolved(unknown, 10 * kMs);
     stbf_addr out[2];
@@ -88,7 +88,7 @@ TEST_F(SimResolver, UnknownNameIsNotFoundAndFailuresAreScriptable) {
 
 TEST_F(SimResolver, LiteralsResolveToThemselves) {
     uint32_t id = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "::1", 20000, &id), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "::1", 20000, 0, &id), STBF_PORT_OK);
     EXPECT_EQ(wait_resolved(id, 10 * kMs), 1);
     stbf_addr out[1];
     size_t count = 0;
@@ -101,7 +101,7 @@ TEST_F(SimResolver, CancelledRequestIsNeverReported) {
     w.add_name("line.example", {"10.0.0.1"});
     w.resolver().set_delay_us(10 * kMs);
     uint32_t id = 0;
-    ASSERT_EQ(p->resolve_start(p->ctx, "line.example", 1, &id), STBF_PORT_OK);
+    ASSERT_EQ(p->resolve_start(p->ctx, "line.example", 1, 0, &id), STBF_PORT_OK);
     p->resolve_cancel(p->ctx, id);
     EXPECT_EQ(wait_resolved(id, 100 * kMs), 0);
     stbf_addr out[1];
@@ -112,12 +112,12 @@ TEST_F(SimResolver, CancelledRequestIsNeverReported) {
 
 TEST_F(SimResolver, BadArgumentsAndCapacity) {
     uint32_t id = 0;
-    EXPECT_EQ(p->resolve_start(p->ctx, "", 1, &id), STBF_PORT_INVALID);
-    EXPECT_EQ(p->resolve_start(p->ctx, nullptr, 1, &id), STBF_PORT_INVALID);
+    EXPECT_EQ(p->resolve_start(p->ctx, "", 1, 0, &id), STBF_PORT_INVALID);
+    EXPECT_EQ(p->resolve_start(p->ctx, nullptr, 1, 0, &id), STBF_PORT_INVALID);
     w.resolver().set_max_pending(2);
-    EXPECT_EQ(p->resolve_start(p->ctx, "a.example", 1, &id), STBF_PORT_OK);
-    EXPECT_EQ(p->resolve_start(p->ctx, "b.example", 1, &id), STBF_PORT_OK);
-    EXPECT_EQ(p->resolve_start(p->ctx, "c.example", 1, &id), STBF_PORT_NO_RESOURCES);
+    EXPECT_EQ(p->resolve_start(p->ctx, "a.example", 1, 0, &id), STBF_PORT_OK);
+    EXPECT_EQ(p->resolve_start(p->ctx, "b.example", 1, 0, &id), STBF_PORT_OK);
+    EXPECT_EQ(p->resolve_start(p->ctx, "c.example", 1, 0, &id), STBF_PORT_NO_RESOURCES);
 }
 
 }  // namespace

@@ -49,9 +49,9 @@ inline stbf_port_status connect_and_wait(World& w, const stbf_addr& to, stbf_soc
     const stbf_port* p = w.port();
     const stbf_port_status st = p->tcp_connect(p->ctx, &to, out);
     if (st != STBF_PORT_IN_PROGRESS) return st;
-    p->watch(p->ctx, *out, STBF_WRITABLE);
+    p->watch(p->ctx, *out, STBF_WRITABLE, 0);
     wait_for(w, *out, STBF_WRITABLE, deadline);
-    p->watch(p->ctx, *out, 0);  // a connected socket is always writable: stop reporting it
+    p->watch(p->ctx, *out, 0, 0);  // a connected socket is always writable: stop reporting it
     return p->tcp_connect_result(p->ctx, *out);
 }
 

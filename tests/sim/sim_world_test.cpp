@@ -73,7 +73,7 @@ TEST(SimWorld, PollReturnsAtTheFirstReadyEvent) {
     w.at(1500 * kMs, [&] {
         stbf_addr to = addr("10.0.0.1", 12000);
         p->tcp_connect(p->ctx, &to, &s);
-        p->watch(p->ctx, s, STBF_WRITABLE);
+        p->watch(p->ctx, s, STBF_WRITABLE, 0);
     });
     stbf_event ev[4];
     ASSERT_EQ(p->poll(p->ctx, 60 * kSec, ev, 4), 1u);
@@ -99,7 +99,7 @@ TEST(SimWorld, SmallCapRotatesSoNoSocketStarves) {
     for (int i = 0; i < 3; ++i) {
         stbf_addr a = addr("127.0.0.1", static_cast<uint16_t>(20000 + i));
         ASSERT_EQ(p->tcp_listen(p->ctx, &a, &l[i]), STBF_PORT_OK);
-        p->watch(p->ctx, l[i], STBF_READABLE);
+        p->watch(p->ctx, l[i], STBF_READABLE, 0);
         stbf_sock c = STBF_SOCK_INVALID;
         p->tcp_connect(p->ctx, &a, &c);  // each listener gets a pending accept
     }
@@ -165,7 +165,7 @@ TEST(SimWorld, BusyPollingAFrozenInstantIsReported) {
     w.add_server("10.0.0.1", 12000, ServerBehaviour::cccam());
     stbf_sock s = STBF_SOCK_INVALID;
     ASSERT_EQ(testing::connect_and_wait(w, addr("10.0.0.1", 12000), &s, 1 * kSec), STBF_PORT_OK);
-    p->watch(p->ctx, s, STBF_WRITABLE);  // always writable, never serviced
+    p->watch(p->ctx, s, STBF_WRITABLE, 0);  // always writable, never serviced
     const stbf_time_us frozen = w.now();
     stbf_event ev[4];
     for (int i = 0; i < 100'000; ++i) ASSERT_EQ(p->poll(p->ctx, frozen + 1 * kSec, ev, 4), 1u);
@@ -197,7 +197,7 @@ std::string scenario(uint64_t seed) {
     // A toy "runtime": resolve, connect to a random endpoint every second, log what happens.
     std::string observed;
     uint32_t request = 0;
-    p->resolve_start(p->ctx, "line.example", 12000, &request);
+    p->resolve_start(p->ctx, "line.example", 12000, 0, &request);
     stbf_addr endpoints[4];
     size_t n_endpoints = 0;
     for (int i = 0; i < 200 && w.now() < 12 * kSec; ++i) {
@@ -219,7 +219,7 @@ std::string scenario(uint64_t seed) {
             p->random(p->ctx, &r, 1);
             stbf_sock s = STBF_SOCK_INVALID;
             if (p->tcp_connect(p->ctx, &endpoints[r % n_endpoints], &s) == STBF_PORT_IN_PROGRESS) {
-                p->watch(p->ctx, s, STBF_WRITABLE);
+                p->watch(p->ctx, s, STBF_WRITABLE, 0);
             }
         }
     }

@@ -238,7 +238,7 @@ TEST_F(ServerListSourceTest, PollRefreshesWithoutBlocking) {
         applied = source.poll();
         if (applied) break;
         const HttpsFetch& f = source.fetch();
-        if (f.socket() != STBF_SOCK_INVALID) port_->watch(port_->ctx, f.socket(), f.interest());
+        if (f.socket() != STBF_SOCK_INVALID) port_->watch(port_->ctx, f.socket(), f.interest(), 0);
         stbf_event events[8];
         port_->poll(port_->ctx, port_->now(port_->ctx) + 100000, events, 8);
     }

@@ -53,7 +53,7 @@ protected:
 
     // Waits for the stream's interest once (bounded by the step budget).
     void wait_ready(TlsStream& stream) {
-        port_->watch(port_->ctx, stream.socket(), stream.interest());
+        port_->watch(port_->ctx, stream.socket(), stream.interest(), 0);
         stbf_event events[8];
         port_->poll(port_->ctx, port_->now(port_->ctx) + kStepBudgetUs / 10, events, 8);
     }

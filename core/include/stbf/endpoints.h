@@ -36,8 +36,13 @@ public:
         Failed,     ///< the name does not resolve (or the resolver refused the request)
     };
 
-    /// The port whose resolver is used. Must be set before any other call.
-    void attach(const stbf_port* port) { port_ = port; }
+    /// The port whose resolver is used. Must be set before any other call. The resolution of
+    /// server slot `s` is started with tag `tag_base + s`, so its completion event names the
+    /// slot (on_resolved) without a search.
+    void attach(const stbf_port* port, uint32_t tag_base = 0) {
+        port_ = port;
+        tag_base_ = tag_base;
+    }
 
     /// Endpoint for the server in `slot`. A slot whose host or port changed (reload reused it)
     /// starts over. Starts a resolution when the name has no addresses yet (Pending) or when
@@ -46,17 +51,17 @@ public:
     Lookup lookup(ServerSlot slot, const ServerConfig& server, TimeUs now, stbf_addr* out,
                   uint8_t* endpoint);
 
-    /// A STBF_EVENT_RESOLVED event arrived for `request`. Takes the result from the port.
-    /// Returns the slot it belonged to (kNoServer if the request is not ours, e.g. cancelled)
-    /// and in `*usable` whether the slot now has at least one address (a failed refresh keeps
-    /// the old ones, so waiters can still go ahead).
-    ServerSlot on_resolved(uint32_t request, TimeUs now, bool* usable);
+    /// A STBF_EVENT_RESOLVED event arrived with `tag` and `request`. Takes the result from the
+    /// port. Returns the slot it belonged to (kNoServer if the request is not ours, e.g.
+    /// cancelled or replaced) and in `*usable` whether the slot now has at least one address (a
+    /// failed refresh keeps the old ones, so waiters can still go ahead). O(1).
+    ServerSlot on_resolved(uint32_t tag, uint32_t request, TimeUs now, bool* usable);
 
     /// Connecting to endpoint `endpoint` of `slot` failed: rotate to the next endpoint (if it
     /// is still the current one) and re-resolve the name soon.
     void report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now);
 
-    /// Time of the next scheduled refresh; kNever if none.
+    /// Time of the next scheduled refresh; kNever if none. O(1) between changes (cached).
     TimeUs next_deadline() const;
     /// Start every refresh due at `now` (at most one request per name at a time).
     void on_timeout(TimeUs now);
@@ -86,7 +91,12 @@ private:
     void start_resolve(Entry& e, TimeUs now);
 
     const stbf_port* port_ = nullptr;
+    uint32_t tag_base_ = 0;
     Entry entries_[STBF_MAX_SERVERS];
+    // The runtime asks for the deadline on every loop iteration; it only moves when an entry
+    // changes, so it is recomputed then (lazily), not per iteration.
+    mutable bool deadline_dirty_ = true;
+    mutable TimeUs deadline_ = kNever;
 };
 
 }  // namespace stbf

@@ -67,8 +67,10 @@
 #define STBF_MAX_ENDPOINTS_PER_SERVER 4
 #endif
 #ifndef STBF_RELAY_BUFFER
-/// Bytes buffered per direction per session (bounded buffers give back-pressure).
-#define STBF_RELAY_BUFFER 4096
+/// Bytes buffered per direction per session (bounded buffers give back-pressure). 16 KiB, as
+/// HAProxy and nginx use: a bulk read moves 16 KiB per call. Reserved per session, resident
+/// only as far as traffic touches it (an emptied buffer restarts at its first page).
+#define STBF_RELAY_BUFFER 16384
 #endif
 
 #if STBF_MAX_SERVERS_PER_GROUP > 64

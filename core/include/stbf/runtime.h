@@ -1,7 +1,8 @@
 // The relay runtime: carries out the engine's decisions over a platform port.
 //
-// One Runtime drives one Engine through one `stbf_port`. It opens one listener per group; a
-// softcam connecting there becomes an engine session. The runtime connects upstream as the
+// One Runtime drives one Engine through one `stbf_port`. It opens one listener per group slot
+// (a group serves 1-4 slots, each a separate softcam reader kept on its own upstream); a softcam
+// connecting there becomes an engine session of that slot. The runtime connects upstream as the
 // engine says, verifies the greeting (greeting.h) *before* the client sees a byte, and only then
 // relays bytes both ways through two bounded buffers per session (STBF_RELAY_BUFFER each). A side
 // whose peer buffer is full is not read (back-pressure), so memory never grows. Every relayed
@@ -10,9 +11,26 @@
 // connection lands on a healthy server. Health checks (probes) connect, judge the greeting and
 // close at once.
 //
+// Dispatch is O(1) per event: every socket and resolution the runtime starts carries a port tag
+// (kRuntimeTagBit | kind | table index), session ids map to their table entry through a small
+// hash, free entries come off a stack, and a finished resolution wakes exactly the attempts
+// waiting for that server. Nothing is scanned per event.
+//
+// Relay cost: per event a side is read only if poll reported it (a short read means drained)
+// and as much as is ready is moved in bounded rounds; a direction that carries bulk (a read
+// filling half its buffer) moves through the port's optional tcp_splice (zero-copy, Linux)
+// once its buffer is empty, and a client's half-close is passed upstream (tcp_shutdown) with
+// the answer still relayed back. Ports without these take the portable copy path.
+//
+// Memory per session (the budget): 2 * STBF_RELAY_BUFFER (16 KiB each direction by default)
+// plus about 200 bytes of state, reserved in the object and resident only as far as traffic
+// touches it (an emptied buffer starts again at its first page, so an idle or ping-pong
+// session keeps about one page per direction resident); a spliced direction may hold up to
+// 64 KiB more in the kernel's pipe while its receiver is slow.
+//
 // Freestanding like the rest of core/: no OS header, no heap, fixed tables, errors as Status.
-// The object is large (two relay buffers per session: about 2 * STBF_RELAY_BUFFER *
-// STBF_MAX_SESSIONS bytes plus tables); give it static storage or allocate it once at start.
+// The object is large (about 2 * STBF_RELAY_BUFFER * STBF_MAX_SESSIONS bytes plus tables);
+// give it static storage or allocate it once at start.
 //
 // Threading: not thread-safe; call everything from the thread that runs the port.
 #ifndef STBF_RUNTIME_H
@@ -57,10 +75,16 @@ struct Transport {
 /// the default (plain TCP through the port). The returned table must outlive its connections.
 using TransportSelector = const Transport* (*)(void* user, const ServerConfig& server);
 
-/// Called for readiness events on sockets the runtime does not own: sockets a host opened with
-/// the same port and watches itself (e.g. the daemon's control socket). `ready` holds
-/// STBF_READABLE / STBF_WRITABLE bits.
-using ForeignEventHandler = void (*)(void* user, stbf_sock sock, unsigned ready);
+/// Tags (port.h: dispatch) with this bit set belong to the runtime. A host sharing the port
+/// (its control socket, an HTTPS fetch) watches its sockets and starts its resolutions with
+/// tags below it; the runtime hands every event whose tag lacks the bit to the foreign handler
+/// untouched, socket and resolution events alike, so a host never polls for results.
+constexpr uint32_t kRuntimeTagBit = 0x80000000u;
+
+/// Called for events the runtime does not own (tag without kRuntimeTagBit): readiness of
+/// sockets a host opened with the same port and watches itself (e.g. the daemon's control
+/// socket), and completions of resolutions the host started. The event is as poll reported it.
+using ForeignEventHandler = void (*)(void* user, const stbf_event& event);
 
 /// Totals since init, for status output and tests.
 struct RuntimeCounters {
@@ -72,7 +96,16 @@ struct RuntimeCounters {
     uint32_t probes = 0;            ///< health checks started
     uint32_t resolutions = 0;       ///< name resolutions finished
     uint32_t foreign_events = 0;    ///< events handed to the foreign handler
+    uint64_t spliced = 0;           ///< bytes the port moved itself (tcp_splice), both ways
 };
+
+namespace detail {
+constexpr size_t power_of_two_at_least(size_t n) {
+    size_t m = 1;
+    while (m < n) m <<= 1;
+    return m;
+}
+}  // namespace detail
 
 class Runtime {
 public:
@@ -82,8 +115,11 @@ public:
     Runtime& operator=(const Runtime&) = delete;
 
     /// Start: check the port, seed and load the engine (Config::seed, or 8 bytes from
-    /// port->random when it is 0), open one listener per group on listen_addr:listen_port
-    /// (127.0.0.1 when listen_addr is empty; port 0 picks a free port, see listener_address).
+    /// port->random when it is 0), open one listener per group slot on listen_addr: slot 0 on
+    /// listen_port (127.0.0.1 when listen_addr is empty; port 0 picks a free port, see
+    /// listener_address), slot k >= 1 on slot_ports[k] when that is not 0. A client accepted
+    /// on slot k becomes engine.session_open_slot(group, k); one the engine refuses (NoServer:
+    /// no usable server of its own for that slot) is closed at once.
     /// Errors: InvalidArgument (null port, a missing port function, already initialised, a
     /// listen_addr that is not a numeric address), PortVersionMismatch (port->api_version),
     /// AddrInUse (a listen port is taken), PortError (another listen failure), and the engine's
@@ -98,9 +134,10 @@ public:
     /// initialised. After shutdown() it only serves foreign sockets.
     Status step(TimeUs max_wait_us);
 
-    /// Hot reload. The engine takes the new config (engine.replace_config); then listeners are
-    /// matched by listen address and port (a group on port 0 also by name): a group whose
-    /// listener is unchanged keeps it and its live sessions; a new group gets a listener; a
+    /// Hot reload. The engine takes the new config (engine.replace_config); then listeners (of
+    /// every slot) are matched by listen address and port (on port 0 also by group name and
+    /// slot): a listener whose port is unchanged stays open with its live sessions; a new group
+    /// or slot gets a listener; a
     /// listener no group uses any more closes, while sessions accepted on it drain (they stay
     /// until they end). Errors: InvalidArgument (not initialised, bad listen_addr), AddrInUse /
     /// PortError (a new listener cannot open), the engine's replace_config errors. On error
@@ -126,6 +163,9 @@ public:
     /// Address the listener of engine group `group` is bound to (with the real port when the
     /// config said 0). False if the group has no listener or the index is out of range.
     bool listener_address(GroupIndex group, stbf_addr* out) const;
+    /// Address of the listener of slot `slot` (0-based; slot 0 is the one above) of `group`.
+    /// False if that slot has no listener (fewer slots, or no slot port configured).
+    bool listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) const;
     /// Listeners open right now.
     uint16_t listener_count() const;
     /// Client connections held for engine group `group` (connecting or relaying). Sessions of
@@ -163,6 +203,9 @@ private:
         bool resolved = false;  // an endpoint was handed out (rotate it on failure)
         uint8_t endpoints_tried = 0;
         unsigned interest = 0;
+        uint32_t tag = 0;        // what its socket's events carry (kind + table index)
+        uint32_t wait_prev = 0;  // attempts waiting for the same server's resolution: a
+        uint32_t wait_next = 0;  // doubly linked list of attempt refs (0 = none)
         GreetingCheck check;
         uint8_t send[STBF_EXPECT_MAX] = {};  // expect probe: bytes to send after connecting
         uint8_t send_len = 0;
@@ -179,6 +222,12 @@ private:
         ProbeId id = 0;  // 0 = free
         Upstream up;
     };
+    // One relay direction's zero-copy state (port tcp_splice).
+    struct SpliceDir {
+        bool bulk = false;  // a read filled half the buffer: worth a pipe
+        bool off = false;   // the port refused (no pipe left): copy for good
+        size_t held = 0;    // bytes the port holds for this direction
+    };
     struct SessionIo {
         SessionId id = 0;  // 0 = free
         GroupIndex group = kNoGroup;
@@ -190,6 +239,12 @@ private:
         unsigned upstream_interest = 0;
         ServerSlot server = kNoServer;
         AttemptIo attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
+        // Readiness hints (see pump): may be read / may take more.
+        bool client_rd = true, upstream_rd = true, client_wr = true, upstream_wr = true;
+        bool client_eof = false;     // the client half-closed: pass it on once `up` is empty
+        bool upstream_shut = false;  // ... done (tcp_shutdown): wait for the answer's end
+        bool upstream_eof = false;   // the answer ended: deliver what is left, then close
+        SpliceDir splice_up, splice_down;
         Pipe up;    // client -> upstream
         Pipe down;  // upstream -> client
     };
@@ -197,24 +252,48 @@ private:
         bool open = false;
         stbf_sock sock = STBF_SOCK_INVALID;
         GroupIndex group = kNoGroup;
+        uint8_t slot = 0;  // 0-based; slot 0 is the group's listen port
         FixedString<STBF_NAME_MAX> name;
         stbf_addr requested = {};  // as configured (port may be 0)
         stbf_addr bound = {};      // as bound
         bool adopted = false;      // reload: socket taken over from the old table
         TimeUs paused_until = kNever;  // accepting failed (out of sockets): retry then
-        uint32_t failovers_logged = 0;  // the group's engine failover count already logged
     };
+    // Listener of slot k of engine group g: listeners_[g * STBF_MAX_SLOTS + k].
+    static constexpr size_t kListeners = STBF_MAX_GROUPS * STBF_MAX_SLOTS;
     enum class State : uint8_t { Idle = 0, Running, Stopped };
+    // What a runtime tag names; the low 24 bits are the index in that kind's table.
+    enum class TagKind : uint32_t { Listener = 1, Client, Upstream, Attempt, Probe, Resolve };
+    static constexpr uint32_t make_tag(TagKind kind, uint32_t index) {
+        return kRuntimeTagBit | static_cast<uint32_t>(kind) << 24 | index;
+    }
+    // Session id -> table index, open addressing (load <= 1/2): actions find their session
+    // in O(1) whatever the engine's id scheme.
+    static constexpr size_t kSessionMapSize = detail::power_of_two_at_least(2 * STBF_MAX_SESSIONS);
+    static constexpr uint16_t kNoIndex = 0xffff;
+    static_assert(STBF_MAX_SESSIONS < kNoIndex, "session index must fit 16 bits");
+    struct MapEntry {
+        SessionId id = 0;  // 0 = empty
+        uint16_t index = kNoIndex;
+    };
 
     Status open_listeners(const Config& config, Listener* out, bool* adopted_old);
     void close_listener(Listener& l);
+    void log_listening(const Listener& l);
     void drain(TimeUs now);
     void run_timers(TimeUs now);
     void execute(const Action& a, TimeUs now);
     void dispatch(const stbf_event& ev, TimeUs now);
+    void dispatch_socket(const stbf_event& ev, TimeUs now);
+    void map_insert(SessionId id, uint16_t index);
+    void map_erase(SessionId id);
+    uint16_t index_of(const SessionIo& s) const;
+    AttemptIo* attempt_by_ref(uint32_t ref, SessionIo** session);
+    void wait_link(Upstream& u, uint32_t ref);
+    void wait_unlink(Upstream& u);
     void on_accept(Listener& l, TimeUs now);
     TimeUs listeners_deadline() const;
-    void on_resolved(uint32_t request, TimeUs now);
+    void on_resolved(const stbf_event& ev, TimeUs now);
 
     // sessions
     SessionIo* find_session(SessionId id);
@@ -225,7 +304,14 @@ private:
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
     void log_failover(GroupIndex group);
-    void pump(SessionIo& s, TimeUs now);
+    void pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs now);
+    bool move_up(SessionIo& s, bool* progress, TimeUs now);
+    bool move_down(SessionIo& s, bool* progress, TimeUs now);
+    bool send_down(SessionIo& s, bool* progress, TimeUs now);
+    bool can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const;
+    bool half_close_ok(const SessionIo& s) const;
+    Reason end_reason(const SessionIo& s, stbf_port_status upstream_status) const;
+    bool splice_leg(SessionIo& s, bool up, bool* progress, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
     void update_interest(SessionIo& s);
     void flush_best_effort(Pipe& p, const Transport& to, stbf_sock sock);
@@ -236,12 +322,12 @@ private:
     void finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs now);
 
     // upstream connections (attempts and probes alike)
-    void prepare_upstream(Upstream& u, ServerSlot server);
+    void prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag);
     Step open_upstream(Upstream& u, TimeUs now, Reason* why);
     Step advance(Upstream& u, Reason* why);
     bool retry_next_endpoint(Upstream& u, TimeUs now, Step* step, Reason* why);
     void close_upstream(Upstream& u);
-    void set_interest(stbf_sock sock, unsigned* current, unsigned wanted);
+    void set_interest(stbf_sock sock, unsigned* current, unsigned wanted, uint32_t tag);
 
     void log(stbf_log_level level, const char* a, const char* b, const char* c = nullptr,
              const char* d = nullptr, uint64_t number = ~0ull);
@@ -256,9 +342,18 @@ private:
     ForeignEventHandler foreign_ = nullptr;
     void* foreign_user_ = nullptr;
     EndpointCache endpoints_;
-    Listener listeners_[STBF_MAX_GROUPS];
+    Listener listeners_[kListeners];
+    uint32_t failovers_logged_[STBF_MAX_GROUPS] = {};  // per group: engine failovers logged
     SessionIo sessions_[STBF_MAX_SESSIONS];
+    MapEntry session_map_[kSessionMapSize];
+    uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
+    uint16_t free_count_ = 0;
+    uint16_t group_sessions_[STBF_MAX_GROUPS] = {};  // open sessions per engine group
+    uint16_t session_count_ = 0;
     ProbeIo probes_[STBF_MAX_SERVERS];  // indexed by server slot: one check per server at a time
+    uint16_t probe_count_ = 0;
+    uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
+    uint16_t paused_listeners_ = 0;
     RuntimeCounters counters_;
 };
 

@@ -16,6 +16,17 @@
  *
  * Memory: the core never frees anything the port returns and never keeps a pointer handed to a
  * port function beyond the call, except where a function says so.
+ *
+ * Dispatch (version 2): the caller names what a socket or a resolution belongs to with a 32-bit
+ * `tag` (`watch`, `resolve_start`); every event `poll` reports hands that tag back, so the caller
+ * finds the owner in O(1) without scanning its tables. The tag is opaque to the port: store it
+ * next to the interest and copy it into the event. Several users may share one port (the
+ * runtime, a daemon's control socket, an HTTPS fetch): each tells its own events apart by tag
+ * (the runtime's convention is in core/include/stbf/runtime.h).
+ *
+ * Changes from version 1: `watch` and `resolve_start` take a tag; `stbf_event` has a `tag`;
+ * optional `tcp_splice` and `tcp_shutdown` (may be NULL). A version 1 port is ported by storing
+ * the tag per socket and per request and leaving both optional members NULL.
  */
 #ifndef STBF_PORT_H
 #define STBF_PORT_H
@@ -28,7 +39,7 @@ extern "C" {
 #endif
 
 /** Bumped on any incompatible change of the table below. */
-#define STBF_PORT_API_VERSION 1u
+#define STBF_PORT_API_VERSION 2u
 
 /** Monotonic time in microseconds since an arbitrary origin. Never goes backwards; 64 bits do
  *  not wrap in the life of a box. */
@@ -72,12 +83,27 @@ typedef enum stbf_event_kind {
     STBF_EVENT_RESOLVED = 2 /**< resolution `request` finished; fetch with resolve_take */
 } stbf_event_kind;
 
+/** One readiness or completion. SOCKET: `sock`, `ready` and the `tag` of the socket's latest
+ *  `watch`; `request` is 0. RESOLVED: `request`, the `tag` given to `resolve_start`; `sock` is
+ *  STBF_SOCK_INVALID and `ready` 0. An event already returned by poll may name a socket the
+ *  caller closed (or a handle reused) while handling an earlier event of the same batch: callers
+ *  check that the tag's owner still holds `sock` (level-triggered, a spurious look is harmless). */
 typedef struct stbf_event {
     uint8_t kind; /**< stbf_event_kind */
     uint8_t ready;
     stbf_sock sock;
     uint32_t request;
+    uint32_t tag; /**< the caller's tag, handed back unchanged */
 } stbf_event;
+
+/** What one `tcp_splice` call did. */
+typedef struct stbf_splice_result {
+    size_t taken; /**< bytes read from `from` during this call */
+    size_t given; /**< bytes written to `to` during this call */
+    size_t held;  /**< bytes read from `from` earlier or now, not yet written to `to` */
+    stbf_port_status from_status; /**< OK, WOULD_BLOCK, CLOSED (end of stream) or RESET */
+    stbf_port_status to_status;   /**< OK, WOULD_BLOCK or RESET */
+} stbf_splice_result;
 
 /** Log levels, syslog order (lower is more severe). */
 typedef enum stbf_log_level {
@@ -155,9 +181,11 @@ typedef struct stbf_port {
     /* ---- readiness and waiting ------------------------------------------------------ */
 
     /** Set the readiness interest for `s` (bitwise OR of STBF_READABLE / STBF_WRITABLE; 0 stops
-     *  watching). Level-triggered: a ready socket is reported by every poll until serviced.
-     *  Returns OK or INVALID. */
-    stbf_port_status (*watch)(void* ctx, stbf_sock s, unsigned interest);
+     *  watching) and the `tag` its events carry (replacing any earlier tag). Level-triggered: a
+     *  ready socket is reported by every poll until serviced, once per poll. Returns OK or
+     *  INVALID. Must be O(1) (or close): the runtime calls it whenever a session's buffers fill
+     *  or drain. */
+    stbf_port_status (*watch)(void* ctx, stbf_sock s, unsigned interest, uint32_t tag);
 
     /** Wait until at least one event is available or `deadline` (absolute, on the `now`
      *  clock) has passed, then store up to `cap` events in `events` and return how many.
@@ -170,8 +198,10 @@ typedef struct stbf_port {
 
     /** Start resolving `host` (NUL-terminated name or numeric IPv4/IPv6 literal, no brackets)
      *  for `port`. Never blocks. Returns OK with `*request` (non-zero), or NO_RESOURCES /
-     *  INVALID. Completion is reported once by poll as STBF_EVENT_RESOLVED for that request. */
-    stbf_port_status (*resolve_start)(void* ctx, const char* host, uint16_t port,
+     *  INVALID. Completion is reported once by poll as STBF_EVENT_RESOLVED carrying `request`
+     *  and `tag`, whoever started it: a caller waits for its own event, it never polls
+     *  resolve_take on a timer. */
+    stbf_port_status (*resolve_start)(void* ctx, const char* host, uint16_t port, uint32_t tag,
                                       uint32_t* request);
 
     /** Fetch the result of a finished resolution and release the request. Stores up to `cap`
@@ -183,6 +213,28 @@ typedef struct stbf_port {
 
     /** Abandon a pending resolution; its completion event will not be reported. */
     void (*resolve_cancel)(void* ctx, uint32_t request);
+
+    /* ---- optional capabilities (NULL when the port lacks them) ------------------------- */
+
+    /** Optional; NULL if the port cannot. Move bytes from connected socket `from` to connected
+     *  socket `to` inside the port, without copying them through the caller (Linux: splice(2)
+     *  through a pipe the port keeps for `from`). Reads at most until `max` bytes are held,
+     *  writes as much of what is held as `to` takes, and reports it in `*result`. Bytes held
+     *  stay in order in the port until a later call writes them; while `held` > 0 the caller
+     *  watches `to` for WRITABLE and must not tcp_recv from `from` (order). Closing `from`
+     *  drops what it holds.
+     *  Returns OK (see `*result`; no progress at all is OK with taken = given = 0), INVALID
+     *  (unknown or unconnected handle), or NO_RESOURCES: the port cannot splice these sockets
+     *  now (no pipe left, not a plain socket); nothing moved and nothing is held, and the
+     *  caller copies with tcp_recv / tcp_send instead. */
+    stbf_port_status (*tcp_splice)(void* ctx, stbf_sock from, stbf_sock to, size_t max,
+                                   stbf_splice_result* result);
+
+    /** Optional; NULL if the port cannot. Half-close: send end of stream (FIN) on connected
+     *  socket `s` after the bytes already sent; `s` still receives until the peer closes.
+     *  With it the runtime passes a client's half-close upstream and relays the answer back;
+     *  without it, it ends the session after a best-effort flush. Returns OK or INVALID. */
+    stbf_port_status (*tcp_shutdown)(void* ctx, stbf_sock s);
 } stbf_port;
 
 #ifdef __cplusplus

@@ -37,11 +37,17 @@ struct SockState {
     SockKind kind = SockKind::Free;
     unsigned interest = 0;
     bool in_epoll = false;
+    uint32_t tag = 0;  // handed back in every event (port.h: dispatch)
+    // tcp_splice: a pipe holding bytes read from this socket, not yet written on.
+    int pipe_r = -1;
+    int pipe_w = -1;
+    size_t held = 0;
 };
 
 struct ResolveRequest {
     std::string host;
     uint16_t port = 0;
+    uint32_t tag = 0;
     bool done = false;
     bool cancelled = false;
     stbf_port_status result = STBF_PORT_ERROR;
@@ -147,6 +153,7 @@ struct PosixPort::Impl {
     std::thread resolver;
 
     ~Impl() {
+        for (SockState& st : socks) release_pipe(st);
         {
             std::lock_guard<std::mutex> lock(mutex);
             stopping = true;
@@ -168,9 +175,20 @@ struct PosixPort::Impl {
         return st.kind == SockKind::Free ? nullptr : &st;
     }
 
+    size_t pipes = 0;  // splice pipes open (each two descriptors)
+
+    void release_pipe(SockState& st) {
+        if (st.pipe_r < 0) return;
+        ::close(st.pipe_r);
+        ::close(st.pipe_w);
+        st.pipe_r = st.pipe_w = -1;
+        st.held = 0;
+        --pipes;
+    }
+
     void track(int fd, SockKind kind) {
         if (static_cast<size_t>(fd) >= socks.size()) socks.resize(static_cast<size_t>(fd) + 64);
-        socks[static_cast<size_t>(fd)] = SockState{kind, 0, false};
+        socks[static_cast<size_t>(fd)] = SockState{kind, 0, false, 0};
     }
 
     // ---- logging -----------------------------------------------------------------------
@@ -478,6 +496,7 @@ struct PosixPort::Impl {
         SockState* st = p->find(s);
         if (st == nullptr) return;
         if (st->in_epoll) epoll_ctl(p->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+        p->release_pipe(*st);  // bytes it held are dropped with the socket (port.h)
         *st = SockState{};
         ::close(s);
     }
@@ -493,11 +512,12 @@ struct PosixPort::Impl {
         return STBF_PORT_OK;
     }
 
-    static stbf_port_status watch(void* ctx, stbf_sock s, unsigned interest) {
+    static stbf_port_status watch(void* ctx, stbf_sock s, unsigned interest, uint32_t tag) {
         Impl* p = self(ctx);
         SockState* st = p->find(s);
         if (st == nullptr || (interest & ~(STBF_READABLE | STBF_WRITABLE)) != 0)
             return STBF_PORT_INVALID;
+        st->tag = tag;
         if (interest == 0) {
             // Removed rather than registered with no events: epoll reports HUP/ERR regardless
             // of interest, which would spin the loop on a socket nobody services.
@@ -510,6 +530,8 @@ struct PosixPort::Impl {
         ev.events = ((interest & STBF_READABLE) ? EPOLLIN | EPOLLRDHUP : 0u) |
                     ((interest & STBF_WRITABLE) ? EPOLLOUT : 0u);
         ev.data.fd = s;
+        // Only a change of interest reaches the kernel; a new tag lives in the table.
+        if (st->in_epoll && st->interest == interest) return STBF_PORT_OK;
         int rc = epoll_ctl(p->epoll_fd, st->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev);
         if (rc != 0) return STBF_PORT_INVALID;
         st->in_epoll = true;
@@ -522,17 +544,20 @@ struct PosixPort::Impl {
         while (n < cap && !ready.empty()) {
             uint32_t id = ready.front();
             ready.pop_front();
+            uint32_t tag = 0;
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 auto it = requests.find(id);
                 // taken or cancelled meanwhile: its event is not reported
                 if (it == requests.end() || it->second.cancelled) continue;
+                tag = it->second.tag;
             }
             stbf_event& e = events[n++];
             e.kind = STBF_EVENT_RESOLVED;
             e.ready = 0;
             e.sock = STBF_SOCK_INVALID;
             e.request = id;
+            e.tag = tag;
         }
         return n;
     }
@@ -577,12 +602,13 @@ struct PosixPort::Impl {
             out.ready = static_cast<uint8_t>(ready);
             out.sock = fd;
             out.request = 0;
+            out.tag = st->tag;
         }
         if (resolved) n += p->deliver_resolved(events + n, cap - n);
         return n;
     }
 
-    static stbf_port_status resolve_start(void* ctx, const char* host, uint16_t port,
+    static stbf_port_status resolve_start(void* ctx, const char* host, uint16_t port, uint32_t tag,
                                           uint32_t* request) {
         Impl* p = self(ctx);
         if (host == nullptr || request == nullptr || host[0] == '\0' || std::strlen(host) > 253)
@@ -603,6 +629,7 @@ struct PosixPort::Impl {
         ResolveRequest& r = p->requests[id];
         r.host = host;
         r.port = port;
+        r.tag = tag;
         p->queue.push_back(id);
         p->queue_cv.notify_one();
         *request = id;
@@ -624,6 +651,74 @@ struct PosixPort::Impl {
         stbf_port_status st = it->second.result;
         p->requests.erase(it);
         return st;
+    }
+
+    // Zero-copy relay: socket -> pipe -> socket with splice(2); the bytes never enter user
+    // space. A few rounds per call so one busy session cannot hold the loop for long.
+    static stbf_port_status tcp_splice(void* ctx, stbf_sock from, stbf_sock to, size_t max,
+                                       stbf_splice_result* result) {
+        Impl* p = self(ctx);
+        SockState* in = p->find(from);
+        SockState* out = p->find(to);
+        if (result == nullptr || in == nullptr || out == nullptr || from == to ||
+            in->kind != SockKind::Connected || out->kind != SockKind::Connected)
+            return STBF_PORT_INVALID;
+        *result = stbf_splice_result{0, 0, in->held, STBF_PORT_OK, STBF_PORT_OK};
+        if (in->pipe_r < 0) {
+            int fds[2];
+            if (p->pipes >= p->options.max_splice_pipes || pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+                return STBF_PORT_NO_RESOURCES;
+            in->pipe_r = fds[0];
+            in->pipe_w = fds[1];
+            in->held = 0;
+            ++p->pipes;
+            // A pipe holds 64 KiB by default; never ask for more than it takes, so EAGAIN on
+            // the way in always means "socket empty", not "pipe full".
+            const int cap = fcntl(in->pipe_w, F_GETPIPE_SZ);
+            if (cap > 0 && static_cast<size_t>(cap) < max) max = static_cast<size_t>(cap);
+        }
+        for (int round = 0; round < 4; ++round) {
+            bool moved = false;
+            if (result->from_status == STBF_PORT_OK && in->held < max) {
+                ssize_t n = ::splice(from, nullptr, in->pipe_w, nullptr, max - in->held,
+                                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n > 0) {
+                    in->held += static_cast<size_t>(n);
+                    result->taken += static_cast<size_t>(n);
+                    moved = true;
+                } else if (n == 0) {
+                    result->from_status = STBF_PORT_CLOSED;
+                } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    result->from_status = STBF_PORT_WOULD_BLOCK;
+                } else if (errno != EINTR) {
+                    result->from_status = STBF_PORT_RESET;
+                }
+            }
+            if (result->to_status == STBF_PORT_OK && in->held > 0) {
+                ssize_t n = ::splice(in->pipe_r, nullptr, to, nullptr, in->held,
+                                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n > 0) {
+                    in->held -= static_cast<size_t>(n);
+                    result->given += static_cast<size_t>(n);
+                    moved = true;
+                } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    result->to_status = STBF_PORT_WOULD_BLOCK;
+                } else if (n < 0 && errno != EINTR) {
+                    result->to_status = STBF_PORT_RESET;
+                }
+            }
+            if (!moved) break;
+        }
+        result->held = in->held;
+        return STBF_PORT_OK;
+    }
+
+    static stbf_port_status tcp_shutdown(void* ctx, stbf_sock s) {
+        Impl* p = self(ctx);
+        SockState* st = p->find(s);
+        if (st == nullptr || st->kind != SockKind::Connected) return STBF_PORT_INVALID;
+        ::shutdown(s, SHUT_WR);  // ENOTCONN (peer already gone) shows at the next recv/send
+        return STBF_PORT_OK;
     }
 
     static void resolve_cancel(void* ctx, uint32_t request) {
@@ -693,6 +788,8 @@ std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options, st
     t.resolve_start = &Impl::resolve_start;
     t.resolve_take = &Impl::resolve_take;
     t.resolve_cancel = &Impl::resolve_cancel;
+    t.tcp_splice = options.splice ? &Impl::tcp_splice : nullptr;
+    t.tcp_shutdown = &Impl::tcp_shutdown;
     return std::unique_ptr<PosixPort>(new PosixPort(std::move(impl)));
 }
 

@@ -644,12 +644,13 @@ unsigned Network::readiness(stbf_sock s) const {
     return r;
 }
 
-stbf_port_status Network::watch(stbf_sock s, unsigned interest) {
+stbf_port_status Network::watch(stbf_sock s, unsigned interest, uint32_t tag) {
     Socket* so = find(s);
     if (so == nullptr || (interest & ~(STBF_READABLE | STBF_WRITABLE)) != 0) {
         return STBF_PORT_INVALID;
     }
     so->interest = interest;
+    so->tag = tag;
     return STBF_PORT_OK;
 }
 
@@ -667,6 +668,7 @@ size_t Network::collect_ready(stbf_event* events, size_t cap) {
         ev.kind = STBF_EVENT_SOCKET;
         ev.ready = static_cast<uint8_t>(ready);
         ev.sock = static_cast<stbf_sock>(idx);
+        ev.tag = so->tag;
         if (n == cap) {
             poll_cursor_ = idx + 1;  // next poll starts after the last one reported
             return n;

@@ -33,12 +33,13 @@ void Resolver::set_name_delay_us(const std::string& name, uint64_t delay_us) {
     e.delay_us = delay_us;
 }
 
-stbf_port_status Resolver::start(const char* host, uint16_t port, uint32_t* request) {
+stbf_port_status Resolver::start(const char* host, uint16_t port, uint32_t tag, uint32_t* request) {
     if (host == nullptr || request == nullptr || host[0] == '\0' || strlen(host) > 253) {
         return STBF_PORT_INVALID;
     }
     if (requests_.size() >= max_pending_) return STBF_PORT_NO_RESOURCES;
     Request r;
+    r.tag = tag;
     uint64_t delay = default_delay_us_;
     stbf_addr literal{};
     if (parse_numeric_host(host, port, &literal)) {
@@ -106,6 +107,8 @@ size_t Resolver::collect_finished(stbf_event* events, size_t cap) {
         ev.sock = STBF_SOCK_INVALID;
         ev.request = finished_unreported_.front();
         finished_unreported_.pop_front();
+        auto it = requests_.find(ev.request);
+        if (it != requests_.end()) ev.tag = it->second.tag;
     }
     return n;
 }

@@ -38,6 +38,8 @@ World::World(uint64_t seed, stbf_time_us start_us)
     port_.resolve_start = &World::port_resolve_start;
     port_.resolve_take = &World::port_resolve_take;
     port_.resolve_cancel = &World::port_resolve_cancel;
+    port_.tcp_splice = nullptr;    // the sim relays through tcp_recv / tcp_send only
+    port_.tcp_shutdown = nullptr;  // and models no half-close: the runtime's fallback path
 }
 
 World::~World() = default;
@@ -211,18 +213,18 @@ stbf_port_status World::port_local_addr(void* ctx, stbf_sock s, stbf_addr* out) 
     return self(ctx)->net_.local_addr(s, out);
 }
 
-stbf_port_status World::port_watch(void* ctx, stbf_sock s, unsigned interest) {
+stbf_port_status World::port_watch(void* ctx, stbf_sock s, unsigned interest, uint32_t tag) {
     if (!self(ctx)->is_port_socket(s)) return STBF_PORT_INVALID;
-    return self(ctx)->net_.watch(s, interest);
+    return self(ctx)->net_.watch(s, interest, tag);
 }
 
 size_t World::port_poll(void* ctx, stbf_time_us deadline, stbf_event* events, size_t cap) {
     return self(ctx)->poll(deadline, events, cap);
 }
 
-stbf_port_status World::port_resolve_start(void* ctx, const char* host, uint16_t port,
+stbf_port_status World::port_resolve_start(void* ctx, const char* host, uint16_t port, uint32_t tag,
                                            uint32_t* request) {
-    return self(ctx)->resolver_.start(host, port, request);
+    return self(ctx)->resolver_.start(host, port, tag, request);
 }
 
 stbf_port_status World::port_resolve_take(void* ctx, uint32_t request, stbf_addr* out, size_t cap,

@@ -39,6 +39,14 @@ struct PosixPortOptions {
     /// Resolutions that may be pending or finished-but-not-taken at once; more give
     /// NO_RESOURCES from resolve_start.
     size_t max_resolves = 64;
+    /// Offer tcp_splice (zero-copy relay through splice(2)); false leaves it NULL so the
+    /// runtime copies through tcp_recv / tcp_send (the portable path).
+    bool splice = true;
+    /// Splice pipes open at once (two descriptors each, kernel memory up to 64 KiB each while
+    /// a slow peer leaves bytes in it). Beyond it tcp_splice says NO_RESOURCES and that
+    /// direction copies: a box's descriptor limit stays for sockets. The runtime asks for a
+    /// pipe only for a direction that carries bulk.
+    size_t max_splice_pipes = 64;
 };
 
 class PosixPort {

@@ -147,10 +147,10 @@ class World {
                                           size_t* got);
     static void port_tcp_close(void* ctx, stbf_sock s);
     static stbf_port_status port_local_addr(void* ctx, stbf_sock s, stbf_addr* out);
-    static stbf_port_status port_watch(void* ctx, stbf_sock s, unsigned interest);
+    static stbf_port_status port_watch(void* ctx, stbf_sock s, unsigned interest, uint32_t tag);
     static size_t port_poll(void* ctx, stbf_time_us deadline, stbf_event* events, size_t cap);
     static stbf_port_status port_resolve_start(void* ctx, const char* host, uint16_t port,
-                                               uint32_t* request);
+                                               uint32_t tag, uint32_t* request);
     static stbf_port_status port_resolve_take(void* ctx, uint32_t request, stbf_addr* out,
                                               size_t cap, size_t* count);
     static void port_resolve_cancel(void* ctx, uint32_t request);

@@ -139,7 +139,7 @@ class Network {
 
     /// Current readiness bits of `s` (STBF_READABLE / STBF_WRITABLE), 0 for unknown handles.
     unsigned readiness(stbf_sock s) const;
-    stbf_port_status watch(stbf_sock s, unsigned interest);
+    stbf_port_status watch(stbf_sock s, unsigned interest, uint32_t tag);
     /// Store up to `cap` socket events of the code under test (watched sockets whose readiness
     /// meets their interest). Rotates the starting handle between calls so a small `cap`
     /// cannot starve high handles.
@@ -188,6 +188,7 @@ class Network {
         Kind kind = Kind::Stream;
         SocketObserver* owner = nullptr;
         unsigned interest = 0;
+        uint32_t tag = 0;  // handed back in its events (port.h: dispatch)
         bool notify_pending = false;
         uint64_t generation = 0;
         stbf_addr local{};

@@ -40,7 +40,7 @@ class Resolver {
     void set_max_pending(size_t n) { max_pending_ = n; }
 
     // Port contract (see port.h).
-    stbf_port_status start(const char* host, uint16_t port, uint32_t* request);
+    stbf_port_status start(const char* host, uint16_t port, uint32_t tag, uint32_t* request);
     stbf_port_status take(uint32_t request, stbf_addr* out, size_t cap, size_t* count);
     void cancel(uint32_t request);
 
@@ -58,6 +58,7 @@ class Resolver {
     };
     struct Request {
         bool finished = false;
+        uint32_t tag = 0;
         stbf_port_status status = STBF_PORT_OK;
         std::vector<stbf_addr> addresses;
         Clock::EventId event = 0;
