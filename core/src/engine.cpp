@@ -132,6 +132,12 @@ const char* admin_state_name(AdminState s) {
 
 Engine::Engine() = default;
 
+const size_t Engine::kBytesPerServer = sizeof(ServerRt) + STBF_ACTIONS_PER_SERVER * sizeof(Action);
+const size_t Engine::kBytesPerGroup = sizeof(GroupRt);
+const size_t Engine::kBytesPerSession =
+    sizeof(SessionRt) + STBF_ACTIONS_PER_SESSION * sizeof(Action);
+const size_t Engine::kBytesFixed = sizeof(Ring<Notice, STBF_MAX_NOTICES>) + 256;
+
 // ---- random -------------------------------------------------------------------------------
 
 uint64_t Engine::next_random() {

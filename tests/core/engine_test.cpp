@@ -597,6 +597,21 @@ TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions
     EXPECT_EQ(engine->actions_dropped(), 0u);
 }
 
+TEST(EngineMemory, TablesCostWhatLimitsHSays) {
+    // The documented per-unit costs (limits.h) hold, and they add up to the engine's size.
+    EXPECT_LE(Engine::kBytesPerServer, 1152u);
+    EXPECT_LE(Engine::kBytesPerGroup, 576u);
+    EXPECT_LE(Engine::kBytesPerSession, 320u);
+    const size_t sum = STBF_MAX_SERVERS * Engine::kBytesPerServer +
+                       STBF_MAX_GROUPS * Engine::kBytesPerGroup +
+                       STBF_MAX_SESSIONS * Engine::kBytesPerSession;
+    EXPECT_LE(sizeof(Engine), sum + Engine::kBytesFixed);
+    EXPECT_GE(sizeof(Engine) + 4096, sum);
+#if STBF_MAX_SERVERS == 512 && STBF_MAX_GROUPS == 128 && STBF_MAX_SESSIONS == 256
+    EXPECT_LE(sizeof(Engine), 700u * 1024);  // ~690 KiB with the default capacities
+#endif
+}
+
 // ---- action queue --------------------------------------------------------------------------
 
 TEST_F(EngineTest, ActionQueueHoldsEverythingOneCallQueuesWhenEveryTimerFiresAtOnce) {

@@ -350,6 +350,15 @@ public:
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
     ServerSlot pick(GroupIndex g, uint64_t tried_mask, TimeUs now);
 
+    /// Memory the engine's tables take per server slot, group and session (each includes its
+    /// share of the action queue: STBF_ACTIONS_PER_SERVER / _PER_SESSION actions). The engine
+    /// is sizeof(Engine) ~= servers * kBytesPerServer + groups * kBytesPerGroup +
+    /// sessions * kBytesPerSession + kBytesFixed; see limits.h for the numbers.
+    static const size_t kBytesPerServer;
+    static const size_t kBytesPerGroup;
+    static const size_t kBytesPerSession;
+    static const size_t kBytesFixed;
+
 private:
     // Bounded FIFO of the engine's outputs; push() refuses when full (the caller counts).
     template <typename T, uint16_t N>

@@ -5,6 +5,10 @@
 #ifndef STBF_LIMITS_H
 #define STBF_LIMITS_H
 
+// Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
+// 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
+// drain), 0.55 KiB per group and 0.3 KiB per session, each with its share of the action queue:
+// ~690 KiB with the defaults below. The runtime's relay tables come on top (runtime.h).
 #ifndef STBF_MAX_SERVERS
 /// Upstream servers across all groups (each `C:`/`N:` line or `[reader]` is one).
 #define STBF_MAX_SERVERS 512
