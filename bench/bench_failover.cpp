@@ -53,9 +53,8 @@ int main(int argc, char** argv) {
         cut_ms.push_back(r.unanswered_to_close_ms);
         hang_ms.push_back(r.unanswered_to_served_ms);
         hang_ratio.push_back(r.unanswered_to_served_ms / options.hang_timeout_ms);
-        std::printf("%5d  %16.1f ms  %5.3f   %18.1f ms  %6.1f ms  %5.3f\n", round,
-                    kill_ms.back(), kill_ratio.back(), cut_ms.back(), hang_ms.back(),
-                    hang_ratio.back());
+        std::printf("%5d  %16.1f ms  %5.3f   %18.1f ms  %6.1f ms  %5.3f\n", round, kill_ms.back(),
+                    kill_ratio.back(), cut_ms.back(), hang_ms.back(), hang_ratio.back());
     }
     std::printf("median %15.1f ms  %5.3f   %18.1f ms  %6.1f ms  %5.3f\n", median(kill_ms),
                 median(kill_ratio), median(cut_ms), median(hang_ms), median(hang_ratio));

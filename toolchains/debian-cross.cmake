@@ -10,6 +10,13 @@
 # installs them under $STBF_DEPS_ROOT/<arch>/mbedtls-<series> (STBF_DEPS_ROOT defaults to
 # build/deps in the source tree, STBF_MBEDTLS_SERIES to 2; both from the environment, as for
 # build-deps.sh). STBF_DEPS_PREFIX (cache variable or environment) overrides the whole path.
+#
+# STBF_LIBC picks the C library: glibc (Debian's cross sysroot; the dynamic flavour) or musl
+# (the static drop-in flavour, default when STBF_STATIC is ON): musl is built by
+# `build-deps.sh --libc musl ARCH` with this file's tune flags into <root>/<arch>-musl/musl, and
+# cJSON/mbedTLS against it into <root>/<arch>-musl/mbedtls-<series>. The compiler then sees
+# musl's headers instead of the sysroot's (-nostdinc), Debian's libstdc++ headers with
+# toolchains/musl/cxx_compat.h, and links statically against musl's crt files and libc.a.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR ${STBF_CROSS_PROCESSOR})
 set(CMAKE_C_COMPILER ${STBF_CROSS_TRIPLE}-gcc)
@@ -22,6 +29,21 @@ if(STBF_CROSS_PROCESSOR STREQUAL "arm")
   string(APPEND CMAKE_CXX_FLAGS_INIT " -Wno-psabi")
 endif()
 set(STBF_PACKAGE_ARCH ${STBF_PACKAGE_ARCH} CACHE STRING "opkg architecture of this build" FORCE)
+if(NOT STBF_LIBC)
+  if(STBF_STATIC)
+    set(STBF_LIBC musl)
+  else()
+    set(STBF_LIBC glibc)
+  endif()
+endif()
+set(STBF_LIBC ${STBF_LIBC} CACHE STRING "C library of a receiver build: glibc or musl")
+if(NOT STBF_LIBC MATCHES "^(glibc|musl)$")
+  message(FATAL_ERROR "STBF_LIBC must be glibc or musl, not '${STBF_LIBC}'")
+endif()
+set(_stbf_libc_suffix "")
+if(STBF_LIBC STREQUAL "musl")
+  set(_stbf_libc_suffix "-musl")
+endif()
 
 if(NOT STBF_DEPS_PREFIX)
   if(DEFINED ENV{STBF_DEPS_PREFIX})
@@ -36,15 +58,99 @@ if(NOT STBF_DEPS_PREFIX)
       set(_stbf_root $ENV{STBF_DEPS_ROOT})
     endif()
     get_filename_component(STBF_DEPS_PREFIX
-      "${_stbf_root}/${STBF_PACKAGE_ARCH}/mbedtls-${_stbf_series}" ABSOLUTE)
+      "${_stbf_root}/${STBF_PACKAGE_ARCH}${_stbf_libc_suffix}/mbedtls-${_stbf_series}" ABSOLUTE)
   endif()
 endif()
-# try_compile() projects re-read this file; hand them the same prefix.
-list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES STBF_DEPS_PREFIX)
+# try_compile() projects re-read this file; hand them the same prefix and libc.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES STBF_DEPS_PREFIX STBF_LIBC STBF_GLIBC_FLOOR
+     STBF_GLIBC_SYSROOT)
 
-# Headers and libraries only from the cross sysroot and the deps prefix, never from the host;
-# programs (ninja, python, qemu) from the host.
-set(CMAKE_FIND_ROOT_PATH /usr/${STBF_CROSS_TRIPLE} ${STBF_DEPS_PREFIX})
+set(_stbf_sysroot /usr/${STBF_CROSS_TRIPLE})
+if(STBF_LIBC STREQUAL "musl")
+  get_filename_component(STBF_MUSL_DIR "${STBF_DEPS_PREFIX}/../musl" ABSOLUTE)
+  if(NOT EXISTS "${STBF_MUSL_DIR}/lib/libc.a")
+    message(FATAL_ERROR "no musl in ${STBF_MUSL_DIR}: run toolchains/deps/build-deps.sh "
+                        "--libc musl ${STBF_PACKAGE_ARCH} first")
+  endif()
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                  OUTPUT_VARIABLE _stbf_gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
+                  OUTPUT_VARIABLE _stbf_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(_stbf_cxx_include /usr/${STBF_CROSS_TRIPLE}/include/c++/${_stbf_gcc_version})
+  set(_stbf_c_include "-nostdinc -isystem ${_stbf_gcc_include} -isystem ${STBF_MUSL_DIR}/include")
+  string(APPEND CMAKE_C_FLAGS_INIT " ${_stbf_c_include}")
+  string(APPEND CMAKE_CXX_FLAGS_INIT " -nostdinc -isystem ${_stbf_cxx_include}"
+         " -isystem ${_stbf_cxx_include}/${STBF_CROSS_TRIPLE} -isystem ${_stbf_cxx_include}/backward"
+         " ${_stbf_c_include} -include ${CMAKE_CURRENT_LIST_DIR}/musl/cxx_compat.h")
+  # crt1.o/crti.o/crtn.o and libc.a from musl (-B, -L come before the sysroot's), libgcc and
+  # libstdc++ from the cross compiler; the compat object fills libstdc++'s glibc-only needs.
+  set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -B${STBF_MUSL_DIR}/lib -L${STBF_MUSL_DIR}/lib")
+  set(_stbf_sysroot ${STBF_MUSL_DIR})
+endif()
+
+# glibc floor (glibc builds): compile and link against Debian 11's glibc 2.31 cross sysroot
+# (unpacked by build-deps.sh) instead of the machine's 2.36, so the binary needs no symbol
+# version above GLIBC_2.31 and starts on images with glibc 2.31 or newer. libstdc++ and libgcc
+# are linked statically (the box's own may be older than GCC 12's: GLIBCXX_3.4.30); the compat
+# object supplies what those archives take from a newer glibc. Sanitizer builds (tests only)
+# link Debian's libasan/libubsan, which need the newer glibc: they keep the machine's sysroot.
+if(STBF_LIBC STREQUAL "glibc")
+  set(STBF_GLIBC_FLOOR_VERSION 2.31)
+  get_filename_component(_stbf_floor_default
+    "${STBF_DEPS_PREFIX}/../../sysroot-glibc-${STBF_GLIBC_FLOOR_VERSION}/${STBF_CROSS_TRIPLE}/usr/${STBF_CROSS_TRIPLE}"
+    ABSOLUTE)
+  set(STBF_GLIBC_SYSROOT "${_stbf_floor_default}" CACHE PATH "glibc floor sysroot (build-deps.sh)")
+  if(NOT DEFINED STBF_GLIBC_FLOOR)
+    if(STBF_SANITIZE)
+      set(STBF_GLIBC_FLOOR OFF)
+    else()
+      set(STBF_GLIBC_FLOOR ON)
+    endif()
+  endif()
+  set(STBF_GLIBC_FLOOR ${STBF_GLIBC_FLOOR} CACHE BOOL "link against the glibc floor sysroot")
+  if(STBF_GLIBC_FLOOR)
+    if(NOT EXISTS "${STBF_GLIBC_SYSROOT}/lib/libc.so.6")
+      message(FATAL_ERROR "no glibc ${STBF_GLIBC_FLOOR_VERSION} sysroot in ${STBF_GLIBC_SYSROOT}: run "
+                          "toolchains/deps/build-deps.sh ${STBF_PACKAGE_ARCH} first")
+    endif()
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                    OUTPUT_VARIABLE _stbf_gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
+                    OUTPUT_VARIABLE _stbf_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE)
+    set(_stbf_cxx_include /usr/${STBF_CROSS_TRIPLE}/include/c++/${_stbf_gcc_version})
+    set(_stbf_c_include "-nostdinc -isystem ${_stbf_gcc_include} -isystem ${STBF_GLIBC_SYSROOT}/include")
+    string(APPEND CMAKE_C_FLAGS_INIT " ${_stbf_c_include}")
+    string(APPEND CMAKE_CXX_FLAGS_INIT " -nostdinc -isystem ${_stbf_cxx_include}"
+           " -isystem ${_stbf_cxx_include}/${STBF_CROSS_TRIPLE} -isystem ${_stbf_cxx_include}/backward"
+           " ${_stbf_c_include}")
+    set(_stbf_floor_link "-B${STBF_GLIBC_SYSROOT}/lib -L${STBF_GLIBC_SYSROOT}/lib")
+    string(APPEND _stbf_floor_link " -Wl,-rpath-link,${STBF_GLIBC_SYSROOT}/lib")
+    set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_stbf_floor_link}")
+    set(CMAKE_EXE_LINKER_FLAGS_INIT "${_stbf_floor_link} -static-libstdc++ -static-libgcc")
+    set(_stbf_sysroot ${STBF_GLIBC_SYSROOT})
+  endif()
+endif()
+
+# Objects that build-deps.sh compiled for this arch (runtime_objects there), linked into every
+# executable of a musl or glibc-floor build (as objects, so they win over the archive members
+# they replace wherever libstdc++ comes on the command line):
+#   stbf-glibc-compat.o  what Debian's libstdc++.a/libgcc_eh.a take from a newer glibc
+#   stbf-mips32r1-eh.o   mips32el: replaces the r2-built C++ exception runtime, so a thrown
+#                        exception ends the process (toolchains/musl/mips32r1_eh.c says why)
+# The first goes into every executable; the second only into the shipped binary (test
+# programs use GoogleTest's exceptions): STBF_BINARY_LINK_OBJECTS, read by firmware/daemon.
+if(STBF_LIBC STREQUAL "musl" OR STBF_GLIBC_FLOOR)
+  if(EXISTS ${STBF_DEPS_PREFIX}/lib/stbf-glibc-compat.o)
+    string(APPEND CMAKE_EXE_LINKER_FLAGS_INIT " ${STBF_DEPS_PREFIX}/lib/stbf-glibc-compat.o")
+  endif()
+  if(EXISTS ${STBF_DEPS_PREFIX}/lib/stbf-mips32r1-eh.o)
+    set(STBF_BINARY_LINK_OBJECTS ${STBF_DEPS_PREFIX}/lib/stbf-mips32r1-eh.o)
+  endif()
+endif()
+
+# Headers and libraries only from the cross sysroot (or musl) and the deps prefix, never from
+# the host; programs (ninja, python, qemu) from the host.
+set(CMAKE_FIND_ROOT_PATH ${_stbf_sysroot} ${STBF_DEPS_PREFIX})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
@@ -56,3 +162,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_CROSSCOMPILING_EMULATOR
     ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh --preload ${STBF_DEPS_PREFIX}/lib/stbf-qemu-exec.so
     ${STBF_CROSS_QEMU} /usr/${STBF_CROSS_TRIPLE})
+if(STBF_LIBC STREQUAL "musl")
+  # A static binary has no loader: nothing to preload, no sysroot to point -L at (harmless).
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh ${STBF_CROSS_QEMU}
+      ${STBF_MUSL_DIR})
+endif()

@@ -119,4 +119,28 @@ bool same_endpoint(const stbf_addr& a, const stbf_addr& b) {
     return a.port == b.port && same_host(a, b);
 }
 
+size_t format_host_port(const char* host, uint16_t port, char* out, size_t cap) {
+    if (host == nullptr || host[0] == '\0') host = "127.0.0.1";
+    bool v6 = false;
+    for (const char* c = host; *c != '\0'; ++c) v6 = v6 || *c == ':';
+    size_t n = 0;
+    auto put = [&](char c) {
+        if (n + 1 < cap) out[n] = c;
+        ++n;
+    };
+    if (v6) put('[');
+    for (const char* c = host; *c != '\0'; ++c) put(*c);
+    if (v6) put(']');
+    put(':');
+    char digits[5];
+    int count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + port % 10);
+        port = static_cast<uint16_t>(port / 10);
+    } while (port != 0);
+    while (count > 0) put(digits[--count]);
+    if (cap > 0) out[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
 }  // namespace stbf

@@ -12,11 +12,9 @@ struct LineContext {
     const TextLine& line;
     uint8_t file;
     Diagnostics* diags;
-    bool failed = false;
 
     void report(Severity sev, size_t column0, const char* message, const char* detail = nullptr,
                 size_t detail_len = 0) {
-        if (sev == Severity::Error) failed = true;
         diags->add(sev, SourceRef{file, line.number}, static_cast<uint32_t>(column0 + 1), message,
                    detail, detail_len);
     }
@@ -69,8 +67,9 @@ size_t check_filter_list(LineContext& cx, size_t open) {
     size_t close = open + 1;
     while (close < len && s[close] != '}') ++close;
     if (close >= len) {
-        cx.report(Severity::Error, open, "'{' of the C: line is not closed by '}'");
-        return 0;
+        cx.report(Severity::Warning, open,
+                  "'{' of the C: line is not closed by '}'; kept as written (not used)");
+        return len;
     }
     size_t b = open + 1;
     while (b <= close) {
@@ -81,8 +80,10 @@ size_t check_filter_list(LineContext& cx, size_t open) {
         bool last = e == close;
         bool empty_ok = last || tb == te;  // "{ }" and a trailing ',' are fine
         if (tb == te ? !empty_ok : !valid_filter_entry(s + tb, te - tb)) {
-            cx.report(Severity::Error, tb, "bad entry in { } list; expected caid:ident or caid:ident:hops");
-            return 0;
+            cx.report(Severity::Warning, tb,
+                      "entry of the { } list is not caid:ident or caid:ident:hops; kept as "
+                      "written (not used)");
+            return close + 1;
         }
         b = e + 1;
     }
@@ -105,29 +106,34 @@ bool parse_account_fields(LineContext& cx, size_t* pos, ServerConfig* s, SourceS
     Token host, port, user, pass;
     if (!next_token(text, len, pos, &host) || !next_token(text, len, pos, &port) ||
         !next_token(text, len, pos, &user) || !next_token(text, len, pos, &pass)) {
-        cx.report(Severity::Error, len, "line needs host, port, user and password", kind, 2);
+        cx.report(Severity::Warning, len, "line needs host, port, user and password; line skipped",
+                  kind, 2);
         return false;
     }
     const char* h = nullptr;
     size_t hl = 0;
     if (const char* err = check_host(cx.at(host), host.size(), false, &h, &hl)) {
-        cx.report(Severity::Error, host.begin, err);
+        cx.report(Severity::Warning, host.begin, "host is a placeholder or not a host; line skipped",
+                  err, cstr_len(err));
         return false;
     }
     if (!s->host.assign(h, hl)) {
-        cx.report(Severity::Error, host.begin, "host is too long");
+        cx.report(Severity::Warning, host.begin, "host is too long; line skipped");
         return false;
     }
     if (const char* err = parse_port(cx.at(port), port.size(), &s->port)) {
-        cx.report(Severity::Error, port.begin, err);
+        cx.report(Severity::Warning, port.begin, "port is a placeholder or not a port; line skipped",
+                  err, cstr_len(err));
         return false;
     }
     if (!s->user.assign(cx.at(user), user.size())) {
-        cx.report(Severity::Error, user.begin, "user name is longer than STBF_CRED_MAX bytes");
+        cx.report(Severity::Warning, user.begin,
+                  "user name is longer than STBF_CRED_MAX bytes; line skipped");
         return false;
     }
     if (!s->password.assign(cx.at(pass), pass.size())) {
-        cx.report(Severity::Error, pass.begin, "password is longer than STBF_CRED_MAX bytes");
+        cx.report(Severity::Warning, pass.begin,
+                  "password is longer than STBF_CRED_MAX bytes; line skipped");
         return false;
     }
     span->addr_begin = cx.line.offset + host.begin;
@@ -142,22 +148,24 @@ bool parse_c_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span
     size_t p = skip_blanks(text, len, pos);
     if (p >= len || text[p] == '#') return true;
     const size_t extra_begin = p;
+    size_t extra_end = p;
     if (text[p] == '{') {
-        cx.report(Severity::Error, p, "a { } list needs yes or no before it");
-        return false;
+        // CCcam needs yes/no first; the list is not used by stbfailover, so only a warning
+        cx.report(Severity::Warning, p, "a { } list needs yes or no before it; kept as written");
+    } else {
+        Token flag;
+        next_token(text, len, &p, &flag);
+        if (!equals_nocase(cx.at(flag), flag.size(), "yes") &&
+            !equals_nocase(cx.at(flag), flag.size(), "no")) {
+            cx.report(Severity::Warning, flag.begin,
+                      "expected yes, no or the end of the line after the password; kept as "
+                      "written (not used)");
+        }
+        extra_end = flag.end;
+        p = skip_blanks(text, len, flag.end);
     }
-    Token flag;
-    next_token(text, len, &p, &flag);
-    if (!equals_nocase(cx.at(flag), flag.size(), "yes") &&
-        !equals_nocase(cx.at(flag), flag.size(), "no")) {
-        cx.report(Severity::Error, flag.begin, "expected yes, no or the end of the line after the password");
-        return false;
-    }
-    size_t extra_end = flag.end;
-    p = skip_blanks(text, len, flag.end);
     if (p < len && text[p] == '{') {
         size_t after = check_filter_list(cx, p);
-        if (after == 0) return false;
         extra_end = after;
         p = after;
     }
@@ -174,13 +182,14 @@ bool parse_key(LineContext& cx, size_t* pos, ServerConfig* s) {
     size_t p = *pos;
     const bool have = next_token(text, len, &p, &t);
     if (!have || text[t.begin] == '#') {
-        cx.report(Severity::Error, have ? t.begin : len,
-                  "N: line needs 14 key bytes after the password");
+        cx.report(Severity::Warning, have ? t.begin : len,
+                  "N: line needs 14 key bytes after the password; line skipped");
         return false;
     }
     if (t.size() == 2 * kKeyBytes) {
         if (parse_hex_bytes(cx.at(t), t.size(), s->des_key, kKeyBytes) != nullptr) {
-            cx.report(Severity::Error, t.begin, "key must be 28 hex digits or 14 two-digit hex bytes");
+            cx.report(Severity::Warning, t.begin,
+                      "key must be 28 hex digits or 14 two-digit hex bytes; line skipped");
             return false;
         }
         *pos = p;
@@ -189,11 +198,11 @@ bool parse_key(LineContext& cx, size_t* pos, ServerConfig* s) {
     }
     for (size_t i = 0; i < kKeyBytes; ++i) {
         if (i > 0 && !next_token(text, len, &p, &t)) {
-            cx.report(Severity::Error, len, "N: line has fewer than 14 key bytes");
+            cx.report(Severity::Warning, len, "N: line has fewer than 14 key bytes; line skipped");
             return false;
         }
         if (parse_hex_bytes(cx.at(t), t.size(), &s->des_key[i], 1) != nullptr) {
-            cx.report(Severity::Error, t.begin, "key byte is not two hex digits");
+            cx.report(Severity::Warning, t.begin, "key byte is not two hex digits; line skipped");
             return false;
         }
     }
@@ -207,7 +216,8 @@ bool parse_n_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span
     if (!parse_key(cx, &pos, s)) return false;
     const char* text = cx.line.text;
     const size_t len = cx.line.len;
-    // optional hops and stealth, both small numbers
+    // optional hops and stealth: CCcam's own numbers, not used by stbfailover; kept as written
+    // (hops 256 is seen in real files), a warning only when one is not a number
     size_t extra_begin = skip_blanks(text, len, pos);
     size_t extra_end = extra_begin;
     for (int field = 0; field < 2; ++field) {
@@ -215,11 +225,10 @@ bool parse_n_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span
         Token t;
         if (!next_token(text, len, &p, &t) || text[t.begin] == '#') break;
         uint32_t v = 0;
-        if (parse_decimal(cx.at(t), t.size(), 255, &v) != nullptr) {
-            cx.report(Severity::Error, t.begin,
-                      field == 0 ? "hops after the key must be a number 0..255"
-                                 : "stealth after hops must be a number 0..255");
-            return false;
+        if (parse_decimal(cx.at(t), t.size(), 0xffffffffu, &v) != nullptr) {
+            cx.report(Severity::Warning, t.begin,
+                      field == 0 ? "hops after the key is not a number; kept as written (not used)"
+                                 : "stealth after hops is not a number; kept as written (not used)");
         }
         extra_end = t.end;
         pos = p;
@@ -232,8 +241,9 @@ bool parse_n_line(LineContext& cx, size_t pos, ServerConfig* s, SourceSpan* span
 }  // namespace
 
 Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
-                       Diagnostics* diags, SourceSpan* spans) {
-    bool failed = false;
+                       Diagnostics* diags, SourceSpan* spans, ImportCounts* counts) {
+    ImportCounts local;
+    if (counts == nullptr) counts = &local;
     bool full = false;
     LineReader reader(text, len);
     TextLine line;
@@ -246,8 +256,11 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
         const char kind = s[p];
         if (kind_form && (kind == 'C' || kind == 'N')) {
             if (out->server_count >= STBF_MAX_SERVERS) {
-                cx.report(Severity::Error, p, "too many servers; raise STBF_MAX_SERVERS");
+                cx.report(Severity::Warning, p,
+                          "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first "
+                          "ones in file order are imported, this line is skipped");
                 full = true;
+                ++counts->skipped;
                 continue;
             }
             ServerConfig server;
@@ -258,7 +271,7 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
             bool ok = kind == 'C' ? parse_c_line(cx, p + 2, &server, &span)
                                   : parse_n_line(cx, p + 2, &server, &span);
             if (!ok) {
-                failed = true;
+                ++counts->skipped;
                 continue;
             }
             server.probe = default_probe(server.protocol);
@@ -266,13 +279,19 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
             set_default_label(&server);
             if (spans != nullptr) spans[out->server_count] = span;
             out->servers[out->server_count++] = server;
+            ++counts->imported;
         } else if (kind_form && (kind == 'F' || kind == 'R' || kind == 'L' || kind == 'G')) {
             cx.report(Severity::Note, p, "line kind is not an outgoing server line; skipped", s + p,
                       2);
+            ++counts->left;
         } else if (kind_form && (kind == 'c' || kind == 'n')) {
-            cx.report(Severity::Error, p, "line kinds are upper case: write C: or N:");
+            // CCcam reads only upper-case kinds, so the softcam does not use this line either
+            cx.report(Severity::Warning, p,
+                      "line kinds are upper case (CCcam ignores c:/n:); line skipped");
+            ++counts->skipped;
         } else if (kind_form && is_upper(kind)) {
-            cx.report(Severity::Warning, p, "unknown line kind; skipped", s + p, 2);
+            cx.report(Severity::Warning, p, "unknown line kind; line skipped", s + p, 2);
+            ++counts->skipped;
         } else if (is_global_setting(s, line.len, p)) {
             size_t colon = p;
             while (s[colon] != ':') ++colon;
@@ -281,13 +300,13 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
             cx.report(Severity::Note, p, "global setting is not used by stbfailover; skipped", s + kb,
                       ke - kb);
         } else {
-            cx.report(Severity::Error, p,
-                      "not a CCcam.cfg line: expected C:, N:, a # comment or KEY : value");
+            // banners, bare URLs, download notes: CCcam ignores them, so do we
+            cx.report(Severity::Warning, p,
+                      "not a CCcam.cfg line (C:, N:, a # comment or KEY : value); line skipped");
+            ++counts->skipped;
         }
-        failed = failed || cx.failed;
     }
-    if (full) return Status::CapacityExceeded;
-    return failed ? Status::ParseError : Status::Ok;
+    return full ? Status::CapacityExceeded : Status::Ok;
 }
 
 }  // namespace stbf

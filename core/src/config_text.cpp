@@ -24,6 +24,12 @@ bool LineReader::next(TextLine* out) {
     return true;
 }
 
+size_t cstr_len(const char* s) {
+    size_t n = 0;
+    while (s != nullptr && s[n] != '\0') ++n;
+    return n;
+}
+
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 size_t skip_blanks(const char* s, size_t len, size_t from) {

@@ -15,12 +15,6 @@ constexpr const char* kFieldNames[kFieldCount] = {"label", "protocol", "device",
                                                   "password", "key", "group", "enable",
                                                   "lb_weight", "fallback"};
 
-// Protocols of readers that are not upstream line servers stbfailover can relay.
-constexpr const char* kSkippedProtocols[] = {
-    "internal", "mouse", "smartreader", "pcsc", "sc8in1", "mp35", "serial", "coolapi",
-    "stapi", "stinger", "drecas", "emu", "db2com", "ghttp", "radegast", "gbox", "scam",
-    "constcw", "cs357x", "camd33", "dvbapi"};
-
 struct FieldValue {
     bool set = false;
     uint32_t line = 0;
@@ -42,6 +36,7 @@ struct Parser {
     Config* out;
     Diagnostics* diags;
     SourceSpan* spans;
+    ImportCounts* counts;
     bool failed = false;
     bool full = false;
 
@@ -57,18 +52,32 @@ struct Parser {
     const char* at(const FieldValue& f) const { return text + f.begin; }
     size_t size(const FieldValue& f) const { return f.end - f.begin; }
 
+    // Skip the reader: a warning at the value (or the [reader] line) saying why. `why` is a
+    // static message ending in "reader skipped"; `detail` is static, non-secret text.
+    void skip(const FieldValue* f, uint32_t reader_line, const char* why,
+              const char* detail = nullptr, size_t dl = 0) {
+        if (dl == 0) dl = cstr_len(detail);
+        ++counts->skipped;
+        if (f != nullptr)
+            report(Severity::Warning, f->line, f->column0, why, detail, dl);
+        else
+            report(Severity::Warning, reader_line, 0, why, detail, dl);
+    }
+
+    // 0 or 1. Anything else: a warning with `message`, *out_flag unchanged, false.
     bool flag(const FieldValue& f, bool* out_flag, const char* message) {
         if (!f.set) return true;
         if (size(f) == 1 && (at(f)[0] == '0' || at(f)[0] == '1')) {
             *out_flag = at(f)[0] == '1';
             return true;
         }
-        report_at(Severity::Error, f, message);
+        report_at(Severity::Warning, f, message);
         return false;
     }
 
-    bool check_groups(const FieldValue& f) {
-        if (!f.set) return true;
+    // group is not used by stbfailover: kept as written, a warning only when malformed.
+    void check_groups(const FieldValue& f) {
+        if (!f.set) return;
         size_t b = f.begin;
         while (b <= f.end) {
             size_t e = b;
@@ -77,21 +86,21 @@ struct Parser {
             trim_blanks(text, &tb, &te);
             uint32_t v = 0;
             if (parse_decimal(text + tb, te - tb, 64, &v) != nullptr || v == 0) {
-                report(Severity::Error, f.line, f.column0 + (tb - f.begin),
-                       "group must be numbers 1..64 separated by ','");
-                return false;
+                report(Severity::Warning, f.line, f.column0 + (tb - f.begin),
+                       "group should be numbers 1..64 separated by ','; kept as written "
+                       "(stbfailover does not use it)");
+                return;
             }
             b = e + 1;
         }
-        return true;
     }
 
-    // device = host,port[,...]
-    bool device(const FieldValue& f, ServerConfig* s, SourceSpan* span) {
+    // device = host,port[,...]. False (after a warning) when it cannot be relayed.
+    bool device(const FieldValue& f, uint32_t reader_line, ServerConfig* s, SourceSpan* span) {
         size_t comma = f.begin;
         while (comma < f.end && text[comma] != ',') ++comma;
         if (comma >= f.end) {
-            report_at(Severity::Error, f, "device must be host,port");
+            skip(&f, reader_line, "device is not host,port; reader skipped");
             return false;
         }
         size_t hb = f.begin, he = comma;
@@ -99,18 +108,24 @@ struct Parser {
         const char* h = nullptr;
         size_t hl = 0;
         if (const char* err = check_host(text + hb, he - hb, false, &h, &hl)) {
-            report(Severity::Error, f.line, f.column0 + (hb - f.begin), err);
+            FieldValue at_host = f;
+            at_host.column0 = f.column0 + (hb - f.begin);
+            skip(&at_host, reader_line, "device host is a placeholder or not a host; reader skipped",
+                 err);
             return false;
         }
         if (!s->host.assign(h, hl)) {
-            report_at(Severity::Error, f, "host is too long");
+            skip(&f, reader_line, "device host is too long; reader skipped");
             return false;
         }
         size_t pb = comma + 1, pe = pb;
         while (pe < f.end && text[pe] != ',') ++pe;
         trim_blanks(text, &pb, &pe);
         if (const char* err = parse_port(text + pb, pe - pb, &s->port)) {
-            report(Severity::Error, f.line, f.column0 + (pb - f.begin), err);
+            FieldValue at_port = f;
+            at_port.column0 = f.column0 + (pb - f.begin);
+            skip(&at_port, reader_line, "device port is a placeholder or not a port; reader skipped",
+                 err);
             return false;
         }
         span->addr_begin = f.begin;
@@ -118,81 +133,94 @@ struct Parser {
         return true;
     }
 
-    // Turns a finished section into a server, or reports why it cannot be one.
+    // Turns a finished section into a server, or says why it is skipped. Nothing here is an
+    // error: OSCam itself skips a reader it cannot use and runs the rest.
     void finish(Reader& r, size_t block_end) {
         if (!r.open) return;
         r.open = false;
         const FieldValue* f = r.fields;
-        if (!f[kProtocol].set) {
-            report(Severity::Error, r.line, 0, "reader has no protocol");
-            return;
-        }
         ServerConfig s;
-        if (!protocol_from_name(at(f[kProtocol]), size(f[kProtocol]), &s.protocol)) {
-            for (const char* skipped : kSkippedProtocols) {
-                if (equals_nocase(at(f[kProtocol]), size(f[kProtocol]), skipped)) {
-                    report(Severity::Note, f[kProtocol].line, f[kProtocol].column0,
-                           "reader protocol is not a line server stbfailover relays; reader skipped",
-                           at(f[kProtocol]), size(f[kProtocol]));
-                    return;
-                }
-            }
-            report_at(Severity::Error, f[kProtocol], "unknown protocol");
+        if (f[kEnable].set && !flag(f[kEnable], &s.enabled,
+                                    "enable should be 0 or 1; reader skipped")) {
+            ++counts->skipped;
             return;
         }
-        if (s.protocol == Protocol::Tcp) {
-            report_at(Severity::Error, f[kProtocol], "unknown protocol");
+        if (!s.enabled) {
+            report(Severity::Note, r.line, 0, "reader is disabled (enable = 0); skipped");
+            ++counts->left;
             return;
         }
+        if (!f[kProtocol].set) {
+            skip(nullptr, r.line, "reader has no protocol; reader skipped");
+            return;
+        }
+        const SoftcamProtocol proto = softcam_protocol(at(f[kProtocol]), size(f[kProtocol]));
+        if (!proto.known) {
+            skip(&f[kProtocol], r.line,
+                 "unknown protocol (OSCam matches names case-sensitively); reader skipped",
+                 at(f[kProtocol]), size(f[kProtocol]));
+            return;
+        }
+        if (!proto.relayed) {
+            report(Severity::Note, f[kProtocol].line, f[kProtocol].column0,
+                   "reader protocol is not relayed; reader skipped and left as it is", proto.why,
+                   cstr_len(proto.why));
+            ++counts->left;
+            return;
+        }
+        s.protocol = proto.protocol;
         SourceSpan span;
         span.block_begin = r.block_begin;
         span.block_end = block_end;
-        bool ok = true;
         if (!f[kDevice].set) {
-            report(Severity::Error, r.line, 0, "reader has no device = host,port");
-            ok = false;
-        } else {
-            ok = device(f[kDevice], &s, &span) && ok;
+            skip(nullptr, r.line, "reader has no device = host,port; reader skipped");
+            return;
         }
+        if (!device(f[kDevice], r.line, &s, &span)) return;
         if (!f[kUser].set || size(f[kUser]) == 0) {
-            report(Severity::Error, r.line, 0, "reader has no user");
-            ok = false;
-        } else if (!s.user.assign(at(f[kUser]), size(f[kUser]))) {
-            report_at(Severity::Error, f[kUser], "user name is longer than STBF_CRED_MAX bytes");
-            ok = false;
+            skip(nullptr, r.line, "reader has no user; reader skipped");
+            return;
+        }
+        if (!s.user.assign(at(f[kUser]), size(f[kUser]))) {
+            skip(&f[kUser], r.line, "user name is longer than STBF_CRED_MAX bytes; reader skipped");
+            return;
         }
         if (f[kPassword].set && !s.password.assign(at(f[kPassword]), size(f[kPassword]))) {
-            report_at(Severity::Error, f[kPassword], "password is longer than STBF_CRED_MAX bytes");
-            ok = false;
+            skip(&f[kPassword], r.line,
+                 "password is longer than STBF_CRED_MAX bytes; reader skipped");
+            return;
         }
-        const bool newcamd = protocol_family(s.protocol) == Protocol::Newcamd;
         if (f[kKey].set) {
             if (parse_hex_bytes(at(f[kKey]), size(f[kKey]), s.des_key, kKeyBytes) != nullptr) {
-                report_at(Severity::Error, f[kKey], "key must be 28 hex digits");
-                ok = false;
+                if (needs_des_key(s.protocol)) {
+                    skip(&f[kKey], r.line, "key must be 28 hex digits; reader skipped");
+                    return;
+                }
+                report_at(Severity::Warning, f[kKey],
+                          "key is not 28 hex digits; kept as written (not used by this protocol)");
             } else {
                 s.has_key = true;
             }
-        } else if (newcamd) {
-            report(Severity::Error, r.line, 0, "newcamd reader has no key (28 hex digits)");
-            ok = false;
+        } else if (needs_des_key(s.protocol)) {
+            skip(nullptr, r.line, "newcamd reader has no key (28 hex digits); reader skipped");
+            return;
         }
-        ok = flag(f[kEnable], &s.enabled, "enable must be 0 or 1") && ok;
-        ok = flag(f[kFallback], &s.backup, "fallback must be 0 or 1") && ok;
-        ok = check_groups(f[kGroup]) && ok;
+        flag(f[kFallback], &s.backup, "fallback should be 0 or 1; taken as 0");
+        check_groups(f[kGroup]);
         if (f[kLbWeight].set) {
             uint32_t w = 0;
-            if (parse_decimal(at(f[kLbWeight]), size(f[kLbWeight]), 65535, &w) != nullptr || w == 0) {
-                report_at(Severity::Error, f[kLbWeight], "lb_weight must be a number 1..65535");
-                ok = false;
-            } else {
+            if (parse_decimal(at(f[kLbWeight]), size(f[kLbWeight]), 65535, &w) != nullptr || w == 0)
+                report_at(Severity::Warning, f[kLbWeight],
+                          "lb_weight should be a number 1..65535; the default 100 is used");
+            else
                 s.weight = static_cast<uint16_t>(w);
-            }
         }
-        if (!ok) return;
         if (out->server_count >= STBF_MAX_SERVERS) {
-            report(Severity::Error, r.line, 0, "too many servers; raise STBF_MAX_SERVERS");
+            report(Severity::Warning, r.line, 0,
+                   "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first ones in "
+                   "file order are imported, this reader is skipped");
             full = true;
+            ++counts->skipped;
             return;
         }
         s.probe = default_probe(s.protocol);
@@ -205,6 +233,7 @@ struct Parser {
         }
         if (spans != nullptr) spans[out->server_count] = span;
         out->servers[out->server_count++] = s;
+        ++counts->imported;
     }
 
     void header(const TextLine& line, size_t p, Reader& r) {
@@ -213,7 +242,9 @@ struct Parser {
         size_t close = p + 1;
         while (close < line.len && s[close] != ']') ++close;
         if (close >= line.len) {
-            report(Severity::Error, line.number, p, "section name is not closed by ']'");
+            report(Severity::Warning, line.number, p,
+                   "section name is not closed by ']'; section skipped");
+            ++counts->skipped;
             return;
         }
         size_t nb = p + 1, ne = close;
@@ -237,18 +268,24 @@ struct Parser {
         size_t eq = p;
         while (eq < line.len && s[eq] != '=') ++eq;
         if (eq >= line.len) {
-            report(Severity::Error, line.number, p, "expected key = value, a [section] or a comment");
+            report(Severity::Warning, line.number, p,
+                   "not key = value, a [section] or a comment; line skipped");
+            ++counts->skipped;
             return;
         }
         size_t kb = p, ke = eq;
         trim_blanks(s, &kb, &ke);
         if (kb == ke) {
-            report(Severity::Error, line.number, p, "setting has no key before '='");
+            report(Severity::Warning, line.number, p, "setting has no key before '='; line skipped");
+            ++counts->skipped;
             return;
         }
         if (!r.open) {
-            if (!in_other_section)
-                report(Severity::Error, line.number, p, "setting outside a [reader] section");
+            if (!in_other_section) {
+                report(Severity::Warning, line.number, p,
+                       "setting outside a [reader] section; line skipped");
+                ++counts->skipped;
+            }
             return;
         }
         size_t vb = eq + 1, ve = line.len;
@@ -278,8 +315,9 @@ struct Parser {
 }  // namespace
 
 Status parse_oscam_server(const char* text, size_t len, uint8_t file, Config* out,
-                          Diagnostics* diags, SourceSpan* spans) {
-    Parser parser{text, file, out, diags, spans};
+                          Diagnostics* diags, SourceSpan* spans, ImportCounts* counts) {
+    ImportCounts local;
+    Parser parser{text, file, out, diags, spans, counts != nullptr ? counts : &local};
     Reader reader;
     bool in_section = false;  // inside any section, reader or not
     LineReader lines(text, len);

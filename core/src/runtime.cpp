@@ -3,11 +3,13 @@
 namespace stbf {
 namespace {
 
-constexpr size_t kMaxEvents = 32;
+constexpr size_t kMaxEvents = 64;       // the POSIX port reports up to 64 per epoll_wait
 constexpr int kMaxAcceptsPerEvent = 8;  // one busy listener must not starve the others
 constexpr int kMaxPumpRounds = 8;       // bounded work per event; level-triggered poll resumes
 // What the port may hold per spliced direction (a Linux pipe holds 64 KiB by default).
 constexpr size_t kSpliceMax = 64 * 1024;
+// After a client's half-close the upstream has this long to finish its answer and close.
+constexpr TimeUs kHalfCloseLingerUs = 2 * 1000 * 1000;
 constexpr int kMaxGreetingReads = 8;
 constexpr size_t kProbeReadChunk = 64;
 // A listener whose accept fails (out of descriptors) would be reported ready on every poll:
@@ -113,7 +115,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
     for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
     Status failure = Status::Ok;
-    for (GroupIndex g = 0; g < config.group_count && failure == Status::Ok; ++g) {
+    for (uint16_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
         const char* text = gc.listen_addr.empty() ? "127.0.0.1" : gc.listen_addr.c_str();
         // Slot 0 is the group's listen port (0 = pick one); slot k >= 1 is served when
@@ -200,7 +202,6 @@ Status Runtime::init(const Config& config, TimeUs now) {
         return st;
     }
     for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
-    for (uint32_t& n : failovers_logged_) n = 0;
     for (SessionIo& s : sessions_) reset_session(s);
     for (MapEntry& m : session_map_) m = MapEntry();
     free_count_ = 0;
@@ -211,6 +212,8 @@ Status Runtime::init(const Config& config, TimeUs now) {
     probe_count_ = 0;
     for (uint32_t& w : wait_head_) w = 0;
     paused_listeners_ = 0;
+    lingering_ = 0;
+    linger_deadline_ = kNever;
     counters_ = RuntimeCounters();
     state_ = State::Running;
     for (size_t i = 0; i < kListeners; ++i)
@@ -235,15 +238,12 @@ Status Runtime::reload(const Config& config) {
     // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
     // group drain under no group.
     GroupIndex renumber[STBF_MAX_GROUPS];
-    uint32_t logged[STBF_MAX_GROUPS] = {};
     for (GroupIndex old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
         const Listener& first = listeners_[old * STBF_MAX_SLOTS];
-        for (GroupIndex g = 0; g < config.group_count; ++g)
+        for (uint16_t g = 0; g < config.group_count; ++g)
             if (first.open && config.groups[g].name == first.name) renumber[old] = g;
-        if (renumber[old] != kNoGroup) logged[renumber[old]] = failovers_logged_[old];
     }
-    for (GroupIndex g = 0; g < STBF_MAX_GROUPS; ++g) failovers_logged_[g] = logged[g];
     for (uint16_t& n : group_sessions_) n = 0;
     for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
         if (s.id == 0) continue;
@@ -327,7 +327,7 @@ Status Runtime::step(TimeUs max_wait_us) {
         run_timers(t);
         deadline = min_time(deadline, min_time(engine_.next_deadline(),
                                                endpoints_.next_deadline()));
-        deadline = min_time(deadline, listeners_deadline());
+        deadline = min_time(deadline, min_time(listeners_deadline(), linger_deadline_));
     }
     stbf_event events[kMaxEvents];
     const size_t n = port_->poll(port_->ctx, deadline, events, kMaxEvents);
@@ -353,9 +353,35 @@ void Runtime::run_timers(TimeUs t) {
             port_->watch(port_->ctx, l.sock, STBF_READABLE, make_tag(TagKind::Listener, i));
         }
     }
+    if (linger_deadline_ <= t) end_lingering(t);
     if (engine_.next_deadline() <= t) engine_.on_timeout(t);
     if (endpoints_.next_deadline() <= t) endpoints_.on_timeout(t);
     drain(t);
+}
+
+void Runtime::half_close(SessionIo& s, TimeUs t) {
+    s.client_eof = true;
+    s.client_rd = false;
+    // The client is gone: the upstream gets a short while to finish its answer and close. One
+    // that never does (hung) must not hold the session's place for hours.
+    if (s.linger_until == kNever) {
+        s.linger_until = t + kHalfCloseLingerUs;
+        lingering_++;
+        linger_deadline_ = min_time(linger_deadline_, s.linger_until);
+    }
+}
+
+void Runtime::end_lingering(TimeUs t) {
+    // Only while some session lingers after a half-close (rare and short): one pass.
+    TimeUs next = kNever;
+    for (SessionIo& s : sessions_) {
+        if (s.id == 0 || s.linger_until == kNever) continue;
+        if (s.linger_until <= t)
+            end_session(s, Reason::ClientClosed, true, t);
+        else
+            next = min_time(next, s.linger_until);
+    }
+    linger_deadline_ = next;
 }
 
 void Runtime::drain(TimeUs t) {
@@ -786,6 +812,7 @@ void Runtime::reset_session(SessionIo& s) {
     for (AttemptIo& at : s.attempts) at = AttemptIo();
     s.client_rd = s.upstream_rd = s.client_wr = s.upstream_wr = true;
     s.client_eof = s.upstream_shut = s.upstream_eof = false;
+    s.linger_until = kNever;
     s.splice_up = SpliceDir();
     s.splice_down = SpliceDir();
     s.up.clear();
@@ -862,30 +889,8 @@ void Runtime::start_relay(const Action& a, TimeUs t) {
                  make_tag(TagKind::Upstream, index_of(*s)));
     s->down.push(at->up.kept, at->up.kept_len);
     *at = AttemptIo();
-    log_failover(s->group);
     if (s->up.len > 0) engine_.bytes_up(s->id, t);  // the client spoke while we connected
     pump(*s, 0, STBF_READABLE, t);                  // the greeting read may have left bytes behind
-}
-
-void Runtime::log_failover(GroupIndex group) {
-    // One line per failover, so a box owner reading the log sees when and why the line moved.
-    if (group >= engine_.group_count() || group >= STBF_MAX_GROUPS) return;
-    const Listener& l = listeners_[group * STBF_MAX_SLOTS];
-    const GroupStatus gs = engine_.group_status(group);
-    if (!l.open || gs.failovers == failovers_logged_[group]) return;
-    failovers_logged_[group] = gs.failovers;
-    const ServerConfig* from = engine_.server_config(gs.last_failover.from);
-    const ServerConfig* to = engine_.server_config(gs.last_failover.to);
-    LineBuilder line;
-    line.text("group");
-    line.text(l.name.c_str());
-    line.text("failover from");
-    line.text(from != nullptr ? from->label.c_str() : "?");
-    line.text("to");
-    line.text(to != nullptr ? to->label.c_str() : "?");
-    line.text("after");
-    line.text(reason_name(gs.last_failover.reason));
-    port_->log(port_->ctx, STBF_LOG_NOTICE, line.data(), line.size());
 }
 
 void Runtime::pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs t) {
@@ -970,7 +975,7 @@ bool Runtime::splice_leg(SessionIo& s, bool up, bool* progress, TimeUs t) {
     if (r.from_status == STBF_PORT_WOULD_BLOCK) (up ? s.client_rd : s.upstream_rd) = false;
     if (r.to_status == STBF_PORT_WOULD_BLOCK) (up ? s.upstream_wr : s.client_wr) = false;
     if (up && r.from_status == STBF_PORT_CLOSED && half_close_ok(s)) {
-        s.client_eof = true;  // what the port holds still goes upstream, then the FIN
+        half_close(s, t);  // what the port holds still goes upstream, then the FIN
         s.client_rd = false;
     } else if (!up && r.from_status == STBF_PORT_CLOSED && s.upstream_shut) {
         s.upstream_eof = true;  // the answer is complete; what the port holds still goes out
@@ -1009,8 +1014,7 @@ bool Runtime::move_up(SessionIo& s, bool* progress, TimeUs t) {
         } else if (st == STBF_PORT_WOULD_BLOCK) {
             s.client_rd = false;
         } else if (st == STBF_PORT_CLOSED && half_close_ok(s)) {
-            s.client_eof = true;
-            s.client_rd = false;
+            half_close(s, t);
         } else {
             // Pass on what the client said before it went away.
             if (s.live) flush_best_effort(s.up, tr, s.upstream);
@@ -1130,6 +1134,7 @@ void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
     port_->tcp_close(port_->ctx, s.client);
     if (s.live && s.transport != nullptr) s.transport->close(s.transport->ctx, s.upstream);
     for (AttemptIo& at : s.attempts) close_upstream(at.up);
+    if (s.linger_until != kNever) lingering_--;
     map_erase(s.id);
     session_count_--;
     if (s.group < STBF_MAX_GROUPS && group_sessions_[s.group] > 0) group_sessions_[s.group]--;

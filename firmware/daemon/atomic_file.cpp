@@ -91,7 +91,7 @@ void sync_dir_of(const std::string& path) {
 }  // namespace
 
 bool write_file_atomic(const std::string& requested, const std::string& content,
-                       std::string* backup_path, std::string* error) {
+                       std::string* backup_path, std::string* error, const char* backup_suffix) {
     backup_path->clear();
     // Write where a symlink points (images link softcam configs around), not over the link.
     std::string path = requested;
@@ -115,8 +115,8 @@ bool write_file_atomic(const std::string& requested, const std::string& content,
     const std::string tmp = write_temp(path, content, mode, existed ? &old : nullptr, error);
     if (tmp.empty()) return false;
 
-    if (existed) {
-        const std::string bak = path + ".bak";
+    if (existed && backup_suffix != nullptr) {
+        const std::string bak = path + backup_suffix;
         if (::unlink(bak.c_str()) != 0 && errno != ENOENT) {
             *error = errno_text("cannot replace the old backup", bak);
             ::unlink(tmp.c_str());

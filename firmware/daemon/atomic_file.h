@@ -14,9 +14,11 @@ namespace stbf::fw {
 /// softcam configs hold passwords. On any failure `path` is untouched, no temporary file is
 /// left behind, and false is returned with *error saying what failed. *backup_path is set to
 /// the backup's name, or cleared when there was no old file. If `path` is a symlink, the file it
-/// points to is replaced (the link stays a link).
+/// points to is replaced (the link stays a link). `backup_suffix` names the backup
+/// (path + suffix); nullptr makes none (the old content is simply replaced).
 bool write_file_atomic(const std::string& path, const std::string& content,
-                       std::string* backup_path, std::string* error);
+                       std::string* backup_path, std::string* error,
+                       const char* backup_suffix = ".bak");
 
 }  // namespace stbf::fw
 

@@ -1,7 +1,8 @@
 // `stbfailover demo`: watch a failover happen on this machine, no line or config needed.
-// Starts three stand-in CCcam upstreams on 127.0.0.1, runs the failover runtime over them,
-// kills the upstream serving a stand-in softcam, then hangs the next one, and prints the
-// timeline. About 10 s; exit 0 when both faults moved the client to another upstream.
+// Starts three stand-in line upstreams on 127.0.0.1, runs the failover runtime over them with
+// two slots, and an OSCam-like stand-in softcam with one reader per slot. Kills the upstream
+// serving slot 1, brings it back, then hangs the one serving slot 1, and prints the timeline.
+// About 30 s; exit 0 when no request was lost and a reader was logged in all the time.
 #include <cstdio>
 
 #include "cli_options.h"
@@ -13,19 +14,27 @@ namespace {
 void usage(std::FILE* to) {
     std::fprintf(to,
                  "usage: stbfailover demo\n\n"
-                 "Starts three stand-in CCcam upstreams on 127.0.0.1 and a stand-in softcam, kills\n"
-                 "the upstream serving it, then hangs the next one, and prints when the softcam is\n"
-                 "served again. Takes about 10 s; exit 0 when both failovers happened.\n");
+                 "Starts three stand-in line upstreams on 127.0.0.1, serves them on two slots\n"
+                 "and runs an OSCam-like stand-in softcam with one reader per slot. Kills the\n"
+                 "upstream serving slot 1, then hangs the one serving it next, and prints when\n"
+                 "each slot is served again and how the softcam's requests fared. Takes about\n"
+                 "30 s; exit 0 when no request was lost and a reader was logged in throughout.\n");
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
 }
 
 int cmd_demo(int argc, char** argv) {
     stbf::cli::OptionReader args("demo", argc, argv, usage);
     if (args.next()) return args.unmatched();  // takes no options
-    std::printf("stbfailover demo: stand-in upstreams and softcam on 127.0.0.1 (about 10 s)\n");
+    std::printf("stbfailover demo: stand-in upstreams and softcam on 127.0.0.1 (about 30 s)\n");
     std::fflush(stdout);
-    const stbf::standin::ScenarioOptions options;
-    const stbf::standin::ScenarioResult r =
-        stbf::standin::run_failover_scenario(options, [](const std::string& line) {
+    const stbf::standin::SlotsDemoOptions options;
+    const stbf::standin::SlotsDemoResult r =
+        stbf::standin::run_slots_demo(options, [](const std::string& line) {
             std::printf("%s\n", line.c_str());
             std::fflush(stdout);
         });
@@ -34,17 +43,16 @@ int cmd_demo(int argc, char** argv) {
         return 1;
     }
     std::printf(
-        "\nresult: failover worked.\n"
-        "  killed upstream %s: the softcam was served by %s %.0f ms after its connection closed\n"
-        "    (its own reconnect delay is %.0f ms; on its own it would wait up to ~13 s)\n"
-        "  hung upstream %s: the session was cut %.0f ms after the first unanswered keepalive\n"
-        "    (hang window %u ms) and served by %s %.0f ms after that keepalive\n",
-        r.first.c_str(), r.after_kill.c_str(), r.close_to_served_ms, options.reconnect_ms,
-        r.after_kill.c_str(), r.unanswered_to_close_ms, options.hang_timeout_ms,
-        r.after_hang.c_str(), r.unanswered_to_served_ms);
+        "\nresult: the softcam never lost its line.\n"
+        "  slots served by: %s; after %s was killed: %s; after %s hung: %s\n"
+        "  %u requests, %u lost, %u answered later than the %.1f s fallback timeout, longest\n"
+        "  wait for an answer %.1f s; readers logged in at any time: at least %u of 2\n",
+        join(r.homes_start).c_str(), r.killed.c_str(), join(r.homes_after_kill).c_str(),
+        r.hung.c_str(), join(r.homes_after_hang).c_str(), r.requests, r.lost, r.late,
+        options.softcam.fallback_timeout_us / 1e6, r.longest_gap_ms / 1000, r.min_logged_in);
     return 0;
 }
 
-STBF_COMMAND("demo", "watch a failover on local stand-in upstreams (about 10 s)", cmd_demo);
+STBF_COMMAND("demo", "watch a failover on local stand-in upstreams (about 30 s)", cmd_demo);
 
 }  // namespace

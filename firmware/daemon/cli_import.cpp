@@ -24,8 +24,11 @@ void usage(std::FILE* to) {
                  "  Prints the JSON config FILE (a CCcam.cfg or oscam.server) maps to: servers\n"
                  "  with the same account form one group with one local listen port.\n"
                  "  --softcam-config OUT  also write FILE rewritten so the softcam connects to\n"
-                 "                        those ports on 127.0.0.1 (OUT may be FILE itself; the\n"
-                 "                        old OUT is kept as OUT.bak; written atomically)\n"
+                 "                        those ports on 127.0.0.1, one reader/line per slot\n"
+                 "                        (OUT may be FILE itself; the old OUT is kept as\n"
+                 "                        OUT.bak; written atomically). On a box, use\n"
+                 "                        `stbfailover setup` instead: it also writes the\n"
+                 "                        daemon's config, restarts the softcam and can be undone.\n"
                  "Passwords and keys are never printed; the JSON does not need them.\n"
                  "Exit status: 0 done, 1 FILE has errors or OUT could not be written (nothing\n"
                  "written), 2 usage error.\n");
@@ -109,9 +112,13 @@ int cmd_import(int argc, char** argv) {
                          from, cfg->servers[i].source.line);
         }
     }
-    // Pin every port in the printed JSON: that JSON is what the daemon will run with.
-    for (uint16_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
-    const std::string json = stbf::fw::config_to_json(*cfg, globals);
+    // Pin every port in the printed JSON: that JSON is what the daemon will run with, and the
+    // softcam side gets the slot ports the daemon derives from it.
+    std::string json, why_not;
+    if (!stbf::fw::json_for_softcam(cfg.get(), globals, &json, &why_not)) {
+        std::fprintf(stderr, "stbfailover import: %s; nothing written\n", why_not.c_str());
+        return 1;
+    }
     if (out_path != nullptr) {
         const std::string rewritten = stbf::fw::rewrite_softcam_config(sources[0], *cfg);
         std::string backup, error;

@@ -8,6 +8,7 @@
 
 #include "cli_options.h"
 #include "command.h"
+#include "status_report.h"
 #include "daemon.h"
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
@@ -160,7 +161,7 @@ int cmd_probe(int argc, char** argv) {
             ProbeRow r;
             r.group = config.groups[g].name.c_str();
             r.label = s->label.c_str();
-            r.address = std::string(s->host.c_str()) + ":" + std::to_string(s->port);
+            r.address = stbf::daemon::host_port_text(s->host.c_str(), s->port);
             r.protocol = stbf::protocol_name(s->protocol);
             r.enabled = s->enabled;
             r.greeting_checked = greeting_expected(*s);

@@ -11,18 +11,21 @@ namespace {
 
 void usage(std::FILE* out) {
     std::fprintf(out,
-                 "usage: stbfailover status [-c FILE | --socket PATH] [--json] [--reload]\n"
-                 "  Shows groups, servers, state, EWMA latency, sessions and the last failover.\n"
+                 "usage: stbfailover status [-c FILE | --socket PATH] [--json | --events] [--reload]\n"
+                 "  Shows groups, slots, servers, state and since when, EWMA latency, sessions,\n"
+                 "  admin states and the last failover.\n"
                  "  -c FILE        find the control socket in this config\n"
                  "  --socket PATH  control socket (default %s)\n"
-                 "  --json         the status JSON (version 1)\n"
+                 "  --json         the status JSON (version 1, with \"events\")\n"
+                 "  --events       the event history: state changes, failovers, panics, admin\n"
+                 "                 actions and reloads, oldest first (the last 200)\n"
                  "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n",
                  stbf::daemon::kDefaultControlSocket);
 }
 
 int cmd_status(int argc, char** argv) {
     std::string config_path, socket_path;
-    bool json = false, reload = false;
+    bool json = false, reload = false, events = false;
     stbf::cli::OptionReader args("status", argc, argv, usage);
     const char* value = nullptr;
     while (args.next()) {
@@ -32,29 +35,24 @@ int cmd_status(int argc, char** argv) {
             socket_path = value;
         } else if (args.flag(nullptr, "--json")) {
             json = true;
+        } else if (args.flag(nullptr, "--events")) {
+            events = true;
         } else if (args.flag(nullptr, "--reload")) {
             reload = true;
         } else {
             return args.unmatched();
         }
     }
-    if (!config_path.empty() && !socket_path.empty()) {
-        std::fprintf(stderr, "stbfailover status: give -c or --socket, not both\n");
-        return 2;
+    std::string error;
+    if (!stbf::daemon::control_socket_for(config_path, socket_path, &socket_path, &error)) {
+        std::fprintf(stderr, "stbfailover status: %s\n", error.c_str());
+        return error.find("not both") != std::string::npos ? 2 : 1;
     }
-    if (!config_path.empty()) {
-        stbf::daemon::LoadedConfig loaded;
-        std::string error;
-        if (!stbf::daemon::load_daemon_config(config_path, &loaded, &error)) {
-            std::fprintf(stderr, "%s\n", error.c_str());
-            return 1;
-        }
-        socket_path = loaded.control_socket;
-    }
-    if (socket_path.empty()) socket_path = stbf::daemon::kDefaultControlSocket;
-
-    std::string answer, error;
-    const char* request = reload ? "reload" : json ? "status json" : "status";
+    std::string answer;
+    const char* request = reload   ? "reload"
+                          : events ? "status events"
+                          : json   ? "status json"
+                                   : "status";
     if (!stbf::daemon::control_request(socket_path, request, &answer, &error)) {
         std::fprintf(stderr, "stbfailover status: %s\n", error.c_str());
         return 1;
@@ -66,5 +64,5 @@ int cmd_status(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("status", "show the running daemon's groups and servers (--json, --reload)",
+STBF_COMMAND("status", "show the running daemon's groups, servers and events (--json, --events)",
              cmd_status);

@@ -1,4 +1,6 @@
 #include "config_json.h"
+#include "discovery.h"
+#include "softcam_writer.h"
 
 #include <cjson/cJSON.h>
 #include <sys/stat.h>
@@ -14,6 +16,8 @@
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
 #include "stbf/settings.h"
+#include "password_hash.h"
+#include "utf8.h"
 
 namespace stbf::fw {
 
@@ -251,6 +255,11 @@ const char* parse_addr_port(const std::string& s, std::string* addr, uint16_t* p
     return nullptr;
 }
 
+// True for 127.0.0.0/8 and [::1] listen addresses: only this box can reach them.
+bool loopback_listen(const std::string& addr_port) {
+    return addr_port.compare(0, 4, "127.") == 0 || addr_port.compare(0, 6, "[::1]:") == 0;
+}
+
 // ---- the loader -----------------------------------------------------------------------------
 
 struct ImportPin {
@@ -277,6 +286,7 @@ public:
             load_json(text, path);
         } else {
             GroupConfig settings;
+            settings.mode = kImportedGroupMode;
             import_softcam(text, path, format, 0, settings, {});
         }
         finish(errors_before);
@@ -602,6 +612,7 @@ private:
         SourceSpec spec;
         spec.group = group;
         spec.settings = defaults_;
+        if (!defaults_mode_given_) spec.settings.mode = kImportedGroupMode;
         bool has_url = false, url_key = false;
         members(obj, [&](const std::string& k, const cJSON* v) {
             std::string text;
@@ -698,6 +709,10 @@ private:
                     error("user is longer than 63 bytes");
                     ok = false;
                 }
+            } else if (k == "max_sessions") {
+                // Like HAProxy's maxconn: at most this many sessions on the server (0 = no
+                // limit of its own); over it, new sessions go to the next candidate.
+                ok = get_int(v, 0, 65535, &s.max_sessions) && ok;
             } else if (k == "weight") {
                 ok = get_int(v, 1, 65535, &s.weight) && ok;
             } else if (k == "priority") {
@@ -837,14 +852,26 @@ private:
     void read_import(const cJSON* obj, const std::string& json_path) {
         if (!get_object(obj, "import entry must be an object")) return;
         GroupConfig settings = defaults_;
+        if (!defaults_mode_given_) settings.mode = kImportedGroupMode;  // fleet evidence: model.h
         std::string file;
         FileFormat format = FileFormat::Auto;
         bool optional = false;
         std::vector<ImportPin> pins;
         std::vector<Seg> file_path;
+        std::string discover_root;  // "" = no discovery
+        std::vector<Seg> discover_path;
         members(obj, [&](const std::string& k, const cJSON* v) {
             std::string text;
-            if (k == "file") {
+            if (k == "discover") {
+                bool on = false;
+                if (cJSON_IsString(v) && get_string(v, &text)) {
+                    if (text.empty() || text[0] != '/') error("discover must be true or an absolute root folder");
+                    else discover_root = text;
+                } else if (get_bool(v, &on) && on) {
+                    discover_root = "/";
+                }
+                discover_path = path_;
+            } else if (k == "file") {
                 if (get_string(v, &text)) {
                     if (text.empty()) error("file must not be empty");
                     file = text;
@@ -875,13 +902,37 @@ private:
             }
             return true;
         });
-        if (file.empty()) {
-            if (file_path.empty()) error("import entry needs \"file\"");
+        std::vector<Seg> here = path_;
+        if (!discover_root.empty()) {
+            if (!file.empty()) error("an import entry has \"file\" or \"discover\", not both");
+            path_ = discover_path;
+            if (!allow_imports_) {
+                error("imports are not read here");
+            } else {
+                const std::vector<SoftcamConfigFile> found = discover_softcam_configs(discover_root);
+                if (found.empty())
+                    report(Severity::Note, "no softcam config found on this box (see discovery.h)");
+                for (const SoftcamConfigFile& f : found)
+                    import_file(f.path, f.format, settings, pins, true, true);
+            }
+            path_ = here;
             return;
         }
-        std::vector<Seg> here = path_;
+        if (file.empty()) {
+            if (file_path.empty()) error("import entry needs \"file\" or \"discover\"");
+            return;
+        }
         path_ = file_path;
         const std::string resolved = file[0] == '/' ? file : dir_of(json_path) + "/" + file;
+        import_file(resolved, format, settings, pins, optional, false);
+        path_ = here;
+    }
+
+    // One softcam file of an import entry. `discovered`: found by discovery, so a file that
+    // stbfailover setup already rewrote is skipped with a note (importing it would be a loop;
+    // setup wrote its servers into the JSON config).
+    void import_file(const std::string& resolved, FileFormat format, const GroupConfig& settings,
+                     const std::vector<ImportPin>& pins, bool optional, bool discovered) {
         std::string text, why;
         struct stat st {};
         if (!allow_imports_) {
@@ -894,6 +945,10 @@ private:
             if (format == FileFormat::Auto) format = detect_format(text);
             if (format == FileFormat::Json) {
                 error("imported file looks like JSON; import takes a CCcam.cfg or oscam.server");
+            } else if (discovered && is_rewritten_softcam_config(text)) {
+                report(Severity::Note,
+                       "softcam config was rewritten by stbfailover setup; not imported again",
+                       resolved);
             } else if (cfg_->file_count >= STBF_MAX_FILES) {
                 error("too many files; raise STBF_MAX_FILES");
             } else {
@@ -901,7 +956,6 @@ private:
                 import_softcam(text, resolved, format, index, settings, pins);
             }
         }
-        path_ = here;
     }
 
     // -- softcam files --
@@ -909,13 +963,21 @@ private:
     void import_softcam(const std::string& text, const std::string& path, FileFormat format,
                         uint8_t file, const GroupConfig& settings,
                         const std::vector<ImportPin>& pins) {
-        const uint16_t first_server = cfg_->server_count;
-        const uint16_t first_group = cfg_->group_count;
+        const size_t first_server = cfg_->server_count;
+        const size_t first_group = cfg_->group_count;
+        ImportSummary summary;
+        summary.path = path;
+        // The parsers index spans by server index (`all`); own[i] is server first_server + i.
+        std::unique_ptr<SourceSpan[]> all(new SourceSpan[STBF_MAX_SERVERS]);
         std::unique_ptr<SourceSpan[]> spans(new SourceSpan[STBF_MAX_SERVERS]);
+        SourceSpan* own = spans.get();
         if (format == FileFormat::Oscam)
-            parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, spans.get());
+            parse_oscam_server(text.data(), text.size(), file, cfg_, diags_, all.get(),
+                               &summary.counts);
         else
-            parse_cccam_cfg(text.data(), text.size(), file, cfg_, diags_, spans.get());
+            parse_cccam_cfg(text.data(), text.size(), file, cfg_, diags_, all.get(),
+                            &summary.counts);
+        for (size_t i = first_server; i < cfg_->server_count; ++i) own[i - first_server] = all[i];
         if (cfg_->server_count > first_server) {
             if (world_readable(path))
                 diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
@@ -925,10 +987,14 @@ private:
             diags_->add(Severity::Warning, SourceRef{file, 0}, 0,
                         "file has no server stbfailover can use");
         }
-        group_by_account(cfg_, first_server, settings, diags_);
+        const size_t parsed = cfg_->server_count;
+        group_by_account(cfg_, first_server, settings, diags_, own);
+        summary.counts.skipped += parsed - cfg_->server_count;  // did not fit a group
+        summary.counts.imported = cfg_->server_count - first_server;
+        globals_->imports.push_back(summary);
         for (const ImportPin& pin : pins) {
             bool found = false;
-            for (uint16_t g = first_group; g < cfg_->group_count; ++g) {
+            for (size_t g = first_group; g < cfg_->group_count; ++g) {
                 GroupConfig& gc = cfg_->groups[g];
                 if (pin.group_name == gc.name.c_str()) {
                     gc.listen_port = pin.port;
@@ -948,7 +1014,7 @@ private:
             src.path = path;
             src.text = text;
             src.format = format;
-            src.first_server = first_server;
+            src.first_server = static_cast<uint8_t>(first_server);
             src.spans.assign(spans.get(), spans.get() + (cfg_->server_count - first_server));
             sources_->push_back(std::move(src));
         }
@@ -986,6 +1052,7 @@ private:
                     members(c, [&](const std::string& k, const cJSON* v) {
                         return group_setting(k, v, &defaults_);
                     });
+                defaults_mode_given_ = cJSON_GetObjectItemCaseSensitive(c, "mode") != nullptr;
                 break;
             }
         }
@@ -1014,6 +1081,28 @@ private:
                     } else {
                         globals_->metrics_listen = s;
                     }
+                }
+            } else if (k == "web_listen") {
+                // Opt-in web status page: "PORT" (loopback) or "ADDR:PORT".
+                std::string addr;
+                uint16_t port = 0;
+                if (get_string(v, &s)) {
+                    const bool port_only = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+                    const std::string full = port_only ? "127.0.0.1:" + s : s;
+                    if (s.empty())
+                        globals_->web_listen.clear();
+                    else if (const char* err = parse_addr_port(full, &addr, &port))
+                        error(err);
+                    else
+                        globals_->web_listen = full;
+                }
+            } else if (k == "web_password") {
+                if (get_string(v, &s)) {
+                    if (!s.empty() && !stbf::daemon::valid_password_hash(s))
+                        error("web_password must be a hash made by `stbfailover passwd`, never the "
+                              "password itself");
+                    else
+                        globals_->web_password = s;
                 }
             } else if (k == "log_level") {
                 if (get_string(v, &s)) {
@@ -1057,6 +1146,11 @@ private:
             }
             return true;
         });
+        if (!globals_->web_listen.empty() && globals_->web_password.empty() &&
+            !loopback_listen(globals_->web_listen))
+            diags_->add(Severity::Error, SourceRef{0, 1}, 0,
+                        "web_listen on a non-loopback address needs web_password (make one with "
+                        "`stbfailover passwd`)");
         if (top_source != nullptr) {  // after "defaults" and the groups, whatever the key order
             path_ = top_source_path;
             read_source(top_source, "");
@@ -1073,7 +1167,29 @@ private:
         }
     }
 
+    // A name that is not UTF-8 would break the status JSON, /metrics and the web page later.
+    void check_name(const SourceRef& where, const char* what, const char* name, size_t len) {
+        size_t at = 0;
+        const char* why = stbf::daemon::name_problem(name, len, &at);
+        if (why[0] == '\0') return;
+        // The message must be a static string (diagnostics keep the pointer); the detail is
+        // copied.
+        const char* message = why[0] == 'c' ? "control character in a name"
+                                            : "invalid UTF-8 in a name (save the file as UTF-8)";
+        const std::string detail = std::string(what) + ", byte " + std::to_string(at);
+        diags_->add(Severity::Error, where, 0, message, detail.data(), detail.size());
+    }
+
     void finish(size_t errors_before) {
+        for (uint16_t g = 0; g < cfg_->group_count; ++g) {
+            const GroupConfig& gc = cfg_->groups[g];
+            check_name(gc.source, "group name", gc.name.c_str(), gc.name.size());
+        }
+        for (uint16_t i = 0; i < cfg_->server_count; ++i) {
+            const ServerConfig& s = cfg_->servers[i];
+            check_name(s.source, "server label", s.label.c_str(), s.label.size());
+            check_name(s.source, "user", s.user.c_str(), s.user.size());
+        }
         assign_listen_ports(cfg_, diags_);
         // A server on this box at one of our own listen ports would relay to itself: that is
         // what a softcam file rewritten by `import --softcam-config` looks like when imported.
@@ -1083,7 +1199,11 @@ private:
             const bool loopback = std::strncmp(h, "127.", 4) == 0 || std::strcmp(h, "::1") == 0 ||
                                   equals_nocase(h, s.host.size(), "localhost");
             for (uint8_t g = 0; loopback && g < cfg_->group_count; ++g) {
-                if (cfg_->groups[g].listen_port == s.port) {
+                bool own = false;  // a listen port or any slot port of the group
+                for (size_t k = 0; k < STBF_MAX_SLOTS; ++k)
+                    own = own || (cfg_->groups[g].slot_ports[k] != 0 &&
+                                  cfg_->groups[g].slot_ports[k] == s.port);
+                if (cfg_->groups[g].listen_port == s.port || own) {
                     diags_->add(Severity::Error, s.source, 0,
                                 "server is stbfailover's own listen port of group (a loop; was "
                                 "this file rewritten by import --softcam-config?)",
@@ -1111,6 +1231,7 @@ private:
     const std::string* text_ = nullptr;
     std::vector<Seg> path_;
     GroupConfig defaults_;
+    bool defaults_mode_given_ = false;
 };
 
 }  // namespace
@@ -1221,6 +1342,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
             cJSON_AddStringToObject(so, "protocol", protocol_name(s.protocol));
             if (!s.user.empty()) cJSON_AddStringToObject(so, "user", s.user.c_str());
             cJSON_AddNumberToObject(so, "weight", s.weight);
+            if (s.max_sessions != 0) cJSON_AddNumberToObject(so, "max_sessions", s.max_sessions);
             cJSON_AddNumberToObject(so, "priority", s.priority);
             cJSON_AddBoolToObject(so, "backup", s.backup);
             cJSON_AddBoolToObject(so, "enabled", s.enabled);

@@ -78,13 +78,22 @@ struct SourceSpec {
     std::string where;           ///< "FILE:LINE" of the entry, for messages
 };
 
+/// What the loader took from one CCcam.cfg / oscam.server (for `check`).
+struct ImportSummary {
+    std::string path;
+    ImportCounts counts;  ///< imported, skipped with a warning, left alone by design
+};
+
 /// The daemon's settings that are not part of the core Config.
 struct Globals {
     std::string control_socket = "/var/run/stbfailover.sock";
     std::string metrics_listen;  ///< "" = no metrics listener
+    std::string web_listen;      ///< "ADDR:PORT" of the web status page; "" = off
+    std::string web_password;    ///< password hash (password_hash.h); "" = none (loopback only)
     std::string log_level = "info";
     std::string cache_dir = kDefaultCacheDir;  ///< provider list cache files
     std::vector<SourceSpec> sources;           ///< in config order
+    std::vector<ImportSummary> imports;        ///< softcam files read, in config order
 };
 
 /// Parses a SHA-256 pin written as 64 hex digits (colons allowed between byte pairs) or as

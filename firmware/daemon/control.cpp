@@ -8,7 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <vector>
+
+#include "daemon.h"
 
 namespace stbf::daemon {
 namespace {
@@ -52,23 +56,78 @@ int connect_unix(const std::string& path, std::string* error) {
 
 }  // namespace
 
-std::string control_answer(const std::string& raw, const ControlHandlers& handlers) {
+std::string admin_request_line(const AdminRequest& r) {
+    return std::string("server\t") + admin_state_name(r.state) + "\t" + r.group + "\t" +
+           (r.all ? "" : r.server) + "\t" + std::to_string(r.grace_ms);
+}
+
+bool parse_admin_request(const std::string& line, AdminRequest* out, std::string* error) {
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (;;) {
+        const size_t tab = line.find('\t', start);
+        f.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+    }
+    AdminRequest r;
+    if (f.size() != 5 || f[0] != "server") {
+        *error = "malformed server request";
+        return false;
+    }
+    bool state_ok = false;
+    for (AdminState s : {AdminState::Enabled, AdminState::Drain, AdminState::Disabled})
+        if (f[1] == admin_state_name(s)) r.state = s, state_ok = true;
+    char* end = nullptr;
+    const unsigned long grace = std::strtoul(f[4].c_str(), &end, 10);
+    if (!state_ok || f[2].empty() || f[4].empty() || *end != '\0' || grace > 24ul * 3600 * 1000) {
+        *error = "malformed server request";
+        return false;
+    }
+    r.group = f[2];
+    r.server = f[3];
+    r.all = f[3].empty();
+    r.grace_ms = static_cast<uint32_t>(grace);
+    *out = r;
+    return true;
+}
+
+std::string control_answer(const std::string& raw, const ControlHandlers& handlers,
+                           const std::string& peer) {
     std::string line = raw;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line == "status") return handlers.status(false);
     if (line == "status json") return handlers.status(true) + "\n";
     if (line == "reload") return handlers.reload() + "\n";
+    if (line == "status events")
+        return handlers.events ? handlers.events() : "error: no event history\n";
+    if (line.compare(0, 7, "server\t") == 0) {
+        AdminRequest request;
+        std::string error;
+        if (!parse_admin_request(line, &request, &error)) return "error: " + error + "\n";
+        if (!handlers.server) return "error: admin commands are not available\n";
+        return handlers.server(request, peer);
+    }
     std::string shown;
     for (char c : line.substr(0, 40)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return "error: unknown request '" + shown + "' (try status, status json, reload)\n";
+    return "error: unknown request '" + shown +
+           "' (try status, status json, status events, reload)\n";
 }
 
 ControlServer::ControlServer(const ControlHandlers& handlers)
     : RequestServer("\n", kMaxControlLine, kControlTimeoutUs,
-                    [&handlers](const std::string& request, bool complete) -> std::string {
+                    [&handlers](const std::string& request, bool complete,
+                                const std::string& peer) -> std::string {
                         if (!complete) return "error: request line too long or unterminated\n";
-                        return control_answer(request, handlers);
+                        return control_answer(request, handlers, peer);
                     }) {}
+
+std::string unix_peer_key(int fd) {
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "uid ?";
+    return "uid " + std::to_string(cred.uid);
+}
 
 int open_control_socket(const std::string& path, std::string* error) {
     sockaddr_un addr;
@@ -102,6 +161,22 @@ int open_control_socket(const std::string& path, std::string* error) {
         return -1;
     }
     return fd;
+}
+
+bool control_socket_for(const std::string& config_path, const std::string& socket_path,
+                        std::string* out, std::string* error) {
+    if (!config_path.empty() && !socket_path.empty()) {
+        *error = "give -c or --socket, not both";
+        return false;
+    }
+    *out = socket_path;
+    if (!config_path.empty()) {
+        LoadedConfig loaded;
+        if (!load_daemon_config(config_path, &loaded, error)) return false;
+        *out = loaded.control_socket;
+    }
+    if (out->empty()) *out = kDefaultControlSocket;
+    return true;
 }
 
 bool control_request(const std::string& path, const std::string& request, std::string* answer,

@@ -1,7 +1,8 @@
 // The daemon: event-loop glue around the core runtime for `stbfailover run`.
 //
 // It loads the config, opens the POSIX port, the runtime (one listener per group), the control
-// socket (control.h) and, if configured, the metrics endpoint (metrics.h), then runs the loop:
+// socket (control.h) and, if configured, the metrics endpoint (metrics.h) and the web status page
+// (web.h), then runs the loop:
 //  - SIGTERM / SIGINT: stop accepting, close every session, remove the pidfile and the control
 //    socket, exit 0.
 //  - SIGHUP or "reload" on the control socket: re-read the config (and fetch every provider
@@ -41,6 +42,8 @@ struct LoadedConfig {
     std::unique_ptr<Config> config;
     std::string control_socket;  ///< empty: kDefaultControlSocket
     std::string metrics_listen;  ///< "127.0.0.1:9105" / "[::1]:9105"; empty: no metrics
+    std::string web_listen;      ///< web status page (web.h); empty: off
+    std::string web_password;    ///< its password hash; empty: none (loopback only)
     std::string log_level;       ///< from the config; used unless the command line sets one
     std::string warnings;        ///< the loader's warning lines (logged, not fatal)
     std::vector<fw::SourceSpec> sources;  ///< provider lists whose servers join the config
@@ -118,6 +121,10 @@ struct DaemonOptions {
     bool log_level_set = false;  ///< true: `log_level` wins over the config's log_level
     bool use_syslog = false;
 };
+
+/// Descriptors of this process: open ones and the sockets among them (from /proc/self/fd),
+/// and the RLIMIT_NOFILE limit. -1 for what cannot be read.
+void count_descriptors(long* open_fds, long* open_sockets, long* max_fds);
 
 /// Parses "127.0.0.1:9105" or "[::1]:9105" (numeric only) into `*out`. False if malformed.
 bool parse_listen_addr(const std::string& text, stbf_addr* out);

@@ -23,11 +23,25 @@ std::string escape_label(const std::string& v) {
     return out;
 }
 
-std::string number(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
-    return buf;
+}  // namespace
+
+// Counters and gauges of whole things print as integers; seconds and ratios with six decimals
+// (microseconds, the engine's resolution), trailing zeros dropped: "0.007018", never
+// "0.0070179999999999999".
+std::string metric_number(double v) {
+    char buf[48];
+    if (v == static_cast<double>(static_cast<long long>(v)) && v > -9e15 && v < 9e15) {
+        std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+        return buf;
+    }
+    std::snprintf(buf, sizeof(buf), "%.6f", v);
+    std::string out = buf;
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.push_back('0');
+    return out;
 }
+
+namespace {
 
 // Builds one metric family: HELP/TYPE once, then samples.
 class Family {
@@ -40,7 +54,7 @@ class Family {
     void sample(const std::string& labels, double value) {
         *out_ += name_;
         if (!labels.empty()) *out_ += "{" + labels + "}";
-        *out_ += " " + number(value) + "\n";
+        *out_ += " " + metric_number(value) + "\n";
     }
 
   private:
@@ -93,11 +107,66 @@ std::string render_metrics(const StatusReport& r) {
     Family(&out, "stbf_last_reload_ok", "gauge", "1 if the last reload was applied.")
         .sample("", r.daemon.last_reload_ok ? 1 : 0);
 
+    // The box's own resources: when descriptors run out, sessions fail for local reasons.
+    const DaemonFacts& d = r.daemon;
+    if (d.open_fds >= 0)
+        Family(&out, "stbf_process_open_fds", "gauge", "Open descriptors of the daemon.")
+            .sample("", static_cast<double>(d.open_fds));
+    if (d.max_fds >= 0)
+        Family(&out, "stbf_process_max_fds", "gauge", "Descriptor limit of the daemon.")
+            .sample("", static_cast<double>(d.max_fds));
+    if (d.open_sockets >= 0)
+        Family(&out, "stbf_process_open_sockets", "gauge",
+               "Open sockets of the daemon (relay, probes, control, metrics, web).")
+            .sample("", static_cast<double>(d.open_sockets));
+
+    Family conns(&out, "stbf_local_connections", "gauge",
+                 "Clients connected to the daemon's control, metrics and web ports.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        conns.sample("port=\"" + p.name + "\"", static_cast<double>(p.connections));
+    Family refused(&out, "stbf_local_refused_total", "counter",
+                   "Local clients closed at once because every place was busy.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        refused.sample("port=\"" + p.name + "\"", static_cast<double>(p.refused));
+    Family evicted(&out, "stbf_local_evicted_total", "counter",
+                   "Idle local clients closed to make room for another.");
+    for (const DaemonFacts::LocalPort& p : d.local_ports)
+        evicted.sample("port=\"" + p.name + "\"", static_cast<double>(p.evicted));
+    Family(&out, "stbf_log_lines_suppressed_total", "counter",
+           "Log lines folded into \"repeated N times\" lines by the rate limit.")
+        .sample("", static_cast<double>(d.log_lines_suppressed));
+
     per_server(&out, r, "stbf_server_state", "gauge", "1 for the server's current health state.",
                [](Family& f, const std::string& l, const ServerReport& s) {
                    for (const char* st : kStates)
                        f.sample(l + ",state=\"" + st + "\"", s.state == st ? 1 : 0);
                });
+    per_server(&out, r, "stbf_server_admin_state", "gauge",
+               "1 for the server's admin state (stbfailover server drain|disable|enable).",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   for (const char* st : {"enabled", "drain", "disabled"})
+                       f.sample(l + ",state=\"" + st + "\"", s.admin_state == st ? 1 : 0);
+               });
+    per_server(&out, r, "stbf_server_state_seconds", "gauge",
+               "Seconds the server has been in its current health state.",
+               [](Family& f, const std::string& l, const ServerReport& s) {
+                   f.sample(l, static_cast<double>(s.state_since_s));
+               });
+    Family slot(&out, "stbf_slot_info", "gauge",
+                "One per slot of a group: its local port and the server of its live session.");
+    for (const GroupReport& g : r.groups)
+        for (const SlotReport& sl : g.slots)
+            slot.sample(group_labels(g) + ",slot=\"" + std::to_string(sl.number) + "\",port=\"" +
+                            std::to_string(sl.port) + "\",server=\"" + escape_label(sl.server) +
+                            "\"",
+                        sl.idle.empty() ? 1 : 0);
+    Family slot_since(&out, "stbf_slot_since_seconds", "gauge",
+                      "Seconds the slot's live session has been on its server (absent if none).");
+    for (const GroupReport& g : r.groups)
+        for (const SlotReport& sl : g.slots)
+            if (sl.has_since)
+                slot_since.sample(group_labels(g) + ",slot=\"" + std::to_string(sl.number) + "\"",
+                                  static_cast<double>(sl.since_s));
     per_server(
         &out, r, "stbf_server_picks_total", "counter", "Times the server was chosen.",
         [](Family& f, const std::string& l, const ServerReport& s) { f.sample(l, s.picks); });
@@ -184,7 +253,7 @@ std::string metrics_http_answer(const std::string& request, bool complete,
 
 MetricsServer::MetricsServer(const std::function<std::string()>& body)
     : RequestServer("\r\n\r\n", kMaxHttpHead, kHttpTimeoutUs,
-                    [&body](const std::string& request, bool complete) {
+                    [&body](const std::string& request, bool complete, const std::string&) {
                         return metrics_http_answer(request, complete, body);
                     }) {}
 

@@ -16,6 +16,10 @@
 
 namespace stbf::daemon {
 
+/// A sample value as the exposition text shows it: integers exactly, other values with six
+/// decimals and no trailing zeros ("0.007018").
+std::string metric_number(double v);
+
 /// The metrics text for one snapshot.
 std::string render_metrics(const StatusReport& report);
 

@@ -1,8 +1,22 @@
 #include "request_server.h"
 
+#include <arpa/inet.h>
+
+#include <cstdio>
 #include <utility>
 
 namespace stbf::daemon {
+
+std::string peer_host_text(const stbf_addr& addr) {
+    char buf[64];
+    if (addr.family == 4) {
+        std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", addr.addr[0], addr.addr[1], addr.addr[2],
+                      addr.addr[3]);
+        return buf;
+    }
+    if (addr.family == 6 && inet_ntop(AF_INET6, addr.addr, buf, sizeof(buf)) != nullptr) return buf;
+    return "";
+}
 
 RequestServer::RequestServer(std::string terminator, size_t max_request, TimeUs timeout,
                              Handler handler)
@@ -63,18 +77,57 @@ void RequestServer::on_timeout(TimeUs now) {
         if (conns_[i].deadline <= now) close_conn(i);
 }
 
+size_t RequestServer::count_of(const std::string& peer) const {
+    size_t n = 0;
+    for (const Conn& c : conns_) n += c.peer == peer ? 1 : 0;
+    return n;
+}
+
+bool RequestServer::make_room(const std::string& peer) {
+    const bool peer_full = count_of(peer) >= kMaxPerPeer;
+    if (!peer_full && conns_.size() < kMaxConnections) return true;
+    // Whose idle connection goes: the newcomer's own when it is at its cap, else the peer
+    // holding the most places.
+    std::string victim_peer = peer;
+    if (!peer_full) {
+        size_t most = 0;
+        for (const Conn& c : conns_) {
+            const size_t n = count_of(c.peer);
+            if (n > most) most = n, victim_peer = c.peer;
+        }
+    }
+    size_t oldest = conns_.size();
+    for (size_t i = 0; i < conns_.size(); ++i) {
+        const Conn& c = conns_[i];
+        if (c.pending || c.peer != victim_peer) continue;  // busy with a request: keep it
+        if (oldest == conns_.size() || c.accepted < conns_[oldest].accepted) oldest = i;
+    }
+    if (oldest == conns_.size()) return false;
+    close_conn(oldest);
+    ++evicted_;
+    return true;
+}
+
 void RequestServer::accept_all(TimeUs now) {
     // Bounded per event: a flood is served over several loop turns, never starving the relay.
     for (int i = 0; i < 16; ++i) {
         stbf_sock s = STBF_SOCK_INVALID;
-        if (port_->tcp_accept(port_->ctx, listener_, &s, nullptr) != STBF_PORT_OK) return;
-        if (conns_.size() >= kMaxConnections) {
-            port_->tcp_close(port_->ctx, s);
-            continue;
-        }
+        stbf_addr addr{};
+        if (port_->tcp_accept(port_->ctx, listener_, &s, &addr) != STBF_PORT_OK) return;
         Conn c;
         c.sock = s;
+        c.accepted = now;
         c.deadline = now + timeout_;
+        if (peer_key_) {
+            c.peer = peer_key_(s, addr);
+        } else if (addr.family != 0) {
+            c.peer = peer_host_text(addr);
+        }
+        if (!make_room(c.peer)) {
+            port_->tcp_close(port_->ctx, s);
+            ++refused_;
+            continue;
+        }
         conns_.push_back(std::move(c));
         port_->watch(port_->ctx, s, STBF_READABLE, 0);
     }
@@ -138,7 +191,7 @@ void RequestServer::hold(Conn& c, bool complete) {
 }
 
 void RequestServer::answer(Conn& c, bool complete) {
-    c.out = handler_(c.in, complete);
+    c.out = handler_(c.in, complete, c.peer);
     c.answered = true;
     c.in.clear();
     if (c.out.empty()) {

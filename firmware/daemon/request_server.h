@@ -6,8 +6,13 @@
 // Requests are read from inside the event dispatch, but answered only when the owner calls
 // answer_pending() (outside the runtime's dispatch), so a handler may reload the runtime.
 //
-// Bounded: at most kMaxConnections clients at once (more are accepted and closed at once so the
-// kernel backlog does not fill), requests of at most `max_request` bytes, and every connection
+// Bounded, and fair between local clients: at most kMaxConnections clients at once and
+// kMaxPerPeer from one peer (its address, or what the owner's peer_key says, e.g. the uid of a
+// unix-socket client). A connection over either cap first makes room by closing the oldest
+// connection that has not sent a whole request yet (of that peer, or of the peer holding the
+// most); only when every one is busy with a request is the newcomer closed at once (never
+// left in the kernel backlog). So idle connections cannot lock a scraper or the CLI out, and one
+// peer cannot take every place. Requests are at most `max_request` bytes, and every connection
 // is closed `timeout` after it was accepted, finished or not.
 #ifndef STBF_FIRMWARE_REQUEST_SERVER_H
 #define STBF_FIRMWARE_REQUEST_SERVER_H
@@ -23,15 +28,24 @@
 
 namespace stbf::daemon {
 
+/// The address of a peer without its port ("127.0.0.1", "::1"); "" for an unknown family.
+std::string peer_host_text(const stbf_addr& addr);
+
 class RequestServer {
   public:
     /// Produces the response to one request. `complete` is false when the client sent more
     /// than `max_request` bytes without the terminator or closed early with a partial request;
     /// `request` then holds what arrived (the handler answers with an error, or returns "" to
     /// just close).
-    using Handler = std::function<std::string(const std::string& request, bool complete)>;
+    /// `peer` is the client's peer key (see set_peer_key).
+    using Handler = std::function<std::string(const std::string& request, bool complete,
+                                              const std::string& peer)>;
+    /// Names the peer of an accepted connection ("127.0.0.1", "uid 0"); `addr` is what accept
+    /// reported (family 0 when the port knows none).
+    using PeerKey = std::function<std::string(stbf_sock sock, const stbf_addr& addr)>;
 
-    static constexpr size_t kMaxConnections = 8;
+    static constexpr size_t kMaxConnections = 16;
+    static constexpr size_t kMaxPerPeer = 4;
 
     RequestServer(std::string terminator, size_t max_request, TimeUs timeout, Handler handler);
     ~RequestServer();
@@ -60,6 +74,12 @@ class RequestServer {
 
     bool listening() const { return listener_ != STBF_SOCK_INVALID; }
     size_t connections() const { return conns_.size(); }
+    /// Replaces the default peer key (the peer's address without port).
+    void set_peer_key(PeerKey key) { peer_key_ = std::move(key); }
+    /// Connections closed at once because every place was busy, since start.
+    uint64_t refused() const { return refused_; }
+    /// Idle connections closed to make room for a newcomer, since start.
+    uint64_t evicted() const { return evicted_; }
 
   private:
     struct Conn {
@@ -71,8 +91,13 @@ class RequestServer {
         bool pending = false;   // request read, waiting for answer_pending()
         bool complete = false;  // the request ended with the terminator
         bool answered = false;
+        std::string peer;
+        TimeUs accepted = 0;
     };
     void accept_all(TimeUs now);
+    /// Makes room for one more connection of `peer`; false if none can be made.
+    bool make_room(const std::string& peer);
+    size_t count_of(const std::string& peer) const;
     void serve(Conn& c);
     void hold(Conn& c, bool complete);
     void answer(Conn& c, bool complete);
@@ -86,6 +111,8 @@ class RequestServer {
     const stbf_port* port_ = nullptr;
     stbf_sock listener_ = STBF_SOCK_INVALID;
     std::vector<Conn> conns_;
+    PeerKey peer_key_;
+    uint64_t refused_ = 0, evicted_ = 0;
 };
 
 }  // namespace stbf::daemon

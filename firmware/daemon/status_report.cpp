@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "admin_store.h"
+#include "stbf/address.h"
 #include "stbf/grouping.h"
 
 namespace stbf::daemon {
@@ -31,7 +33,7 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
     r.priority = cfg.priority;
     r.weight = cfg.weight;
     r.has_ewma_connect = st.ewma_connect_us != 0;
-    r.ewma_connect_ms = st.ewma_connect_us / 1000.0;
+    r.ewma_connect_ms = st.ewma_connect_us / 1000.0;  // whole microseconds: 3 decimals
     r.has_ewma_response = st.ewma_response_us != 0;
     r.ewma_response_ms = st.ewma_response_us / 1000.0;
     r.live_sessions = st.live_sessions;
@@ -47,8 +49,14 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
     r.next_check_s = st.next_check > now ? (st.next_check - now) / 1e6 : 0.0;
     r.tls = cfg.tls.enabled;
     if (r.tls && facts.tls_failure_of) r.tls_failure = facts.tls_failure_of(cfg);
+    r.state_since_s = now > st.last_change ? (now - st.last_change) / 1000000 : 0;
+    r.has_slowstart = st.slowstart_until > now;
+    r.slowstart_left_s = r.has_slowstart ? (st.slowstart_until - now) / 1e6 : 0.0;
+    r.admin_state = admin_state_name(engine.admin_state(slot));
     return r;
 }
+
+
 
 uint64_t seconds_ago(TimeUs when, TimeUs now) {
     return now > when ? (now - when) / 1000000 : 0;
@@ -56,10 +64,14 @@ uint64_t seconds_ago(TimeUs when, TimeUs now) {
 
 }  // namespace
 
+std::string host_port_text(const char* host, uint16_t port) {
+    char buf[STBF_HOST_MAX + 16];
+    format_host_port(host, port, buf, sizeof(buf));
+    return buf;
+}
+
 std::string group_listen_text(const GroupConfig& group) {
-    std::string host = group.listen_addr.empty() ? "127.0.0.1" : group.listen_addr.c_str();
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    return host + ":" + std::to_string(group.listen_port);
+    return host_port_text(group.listen_addr.c_str(), group.listen_port);
 }
 
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts) {
@@ -84,6 +96,20 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
             gr.last_failover.from = label_of(engine, gs.last_failover.from);
             gr.last_failover.to = label_of(engine, gs.last_failover.to);
             gr.last_failover.reason = reason_name(gs.last_failover.reason);
+        }
+        for (uint8_t k = 0; k < engine.group_slots(g); ++k) {
+            const SlotStatus ss = engine.slot_status(g, k);
+            SlotReport sr;
+            sr.number = static_cast<uint8_t>(k + 1);
+            sr.port = gs.config->slot_ports[k] != 0 ? gs.config->slot_ports[k]
+                      : k == 0                      ? gs.config->listen_port
+                                                    : 0;
+            sr.server = label_of(engine, ss.server);
+            sr.has_since = ss.server != kNoServer && ss.since != 0;
+            sr.since_s = sr.has_since ? seconds_ago(ss.since, now) : 0;
+            if (ss.idle)
+                sr.idle = "no usable server left that the other slots do not use";
+            gr.slots.push_back(sr);
         }
         for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
@@ -157,6 +183,14 @@ cJSON* server_json(const ServerReport& s) {
     add_number_or_null(o, "next_check_s", s.has_next_check, s.next_check_s);
     cJSON_AddBoolToObject(o, "tls", s.tls);
     add_string_or_null(o, "tls_failure", s.tls_failure);
+    cJSON_AddNumberToObject(o, "state_since_s", static_cast<double>(s.state_since_s));
+    add_number_or_null(o, "last_failure_ago_s", s.has_last_failure_age,
+                       static_cast<double>(s.last_failure_ago_s));
+    add_number_or_null(o, "slowstart_left_s", s.has_slowstart, s.slowstart_left_s);
+    cJSON* admin = cJSON_AddObjectToObject(o, "admin");
+    cJSON_AddStringToObject(admin, "state", s.admin_state.c_str());
+    add_string_or_null(admin, "set_by", s.admin_set_by);
+    add_string_or_null(admin, "since", s.admin_since != 0 ? utc_time_text(s.admin_since) : "");
     return o;
 }
 
@@ -179,9 +213,23 @@ cJSON* group_json(const GroupReport& g) {
     } else {
         cJSON_AddNullToObject(o, "last_failover");
     }
+    cJSON* slots = cJSON_AddArrayToObject(o, "slots");
+    for (const SlotReport& sl : g.slots) {
+        cJSON* so = cJSON_CreateObject();
+        cJSON_AddNumberToObject(so, "slot", sl.number);
+        cJSON_AddNumberToObject(so, "port", sl.port);
+        add_string_or_null(so, "server", sl.server);
+        add_number_or_null(so, "since_s", sl.has_since, static_cast<double>(sl.since_s));
+        add_string_or_null(so, "idle", sl.idle);
+        cJSON_AddItemToArray(slots, so);
+    }
     cJSON* servers = cJSON_AddArrayToObject(o, "servers");
     for (const ServerReport& s : g.servers) cJSON_AddItemToArray(servers, server_json(s));
     return o;
+}
+
+uint64_t event_age_s(const Event& e, TimeUs now) {
+    return now > e.when ? (now - e.when) / 1000000 : 0;
 }
 
 }  // namespace
@@ -195,6 +243,8 @@ std::string status_json(const StatusReport& report) {
     cJSON_AddNumberToObject(d, "uptime_s", static_cast<double>(report.daemon.uptime_s));
     cJSON_AddStringToObject(d, "config", report.daemon.config_path.c_str());
     cJSON_AddNumberToObject(d, "config_generation", report.config_generation);
+    cJSON_AddNumberToObject(d, "restarts", report.daemon.restarts);
+    add_string_or_null(d, "last_restart_reason", report.daemon.last_restart_reason);
     cJSON* lr = cJSON_AddObjectToObject(d, "last_reload");
     cJSON_AddBoolToObject(lr, "ok", report.daemon.last_reload_ok);
     cJSON_AddStringToObject(lr, "message", report.daemon.last_reload_message.c_str());
@@ -217,6 +267,19 @@ std::string status_json(const StatusReport& report) {
         cJSON_AddNumberToObject(o, "servers", src.servers);
         cJSON_AddItemToArray(sources, o);
     }
+    cJSON* events = cJSON_AddArrayToObject(r, "events");
+    for (const Event& e : report.events) {
+        cJSON* o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "seq", static_cast<double>(e.seq));
+        cJSON_AddStringToObject(o, "time", utc_time_text(e.wall).c_str());
+        cJSON_AddNumberToObject(o, "ago_s", static_cast<double>(event_age_s(e, report.now)));
+        cJSON_AddStringToObject(o, "kind", e.kind.c_str());
+        add_string_or_null(o, "group", e.group);
+        add_string_or_null(o, "server", e.server);
+        cJSON_AddStringToObject(o, "text", e.text.c_str());
+        cJSON_AddNumberToObject(o, "count", e.count);
+        cJSON_AddItemToArray(events, o);
+    }
     char* text = cJSON_PrintUnformatted(r);
     std::string out = text != nullptr ? text : "{}";
     cJSON_free(text);
@@ -224,6 +287,23 @@ std::string status_json(const StatusReport& report) {
 }
 
 namespace {
+
+// "42s", "5m12s", "3h05m", "2d04h": short enough for a table column.
+std::string duration_text(uint64_t s) {
+    char buf[32];
+    if (s < 60)
+        std::snprintf(buf, sizeof(buf), "%llus", static_cast<unsigned long long>(s));
+    else if (s < 3600)
+        std::snprintf(buf, sizeof(buf), "%llum%02llus", static_cast<unsigned long long>(s / 60),
+                      static_cast<unsigned long long>(s % 60));
+    else if (s < 86400)
+        std::snprintf(buf, sizeof(buf), "%lluh%02llum", static_cast<unsigned long long>(s / 3600),
+                      static_cast<unsigned long long>(s / 60 % 60));
+    else
+        std::snprintf(buf, sizeof(buf), "%llud%02lluh", static_cast<unsigned long long>(s / 86400),
+                      static_cast<unsigned long long>(s / 3600 % 24));
+    return buf;
+}
 
 std::string ms_text(bool has, double ms) {
     if (!has) return "-";
@@ -233,6 +313,18 @@ std::string ms_text(bool has, double ms) {
 }
 
 }  // namespace
+
+std::string events_text(const StatusReport& report) {
+    std::string out;
+    for (const Event& e : report.events) {
+        out += utc_time_text(e.wall) + " (" + duration_text(event_age_s(e, report.now)) + " ago) " +
+               e.text;
+        if (e.count > 1) out += " (" + std::to_string(e.count) + " times)";
+        out += "\n";
+    }
+    if (out.empty()) out = "no events yet\n";
+    return out;
+}
 
 std::string status_text(const StatusReport& report) {
     std::string out;
@@ -246,6 +338,11 @@ std::string status_text(const StatusReport& report) {
             line, sizeof(line), "last reload %llus ago: %s\n",
             static_cast<unsigned long long>(report.daemon.last_reload_ago_s),
             report.daemon.last_reload_ok ? "ok" : report.daemon.last_reload_message.c_str());
+        out += line;
+    }
+    if (report.daemon.restarts > 0) {
+        std::snprintf(line, sizeof(line), "restarted %u time(s) after a crash; last: %s\n",
+                      report.daemon.restarts, report.daemon.last_restart_reason.c_str());
         out += line;
     }
     for (const GroupReport& g : report.groups) {
@@ -264,22 +361,41 @@ std::string status_text(const StatusReport& report) {
                           g.last_failover.reason.c_str(), g.failovers);
             out += line;
         }
-        std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-9s %9s %9s %5s  %s\n", "SERVER",
-                      "ADDRESS", "PROTO", "STATE", "CONN ms", "RESP ms", "LIVE", "LAST FAILURE");
+        for (const SlotReport& sl : g.slots) {
+            out += "  slot " + std::to_string(sl.number) + " port " + std::to_string(sl.port) +
+                   ": " + (sl.server.empty() ? "no session" : "on " + sl.server);
+            if (sl.has_since) out += " since " + duration_text(sl.since_s) + " ago";
+            if (!sl.idle.empty()) out += " (idle: " + sl.idle + ")";
+            out += "\n";
+        }
+        std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-16s %7s %9s %9s %5s  %s\n",
+                      "SERVER", "ADDRESS", "PROTO", "STATE", "SINCE", "CONN ms", "RESP ms", "LIVE",
+                      "LAST FAILURE");
         out += line;
+        std::string admin_lines;
         for (const ServerReport& s : g.servers) {
-            std::string addr = s.host + ":" + std::to_string(s.port);
+            std::string addr = host_port_text(s.host.c_str(), s.port);
             std::string state = s.state + (s.backup ? "*" : "");
+            if (s.admin_state != "enabled") state += "/" + s.admin_state;
+            if (s.has_slowstart) state += "/ramp";
             std::string proto = s.protocol + (s.tls ? "+tls" : "");
             std::string failure = s.last_failure.empty() ? "-" : s.last_failure;
+            if (!s.last_failure.empty() && s.has_last_failure_age)
+                failure += " " + duration_text(s.last_failure_ago_s) + " ago";
             if (!s.tls_failure.empty()) failure += " (tls: " + s.tls_failure + ")";
-            std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-9s %9s %9s %5u  %s\n",
+            if (s.admin_state != "enabled")
+                admin_lines += "  " + s.label + ": " + s.admin_state +
+                               (s.admin_since != 0 ? " since " + utc_time_text(s.admin_since) : "") +
+                               (s.admin_set_by.empty() ? "" : " by " + s.admin_set_by) + "\n";
+            std::snprintf(line, sizeof(line), "  %-20s %-28s %-8s %-16s %7s %9s %9s %5u  %s\n",
                           s.label.c_str(), addr.c_str(), proto.c_str(), state.c_str(),
+                          duration_text(s.state_since_s).c_str(),
                           ms_text(s.has_ewma_connect, s.ewma_connect_ms).c_str(),
                           ms_text(s.has_ewma_response, s.ewma_response_ms).c_str(), s.live_sessions,
                           failure.c_str());
             out += line;
         }
+        out += admin_lines;
     }
     if (!report.sources.empty()) out += "\nserver lists\n";
     for (const SourceReport& src : report.sources) {

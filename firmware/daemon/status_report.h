@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "event_log.h"
 #include "stbf/engine.h"
 
 namespace stbf::daemon {
@@ -23,6 +24,8 @@ struct DaemonFacts {
     long pid = 0;
     uint64_t uptime_s = 0;
     std::string config_path;
+    unsigned restarts = 0;          ///< restarts by `run --restart` after crashes (supervisor.h)
+    std::string last_restart_reason;  ///< exit reason of the crashed predecessor, "" if none
     bool reloaded = false;  ///< false until the first reload attempt
     bool last_reload_ok = true;
     std::string last_reload_message;  ///< "FILE:LINE: message" of a failed reload, or "ok"
@@ -34,6 +37,17 @@ struct DaemonFacts {
     /// Reason the latest TLS connection to a server was refused ("pin mismatch: ..."), "" when
     /// none or the server is not TLS. Unset: no TLS support in this binary.
     std::function<std::string(const ServerConfig&)> tls_failure_of;
+    /// Descriptors of the daemon process (-1: unknown): open ones, the sockets among them, and
+    /// the limit (RLIMIT_NOFILE). Running out of them is the box's problem, not a server's.
+    long open_fds = -1, open_sockets = -1, max_fds = -1;
+    /// The daemon's local ports (control, metrics, web): clients now, and since start those
+    /// closed at once (every place busy) and idle ones closed to make room.
+    struct LocalPort {
+        std::string name;
+        uint64_t connections = 0, refused = 0, evicted = 0;
+    };
+    std::vector<LocalPort> local_ports;
+    uint64_t log_lines_suppressed = 0;  ///< log lines folded by the rate limit
 };
 
 /// State of one provider server list (a "source" of the config).
@@ -65,6 +79,24 @@ struct ServerReport {
     std::string tls_failure;  ///< latest TLS refusal (certificate, pin, handshake); "" = none
     bool has_next_check = false;
     double next_check_s = 0;
+    uint64_t state_since_s = 0;        ///< seconds in the current state (since start if never changed)
+    bool has_last_failure_age = false;  ///< the daemon saw when the last failure was
+    uint64_t last_failure_ago_s = 0;
+    bool has_slowstart = false;         ///< ramping up after a recovery
+    double slowstart_left_s = 0;
+    std::string admin_state = "enabled";  ///< admin_state_name
+    std::string admin_set_by;             ///< "" when enabled or unknown
+    int64_t admin_since = 0;              ///< Unix seconds; 0 when enabled or unknown
+};
+
+/// One local port of a group: the softcam keeps one reader on each.
+struct SlotReport {
+    uint8_t number = 1;   ///< 1-based, as box owners count
+    uint16_t port = 0;
+    std::string server;   ///< server of its live session; "" when none (JSON null)
+    bool has_since = false;
+    uint64_t since_s = 0;  ///< how long it has been on that server
+    std::string idle;      ///< why it refuses sessions ("only one usable server"); "" if it does not
 };
 
 struct FailoverReport {
@@ -81,6 +113,7 @@ struct GroupReport {
     uint32_t live_sessions = 0, sessions_total = 0, sessions_refused = 0, failovers = 0;
     bool panic = false;
     FailoverReport last_failover;
+    std::vector<SlotReport> slots;
     std::vector<ServerReport> servers;
 };
 
@@ -89,7 +122,13 @@ struct StatusReport {
     uint32_t config_generation = 0;
     std::vector<GroupReport> groups;
     std::vector<SourceReport> sources;  ///< filled by the daemon; JSON "sources" (additive to v1)
+    std::vector<Event> events;          ///< filled by the daemon, oldest first; JSON "events"
+    TimeUs now = 0;                     ///< port clock of the snapshot (event ages)
+    int64_t wall_now = 0;               ///< Unix seconds of the snapshot
 };
+
+/// The event history as text, one line per event: "2026-12-01T21:05:00Z (12s ago) TEXT".
+std::string events_text(const StatusReport& report);
 
 /// Snapshot of `engine` at `now` (port clock) plus `facts`.
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts);
@@ -103,6 +142,9 @@ std::string status_json(const StatusReport& report);
 
 /// Human-readable table: one block per group, one line per server.
 std::string status_text(const StatusReport& report);
+
+/// "host:port" with an IPv6 literal in brackets (stbf::format_host_port).
+std::string host_port_text(const char* host, uint16_t port);
 
 /// "127.0.0.1:20000" / "[::1]:20000" for a group's listen setting (empty address means
 /// 127.0.0.1).

@@ -5,8 +5,6 @@
 #include <cjson/cJSON.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "atomic_file.h"
@@ -77,15 +75,6 @@ bool wrap_json_list(const std::string& body, size_t first, const std::string& gr
     return true;
 }
 
-bool read_whole_file(const std::string& path, std::string* out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::stringstream s;
-    s << in.rdbuf();
-    *out = s.str();
-    return static_cast<bool>(in) || in.eof();
-}
-
 }  // namespace
 
 bool parse_server_list(const std::string& body, const std::string& origin,
@@ -110,16 +99,17 @@ bool parse_server_list(const std::string& body, const std::string& origin,
     std::unique_ptr<Diagnostics> diags(new Diagnostics);
     fw::LoadResult result =
         fw::load_config_text(text, origin.c_str(), format, out, &globals, diags.get(), nullptr, false);
-    if (result == fw::LoadResult::Ok && out->server_count > 0) return true;
-    if (result == fw::LoadResult::Ok) {
-        *error = origin + ": list holds no servers";
-        return false;
-    }
+    // A box owner's CCcam.cfg is read tolerantly (a skipped line is a warning); a provider's
+    // list is strict: a line that does not read as it should means a broken or cut list, and
+    // the last good one stays.
+    const bool strict = format == fw::FileFormat::Cccam && diags->warnings() > 0;
+    if (result == fw::LoadResult::Ok && !strict && out->server_count > 0) return true;
     error->clear();
     size_t shown = 0;
     for (size_t i = 0; i < diags->count(); ++i) {
         const Diagnostic& d = diags->at(i);
-        if (d.severity != Severity::Error) continue;
+        const bool line_warning = strict && d.severity == Severity::Warning && d.where.line > 0;
+        if (d.severity != Severity::Error && !line_warning) continue;
         if (shown < kErrorsShown) {
             Diagnostic in_list = d;
             if (in_list.where.line == wrapper.line && in_list.column >= wrapper.column + wrapper.shift)
@@ -133,7 +123,10 @@ bool parse_server_list(const std::string& body, const std::string& origin,
         ++shown;
     }
     if (shown > kErrorsShown) error->append("; and " + std::to_string(shown - kErrorsShown) + " more");
-    if (error->empty()) *error = origin + ": list refused";
+    if (error->empty())
+        *error = origin + (result == fw::LoadResult::Ok && out->server_count == 0
+                               ? ": list holds no servers"
+                               : ": list refused");
     return false;
 }
 
@@ -198,8 +191,10 @@ bool ServerListSource::adopt(const std::string& body, bool write_cache) {
 
 bool ServerListSource::load_cache() {
     next_refresh_ = port_.now(port_.ctx);
-    std::string content;
-    if (options_.cache_path.empty() || !read_whole_file(options_.cache_path, &content)) return false;
+    std::string content, unreadable;  // a missing or unreadable cache is simply not used
+    if (options_.cache_path.empty() ||
+        !fw::read_text_file(options_.cache_path, &content, &unreadable))
+        return false;
     const std::string header = kCacheMagic + options_.fetch.url + "\n";
     if (content.compare(0, header.size(), header) != 0) {
         last_failure_ = FetchFailure::None;

@@ -148,5 +148,21 @@ TEST(SameHostAndEndpoint, CompareFamilyAddressAndPort) {
     EXPECT_TRUE(same_host(a, b));
 }
 
+TEST(FormatHostPort, Ipv6InBracketsAndDefaultHost) {
+    char buf[64];
+    EXPECT_EQ(format_host_port("::1", 23101, buf, sizeof(buf)), 11u);
+    EXPECT_STREQ(buf, "[::1]:23101");
+    format_host_port("192.0.2.1", 65535, buf, sizeof(buf));
+    EXPECT_STREQ(buf, "192.0.2.1:65535");
+    format_host_port("cam.example", 0, buf, sizeof(buf));
+    EXPECT_STREQ(buf, "cam.example:0");
+    format_host_port("", 20000, buf, sizeof(buf));
+    EXPECT_STREQ(buf, "127.0.0.1:20000");
+    // Cut like snprintf: NUL-terminated, the return says how much was needed.
+    char small[6];
+    EXPECT_EQ(format_host_port("2001:db8::1", 80, small, sizeof(small)), 16u);
+    EXPECT_STREQ(small, "[2001");
+}
+
 }  // namespace
 }  // namespace stbf

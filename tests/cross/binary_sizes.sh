@@ -1,6 +1,6 @@
 #!/bin/bash
 # binary_sizes.sh [ARCH...]: stripped size of /usr/bin/stbfailover per architecture, dynamic
-# and static (default: all five toolchain architectures). Release builds with TLS on, as the
+# (glibc) and static (musl) (default: all five toolchain architectures). Release builds with TLS on, as the
 # OE recipe builds, and with STBF_SIZE_TLS=both also without TLS (the smallest boxes' build);
 # tests off; only the stbfailover target is built.
 # Build dirs: $STBF_MATRIX_ROOT/<arch>-size-<flavour>; deps as for run_matrix.sh.
@@ -17,10 +17,11 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 # stripped_size ARCH FLAVOUR: builds stbfailover and prints its stripped size in bytes.
 stripped_size() {
     local arch=$1 flavour=$2 tls=${3:-ON} build=$matrix_root/$1-size-$2-tls$3 static=OFF strip
-    [ "$flavour" = static ] && static=ON
+    local prefix=$STBF_DEPS_ROOT/$arch/mbedtls-$series
+    [ "$flavour" = static ] && static=ON prefix=$STBF_DEPS_ROOT/$arch-musl/mbedtls-$series
     cmake -S "$source_dir" -B "$build" "${generator[@]}" \
         -DCMAKE_TOOLCHAIN_FILE="$source_dir/toolchains/$arch.cmake" \
-        -DSTBF_DEPS_PREFIX="$STBF_DEPS_ROOT/$arch/mbedtls-$series" -DCMAKE_BUILD_TYPE=Release \
+        -DSTBF_DEPS_PREFIX="$prefix" -DCMAKE_BUILD_TYPE=Release \
         -DSTBF_BUILD_TESTS=OFF -DSTBF_WITH_TLS=$tls -DSTBF_STATIC=$static >"$build.log" 2>&1 ||
         { echo "configure failed, see $build.log" >&2; return 1; }
     cmake --build "$build" -j 2 --target stbfailover >>"$build.log" 2>&1 ||
@@ -34,6 +35,7 @@ mkdir -p "$matrix_root"
 rows=()
 for arch in "$@"; do
     "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" "$arch" >/dev/null
+    "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" --libc musl "$arch" >/dev/null
     dynamic=$(stripped_size "$arch" dynamic ON)
     static=$(stripped_size "$arch" static ON)
     row=$(printf '%-24s %10s %10s' "$arch" "$dynamic" "$static")

@@ -1,15 +1,21 @@
 #!/bin/bash
-# run_matrix.sh [--ci] [--flavour dynamic|static|both] [ARCH...]: cross-build the whole tree and run
+# run_matrix.sh [--ci] [--flavour dynamic|static|floor|all] [ARCH...]: cross-build the whole tree and run
 # its tests under qemu-user, per architecture (default: armv7ahf-neon mips32el aarch64).
 #
 # Flavours (both by default):
 #   dynamic  Debug, tests on, sanitizers (ASan+UBSan; trap-mode UBSan on mips32el, which has no
 #            libasan/libubsan); the FULL suite except tests labelled `netns` or `no-qemu`
 #            (network namespaces and raw kernel features that qemu-user cannot emulate).
-#   static   Release, STBF_STATIC=ON (the drop-in binary): only the binary and its .ipk are
-#            built, then the `smoke` and `packaging` labels run (the static binary starts under
-#            qemu; the .ipk is checked), which keeps CI's time for the full dynamic suite.
-#            STBF_MATRIX_STATIC_TESTS=full builds everything and runs the full suite here too.
+#   static   Release, STBF_STATIC=ON: the drop-in binary, linked statically against musl built
+#            from Debian's source package with the arch's tune flags (build-deps.sh --libc
+#            musl; cached). Only the binary and its .ipk are built, then the `smoke` and
+#            `packaging` labels run (the static binary starts under qemu; the .ipk is checked;
+#            on mips32el the binary is checked for MIPS32 release 1 code only). The GoogleTest
+#            suites need glibc's libstdc++ internals and run in the dynamic flavour.
+#   floor    Release, glibc, as shipped: linked against the glibc 2.31 floor sysroot; the ipk
+#            is built and the `smoke` and `packaging` labels run (packaging.glibc_floor reads
+#            the binary's symbol versions). Skipped where the dynamic flavour already links
+#            against the floor (no ASan there: mips32el).
 # TLS is on (STBF_WITH_TLS) so both mbedTLS series get exercised: aarch64 builds against 3.6,
 # the others against 2.28 (STBF_MATRIX_MBEDTLS=2|3 forces one series for all).
 # Target libraries come from toolchains/deps/build-deps.sh (cached under $STBF_DEPS_ROOT).
@@ -29,15 +35,15 @@ exclude_labels='netns|no-qemu'
 # Tests whose assertions depend on timing that emulation changes, each with its reason (none
 # at the moment; STBF_MATRIX_EXCLUDE adds a regex for a local run).
 exclude_tests=${STBF_MATRIX_EXCLUDE:-}
-flavours=(dynamic static)
+flavours=(dynamic static floor)
 archs=()
 while [ $# -gt 0 ]; do
     case $1 in
         --flavour)
             [ $# -ge 2 ] || { echo "run_matrix.sh: --flavour needs a value" >&2; exit 2; }
             case $2 in
-                dynamic|static) flavours=("$2") ;;
-                both) flavours=(dynamic static) ;;
+                dynamic|static|floor) flavours=("$2") ;;
+                both|all) flavours=(dynamic static floor) ;;
                 *) echo "run_matrix.sh: unknown flavour '$2'" >&2; exit 2 ;;
             esac
             shift 2 ;;
@@ -83,11 +89,16 @@ for arch in "${archs[@]}"; do
     fi
     series=${STBF_MATRIX_MBEDTLS:-$([ "$arch" = aarch64 ] && echo 3 || echo 2)}
     mkdir -p "$matrix_root"
-    step "$arch deps (mbedtls $series)" "$matrix_root/$arch-deps.log" \
-        "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" "$arch" || continue
     for flavour in "${flavours[@]}"; do
+        [ "$flavour" = floor ] && [ "$arch" = mips32el ] && continue  # dynamic covers it
         build=$matrix_root/$arch-$flavour
-        options=(-DCMAKE_TOOLCHAIN_FILE="$toolchain" -DSTBF_DEPS_PREFIX="$deps_root/$arch/mbedtls-$series"
+        libc=glibc
+        [ "$flavour" = static ] && libc=musl
+        prefix=$deps_root/$arch$([ "$libc" = musl ] && echo -musl)/mbedtls-$series
+        step "$arch $libc deps (mbedtls $series)" "$matrix_root/$arch-$libc-deps.log" \
+            "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" --libc "$libc" "$arch" ||
+            continue
+        options=(-DCMAKE_TOOLCHAIN_FILE="$toolchain" -DSTBF_DEPS_PREFIX="$prefix" -DSTBF_LIBC="$libc"
                  -DSTBF_BUILD_TESTS=ON -DSTBF_WITH_TLS=ON)
         tests=(-LE "$exclude_labels")
         [ -z "$exclude_tests" ] || tests+=(-E "$exclude_tests")
@@ -99,14 +110,14 @@ for arch in "${archs[@]}"; do
                 options+=(-DSTBF_SANITIZE=ON -DSTBF_SANITIZE_UB_TRAP=OFF)
             fi
         else
-            options+=(-DCMAKE_BUILD_TYPE=Release -DSTBF_STATIC=ON -DSTBF_SANITIZE=OFF
-                      -DSTBF_SANITIZE_UB_TRAP=OFF)
-            [ "${STBF_MATRIX_STATIC_TESTS:-smoke}" = full ] || tests=(-L 'smoke|packaging')
+            options+=(-DCMAKE_BUILD_TYPE=Release -DSTBF_SANITIZE=OFF -DSTBF_SANITIZE_UB_TRAP=OFF)
+            if [ "$flavour" = static ]; then options+=(-DSTBF_STATIC=ON); else options+=(-DSTBF_STATIC=OFF); fi
+            tests=(-L 'smoke|packaging')
         fi
         step "$arch $flavour configure" "$build.configure.log" \
-            cmake -S "$source_dir" -B "$build" "${generator[@]}" "${options[@]}" || continue
+            cmake --fresh -S "$source_dir" -B "$build" "${generator[@]}" "${options[@]}" || continue
         targets=()
-        [ "$flavour" = static ] && [ "${STBF_MATRIX_STATIC_TESTS:-smoke}" != full ] && targets=(--target ipk)
+        [ "$flavour" != dynamic ] && targets=(--target ipk)
         step "$arch $flavour build" "$build.build.log" \
             cmake --build "$build" -j "$jobs" "${targets[@]}" || continue
         step "$arch $flavour test" "$build.test.log" \

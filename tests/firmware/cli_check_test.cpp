@@ -29,7 +29,7 @@ TEST(CliCheck, GoodCccamFilePrintsGroupsPortsAndMaskedSecrets) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(cfg + ": OK: 2 groups, 3 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group cccam-alice: listen 127.0.0.1:"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("mode ordered, 2 servers"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("mode random, 2 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("1. cccam a.example:12000 user alice password **** (" + cfg + ":3)"),
               std::string::npos) << r.out;
     EXPECT_NE(r.out.find("newcamd c.example:15000 user bob password **** key ****"), std::string::npos);
@@ -50,7 +50,7 @@ TEST(CliCheck, VerboseShowsTheNotes) {
     EXPECT_NE(r.err.find("CCcam.cfg:6:1: note:"), std::string::npos) << r.err;
 }
 
-TEST(CliCheck, ErrorsArePrintedWithFileLineColumnAndExitOne) {
+TEST(CliCheck, SkippedLinesAreWarningsWithFileLineColumnAndStrictMakesThemErrors) {
     stbf_test::TempDir dir;
     const std::string cfg = dir.write("CCcam.cfg",
                                       "C: a.example 12000 alice Sup3rSecret\n"
@@ -58,13 +58,39 @@ TEST(CliCheck, ErrorsArePrintedWithFileLineColumnAndExitOne) {
                                       "C: 2001:db8::1 12000 alice Sup3rSecret\n"
                                       "N: c.example 1 bob Sup3rSecret 01 02\n", 0600);
     auto r = check(dir, cfg);
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find(cfg + ":2:14: error: port must be a number 1..65535"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(cfg + ":3:4: error: IPv6 address must be written in brackets"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(cfg + ":4:37: error: N: line has fewer than 14 key bytes"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("3 errors"), std::string::npos) << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find(cfg + ":2:14: warning: port is a placeholder or not a port; line skipped: "
+                               "port must be a number 1..65535"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(cfg + ":3:4: warning: host is a placeholder or not a host; line skipped: "
+                               "IPv6 address must be written in brackets"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(cfg + ":4:37: warning: N: line has fewer than 14 key bytes; line skipped"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.out.find(cfg + ": 1 imported, 3 skipped"), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find("Sup3rSecret"), std::string::npos);
-    EXPECT_EQ(r.out.find("OK"), std::string::npos);
+    EXPECT_NE(r.out.find("OK"), std::string::npos);
+
+    auto strict = check(dir, cfg, {"--strict"});
+    EXPECT_EQ(strict.exit_code, 1);
+    EXPECT_NE(strict.err.find(cfg + ":2:14: error: port is a placeholder"), std::string::npos)
+        << strict.err;
+    EXPECT_NE(strict.err.find("3 errors"), std::string::npos) << strict.err;
+    EXPECT_EQ(strict.out.find("OK"), std::string::npos);
+}
+
+TEST(CliCheck, LinkedAccountsOnTwoProtocolsAreShownTogether) {
+    stbf_test::TempDir dir;
+    const std::string cfg = dir.write("CCcam.cfg",
+                                      "C: a.example 12000 alice pw\n"
+                                      "N: a.example 15000 alice pw 0102030405060708091011121314\n",
+                                      0600);
+    auto r = check(dir, cfg);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("same account on newcamd (group newcamd-alice): no failover between "
+                         "protocols; the softcam's fallback reader covers it"),
+              std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("same account on cccam (group cccam-alice)"), std::string::npos) << r.out;
 }
 
 TEST(CliCheck, JsonWithImportShowsEverythingReachable) {
@@ -84,7 +110,7 @@ TEST(CliCheck, JsonWithImportShowsEverythingReachable) {
     EXPECT_NE(r.out.find("OK: 2 groups, 3 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group hand: listen 127.0.0.1:25999, mode scored, 1 server"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("group cccam-u: listen 127.0.0.1:25"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("(derived), mode ordered, 2 servers"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(derived), mode random, 2 servers"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("2. cccam [2001:db8::2]:12000 user u password **** backup (" + dir.file("oscam.server") + ":7)"),
               std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("Sup3rSecret"), std::string::npos);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -262,6 +263,8 @@ std::string DaemonProcess::log() const {
 
 // ---- Client -----------------------------------------------------------------------------
 
+const char* stbfailover_binary() { return STBF_TEST_BINARY; }
+
 int connect_loopback(uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
@@ -271,6 +274,61 @@ int connect_loopback(uint16_t port) {
         return -1;
     }
     return fd;
+}
+
+int connect_to(const std::string& ipv4, uint16_t port, const std::string& source) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (!source.empty()) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+            ::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof(from)) != 0) {
+            ::close(fd);
+            return -1;
+        }
+    }
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    if (::inet_pton(AF_INET, ipv4.c_str(), &in.sin_addr) != 1 ||
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&in), sizeof(in)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// True once a response with a Content-Length has all of its body (some servers say
+// "Connection: close" and keep the connection open).
+bool http_complete(const std::string& r) {
+    const size_t head_end = r.find("\r\n\r\n");
+    if (head_end == std::string::npos) return false;
+    std::string head = r.substr(0, head_end);
+    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = head.find("\r\ncontent-length:");
+    if (at == std::string::npos) return false;
+    const size_t length = std::strtoul(head.c_str() + at + 17, nullptr, 10);
+    return r.size() >= head_end + 4 + length;
+}
+
+std::string http_exchange(const std::string& ipv4, uint16_t port, const std::string& request,
+                          int timeout_ms) {
+    const int fd = connect_to(ipv4, port);
+    if (fd < 0) return "";
+    std::string answer;
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+        const long long deadline = now_ms() + timeout_ms;
+        char buf[4096];
+        while (!http_complete(answer) && wait_readable(fd, deadline)) {
+            const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+            if (n <= 0) break;
+            answer.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    return answer;
 }
 
 bool Client::connect(uint16_t port) {

@@ -26,12 +26,24 @@ class TempDir {
     std::string path_;
 };
 
+/// Path of the `stbfailover` binary under test.
+const char* stbfailover_binary();
+
 /// A free loopback TCP port (bound once and released; good enough for tests).
 uint16_t free_port();
 
 /// A blocking TCP connection to 127.0.0.1:`port`: the descriptor, or -1 if the connect failed.
 /// The caller closes it.
 int connect_loopback(uint16_t port);
+
+/// A blocking TCP connection to `ipv4`:`port` (a loopback address such as 127.0.0.2), from
+/// `source` when given (another loopback address plays another peer); -1 on failure.
+int connect_to(const std::string& ipv4, uint16_t port, const std::string& source = "");
+
+/// Sends `request` to `ipv4`:`port` and reads until the server closes or `timeout_ms` passed;
+/// "" when the connect failed.
+std::string http_exchange(const std::string& ipv4, uint16_t port, const std::string& request,
+                          int timeout_ms = 5000);
 
 /// A child process started with fork/exec. Killed (SIGKILL) and reaped by the destructor.
 class Child {

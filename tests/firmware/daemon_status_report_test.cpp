@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "status_report.h"
+#include "metrics.h"
 #include "stbf/posix_port.h"
 
 namespace stbf::daemon {
@@ -131,6 +132,52 @@ TEST_F(StatusReportTest, SessionsAndFailoverShowUpAndNoSecretDoes) {
     }
 }
 
+TEST_F(StatusReportTest, SlotsAdminStateSinceAndEventsInEveryView) {
+    const TimeUs now = 20 * kSec;
+    ASSERT_EQ(engine_.set_admin_state(engine_.group_server(0, 0), AdminState::Drain, 0, now),
+              Status::Ok);
+    StatusReport r = build_status_report(engine_, now + 5 * kSec, facts_);
+    r.now = now + 5 * kSec;
+    EventLog log;
+    log.add("admin", "sky", "main", "server main of group sky: drain (by cli uid 0)", now, 1764622800);
+    r.events.assign(log.events().begin(), log.events().end());
+    ASSERT_EQ(r.groups.size(), 1u);
+    const GroupReport& g = r.groups[0];
+    ASSERT_EQ(g.slots.size(), 2u) << "two enabled servers: two slots by default";
+    EXPECT_EQ(g.slots[0].port, 20001);
+    EXPECT_EQ(g.servers[0].admin_state, "drain");
+    EXPECT_EQ(g.servers[1].admin_state, "enabled");
+    EXPECT_EQ(g.servers[0].state_since_s, 15u) << "in its state since init at 10 s";
+    r.groups[0].servers[0].admin_set_by = "cli uid 0";
+    r.groups[0].servers[0].admin_since = 1764622800;
+
+    const std::string json = status_json(r);
+    EXPECT_NE(json.find("\"slots\":[{\"slot\":1,\"port\":20001,\"server\":null"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"admin\":{\"state\":\"drain\",\"set_by\":\"cli uid 0\","
+                        "\"since\":\"2025-12-01T21:00:00Z\"}"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("\"admin\":{\"state\":\"enabled\",\"set_by\":null,\"since\":null}"),
+              std::string::npos);
+    EXPECT_NE(json.find("\"events\":[{\"seq\":1,\"time\":\"2025-12-01T21:00:00Z\",\"ago_s\":5,"
+                        "\"kind\":\"admin\""),
+              std::string::npos)
+        << json;
+    const std::string text = status_text(r);
+    EXPECT_NE(text.find("slot 1 port 20001: no session"), std::string::npos) << text;
+    EXPECT_NE(text.find("up/drain"), std::string::npos) << text;
+    EXPECT_NE(text.find("main: drain since 2025-12-01T21:00:00Z by cli uid 0"), std::string::npos)
+        << text;
+    EXPECT_NE(events_text(r).find("2025-12-01T21:00:00Z (5s ago) server main of group sky: drain"),
+              std::string::npos)
+        << events_text(r);
+    const std::string m = render_metrics(r);
+    EXPECT_NE(m.find("stbf_server_admin_state{group=\"sky\",server=\"main\",state=\"drain\"} 1"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("stbf_slot_info{group=\"sky\",slot=\"2\",port=\""), std::string::npos) << m;
+}
+
 TEST(GroupListenText, DefaultsToLoopbackAndBracketsIpv6) {
     GroupConfig g;
     g.listen_port = 20000;
@@ -149,6 +196,28 @@ TEST(ParseListenAddr, NumericAddressWithPortOnly) {
     for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000",
                             "localhost:9105", "::1:9105", "127.0.0.1:91x5"})
         EXPECT_FALSE(parse_listen_addr(bad, &a)) << bad;
+}
+
+}  // namespace
+}  // namespace stbf::daemon
+
+namespace stbf::daemon {
+namespace {
+
+TEST(StatusText, Ipv6ServersAreShownInBrackets) {
+    StatusReport r;
+    GroupReport g;
+    g.name = "v6";
+    ServerReport s;
+    s.label = "six";
+    s.host = "::1";
+    s.port = 23101;
+    s.state = "up";
+    g.servers.push_back(s);
+    r.groups.push_back(g);
+    const std::string text = status_text(r);
+    EXPECT_NE(text.find("[::1]:23101"), std::string::npos) << text;
+    EXPECT_EQ(text.find(" ::1:23101"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Metrics: the strict HTTP front and the Prometheus text for a status snapshot.
 #include "metrics.h"
 
+#include "daemon.h"
+
 #include <gtest/gtest.h>
 
 namespace stbf::daemon {
@@ -112,6 +114,41 @@ TEST(MetricsText, EachFamilyIsDeclaredOnce) {
     }
     EXPECT_EQ(types, 1u);
     EXPECT_EQ(m.back(), '\n');
+}
+
+TEST(MetricsText, FloatsHaveFixedPrecisionAndIntegersStayExact) {
+    EXPECT_EQ(metric_number(0.0070179999999999999), "0.007018");
+    EXPECT_EQ(metric_number(7018 / 1000.0 / 1000.0), "0.007018");
+    EXPECT_EQ(metric_number(0.0125), "0.0125");
+    EXPECT_EQ(metric_number(0.5), "0.5");
+    EXPECT_EQ(metric_number(42), "42");
+    EXPECT_EQ(metric_number(4294967295.0), "4294967295");
+    EXPECT_EQ(metric_number(0), "0");
+    StatusReport r = sample_report();
+    r.groups[0].servers[0].ewma_response_ms = 7.018;
+    r.groups[0].servers[0].has_ewma_response = true;
+    const std::string m = render_metrics(r);
+    EXPECT_NE(m.find("stbf_server_ewma_response_seconds{group=\"sky \\\"uk\\\"\",server=\"main\"} "
+                     "0.007018\n"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("99999"), std::string::npos) << m;
+}
+
+TEST(MetricsText, DescriptorsAndSocketsOfTheDaemon) {
+    StatusReport r = sample_report();
+    EXPECT_EQ(render_metrics(r).find("stbf_process_open_fds"), std::string::npos)
+        << "unknown counts are left out";
+    count_descriptors(&r.daemon.open_fds, &r.daemon.open_sockets, &r.daemon.max_fds);
+    ASSERT_GE(r.daemon.open_fds, 3);  // at least stdin/stdout/stderr of this test
+    ASSERT_GE(r.daemon.open_sockets, 0);
+    const std::string m = render_metrics(r);
+    EXPECT_NE(m.find("stbf_process_open_fds " + std::to_string(r.daemon.open_fds) + "\n"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("stbf_process_open_sockets " + std::to_string(r.daemon.open_sockets) + "\n"),
+              std::string::npos);
+    EXPECT_NE(m.find("# TYPE stbf_process_max_fds gauge\n"), std::string::npos);
 }
 
 }  // namespace

@@ -37,5 +37,8 @@ void replay(const char* target, Target fn) {
 TEST(CorpusReplay, CccamCfg) { replay("cccam_cfg", &stbf_fuzz::cccam_cfg); }
 TEST(CorpusReplay, OscamServer) { replay("oscam_server", &stbf_fuzz::oscam_server); }
 TEST(CorpusReplay, ConfigJson) { replay("config_json", &stbf_fuzz::config_json); }
+TEST(CorpusReplay, WebRequest) { replay("web_request", &stbf_fuzz::web_request); }
+TEST(CorpusReplay, ControlLine) { replay("control_line", &stbf_fuzz::control_line); }
+TEST(CorpusReplay, AdminState) { replay("admin_state", &stbf_fuzz::admin_state); }
 
 }  // namespace

@@ -17,6 +17,14 @@ void oscam_server(const uint8_t* data, size_t size);
 /// to the same groups and ports.
 void config_json(const uint8_t* data, size_t size);
 
+/// The web page's HTTP front (web.h) with a password and a CSRF token: every answer is an HTTP
+/// response, no admin change happens without the token, the hash is never sent.
+void web_request(const uint8_t* data, size_t size);
+/// Control socket lines (control.h): a parsed admin request prints back to the same line.
+void control_line(const uint8_t* data, size_t size);
+/// The admin state file (admin_store.h): what parses prints and parses back the same.
+void admin_state(const uint8_t* data, size_t size);
+
 }  // namespace stbf_fuzz
 
 #endif

@@ -21,7 +21,9 @@ for src in "$ROOT"/core/src/*.cpp; do
     $CXX $FLAGS -c "$src" -o "$OUT/obj/core_$(basename "$src" .cpp).o"
 done
 ar rcs "$OUT/libcore.a" "$OUT"/obj/core_*.o
-SOURCES="$ROOT/firmware/daemon/config_json.cpp $ROOT/tests/fuzz/fuzz_targets.cpp"
+# config_json.cpp reads discovered imports and recognises files setup rewrote
+SOURCES="$ROOT/firmware/daemon/config_json.cpp $ROOT/firmware/daemon/discovery.cpp
+         $ROOT/firmware/daemon/softcam_writer.cpp $ROOT/tests/fuzz/fuzz_targets.cpp"
 status=0
 for target in cccam_cfg oscam_server config_json; do
     # shellcheck disable=SC2086

@@ -2,7 +2,8 @@
 # check_mips32r1.sh OBJDUMP BINARY: fails if BINARY holds MIPS32 release 2 instructions
 # (ext, ins, seb, seh, wsbh, rotr, rotrv), which old Broadcom MIPS32r1 boxes cannot run.
 # Debian's mipsel compiler defaults to mips32r2; mips32el.cmake passes -march=mips32.
-# Meant for the dynamic binary: a static one carries Debian's r2 libc.
+# Dynamic and static binaries: the static one is linked against musl built with -march=mips32
+# and without Debian's r2-built C++ exception runtime (toolchains/musl/mips32r1_eh.c).
 set -eu
 [ $# -eq 2 ] || { echo "usage: check_mips32r1.sh OBJDUMP BINARY" >&2; exit 2; }
 objdump=$1

@@ -18,7 +18,7 @@ STAND_IN = r"""#!/bin/sh
 log="${0%/*}/daemon.log"
 case "$1" in
   check) grep -q bad "$3" && { echo "$3:1: bad value" >&2; exit 1; }; exit 0 ;;
-  run) ;;
+  run) grep -q exitnow "$4" && exit 1 ;;
   *) exit 2 ;;
 esac
 echo "$*" >> "$log"
@@ -29,7 +29,7 @@ while [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 """
 
 
-BUSYBOX_APPLETS = ("sh", "start-stop-daemon", "sleep", "grep", "rm", "cat", "kill")
+BUSYBOX_APPLETS = ("sh", "start-stop-daemon", "sleep", "grep", "rm", "cat", "kill", "logread")
 
 
 def host_world(tmp_path):
@@ -138,7 +138,7 @@ def test_start_runs_the_daemon_with_the_config_and_writes_the_pidfile(box):
     assert result.returncode == 0, result.stdout + result.stderr
     pid = box.pid()
     assert pid and alive(pid)
-    assert box.log()[0] == f"run -c {box.env['CONFIG']} --syslog"
+    assert box.log()[0] == f"run --restart -c {box.env['CONFIG']} --syslog"
 
 
 def test_status_reports_running_and_not_running(box):
@@ -156,7 +156,7 @@ def test_second_start_keeps_the_running_daemon(box):
     result = box.init("start")
     assert result.returncode == 0 and "already running" in result.stdout
     assert box.pid() == first
-    assert box.log().count(f"run -c {box.env['CONFIG']} --syslog") == 1
+    assert box.log().count(f"run --restart -c {box.env['CONFIG']} --syslog") == 1
 
 
 def test_reload_sends_sighup_and_keeps_the_process(box):
@@ -247,3 +247,13 @@ def test_script_is_executable_and_posix_sh():
         assert f.readline() == "#!/bin/sh\n"
     if shutil.which("checkbashisms"):
         assert subprocess.run(["checkbashisms", INIT_SCRIPT]).returncode == 0
+
+
+def test_a_daemon_that_dies_at_start_up_names_where_its_log_is(box):
+    with open(box.env["CONFIG"], "w") as f:
+        f.write('{"groups": [], "note": "exitnow"}\n')
+    result = box.init("start")
+    assert result.returncode != 0
+    # busybox's syslogd keeps the log in memory: on a box it is read with logread
+    where = "logread | grep stbfailover" if "busybox" in box.shell[0] else "the system log"
+    assert f"failed: stbfailover exited at start-up (see {where})" in result.stdout

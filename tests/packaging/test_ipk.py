@@ -13,7 +13,14 @@ from ipk_reader import Ipk
 ENV = os.environ
 DAEMON_IPK = ENV["STBF_DAEMON_IPK"]
 PLUGIN_IPK = ENV.get("STBF_PLUGIN_IPK", "")
+DEV_IPK = ENV.get("STBF_DEV_IPK", "")
+CROSS = ENV.get("STBF_CROSSCOMPILING", "").upper() in ("ON", "1", "TRUE", "YES")
+# A sanitized test build instruments the core library too: a program linking it needs the same.
+SANITIZE = ENV.get("STBF_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
 PLUGIN_FILES = [f for f in ENV.get("STBF_PLUGIN_FILES", "").split(":") if f]
+# locale/<lang>/LC_MESSAGES/StbFailover.mo=<compiled file>, one per translation
+PLUGIN_MO_FILES = dict(item.split("=", 1) for item in
+                       ENV.get("STBF_PLUGIN_MO_FILES", "").split(":") if item)
 VERSION = ENV["STBF_VERSION"]
 ARCH = ENV["STBF_PACKAGE_ARCH"]
 STATIC = ENV["STBF_STATIC"].upper() in ("ON", "1", "TRUE", "YES")
@@ -65,7 +72,7 @@ def elf_info(blob):
 
 
 def packages():
-    found = [DAEMON_IPK] + ([PLUGIN_IPK] if PLUGIN_IPK else [])
+    found = [DAEMON_IPK] + [p for p in (PLUGIN_IPK, DEV_IPK) if p]
     return [pytest.param(p, id=os.path.basename(p)) for p in found]
 
 
@@ -177,6 +184,8 @@ def test_plugin_control_fields(plugin):
 def test_plugin_holds_every_shipped_file_under_the_plugin_dir(plugin):
     files = plugin.data_files()
     expected = {f"{PLUGIN_DIR}/{os.path.basename(src)}": src for src in PLUGIN_FILES}
+    expected.update({f"{PLUGIN_DIR}/{dest}": src for dest, src in PLUGIN_MO_FILES.items()})
+    assert {"de", "it", "nl"} <= {dest.split("/")[1] for dest in PLUGIN_MO_FILES}
     assert set(files) == set(expected)
     for path, src in expected.items():
         with open(src, "rb") as f:
@@ -236,3 +245,79 @@ def test_control_without_maintainer_is_refused_with_the_file_named(tmp_path):
     assert result.returncode != 0
     assert str(control) in result.stderr and "Maintainer" in result.stderr
     assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+@pytest.mark.parametrize("path", packages())
+def test_every_package_says_it_is_mit_licensed(path):
+    assert Ipk(path).control.get("License") == "MIT"
+    with open(os.path.join(SOURCE_DIR, "LICENSE")) as f:
+        assert f.readline().strip() == "MIT License"
+
+
+@pytest.mark.parametrize("path", packages())
+def test_source_field_names_the_recipe_as_oe_writes_it(path):
+    c = Ipk(path).control
+    recipe = {"stbfailover-dev": "stbfailover"}.get(c["Package"], c["Package"])  # ${PN}-dev
+    assert c["Source"] == f"{recipe}_{VERSION}.bb"
+
+
+def test_plugin_postrm_is_an_executable_shell_script(plugin):
+    info, content = plugin.control_entries["./postrm"]
+    assert info.mode == 0o755
+    assert content.startswith(b"#!/bin/sh\n") and b"__pycache__" in content
+
+
+
+@pytest.fixture(scope="module")
+def dev():
+    assert DEV_IPK, "no -dev package in this build"
+    return Ipk(DEV_IPK)
+
+
+def test_dev_package_holds_headers_static_library_and_pkg_config(dev):
+    c = dev.control
+    assert c["Package"] == "stbfailover-dev" and c["Architecture"] == ARCH
+    assert c["License"] == "MIT" and c["Depends"] == f"stbfailover (= {VERSION})"
+    files = dev.data_files()
+    headers = {p for p in files if p.startswith("/usr/include/stbf/")}
+    for folder in ("core/include/stbf", "platform/include/stbf"):
+        for name in os.listdir(os.path.join(SOURCE_DIR, folder)):
+            path = "/usr/include/stbf/" + name
+            assert path in headers, path
+            with open(os.path.join(SOURCE_DIR, folder, name), "rb") as f:
+                assert files[path][1] == f.read(), path
+    assert files["/usr/lib/libstbf_core.a"][1].startswith(b"!<arch>\n")
+    pc = files["/usr/lib/pkgconfig/stbfailover.pc"][1].decode()
+    assert "prefix=/usr\n" in pc and f"Version: {VERSION}\n" in pc
+    assert "Libs: -L${libdir} -lstbf_core" in pc and "Cflags: -I${includedir}" in pc
+    assert set(files) == headers | {"/usr/lib/libstbf_core.a", "/usr/lib/pkgconfig/stbfailover.pc"}
+
+
+def test_dev_package_builds_a_program_against_the_c_api(dev, tmp_path):
+    if CROSS:
+        pytest.skip("the host cannot link the target's library")
+    root = tmp_path / "root"
+    for path, (info, content) in dev.data_files().items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    program = tmp_path / "embed.c"
+    program.write_text('#include <stdio.h>\n#include <stbf/stbf.h>\n'
+                       'int main(void) {\n'
+                       '    printf("%u %u\\n", (unsigned)(stbf_config_size() > 0),\n'
+                       '           (unsigned)(stbf_engine_size() > 0));\n'
+                       '    return 0;\n}\n')
+    env = dict(ENV, PKG_CONFIG_SYSROOT_DIR=str(root),
+               PKG_CONFIG_LIBDIR=str(root / "usr/lib/pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "stbfailover"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert flags.returncode == 0, flags.stderr
+    obj = tmp_path / "embed.o"
+    subprocess.run(["cc", "-c", str(program), "-o", str(obj)] + flags.stdout.split(),
+                   check=True, timeout=120)
+    exe = tmp_path / "embed"
+    sanitize = ["-fsanitize=address,undefined"] if SANITIZE else []
+    subprocess.run(["c++", str(obj), "-o", str(exe)] + flags.stdout.split() + sanitize,
+                   check=True, timeout=120)
+    assert subprocess.run([str(exe)], capture_output=True, text=True,
+                          timeout=30).stdout == "1 1\n"

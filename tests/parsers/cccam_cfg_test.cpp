@@ -85,42 +85,72 @@ struct BadLine {
     const char* message_part;
 };
 
-TEST(CccamCfg, EveryMalformedLineIsAnErrorAtItsColumn) {
+TEST(CccamCfg, EveryLineThatCannotBeRelayedIsSkippedWithAWarningAtItsColumn) {
     const BadLine cases[] = {
         {"C: host.example 12000 user", 27, "needs host, port, user and password"},
         {"C: host.example 0 user pass", 17, "port"},
         {"C: host.example 65536 user pass", 17, "port"},
         {"C: host.example port user pass", 17, "port"},
-        {"C: 2001:db8::1 12000 user pass", 4, "brackets"},
-        {"C: [2001:db8::1 12000 user pass", 4, "not closed"},
-        {"C: bad_host!.example 1 u p", 4, "character"},
-        {"C: 192.0.2.300 1 u p", 4, "0..255"},
-        {"C: h.example 1 u p maybe", 20, "expected yes, no"},
-        {"C: h.example 1 u p { 0100:000080 }", 20, "needs yes or no"},
-        {"C: h.example 1 u p yes { 0100:000080", 24, "not closed"},
-        {"C: h.example 1 u p yes { 01zz:1 }", 26, "bad entry"},
+        {"C: hostname or ip user pass", 13, "port"},
+        {"C: 2001:db8::1 12000 user pass", 4, "host"},
+        {"C: [2001:db8::1 12000 user pass", 4, "host"},
+        {"C: bad_host!.example 1 u p", 4, "host"},
+        {"C: 192.0.2.300 1 u p", 4, "host"},
         {"N: h.example 1 u p", 19, "14 key bytes"},
         {"N: h.example 1 u p 01 02 03", 28, "fewer than 14"},
         {"N: h.example 1 u p 01 02 0x 04 05 06 07 08 09 10 11 12 13 14", 26, "two hex digits"},
         {"N: h.example 1 u p 0102030405060708090A0B0C0DZZ", 20, "28 hex digits"},
-        {"N: h.example 1 u p 0102030405060708090A0B0C0D0E x", 49, "hops"},
         {"c: h.example 1 u p", 1, "upper case"},
+        {"B: 192.0.2.1 1 u p", 1, "unknown line kind"},
         {"just some words", 1, "not a CCcam.cfg line"},
+        {"____ MY SERVER CONF ____", 1, "not a CCcam.cfg line"},
+        {"http://www.example.net/free-lines", 1, "not a CCcam.cfg line"},
         {"  =garbage", 3, "not a CCcam.cfg line"},
         {"C host.example 1 user pass:word", 1, "not a CCcam.cfg line"},
     };
     for (const BadLine& c : cases) {
         SCOPED_TRACE(c.line);
         const auto p = parse(std::string("# first line\n") + c.line + "\r\n");
-        stbf_test::expect_rejected_at(*p, 2, c.column, c.message_part);
+        stbf_test::expect_skipped_at(*p, 2, c.column, c.message_part);
     }
+}
+
+TEST(CccamCfg, ValuesStbfailoverNeverUsesAreKeptAndWarnedOnlyWhenMalformed) {
+    const BadLine cases[] = {
+        {"C: h.example 1 u p maybe", 20, "expected yes, no"},
+        {"C: h.example 1 u p { 0100:000080 }", 20, "needs yes or no"},
+        {"C: h.example 1 u p yes { 0100:000080", 24, "not closed"},
+        {"C: h.example 1 u p yes { 01zz:1 }", 26, "caid:ident"},
+        {"N: h.example 1 u p 0102030405060708090A0B0C0D0E x", 49, "hops"},
+    };
+    for (const BadLine& c : cases) {
+        SCOPED_TRACE(c.line);
+        const auto p = parse(std::string("# first line\n") + c.line + "\n");
+        EXPECT_EQ(p->status, Status::Ok);
+        EXPECT_EQ(p->diags->errors(), 0u);
+        ASSERT_EQ(p->config->server_count, 1);
+        EXPECT_EQ(p->counts.imported, 1u);
+        const stbf::Diagnostic* d = p->on_line(2, Severity::Warning);
+        ASSERT_NE(d, nullptr) << p->all_text();
+        EXPECT_EQ(d->column, c.column);
+        EXPECT_NE(std::string(d->message).find(c.message_part), std::string::npos) << d->message;
+    }
+    // hops out of CCcam's range are still numbers: kept without a word (seen in real files)
+    auto p = parse("N: h.example 1 u p 0102030405060708090A0B0C0D0E 256 1\n");
+    ASSERT_EQ(p->config->server_count, 1);
+    EXPECT_EQ(p->diags->count(), 0u) << p->all_text();
+    EXPECT_STREQ(p->config->servers[0].extra.c_str(), "256 1");
 }
 
 TEST(CccamCfg, OneBadLineDoesNotHideTheGoodOnes) {
     auto p = parse("C: a.example 1 u p\nC: b.example x u p\nC: c.example 3 u p\n");
-    EXPECT_EQ(p->status, Status::ParseError);
+    EXPECT_EQ(p->status, Status::Ok);
     EXPECT_EQ(p->config->server_count, 2);
-    EXPECT_EQ(p->diags->errors(), 1u);
+    EXPECT_EQ(p->diags->errors(), 0u);
+    EXPECT_EQ(p->diags->warnings(), 1u);
+    EXPECT_EQ(p->counts.imported, 2u);
+    EXPECT_EQ(p->counts.skipped, 1u);
+    EXPECT_EQ(p->config->servers[1].source.line, 3u);
 }
 
 TEST(CccamCfg, TrailingGarbageIsAWarningAndTheLineCounts) {
@@ -146,7 +176,7 @@ TEST(CccamCfg, SecretsNeverAppearInDiagnostics) {
                    "C: h.example 0 user Zsecretpw\n"
                    "N: h.example 1 user Zsecretpw 0102030405060708090A0B0C0D0E 1 2 Zsecretpw\n"
                    "N: h.example 1 user Zsecretpw ABCDEFABCDEFAB\n");
-    EXPECT_GE(p->diags->errors(), 3u);
+    EXPECT_GE(p->diags->warnings(), 3u);
     std::string all = p->all_text();
     EXPECT_EQ(all.find("QQQQ"), std::string::npos);
     EXPECT_EQ(all.find("Zsecretpw"), std::string::npos);
@@ -180,14 +210,22 @@ TEST(CccamCfg, LongFileGroupsAsExpected) {
     }
 }
 
-TEST(CccamCfg, TooManyServersIsCapacityExceededNotACrash) {
+TEST(CccamCfg, MoreServersThanTheBuildServesKeepsTheFirstAndNamesTheRestByLine) {
     std::string text;
     for (int i = 0; i < STBF_MAX_SERVERS + 3; ++i)
         text += "C: h" + std::to_string(i) + ".example 1 u p\n";
     auto p = parse(text);
     EXPECT_EQ(p->status, Status::CapacityExceeded);
-    EXPECT_EQ(p->config->server_count, STBF_MAX_SERVERS);
-    EXPECT_EQ(p->diags->errors(), 3u);
+    ASSERT_EQ(p->config->server_count, STBF_MAX_SERVERS);
+    EXPECT_STREQ(p->config->servers[STBF_MAX_SERVERS - 1].host.c_str(),
+                 ("h" + std::to_string(STBF_MAX_SERVERS - 1) + ".example").c_str());
+    EXPECT_EQ(p->diags->errors(), 0u);
+    EXPECT_EQ(p->diags->warnings(), 3u);
+    for (uint32_t line = STBF_MAX_SERVERS + 1; line <= STBF_MAX_SERVERS + 3; ++line) {
+        const stbf::Diagnostic* d = p->on_line(line, Severity::Warning);
+        ASSERT_NE(d, nullptr);
+        EXPECT_NE(std::string(d->message).find("STBF_MAX_SERVERS"), std::string::npos);
+    }
 }
 
 TEST(CccamCfg, EmptyAndCommentOnlyFilesAreFine) {

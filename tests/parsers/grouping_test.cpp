@@ -55,7 +55,7 @@ TEST(Grouping, SameFamilyUserPasswordAndKeyMakeOneGroup) {
     f.add(server(Protocol::Cccam, "b.example", 2, "alice", "pw"));
     f.add(server(Protocol::Cccam, "c.example", 3, "alice", "other"));    // other password
     f.add(server(Protocol::Newcamd, "d.example", 4, "alice", "pw", 1));  // other family
-    f.add(server(Protocol::Newcamd524, "e.example", 5, "alice", "pw", 1));  // same family
+    f.add(server(Protocol::Newcamd, "e.example", 5, "alice", "pw", 1));  // same family
     f.add(server(Protocol::Newcamd, "f.example", 6, "alice", "pw", 2));  // other key
     stbf::GroupConfig settings;
     settings.mode = stbf::Mode::Scored;
@@ -78,6 +78,21 @@ TEST(Grouping, SameFamilyUserPasswordAndKeyMakeOneGroup) {
     EXPECT_NE(g[2].identity, g[3].identity);
 }
 
+TEST(Grouping, WireVariantsNeverShareAGroup) {
+    // newcamd524 and newcamd(525) differ on the wire: a softcam's newcamd524 reader must never
+    // be relayed to a newcamd525 server of the same account
+    Fixture f;
+    f.add(server(Protocol::Newcamd, "a.example", 1, "alice", "pw", 1));
+    f.add(server(Protocol::Newcamd524, "b.example", 2, "alice", "pw", 1));
+    f.add(server(Protocol::Newcamd, "c.example", 3, "alice", "pw", 1));
+    ASSERT_EQ(stbf::group_by_account(f.cfg.get(), 0, stbf::GroupConfig{}, f.diags.get()), Status::Ok);
+    ASSERT_EQ(f.cfg->group_count, 2);
+    EXPECT_EQ(f.cfg->groups[0].server_count, 2);
+    EXPECT_EQ(f.cfg->groups[1].server_count, 1);
+    EXPECT_STREQ(f.cfg->groups[1].name.c_str(), "newcamd524-alice");
+    EXPECT_NE(f.cfg->groups[0].identity, f.cfg->groups[1].identity);
+}
+
 TEST(Grouping, SameLineTwiceIsAWarning) {
     Fixture f;
     f.add(server(Protocol::Cccam, "a.example", 1, "u", "p"));
@@ -86,14 +101,36 @@ TEST(Grouping, SameLineTwiceIsAWarning) {
     EXPECT_EQ(f.diags->warnings(), 1u);
 }
 
-TEST(Grouping, TooManyAccountsIsCapacityExceeded) {
+TEST(Grouping, MoreAccountsThanTheBuildServesKeepsTheFirstInFileOrder) {
     Fixture f;
-    for (int i = 0; i < STBF_MAX_GROUPS + 2; ++i)
-        f.add(server(Protocol::Cccam, "a.example", 1, ("u" + std::to_string(i)).c_str(), "p"));
-    EXPECT_EQ(stbf::group_by_account(f.cfg.get(), 0, stbf::GroupConfig{}, f.diags.get()),
+    stbf::SourceSpan spans[STBF_MAX_SERVERS];
+    // account i on line i+1; the extra accounts sit between lines of account 0
+    const size_t n = STBF_MAX_GROUPS + 2;
+    ASSERT_LT(n + 2, static_cast<size_t>(STBF_MAX_SERVERS));
+    for (size_t i = 0; i < n; ++i) {
+        stbf::ServerConfig s = server(Protocol::Cccam, "a.example", 1, ("u" + std::to_string(i)).c_str(), "p");
+        s.source.line = static_cast<uint32_t>(i + 1);
+        spans[f.cfg->server_count].block_begin = i + 1;
+        f.add(s);
+    }
+    stbf::ServerConfig again = server(Protocol::Cccam, "b.example", 2, "u0", "p");
+    again.source.line = static_cast<uint32_t>(n + 1);
+    spans[f.cfg->server_count].block_begin = n + 1;
+    f.add(again);
+    EXPECT_EQ(stbf::group_by_account(f.cfg.get(), 0, stbf::GroupConfig{}, f.diags.get(), spans),
               Status::CapacityExceeded);
     EXPECT_EQ(f.cfg->group_count, STBF_MAX_GROUPS);
-    EXPECT_EQ(f.diags->errors(), 2u);
+    EXPECT_EQ(f.diags->errors(), 0u);
+    EXPECT_EQ(f.diags->warnings(), 2u);
+    // the two accounts that did not fit are gone from the server table; the later server of
+    // account 0 moved down with its span, so spans still match servers
+    ASSERT_EQ(f.cfg->server_count, STBF_MAX_GROUPS + 1);
+    for (size_t i = 0; i < f.cfg->server_count; ++i)
+        EXPECT_EQ(spans[i].block_begin, f.cfg->servers[i].source.line);
+    EXPECT_EQ(f.cfg->groups[0].server_count, 2);
+    EXPECT_EQ(f.cfg->servers[f.cfg->groups[0].servers[1]].port, 2);
+    for (size_t i = 0; i < f.diags->count(); ++i)
+        EXPECT_NE(std::string(f.diags->at(i).message).find("STBF_MAX_GROUPS"), std::string::npos);
 }
 
 std::string ports_by_name(const stbf::Config& cfg) {
@@ -155,6 +192,74 @@ TEST(ListenPorts, ClashingPinsAndBadBaseAreErrors) {
     EXPECT_EQ(f.diags->errors(), 1u);
     f.cfg->listen_port_base = 0;
     EXPECT_EQ(stbf::assign_listen_ports(f.cfg.get(), f.diags.get()), Status::InvalidArgument);
+}
+
+TEST(SlotPorts, AutoSlotsFollowEnabledServersAndPortsAreDistinctAndStable) {
+    Fixture f1, f2;
+    const char* users[] = {"a", "b", "c", "d"};
+    for (Fixture* f : {&f1, &f2}) {
+        for (int i = 0; i < 4; ++i) {
+            const int u = f == &f1 ? i : 3 - i;  // other file order
+            f->add(server(Protocol::Cccam, "h1.example", 1, users[u], "p"));
+            if (u != 3) f->add(server(Protocol::Cccam, "h2.example", 2, users[u], "p"));
+        }
+        ASSERT_EQ(stbf::group_by_account(f->cfg.get(), 0, stbf::GroupConfig{}, f->diags.get()), Status::Ok);
+    }
+    // group "b" asks for three slots; "c" has two servers but one is disabled
+    for (Fixture* f : {&f1, &f2}) {
+        for (uint16_t g = 0; g < f->cfg->group_count; ++g) {
+            stbf::GroupConfig& gc = f->cfg->groups[g];
+            if (std::string(gc.name.c_str()) == "cccam-b") gc.slots = 3;
+            if (std::string(gc.name.c_str()) == "cccam-c") f->cfg->servers[gc.servers[1]].enabled = false;
+        }
+        ASSERT_EQ(stbf::assign_listen_ports(f->cfg.get(), f->diags.get()), Status::Ok);
+    }
+    std::set<uint16_t> all;
+    size_t expected = 0;
+    for (uint8_t g = 0; g < 4; ++g) {
+        const stbf::GroupConfig& a = f1.cfg->groups[g];
+        const stbf::GroupConfig* b = nullptr;
+        for (uint8_t h = 0; h < 4; ++h)
+            if (std::string(f2.cfg->groups[h].name.c_str()) == a.name.c_str()) b = &f2.cfg->groups[h];
+        ASSERT_NE(b, nullptr);
+        const std::string name = a.name.c_str();
+        const uint8_t slots = stbf::group_slot_count(*f1.cfg, a);
+        EXPECT_EQ(slots, name == "cccam-b" ? 3 : (name == "cccam-a" ? 2 : 1)) << name;
+        EXPECT_EQ(a.slot_ports[0], a.listen_port);
+        for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
+            EXPECT_EQ(a.slot_ports[k], b->slot_ports[k]) << name << " slot " << int(k);
+            if (k < slots) {
+                EXPECT_GE(a.slot_ports[k], 20000);
+                EXPECT_LT(a.slot_ports[k], 20000 + stbf::kListenPortSpan);
+                all.insert(a.slot_ports[k]);
+                ++expected;
+            } else {
+                EXPECT_EQ(a.slot_ports[k], 0) << name;
+            }
+        }
+    }
+    EXPECT_EQ(all.size(), expected);  // no two slots of any groups share a port
+}
+
+TEST(SlotPorts, CollideWithNoListenPortEvenWhenEveryHashWantsTheSamePort) {
+    Fixture f;
+    f.cfg->group_count = 3;
+    for (int g = 0; g < 3; ++g) {
+        f.cfg->groups[g].name.assign(("g" + std::to_string(g)).c_str());
+        f.cfg->groups[g].identity = 7;
+        f.cfg->groups[g].slots = STBF_MAX_SLOTS;
+    }
+    f.cfg->groups[1].listen_pinned = true;
+    f.cfg->groups[1].listen_port = 20100;
+    ASSERT_EQ(stbf::assign_listen_ports(f.cfg.get(), f.diags.get()), Status::Ok);
+    std::set<uint16_t> all;
+    for (int g = 0; g < 3; ++g)
+        for (int k = 0; k < STBF_MAX_SLOTS; ++k) {
+            EXPECT_NE(f.cfg->groups[g].slot_ports[k], 0);
+            all.insert(f.cfg->groups[g].slot_ports[k]);
+        }
+    EXPECT_EQ(all.size(), 3u * STBF_MAX_SLOTS);
+    EXPECT_EQ(f.cfg->groups[1].slot_ports[0], 20100);
 }
 
 TEST(ListenPorts, SpanShrinksNearTheTopAndRunsOutCleanly) {

@@ -32,7 +32,7 @@ const char* kRealistic =
     "\r\n"
     "[reader]\r\n"
     "label = provider-a-2\r\n"
-    "Protocol = CCcam\r\n"
+    "Protocol = cccam_ext\r\n"
     "device = [2001:db8::7] , 12001\r\n"
     "user = alice\r\n"
     "password = s3cret\r\n"
@@ -56,11 +56,15 @@ const char* kRealistic =
     "device = /dev/sci0\r\n"
     "group = 4\r\n";
 
-TEST(OscamServer, ReadsNetworkReadersAndSkipsLocalCards) {
+TEST(OscamServer, ReadsNetworkReadersAndSkipsDisabledOnesAndLocalCards) {
     auto p = parse(kRealistic);
     EXPECT_EQ(p->status, Status::Ok);
     EXPECT_EQ(p->diags->errors(), 0u);
-    ASSERT_EQ(p->config->server_count, 3);
+    EXPECT_EQ(p->diags->warnings(), 0u) << p->all_text();
+    ASSERT_EQ(p->config->server_count, 2);
+    EXPECT_EQ(p->counts.imported, 2u);
+    EXPECT_EQ(p->counts.left, 2u);  // the disabled reader and the card reader
+    EXPECT_EQ(p->counts.skipped, 0u);
     const stbf::ServerConfig& a = p->config->servers[0];
     EXPECT_STREQ(a.label.c_str(), "provider-a-1");
     EXPECT_EQ(a.protocol, stbf::Protocol::Cccam);
@@ -78,29 +82,31 @@ TEST(OscamServer, ReadsNetworkReadersAndSkipsLocalCards) {
     EXPECT_EQ(b.port, 12001);
     EXPECT_TRUE(b.backup);
     EXPECT_EQ(b.weight, 250);
+    EXPECT_EQ(b.protocol, stbf::Protocol::Cccam);  // cccam_ext is OSCam's alias
 
-    const stbf::ServerConfig& n = p->config->servers[2];
-    EXPECT_EQ(n.protocol, stbf::Protocol::Newcamd);
-    EXPECT_TRUE(n.has_key);
-    EXPECT_EQ(n.des_key[13], 0x14);
-    EXPECT_FALSE(n.enabled);
+    // a disabled reader is what OSCam skips: noted, never validated, never imported
+    ASSERT_NE(p->on_line(23, Severity::Note), nullptr);
 
     // unused keys and the local reader are notes
     ASSERT_NE(p->on_line(9, Severity::Note), nullptr);
     EXPECT_STREQ(p->on_line(9, Severity::Note)->detail.c_str(), "inactivitytimeout");
     ASSERT_NE(p->on_line(35, Severity::Note), nullptr);
-    EXPECT_STREQ(p->on_line(35, Severity::Note)->detail.c_str(), "internal");
+    EXPECT_NE(std::string(p->on_line(35, Severity::Note)->detail.c_str()).find("card reader"), std::string::npos);
 }
 
 TEST(OscamServer, SpansCoverTheSectionAndTheDeviceAddress) {
     const std::string text = kRealistic;
     auto p = parse(text);
-    ASSERT_EQ(p->config->server_count, 3);
+    ASSERT_EQ(p->config->server_count, 2);
     const stbf::SourceSpan& s = p->spans[1];
     EXPECT_EQ(text.substr(s.addr_begin, s.addr_end - s.addr_begin), "[2001:db8::7] , 12001");
     EXPECT_EQ(text.compare(s.block_begin, 8, "[reader]"), 0);
     EXPECT_EQ(text.compare(s.block_end, 8, "[reader]"), 0);
-    EXPECT_EQ(text.substr(p->spans[2].addr_begin, p->spans[2].addr_end - p->spans[2].addr_begin),
+    auto q = parse("[reader]\nprotocol = newcamd\ndevice = 192.0.2.9,15000,0\nuser = u\n"
+                   "key = 0102030405060708091011121314\n");
+    ASSERT_EQ(q->config->server_count, 1);
+    const std::string qt = "[reader]\nprotocol = newcamd\ndevice = 192.0.2.9,15000,0\nuser = u\n";
+    EXPECT_EQ(qt.substr(q->spans[0].addr_begin, q->spans[0].addr_end - q->spans[0].addr_begin),
               "192.0.2.9,15000");
 }
 
@@ -111,36 +117,99 @@ struct BadReader {
     const char* message_part;
 };
 
-TEST(OscamServer, EveryProblemIsAnErrorAtItsPlace) {
+TEST(OscamServer, EveryReaderThatCannotBeRelayedIsSkippedWithAWarningAtItsPlace) {
     const BadReader cases[] = {
         {"device = h.example,1\nuser = u\n", 1, 1, "no protocol"},
         {"protocol = cccam\nuser = u\n", 1, 1, "no device"},
+        {"protocol = cccam\ndevice =\nuser = u\n", 1, 1, "no device"},
         {"protocol = cccam\ndevice = h.example,1\n", 1, 1, "no user"},
         {"protocol = ccam\ndevice = h.example,1\nuser = u\n", 2, 12, "unknown protocol"},
+        {"protocol = CCcam\ndevice = h.example,1\nuser = u\n", 2, 12, "case-sensitively"},
         {"protocol = cccam\ndevice = h.example\nuser = u\n", 3, 10, "host,port"},
+        {"protocol = cccam\ndevice = hostname or ip\nuser = username\n", 3, 10, "host,port"},
+        {"protocol = cccam\ndevice = hostname or ip,12000\nuser = u\n", 3, 10, "placeholder"},
+        {"protocol = cccam\ndevice = host,port\nuser = u\n", 3, 15, "placeholder"},
+        {"protocol = cccam\ndevice = ip,port\nuser = u\n", 3, 13, "port"},
         {"protocol = cccam\ndevice = h.example, 0\nuser = u\n", 3, 21, "port"},
-        {"protocol = cccam\ndevice = 2001:db8::1,1\nuser = u\n", 3, 10, "brackets"},
+        {"protocol = cccam\ndevice = 2001:db8::1,1\nuser = u\n", 3, 10, "host"},
         {"protocol = newcamd\ndevice = h.example,1\nuser = u\n", 1, 1, "no key"},
         {"protocol = newcamd\ndevice = h.example,1\nuser = u\nkey = 0102\n", 5, 7, "28 hex"},
         {"protocol = cccam\ndevice = h.example,1\nuser = u\nenable = yes\n", 5, 10, "enable"},
-        {"protocol = cccam\ndevice = h.example,1\nuser = u\nfallback = 2\n", 5, 12, "fallback"},
-        {"protocol = cccam\ndevice = h.example,1\nuser = u\nlb_weight = 0\n", 5, 13, "lb_weight"},
-        {"protocol = cccam\ndevice = h.example,1\nuser = u\ngroup = 1,x\n", 5, 11, "group"},
-        {"protocol = cccam\nthis line has no equals sign\n", 3, 1, "key = value"},
-        {"protocol = cccam\n = value\n", 3, 2, "no key"},
     };
     for (const BadReader& c : cases) {
         SCOPED_TRACE(c.body);
         const auto p = parse(std::string("[reader]\n") + c.body);
-        stbf_test::expect_rejected_at(*p, c.line, c.column, c.message_part);
+        stbf_test::expect_skipped_at(*p, c.line, c.column, c.message_part);
     }
 }
 
-TEST(OscamServer, SettingOutsideASectionAndBrokenHeaderAreErrors) {
+TEST(OscamServer, ValuesNotUsedAreWarnedAboutAndTheReaderIsImported) {
+    const BadReader cases[] = {
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\nfallback = 2\n", 5, 12, "fallback"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\nlb_weight = 0\n", 5, 13, "lb_weight"},
+        {"protocol = cccam\ndevice = h.example,1\nuser = u\ngroup = 1,x\n", 5, 11, "group"},
+    };
+    for (const BadReader& c : cases) {
+        SCOPED_TRACE(c.body);
+        const auto p = parse(std::string("[reader]\n") + c.body);
+        EXPECT_EQ(p->status, Status::Ok);
+        EXPECT_EQ(p->config->server_count, 1);
+        const stbf::Diagnostic* d = p->on_line(c.line, Severity::Warning);
+        ASSERT_NE(d, nullptr) << p->all_text();
+        EXPECT_EQ(d->column, c.column);
+        EXPECT_NE(std::string(d->message).find(c.message_part), std::string::npos);
+    }
+}
+
+TEST(OscamServer, ProtocolTableRelaysAliasesAndLeavesUdpAndCardReadersAlone) {
+    struct Case {
+        const char* name;
+        bool imported;
+        stbf::Protocol protocol;
+    } cases[] = {
+        {"cccam", true, stbf::Protocol::Cccam},     {"cccam_ext", true, stbf::Protocol::Cccam},
+        {"cccam_mcs", true, stbf::Protocol::Cccam}, {"newcamd", true, stbf::Protocol::Newcamd},
+        {"newcamd525", true, stbf::Protocol::Newcamd},
+        {"newcamd524", true, stbf::Protocol::Newcamd524},
+        {"cs378x", true, stbf::Protocol::Cs378x},   {"camd35", false, stbf::Protocol::Tcp},
+        {"cs357x", false, stbf::Protocol::Tcp},     {"radegast", false, stbf::Protocol::Tcp},
+        {"gbox", false, stbf::Protocol::Tcp},       {"smargo", false, stbf::Protocol::Tcp},
+        {"internal", false, stbf::Protocol::Tcp},   {"pcsc", false, stbf::Protocol::Tcp},
+        {"constcw", false, stbf::Protocol::Tcp},    {"emu", false, stbf::Protocol::Tcp},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.name);
+        const auto p = parse(std::string("[reader]\nprotocol = ") + c.name +
+                             "\ndevice = h.example,1\nuser = u\nkey = 0102030405060708091011121314\n");
+        EXPECT_EQ(p->diags->errors(), 0u);
+        EXPECT_EQ(p->diags->warnings(), 0u) << p->all_text();
+        ASSERT_EQ(p->config->server_count, c.imported ? 1 : 0);
+        if (c.imported) {
+            EXPECT_EQ(p->config->servers[0].protocol, c.protocol);
+        } else {
+            EXPECT_EQ(p->counts.left, 1u);
+            const stbf::Diagnostic* d = p->on_line(2, Severity::Note);
+            ASSERT_NE(d, nullptr);
+            EXPECT_FALSE(d->detail.empty());  // says why
+        }
+    }
+}
+
+TEST(OscamServer, DisabledPlaceholderReaderOfAPackageDefaultIsANoteOnly) {
+    auto p = parse("[reader]\nlabel = example\nenable = 0\nprotocol = cccam\n"
+                   "device = hostname or ip,port\nuser = username\npassword = password\n");
+    EXPECT_EQ(p->status, Status::Ok);
+    EXPECT_EQ(p->diags->warnings(), 0u) << p->all_text();
+    EXPECT_EQ(p->config->server_count, 0);
+    EXPECT_NE(p->on_line(1, Severity::Note), nullptr);
+}
+
+TEST(OscamServer, SettingOutsideASectionAndBrokenHeaderAreSkippedLines) {
     auto p = parse("user = u\n[reader\n");
-    EXPECT_EQ(p->status, Status::ParseError);
-    EXPECT_NE(p->on_line(1, Severity::Error), nullptr);
-    EXPECT_NE(p->on_line(2, Severity::Error), nullptr);
+    EXPECT_EQ(p->status, Status::Ok);
+    EXPECT_EQ(p->diags->errors(), 0u);
+    EXPECT_NE(p->on_line(1, Severity::Warning), nullptr);
+    EXPECT_NE(p->on_line(2, Severity::Warning), nullptr);
 }
 
 TEST(OscamServer, OtherSectionsAreSkippedWithANote) {
@@ -173,7 +242,7 @@ TEST(OscamServer, EmptyValueMeansTheDefault) {
 TEST(OscamServer, SecretsNeverAppearInDiagnostics) {
     auto p = parse("[reader]\nprotocol=newcamd\ndevice=h.example,1\nuser=u\npassword=" +
                    std::string(80, 'Q') + "\nkey=ZZsecretkeyZZ\n");
-    EXPECT_GE(p->diags->errors(), 2u);
+    EXPECT_GE(p->diags->warnings(), 1u);
     EXPECT_EQ(p->all_text().find("QQQ"), std::string::npos);
     EXPECT_EQ(p->all_text().find("secretkey"), std::string::npos);
     auto q = parse("[reader]\npassword Zsecretpw = x\n");

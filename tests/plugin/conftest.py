@@ -81,6 +81,21 @@ def status_json():
     return fixture_text("status.json")
 
 
+def pass_check(console, config_path, output="", retval=0):
+    """Answers the `stbfailover check` the plugin runs on the staged config before replacing
+    `config_path`: asserts it is the next command and checks a file beside the config, which
+    is not yet replaced. Returns the staged file's path."""
+    import re
+    cmd = console.pending[0][0]
+    folder = re.escape(os.path.dirname(os.path.realpath(config_path)))
+    match = re.match(r"^/\S*stbfailover check -c (%s/\.stbfailover\.\w+\.json) 2>&1$" % folder,
+                     cmd)
+    assert match, cmd
+    assert os.path.isfile(match.group(1))
+    console.answer(output, retval)
+    return match.group(1)
+
+
 def load_json(path):
     with open(path, "r", encoding="utf-8") as json_file:
         return json.load(json_file)

@@ -47,6 +47,7 @@ def main():
         setup = session.open(StbFailoverSetup, config_path)
         setup["config"].list[0][1].value = "scored"
         setup["actions"].do("green")
+        Console.answer(b"", 0)  # stbfailover check of the staged config
         with open(config_path) as written:
             assert json.load(written)["groups"][0]["mode"] == "scored"
 

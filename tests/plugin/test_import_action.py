@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import load_json
+from conftest import load_json, pass_check
 from Screens.ChoiceBox import ChoiceBox
 from Screens.MessageBox import MessageBox
 from StbFailover.import_action import SoftcamImport
@@ -58,6 +58,8 @@ def test_full_import(session, console, root, config_file):
     assert question.text.startswith("/etc/CCcam.cfg holds 1 group, 2 servers.")
     assert load_json(config_file) == before, "nothing is written before the yes"
     question.close(True)
+    assert load_json(config_file) == before, "nothing replaced before the check passed"
+    pass_check(console, config_file)
     written = load_json(config_file)
     assert written["groups"] == before["groups"] + IMPORTED["groups"]
     assert written["log_level"] == "info" and written["import"] == before["import"]
@@ -92,6 +94,7 @@ def test_no_means_nothing_is_written(session, console, root, config_file):
 def test_softcam_config_is_left_alone_without_second_yes(session, console, root, config_file):
     import_first(session, console, root, config_file, json.dumps(IMPORTED), 0)
     session.top().close(True)
+    pass_check(console, config_file)
     console.answer("no daemon", 1)
     session.top().close(False)
     assert all("--softcam-config" not in cmd for cmd in console.history)
@@ -145,6 +148,7 @@ def test_missing_config_is_created_private(session, console, root, tmp_path):
     os.makedirs(os.path.dirname(config_path))
     import_first(session, console, root, config_path, json.dumps(IMPORTED), 0)
     session.top().close(True)
+    pass_check(console, config_path)
     assert load_json(config_path) == IMPORTED
     assert oct(os.stat(config_path).st_mode & 0o777) == "0o600"
     assert not os.path.exists(config_path + ".bak")

@@ -25,7 +25,11 @@ def test_install_component(tmp_path):
     for folder, _, files in os.walk(str(tmp_path)):
         installed += [os.path.relpath(os.path.join(folder, name), str(tmp_path))
                       for name in files]
-    assert sorted(installed) == [PLUGIN_INSTALL_DIR + "/" + name for name in shipped]
-    for name in shipped:
+    languages = sorted(name[:-3] for name in os.listdir(os.path.join(PLUGIN_DIR, "..", "po"))
+                       if name.endswith(".po"))
+    catalogues = ["locale/%s/LC_MESSAGES/StbFailover.mo" % lang for lang in languages]
+    assert sorted(installed) == sorted(PLUGIN_INSTALL_DIR + "/" + name
+                                       for name in shipped + catalogues)
+    for name in shipped + catalogues:
         mode = os.stat(str(tmp_path / PLUGIN_INSTALL_DIR / name)).st_mode & 0o777
         assert mode == 0o644, name

@@ -243,7 +243,7 @@ def test_setup_groups_reads_defaults(config_file):
 def test_setup_groups_without_defaults_uses_the_engines():
     groups = logic.setup_groups({"groups": [{"name": "g", "servers": []}],
                                  "import": [{"file": "/etc/CCcam.cfg"}]})
-    assert [(g.mode, g.check_interval_s) for g in groups] == [("ordered", 60), ("ordered", 60)]
+    assert [(g.mode, g.check_interval_s) for g in groups] == [("ordered", 60), ("random", 60)]
 
 
 @pytest.mark.parametrize("inter,seconds", [
@@ -314,8 +314,10 @@ def test_shipped_default_config(tmp_path):
     doc = logic.load_config(shipped)
     groups = logic.setup_groups(doc, shipped)
     imports = [g for g in groups if g.section == "import"]
-    assert [g.name for g in imports] == ["servers from %s" % e["file"] for e in doc["import"]]
-    assert all((g.mode, g.check_interval_s) == ("ordered", 60) for g in imports)
+    assert [g.name for g in imports] == [
+        "servers from %s" % e.get("file", "the softcam configs found on this box")
+        for e in doc["import"]]
+    assert all((g.mode, g.check_interval_s) == ("random", 60) for g in imports)
     new_doc, changed = logic.apply_setup(doc, [imports[0]._replace(check_interval_s=120,
                                                                    mode="scored")])
     assert changed == 2

@@ -16,8 +16,9 @@ def test_descriptors():
     descriptors = plugin.Plugins(path=PLUGIN_DIR)
     assert all(isinstance(d, PluginDescriptor) for d in descriptors)
     where = [d.where for d in descriptors]
-    assert where == [[PluginDescriptor.WHERE_PLUGINMENU], [PluginDescriptor.WHERE_EXTENSIONSMENU]]
-    menu, extensions = descriptors
+    assert where == [[PluginDescriptor.WHERE_PLUGINMENU], [PluginDescriptor.WHERE_EXTENSIONSMENU],
+                     [PluginDescriptor.WHERE_MENU]]
+    menu, extensions, cam = descriptors
     assert menu.name == "stbfailover" and menu.description
     assert os.path.isfile(os.path.join(PLUGIN_DIR, menu.icon))
     with open(os.path.join(PLUGIN_DIR, menu.icon), "rb") as icon:
@@ -26,7 +27,7 @@ def test_descriptors():
 
 
 def test_descriptor_functions_open_screens(session, console):
-    menu, extensions = plugin.Plugins()
+    menu, extensions, cam = plugin.Plugins()
     menu(session)
     assert isinstance(session.top(), plugin.StbFailoverMenu)
     extensions(session)
@@ -47,7 +48,8 @@ def choose(screen, key):
 def test_menu_entries(session, console, tmp_path):
     screen = open_menu(session, tmp_path)
     assert [item[1] for item in screen["menu"].list] == [
-        "status", "setup", "import", "start", "stop", "restart"]
+        "status", "setup", "events", "import", "softcam-setup", "softcam-restore",
+        "start", "stop", "restart"]
     assert 'name="menu"' in screen.skin
 
 
@@ -128,3 +130,27 @@ def test_texts_go_through_the_images_gettext(monkeypatch):
     monkeypatch.setattr(builtins, "_", lambda text: "<%s>" % text, raising=False)
     assert StbFailover._("Status") == "<Status>"
     assert plugin.Plugins()[1].name == "<stbfailover status>"
+
+
+def test_cam_menu_entry_answers_only_the_softcam_menu(session, console):
+    cam = [d for d in plugin.Plugins() if d.where == [PluginDescriptor.WHERE_MENU]][0]
+    assert cam(menuid="mainmenu") == [] and cam("setup") == [] and cam("system") == []
+    entries = cam("cam")
+    assert len(entries) == 1
+    text, function, key, weight = entries[0]
+    assert text == "stbfailover" and key == "stbfailover" and isinstance(weight, int)
+    function(session)  # Enigma2 calls the entry's function with the session
+    assert isinstance(session.top(), plugin.StbFailoverMenu)
+
+
+def test_plugin_browser_entry_stays_for_images_without_a_cam_menu():
+    where = [d.where for d in plugin.Plugins()]
+    assert [PluginDescriptor.WHERE_PLUGINMENU] in where
+
+
+def test_menu_opens_the_event_history(session, console, tmp_path):
+    from StbFailover.events_screen import StbFailoverEvents
+    screen = open_menu(session, tmp_path)
+    choose(screen, "events")
+    assert isinstance(session.top(), StbFailoverEvents)
+    assert session.top().daemon == "/usr/bin/stbfailover"

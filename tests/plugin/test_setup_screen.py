@@ -3,7 +3,7 @@
 import json
 import os
 
-from conftest import load_json
+from conftest import load_json, pass_check
 from Screens.MessageBox import MessageBox
 from StbFailover.setup_screen import StbFailoverSetup
 
@@ -50,6 +50,8 @@ def test_save_writes_config_and_reloads(session, console, config_file):
     element(screen, "    line1-a enabled").value = False
     element(screen, IMPORT + ": check every (s)").value = 300
     screen["actions"].do("green")
+    assert load_json(config_file) == before, "nothing replaced before the check passed"
+    pass_check(console, config_file)
     after = load_json(config_file)
     before["groups"][1]["mode"] = "scored"
     before["groups"][0]["check"]["interval_s"] = 90
@@ -57,7 +59,7 @@ def test_save_writes_config_and_reloads(session, console, config_file):
     before["import"][0]["check"] = {"interval_s": 300}
     assert after == before
     assert oct(os.stat(config_file).st_mode & 0o777) == "0o600"
-    assert console.history == [
+    assert console.history[1:] == [
         "/usr/bin/stbfailover status --reload --socket /var/run/stbfailover.sock 2>&1"]
     console.answer("reload requested\n", 0)
     box = session.top()
@@ -71,6 +73,7 @@ def test_save_reports_a_failed_reload(session, console, config_file):
     screen = session.open(StbFailoverSetup, config_file)
     element(screen, "cccam-line1: mode").value = "random"
     screen["actions"].do("save")
+    pass_check(console, config_file)
     console.answer("cannot connect to /var/run/stbfailover.sock", 1)
     box = session.top()
     assert box.type == MessageBox.TYPE_ERROR
@@ -122,18 +125,19 @@ def test_config_with_only_an_import(session, console, tmp_path):
     screen = session.open(StbFailoverSetup, str(path))
     assert entry_names(screen) == ["servers from /etc/CCcam.cfg: mode",
                                    "servers from /etc/CCcam.cfg: check every (s)"]
-    element(screen, "servers from /etc/CCcam.cfg: mode").value = "random"
+    element(screen, "servers from /etc/CCcam.cfg: mode").value = "scored"
     screen["actions"].do("green")
-    assert load_json(str(path)) == {"import": [{"file": "/etc/CCcam.cfg", "mode": "random"}]}
+    pass_check(console, str(path))
+    assert load_json(str(path)) == {"import": [{"file": "/etc/CCcam.cfg", "mode": "scored"}]}
 
 
 def test_write_error_is_reported_and_nothing_reloads(session, console, config_file,
                                                      monkeypatch):
     from StbFailover import logic
 
-    def refuse(path, doc, backup=False):
+    def refuse(path, doc):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(logic, "write_config_atomic", refuse)
+    monkeypatch.setattr(logic, "stage_config", refuse)
     screen = session.open(StbFailoverSetup, config_file)
     element(screen, "cccam-line1: mode").value = "random"
     screen["actions"].do("green")
@@ -146,7 +150,36 @@ def test_leaving_while_the_daemon_reloads(session, console, config_file):
     screen = session.open(StbFailoverSetup, config_file)
     element(screen, "cccam-line1: mode").value = "random"
     screen["actions"].do("green")
+    pass_check(console, config_file)
     screen.close(False)
     console.answer("reload requested", 0)  # arrives after close
     assert session.dialogs == []
     assert load_json(config_file)["groups"][0]["mode"] == "random"
+
+
+def test_config_the_daemon_rejects_is_not_saved(session, console, config_file):
+    """The plugin checks with `stbfailover check` before it replaces the config: a rejected
+    one never reaches the file (a reload would refuse it and leave it for the next boot)."""
+    before = open(config_file).read()
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("green")
+    staged = pass_check(console, config_file,
+                        "line 3: mode must be ordered, random or scored\n", 1)
+    assert open(config_file).read() == before
+    assert not os.path.exists(staged), "the staged file is removed"
+    assert os.listdir(os.path.dirname(config_file)) == [os.path.basename(config_file)]
+    box = session.top()
+    assert box.type == MessageBox.TYPE_ERROR
+    assert box.text.startswith("Nothing was saved: stbfailover check failed (exit code 1)")
+    assert not screen.is_closed and len(console.history) == 1, "no reload of a rejected file"
+
+
+def test_check_message_names_the_config_not_the_staged_file(session, console, config_file):
+    screen = session.open(StbFailoverSetup, config_file)
+    element(screen, "cccam-line1: mode").value = "random"
+    screen["actions"].do("green")
+    staged = console.pending[0][0].split(" -c ")[1].split(" ")[0]
+    pass_check(console, config_file, "%s:3:12: error: bad\n" % staged, 1)
+    assert "%s:3:12: error: bad" % config_file in session.top().text
+    assert staged not in session.top().text

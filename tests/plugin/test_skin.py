@@ -24,7 +24,7 @@ def test_desktop_skin(monkeypatch):
     assert skin.desktop_skin(plugin.SKIN) == plugin.SKIN
     monkeypatch.setattr(enigma, "DESKTOP_SIZE", [1920, 1080])
     scaled = ElementTree.fromstring(skin.desktop_skin(plugin.SKIN))
-    assert scaled.get("size") == "960,540"
+    assert scaled.get("size") == "1860,780"  # 1240x520 at 1.5
 
 
 def test_button_widgets():

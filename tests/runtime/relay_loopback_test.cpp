@@ -268,6 +268,21 @@ TEST_P(RelayLoopback, ClientHalfCloseIsPassedOnAndTheAnswerStillArrives) {
     EXPECT_EQ(first_mismatch(got), got.size());
 }
 
+TEST_P(RelayLoopback, HalfClosedSessionToASilentUpstreamDoesNotLinger) {
+    // An upstream that never answers the FIN (hung) must not keep the session's place.
+    upstream_.paused = true;
+    const uint8_t hello[] = {1, 2, 3, 4};
+    ASSERT_EQ(::send(client_, hello, sizeof hello, MSG_NOSIGNAL), 4);
+    ASSERT_TRUE(run_until([&] { return runtime_->counters().bytes_up == 4; }));
+    ::shutdown(client_, SHUT_WR);
+    const auto t0 = Clock::now();
+    ASSERT_TRUE(run_until([&] { return runtime_->open_sessions() == 0; }));
+    EXPECT_LT(Clock::now() - t0, std::chrono::seconds(30));
+    std::vector<uint8_t> got;
+    read_some(&got);  // the client sees the end (nothing, or end of stream)
+    EXPECT_TRUE(got.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, RelayLoopback, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& p) {
                              return p.param ? std::string("Splice") : std::string("Copy");

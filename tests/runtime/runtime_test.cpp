@@ -389,6 +389,38 @@ TEST(RuntimeSlots, EverySlotHasItsOwnListenerAndRelays) {
     EXPECT_EQ(rig.runtime->counters().accepted, 2u);
 }
 
+TEST(RuntimeSlots, SlotsLandOnDistinctServersAndASlotWithoutOneIsClosedAtOnce) {
+    Rig rig;
+    two_slot_group(rig);
+    rig.start();
+    sim::Client& a = rig.add_softcam(20000, 1 * kSec);
+    sim::Client& b = rig.add_softcam(21000, 2 * kSec);
+    rig.run_until(3 * kSec);
+    ASSERT_TRUE(a.connected());
+    ASSERT_TRUE(b.connected());
+    EXPECT_NE(a.received(), b.received()) << "both slots on one server";  // greetings differ
+
+    // One server left usable: slot 2's next connection is refused at once (the softcam keeps
+    // using its slot-1 reader), and the box owner's log says why at info level.
+    b.close();
+    rig.config->servers[1].enabled = false;
+    ASSERT_EQ(rig.runtime->reload(*rig.config), Status::Ok);
+    sim::ClientScript script;
+    script.start_at_us = 5 * kSec;
+    script.greeting_size = 16;
+    script.greeting_timeout_us = 2 * kSec;
+    script.max_connects = 1;
+    sim::Client& c = rig.world.add_client("127.0.0.1", 21000, script);
+    const uint32_t refused = rig.runtime->counters().refused;
+    rig.run_until(6 * kSec);
+    EXPECT_EQ(rig.runtime->counters().refused, refused + 1);
+    ASSERT_EQ(c.count(ClientEventKind::Closed), 1u);
+    EXPECT_LE(c.times_of(ClientEventKind::Closed)[0], 5 * kSec + 10 * kMs);  // at once
+    EXPECT_TRUE(c.received().empty());
+    EXPECT_TRUE(a.connected());
+    EXPECT_TRUE(rig.world.logged("slot idle"));
+}
+
 TEST(RuntimeSlots, OneSlotIsExactlyTheGroupListener) {
     Rig rig;
     rig.add_server("line", 20000, "A", "10.0.0.1", 12000);

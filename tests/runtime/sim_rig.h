@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "config_builder.h"
 #include "stbf/engine.h"
 #include "stbf/runtime.h"
 #include "stbf/sim.h"
@@ -20,10 +21,12 @@ namespace stbf::test {
 constexpr TimeUs kMs = 1000;
 constexpr TimeUs kSec = 1000 * kMs;
 /// For add_softcam: the client does not reconnect.
-constexpr TimeUs kNoReconnectForTests() { return sim::kNoReconnect; }
+constexpr TimeUs kNoReconnectForTests() {
+    return sim::kNoReconnect;
+}
 
 class Rig {
-public:
+  public:
     explicit Rig(TimeUs start_us = 0)
         : world(/*seed*/ 7, start_us),
           engine(std::make_unique<Engine>()),
@@ -34,31 +37,13 @@ public:
 
     /// Adds a CCcam server `label` at host:port to group `group` (created on first use, on
     /// 127.0.0.1:listen_port). Returns the server's index in the config.
-    uint8_t add_server(const char* group, uint16_t listen_port, const char* label,
-                       const char* host, uint16_t port, Protocol protocol = Protocol::Cccam) {
-        GroupConfig& g = group_named(group, listen_port);
-        const uint16_t index = config->server_count++;
-        ServerConfig& s = config->servers[index];
-        s = ServerConfig();
-        s.label.assign(label);
-        s.host.assign(host);
-        s.port = port;
-        s.protocol = protocol;
-        s.probe = protocol == Protocol::Cccam     ? ProbeKind::Cccam
-                  : protocol == Protocol::Newcamd ? ProbeKind::Newcamd
-                                                  : ProbeKind::Tcp;
-        g.servers[g.server_count++] = index;
-        return index;
+    uint8_t add_server(const char* group, uint16_t listen_port, const char* label, const char* host,
+                       uint16_t port, Protocol protocol = Protocol::Cccam) {
+        return test::add_server(*config, group, listen_port, label, host, port, protocol);
     }
 
     GroupConfig& group_named(const char* name, uint16_t listen_port = 0) {
-        for (uint16_t i = 0; i < config->group_count; ++i)
-            if (std::string(config->groups[i].name.c_str()) == name) return config->groups[i];
-        GroupConfig& g = config->groups[config->group_count++];
-        g = GroupConfig();
-        g.name.assign(name);
-        g.listen_port = listen_port;
-        return g;
+        return test::group_named(*config, name, listen_port);
     }
 
     void start() { ASSERT_EQ(runtime->init(*config, world.now()), Status::Ok); }
@@ -80,7 +65,9 @@ public:
         }
         return kNoServer;
     }
-    ServerStatus status_of(const char* label) const { return engine->server_status(slot_of(label)); }
+    ServerStatus status_of(const char* label) const {
+        return engine->server_status(slot_of(label));
+    }
     /// Label of the server the last established session of group `g` went to ("" if none).
     std::string active(uint8_t g = 0) const {
         const ServerSlot s = engine->group_status(g).active;

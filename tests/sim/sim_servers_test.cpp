@@ -48,6 +48,26 @@ TEST(SimGreetings, NewcamdGreetingIs14SeededBytes) {
     EXPECT_FALSE(cccam_greeting_valid(bad.data()));
 }
 
+TEST_F(SimServers, ALineServerAnswersTheLoginThenEchoesEveryFrame) {
+    Server& s = server(ServerBehaviour::line(1, 0));
+    ClientScript script;
+    // The login in two pieces, then a frame split across two sends.
+    script.sends.push_back({100 * kMs, std::vector<uint8_t>(40, 'L')});
+    script.sends.push_back({200 * kMs, std::vector<uint8_t>(6, 'L')});
+    script.sends.push_back({300 * kMs, {'E', 0, 0, 0}});
+    script.sends.push_back({400 * kMs, {0, 0, 0, 9, 'K', 0, 0, 0, 0, 0, 0, 1}});
+    Client& c = client(script);
+    w.run_until(1000 * kMs);
+    std::vector<uint8_t> want = cccam_greeting(1);
+    want.insert(want.end(), 20, 0x4c);  // the login answer, once the 46 bytes are in
+    const std::vector<uint8_t> frames = {'E', 0, 0, 0, 0, 0, 0, 9, 'K', 0, 0, 0, 0, 0, 0, 1};
+    want.insert(want.end(), frames.begin(), frames.end());
+    EXPECT_EQ(c.received(), want);
+    // Greeting, login answer, then both frames at once: the first waited for its last bytes.
+    EXPECT_EQ(c.times_of(K::Received).size(), 3u);
+    EXPECT_EQ(s.messages_answered(), 2u);
+}
+
 TEST_F(SimServers, AcceptGreetAndAnswerEachMessageAfterADelay) {
     Server& s = server(ServerBehaviour::cccam().with_reply(20, 30 * kMs));
     ClientScript script;

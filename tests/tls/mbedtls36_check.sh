@@ -11,7 +11,8 @@ set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-/tmp/stbf-mbedtls36}
 mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/src"
-echo "deb-src http://deb.debian.org/debian trixie main" > "$work/apt/sources.list"
+# deb-src line derived from the machine's configured Debian mirror (no host named here).
+bash "$repo/toolchains/deps/debian-sources.sh" trixie > "$work/apt/sources.list"
 apt_opts="-o Dir::Etc::sourcelist=$work/apt/sources.list -o Dir::Etc::sourceparts=-
  -o Dir::State::Lists=$work/apt/lists -o Dir::Cache=$work/apt/cache"
 # shellcheck disable=SC2086

@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "../support/port_addr.h"
+
 namespace stbf::tls::test {
 
 namespace {
@@ -144,14 +146,7 @@ std::unique_ptr<PosixPort> make_port() {
     return port;
 }
 
-stbf_addr loopback(uint16_t port) {
-    stbf_addr a{};
-    a.family = 4;
-    a.addr[0] = 127;
-    a.addr[3] = 1;
-    a.port = port;
-    return a;
-}
+stbf_addr loopback(uint16_t port) { return stbf::test::loopback_addr(port); }
 
 uint16_t unused_port() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -59,6 +59,13 @@ bool parse_numeric_host(const char* s, size_t len, uint16_t port, stbf_addr* out
 /// The same for a NUL-terminated `host`.
 bool parse_numeric_host(const char* host, uint16_t port, stbf_addr* out);
 
+/// Writes `host` and `port` as one endpoint into out[0..cap): "192.0.2.1:20000", "box:20000",
+/// and an IPv6 literal in brackets, "[::1]:20000" (a bare "::1:20000" cannot be split back).
+/// An empty or null host is written as "127.0.0.1" (the listen-host default). Always
+/// NUL-terminates when cap > 0; returns the length the full text needs (as snprintf does), so a
+/// return >= cap means it was cut. The one place where endpoints are formatted for people.
+size_t format_host_port(const char* host, uint16_t port, char* out, size_t cap);
+
 /// True if `a` and `b` are the same family and address (4 bytes for IPv4, 16 for IPv6), any
 /// port.
 bool same_host(const stbf_addr& a, const stbf_addr& b);

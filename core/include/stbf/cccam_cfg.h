@@ -9,9 +9,14 @@
 // blanks are spaces or tabs in any number.
 //
 // Other line kinds (`F:`, `R:`, `L:`, `G:`) and global `KEY : value` settings (KEY in capitals,
-// as CCcam writes them) are recognised and skipped with a note. An unknown upper-case kind
-// (`X:`) is skipped with a warning. Any other malformed line is an error at its line and
-// column; the reader goes on with the next line, so one run reports every problem.
+// as CCcam writes them) are recognised and skipped with a note.
+//
+// Tolerant like CCcam itself, which ignores what it cannot use: nothing in a file is an error.
+// A C:/N: line that cannot be relayed (placeholder host or port, missing fields, bad key) and
+// any other text (banners, bare URLs, download notes, unknown `X:` kinds, lower-case `c:`) is
+// skipped with a warning at its line and column ("...; line skipped"); the rest is imported.
+// Values stbfailover never uses (the yes/no flag, the { } list, N: hops and stealth) are kept
+// as written and warned about only when malformed (hops 256 is fine).
 // Freestanding: no heap, fuzzable.
 #ifndef STBF_CCCAM_CFG_H
 #define STBF_CCCAM_CFG_H
@@ -32,12 +37,12 @@ namespace stbf {
 /// are not touched (see grouping.h). If `spans` is not null it must have STBF_MAX_SERVERS
 /// entries; spans[i] is filled for each server i appended.
 ///
-/// Returns Ok when this call added no error, ParseError when some line is malformed (the valid
-/// lines are still appended), CapacityExceeded when the server table filled up (each line that
-/// did not fit is an error). Diagnostics go to `diags`; they never contain a user name's
-/// password or a key.
+/// Returns Ok, or CapacityExceeded when the server table (STBF_MAX_SERVERS) filled up: the first
+/// lines in file order are kept and each one left out gets a warning naming the limit. If
+/// `counts` is not null it receives what was imported and skipped. Diagnostics go to `diags`;
+/// they never contain a user name's password or a key.
 Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
-                       Diagnostics* diags, SourceSpan* spans);
+                       Diagnostics* diags, SourceSpan* spans, ImportCounts* counts = nullptr);
 
 }  // namespace stbf
 

@@ -12,6 +12,12 @@
 
 #include "stbf/model.h"
 
+/// "NAME = VALUE" of a limit as a string literal, for messages that name the setting that raises
+/// it (an image maintainer's build setting, -DSTBF_CORE_DEFINES="NAME=...").
+#define STBF_STRINGIFY_(x) #x
+#define STBF_STRINGIFY(x) STBF_STRINGIFY_(x)
+#define STBF_LIMIT_TEXT(name) #name " = " STBF_STRINGIFY(name)
+
 namespace stbf {
 
 /// One line of a text file, without its line end ("\n", "\r\n" or a lone trailing "\r").
@@ -44,6 +50,16 @@ struct SourceSpan {
     size_t addr_begin = 0;   ///< first byte of the host (CCcam) or of the `device` value
     size_t addr_end = 0;     ///< one past the port
 };
+
+/// What a softcam reader did with one file, for `check`'s per-file summary.
+struct ImportCounts {
+    size_t imported = 0;  ///< servers appended
+    size_t skipped = 0;   ///< readers / lines skipped with a warning (could not be relayed)
+    size_t left = 0;      ///< readers / lines left alone by design (disabled, not relayed)
+};
+
+/// Length of a NUL-terminated string (freestanding core has no strlen).
+size_t cstr_len(const char* s);
 
 /// A whitespace-separated word inside a line; offsets are into the line.
 struct Token {

@@ -52,6 +52,12 @@ enum class Mode : uint8_t {
     Scored,       ///< lowest (EWMA latency / weight), power-of-two-choices, periodic re-explore
 };
 
+/// Mode of a group imported from a softcam config (CCcam.cfg, oscam.server) when the owner
+/// set none: weighted random spreads a fleet over the hosts and sends a recovered host only
+/// its share of new sessions (bench/fleet, README "Fleet behaviour"); OSCam `fallback = 1`
+/// readers stay a backup tier in every mode.
+constexpr Mode kImportedGroupMode = Mode::Random;
+
 /// What a health check does after the TCP connect succeeds.
 enum class ProbeKind : uint8_t {
     Tcp = 0,  ///< connect only

@@ -8,7 +8,9 @@
 // whose peer buffer is full is not read (back-pressure), so memory never grows. Every relayed
 // chunk is reported to the engine (bytes_up / bytes_down), which is how hung upstreams are
 // caught; when the engine closes a session the client sees a close and reconnects, and its next
-// connection lands on a healthy server. Health checks (probes) connect, judge the greeting and
+// connection lands on a healthy server. What happened (failovers, state changes) the engine
+// reports as notices (engine.pop_notice); the host drains and prints them, the runtime keeps no
+// copy of engine state to find out. Health checks (probes) connect, judge the greeting and
 // close at once.
 //
 // Dispatch is O(1) per event: every socket and resolution the runtime starts carries a port tag
@@ -244,6 +246,7 @@ private:
         bool client_eof = false;     // the client half-closed: pass it on once `up` is empty
         bool upstream_shut = false;  // ... done (tcp_shutdown): wait for the answer's end
         bool upstream_eof = false;   // the answer ended: deliver what is left, then close
+        TimeUs linger_until = kNever;  // half-closed: ends then at the latest
         SpliceDir splice_up, splice_down;
         Pipe up;    // client -> upstream
         Pipe down;  // upstream -> client
@@ -303,13 +306,14 @@ private:
     void drive_attempt(SessionIo& s, AttemptIo& at, Step step, Reason why, TimeUs now);
     void fail_attempt(SessionIo& s, AttemptIo& at, Reason why, TimeUs now);
     void start_relay(const Action& a, TimeUs now);
-    void log_failover(GroupIndex group);
     void pump(SessionIo& s, unsigned client_ready, unsigned upstream_ready, TimeUs now);
     bool move_up(SessionIo& s, bool* progress, TimeUs now);
     bool move_down(SessionIo& s, bool* progress, TimeUs now);
     bool send_down(SessionIo& s, bool* progress, TimeUs now);
     bool can_splice(const SessionIo& s, const Pipe& buffer, const SpliceDir& dir) const;
     bool half_close_ok(const SessionIo& s) const;
+    void half_close(SessionIo& s, TimeUs now);
+    void end_lingering(TimeUs now);
     Reason end_reason(const SessionIo& s, stbf_port_status upstream_status) const;
     bool splice_leg(SessionIo& s, bool up, bool* progress, TimeUs now);
     void end_session(SessionIo& s, Reason why, bool report, TimeUs now);
@@ -343,7 +347,6 @@ private:
     void* foreign_user_ = nullptr;
     EndpointCache endpoints_;
     Listener listeners_[kListeners];
-    uint32_t failovers_logged_[STBF_MAX_GROUPS] = {};  // per group: engine failovers logged
     SessionIo sessions_[STBF_MAX_SESSIONS];
     MapEntry session_map_[kSessionMapSize];
     uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
@@ -354,6 +357,8 @@ private:
     uint16_t probe_count_ = 0;
     uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
     uint16_t paused_listeners_ = 0;
+    uint16_t lingering_ = 0;           // sessions in a client's half-close
+    TimeUs linger_deadline_ = kNever;  // earliest linger_until among them
     RuntimeCounters counters_;
 };
 

@@ -8,6 +8,7 @@ from Screens.ChoiceBox import ChoiceBox
 from Screens.MessageBox import MessageBox
 
 from . import _, logic
+from .checked_save import CheckedSave
 
 
 class SoftcamImport(object):
@@ -78,11 +79,13 @@ class SoftcamImport(object):
         current = self.currentConfig()
         merged = logic.merge_imported(current, self.imported, self.source.shown,
                                       os.path.dirname(os.path.abspath(self.config_path)))
-        try:
-            logic.write_config_atomic(self.config_path, merged, backup=True)
-        except OSError as error:
-            self.session.open(MessageBox, _("Nothing was written: %s") % error,
-                              MessageBox.TYPE_ERROR)
+        self.saving = CheckedSave(self.console, self.daemon, self.config_path, merged,
+                                  lambda failure: self.written(merged, failure), backup=True)
+        self.saving.start()
+
+    def written(self, merged, failure):
+        if failure:
+            self.session.open(MessageBox, failure, MessageBox.TYPE_ERROR)
             return
         self.notes.append(_("Wrote %s (%s).") % (self.config_path, logic.config_summary(merged)))
         self.console.ePopen(logic.reload_command(self.daemon, logic.control_socket(merged)),

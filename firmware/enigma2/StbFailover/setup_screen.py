@@ -10,6 +10,7 @@ from Screens.MessageBox import MessageBox
 from Screens.Screen import Screen
 
 from . import _, logic
+from .checked_save import CheckedSave
 from .skin import button_widgets, desktop_skin
 
 SKIN = """<screen name="StbFailoverSetup" position="center,center" size="1000,620" title="stbfailover setup">
@@ -58,7 +59,7 @@ class StbFailoverSetup(Screen, ConfigListScreen):
         entries = []
         low, high = logic.CHECK_INTERVAL_LIMITS_S
         for setting in settings:
-            mode_choices = [(mode, _(mode)) for mode in logic.MODES]
+            mode_choices = [(mode, logic.mode_label(mode)) for mode in logic.MODES]
             if setting.mode not in logic.MODES:
                 mode_choices.append((setting.mode, setting.mode))
             mode = ConfigSelection(choices=mode_choices, default=setting.mode)
@@ -89,13 +90,23 @@ class StbFailoverSetup(Screen, ConfigListScreen):
             return
         try:
             new_doc, changed = logic.apply_setup(self.doc, self.editedSettings(), self.config_path)
-            if changed:
-                logic.write_config_atomic(self.config_path, new_doc)
-        except (logic.ConfigFileError, OSError) as error:
+        except logic.ConfigFileError as error:
             self.session.open(MessageBox, _("Nothing was saved: %s") % error, MessageBox.TYPE_ERROR)
             return
         if not changed:
             self.close(False)
+            return
+        self["message"].setText(_("Checking the new config..."))
+        self.saving = CheckedSave(self.console, self.daemon, self.config_path, new_doc,
+                                  lambda failure: self.saved(new_doc, failure))
+        self.saving.start()
+
+    def saved(self, new_doc, failure):
+        if not logic.is_open(self):
+            return  # the box owner left; the file is saved (or was not, and nothing changed)
+        if failure:
+            self["message"].setText("")
+            self.session.open(MessageBox, failure, MessageBox.TYPE_ERROR)
             return
         self.doc = new_doc
         self["message"].setText(_("Saved. Asking stbfailover to reload..."))

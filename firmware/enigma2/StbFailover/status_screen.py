@@ -5,6 +5,7 @@ from Components.ActionMap import ActionMap
 from Components.Console import Console
 from Components.Label import Label
 from Components.ScrollLabel import ScrollLabel
+from Screens.ChoiceBox import ChoiceBox
 from Screens.Screen import Screen
 
 from . import _, logic
@@ -17,7 +18,7 @@ SKIN = """<screen name="StbFailoverStatus" position="center,center" size="1240,6
 <widget name="status" position="20,80" size="1200,500" font="Regular;20" />
 <widget name="message" position="20,590" size="1200,30" font="Regular;20" />
 %s
-</screen>""" % button_widgets(634, ["key_red", "key_green", "key_yellow"])
+</screen>""" % button_widgets(634, ["key_red", "key_green", "key_yellow", "key_blue"])
 
 
 def config_socket(config_path):
@@ -31,7 +32,8 @@ def config_socket(config_path):
 
 class StbFailoverStatus(Screen):
     """Groups and servers as the daemon sees them. Red closes, green/OK refreshes now, yellow
-    asks the daemon to reload its config; up/down scroll."""
+    asks the daemon to reload its config, blue drains, disables or enables a server; up/down
+    scroll."""
 
     def __init__(self, session, daemon=logic.DAEMON, config_path=logic.CONFIG_PATH):
         self.skin = desktop_skin(SKIN)
@@ -48,10 +50,11 @@ class StbFailoverStatus(Screen):
         self["key_red"] = Label(_("Close"))
         self["key_green"] = Label(_("Refresh"))
         self["key_yellow"] = Label(_("Reload config"))
+        self["key_blue"] = Label(_("Server"))
         self["actions"] = ActionMap(
             ["OkCancelActions", "ColorActions", "DirectionActions"],
             {"cancel": self.close, "red": self.close, "ok": self.refresh,
-             "green": self.refresh, "yellow": self.reloadDaemon,
+             "green": self.refresh, "yellow": self.reloadDaemon, "blue": self.chooseServer,
              "up": self["status"].pageUp, "down": self["status"].pageDown,
              "left": self["status"].pageUp, "right": self["status"].pageDown}, -1)
         self.console = Console()
@@ -94,4 +97,49 @@ class StbFailoverStatus(Screen):
             return
         failure = logic.command_failure(data, retval, _("reload"))
         self["message"].setText(failure or _("Reload requested."))
+        self.refresh()
+
+    def chooseServer(self):
+        """Blue: pick a server of the last status, then what to do with it."""
+        servers = [row for row in (self.view.rows if self.view else [])
+                   if isinstance(row, logic.ServerRow)]
+        if not servers:
+            self["message"].setText(_("No server to choose: the status has none yet."))
+            return
+        choices = [("%s / %s (%s)" % (row.group, row.label, logic.admin_text(row)), row)
+                   for row in servers]
+        self.session.openWithCallback(self.serverChosen, ChoiceBox,
+                                      title=_("Which server?"), list=choices)
+
+    def serverChosen(self, choice):
+        if not choice or not logic.is_open(self):
+            return
+        row = choice[1]
+        actions = [
+            (_("Drain: no new sessions, live ones finish"), ("drain", row)),
+            (_("Disable: no sessions, live ones are cut"), ("disable", row)),
+            (_("Enable: back into service (after its checks)"), ("enable", row)),
+        ]
+        self.session.openWithCallback(self.actionChosen, ChoiceBox,
+                                      title="%s / %s" % (row.group, row.label), list=actions)
+
+    def actionChosen(self, choice):
+        if not choice or not logic.is_open(self):
+            return
+        action, row = choice[1]
+        asking = {"drain": _("Asking stbfailover to drain %s..."),
+                  "disable": _("Asking stbfailover to disable %s..."),
+                  "enable": _("Asking stbfailover to enable %s...")}
+        self["message"].setText(asking[action] % row.label)
+        self.console.ePopen(logic.server_command(action, row.group, row.label, self.daemon,
+                                                 self.socket_path),
+                            self.actionDone, (action, row))
+
+    def actionDone(self, data, retval, extra_args=None):
+        if not logic.is_open(self):
+            return
+        action, row = extra_args
+        failure = logic.command_failure(data, retval, "stbfailover server %s" % action)
+        self["message"].setText(failure or logic.output_text(data).strip() or
+                                _("%s: done.") % row.label)
         self.refresh()

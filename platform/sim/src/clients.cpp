@@ -252,4 +252,128 @@ void Client::end_connection(ClientEventKind why, uint64_t reconnect_after_us) {
     });
 }
 
+// ---- Softcam -------------------------------------------------------------------------------
+
+Softcam::Softcam(Clock& clock, Network& net, Trace trace, std::vector<stbf_addr> targets,
+                 const SoftcamOptions& options)
+    : clock_(clock),
+      net_(net),
+      trace_(std::move(trace)),
+      targets_(std::move(targets)),
+      model_([&] {
+          SoftcamOptions o = options;
+          o.readers = static_cast<unsigned>(targets_.size());
+          return o;
+      }()),
+      socks_(targets_.size(), STBF_SOCK_INVALID),
+      connecting_(targets_.size(), false),
+      out_(targets_.size()) {
+    model_.start(clock_.now());
+    pump();
+}
+
+Softcam::~Softcam() {
+    if (timer_ != 0) clock_.cancel(timer_);
+}
+
+void Softcam::trace(unsigned reader, const std::string& what) {
+    if (trace_) trace_("softcam reader " + std::to_string(reader) + " -> " +
+                       to_string(targets_[reader]) + " " + what);
+}
+
+void Softcam::stop() {
+    model_.stop(clock_.now());
+    pump();
+}
+
+void Softcam::pump() {
+    const size_t before = model_.events().size();
+    SoftcamAction a;
+    while (model_.pop_action(&a)) {
+        const unsigned r = a.reader;
+        switch (a.kind) {
+            case SoftcamAction::Kind::Connect: {
+                out_[r].clear();
+                stbf_sock s = STBF_SOCK_INVALID;
+                const stbf_port_status st = net_.connect(targets_[r], this, &s);
+                if (st == STBF_PORT_IN_PROGRESS) {
+                    socks_[r] = s;
+                    connecting_[r] = true;
+                } else {
+                    model_.on_connect_failed(r, clock_.now());
+                }
+                break;
+            }
+            case SoftcamAction::Kind::Send: {
+                out_[r].insert(out_[r].end(), a.bytes.begin(), a.bytes.end());
+                size_t sent = 0;
+                if (socks_[r] != STBF_SOCK_INVALID &&
+                    net_.send_queued(socks_[r], out_[r], &sent) != STBF_PORT_OK) {
+                    net_.close(socks_[r]);
+                    socks_[r] = STBF_SOCK_INVALID;
+                    model_.on_closed(r, clock_.now());
+                }
+                break;
+            }
+            case SoftcamAction::Kind::Close:
+                net_.close(socks_[r]);
+                socks_[r] = STBF_SOCK_INVALID;
+                connecting_[r] = false;
+                break;
+        }
+    }
+    for (size_t i = before; i < model_.events().size() && trace_; ++i)
+        trace(model_.events()[i].reader, reader_event_name(model_.events()[i].kind));
+    // One pending clock callback, at the model's next deadline.
+    const uint64_t due = model_.next_deadline();
+    const stbf_time_us at = due == kSoftcamNever ? kNoTime : due;
+    if (at == timer_at_) return;
+    if (timer_ != 0) clock_.cancel(timer_);
+    timer_ = 0;
+    timer_at_ = at;
+    if (at == kNoTime) return;
+    timer_ = clock_.at(at, [this] {
+        timer_ = 0;
+        timer_at_ = kNoTime;
+        model_.on_time(clock_.now());
+        pump();
+    });
+}
+
+void Softcam::on_socket_event(stbf_sock s) {
+    unsigned r = 0;
+    while (r < socks_.size() && socks_[r] != s) ++r;
+    if (r == socks_.size()) return;
+    const stbf_time_us now = clock_.now();
+    if (connecting_[r]) {
+        const stbf_port_status st = net_.connect_result(s);
+        if (st == STBF_PORT_IN_PROGRESS) return;
+        connecting_[r] = false;
+        if (st != STBF_PORT_OK) {
+            net_.close(s);
+            socks_[r] = STBF_SOCK_INVALID;
+            model_.on_connect_failed(r, now);
+            pump();
+            return;
+        }
+        model_.on_connected(r, now);
+    }
+    std::vector<uint8_t> data;
+    const stbf_port_status st = net_.recv_all(s, data);
+    if (!data.empty()) model_.on_received(r, data.data(), data.size(), now);
+    if (st != STBF_PORT_OK) {
+        net_.close(s);
+        socks_[r] = STBF_SOCK_INVALID;
+        model_.on_closed(r, now);
+    } else if (!out_[r].empty()) {
+        size_t sent = 0;
+        if (net_.send_queued(s, out_[r], &sent) != STBF_PORT_OK) {
+            net_.close(s);
+            socks_[r] = STBF_SOCK_INVALID;
+            model_.on_closed(r, now);
+        }
+    }
+    pump();
+}
+
 }  // namespace stbf::sim

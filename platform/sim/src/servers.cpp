@@ -1,6 +1,7 @@
 #include "stbf/sim/servers.h"
 
 #include "stbf/sim/random.h"
+#include "stbf/sim/softcam_model.h"
 
 namespace stbf::sim {
 
@@ -30,6 +31,16 @@ ServerBehaviour ServerBehaviour::cccam(uint64_t seed) {
 ServerBehaviour ServerBehaviour::newcamd(uint64_t seed) {
     ServerBehaviour b;
     b.greeting = newcamd_greeting(seed);
+    return b;
+}
+
+ServerBehaviour ServerBehaviour::line(uint64_t seed, uint64_t reply_delay_us) {
+    ServerBehaviour b = cccam(seed);
+    b.login_size = kLineLoginSize;
+    b.login_reply_size = kLineLoginReplySize;
+    b.message_size = kLineFrameSize;
+    b.echo = true;
+    b.reply_delay_us = reply_delay_us;
     return b;
 }
 
@@ -251,7 +262,22 @@ void Server::service(uint64_t id) {
         c.last_in = clock_.now();
         if (behaviour_.answer) {
             std::vector<std::vector<uint8_t>> messages;
-            if (behaviour_.message_size == 0) {
+            if (behaviour_.login_size != 0 && !c.logged_in) {
+                c.partial.insert(c.partial.end(), data.begin(), data.end());
+                data.clear();
+                if (c.partial.size() >= behaviour_.login_size) {
+                    c.logged_in = true;
+                    data.assign(c.partial.begin() + static_cast<ptrdiff_t>(behaviour_.login_size),
+                                c.partial.end());
+                    c.partial.clear();
+                    const std::vector<uint8_t> reply(behaviour_.login_reply_size, 0x4c);
+                    when_running(saturating_add(clock_.now(), behaviour_.reply_delay_us),
+                                 [this, id, reply] { queue_send(id, reply); });
+                }
+            }
+            if (data.empty()) {
+                // all of it went to the login
+            } else if (behaviour_.message_size == 0) {
                 messages.push_back(std::move(data));
             } else {
                 c.partial.insert(c.partial.end(), data.begin(), data.end());

@@ -124,6 +124,16 @@ Client& World::add_client(const char* host, uint16_t port, ClientScript script) 
     return *clients_.back();
 }
 
+Softcam& World::add_softcam(const std::vector<std::pair<std::string, uint16_t>>& targets,
+                            const SoftcamOptions& options) {
+    std::vector<stbf_addr> to;
+    for (const auto& [host, port] : targets) to.push_back(addr(host.c_str(), port));
+    softcams_.push_back(std::make_unique<Softcam>(
+        clock_, net_, [this](const std::string& line) { add_trace(line); }, std::move(to),
+        options));
+    return *softcams_.back();
+}
+
 void World::add_name(const std::string& name, const std::vector<std::string>& addresses) {
     std::vector<stbf_addr> parsed;
     for (const auto& a : addresses) parsed.push_back(addr(a.c_str()));

@@ -98,6 +98,10 @@ class World {
     Server& add_server(const char* host, uint16_t port, ServerBehaviour behaviour);
     /// A scripted client connecting to `host:port` (numeric literal).
     Client& add_client(const char* host, uint16_t port, ClientScript script);
+    /// An OSCam-like softcam with one reader per target ("host:port" pairs as numeric
+    /// literals, reader 0 first). It lives as long as the World.
+    Softcam& add_softcam(const std::vector<std::pair<std::string, uint16_t>>& targets,
+                         const SoftcamOptions& options);
 
     /// One-way latency toward a host (all ports) / toward one endpoint.
     void set_host_latency_us(const char* host, uint64_t us) { net_.set_latency_us(addr(host), us); }
@@ -168,6 +172,7 @@ class World {
     Random random_;
     std::vector<std::unique_ptr<Server>> servers_;
     std::vector<std::unique_ptr<Client>> clients_;
+    std::vector<std::unique_ptr<Softcam>> softcams_;
     stbf_port port_;
 };
 

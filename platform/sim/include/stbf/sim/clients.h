@@ -16,6 +16,7 @@
 #include "stbf/port.h"
 #include "stbf/sim/clock.h"
 #include "stbf/sim/network.h"
+#include "stbf/sim/softcam_model.h"
 
 namespace stbf::sim {
 
@@ -135,6 +136,43 @@ class Client final : private SocketObserver {
     unsigned connects_ = 0;
     uint64_t failure_delay_us_;  // next delay after a failed connect (grows with back-off)
     bool closed_by_test_ = false;
+};
+
+/// The OSCam-like softcam (stbf/sim/softcam_model.h) on the virtual network: reader k connects
+/// to targets[k]. Unlike Client it logs in, reconnects on its idle tick and sends requests that
+/// fall back from reader to reader; use it where the softcam's own timing matters (black-screen
+/// time), and Client where a fast, scripted peer is wanted.
+class Softcam final : private SocketObserver {
+  public:
+    using Trace = std::function<void(const std::string&)>;
+
+    /// Use World::add_softcam. Starts at once (first connects now).
+    Softcam(Clock& clock, Network& net, Trace trace, std::vector<stbf_addr> targets,
+            const SoftcamOptions& options);
+    ~Softcam();
+    Softcam(const Softcam&) = delete;
+    Softcam& operator=(const Softcam&) = delete;
+
+    const SoftcamModel& model() const { return model_; }
+    const stbf_addr& target(unsigned reader) const { return targets_[reader]; }
+    /// No more requests or reconnects; open connections close.
+    void stop();
+
+  private:
+    void on_socket_event(stbf_sock s) override;
+    void pump();
+    void trace(unsigned reader, const std::string& what);
+
+    Clock& clock_;
+    Network& net_;
+    Trace trace_;
+    std::vector<stbf_addr> targets_;
+    SoftcamModel model_;
+    std::vector<stbf_sock> socks_;
+    std::vector<bool> connecting_;
+    std::vector<std::deque<uint8_t>> out_;
+    Clock::EventId timer_ = 0;
+    stbf_time_us timer_at_ = kNoTime;
 };
 
 }  // namespace stbf::sim

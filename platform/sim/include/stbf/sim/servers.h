@@ -60,9 +60,18 @@ struct ServerBehaviour {
     uint64_t idle_close_us =
         0;  ///< close (FIN) a connection this long without client bytes; 0 = never
 
+    /// Login exchange before the messages: the first `login_size` client bytes are answered
+    /// with `login_reply_size` bytes (0 = no login: every byte belongs to a message).
+    size_t login_size = 0;
+    size_t login_reply_size = 0;
+
     /// Presets.
     static ServerBehaviour cccam(uint64_t seed = 1);    ///< greets 16 valid bytes, answers
     static ServerBehaviour newcamd(uint64_t seed = 1);  ///< greets 14 bytes, answers
+    /// A CCcam line server for the OSCam-like softcam (stbf/sim/softcam_model.h): greets 16
+    /// valid bytes, answers the 46-byte login with 20 bytes, then echoes every 8-byte frame
+    /// (keepalives and requests) after `reply_delay_us`.
+    static ServerBehaviour line(uint64_t seed = 1, uint64_t reply_delay_us = 20'000);
     static ServerBehaviour refuse();                    ///< nothing listens
     static ServerBehaviour reset_on_accept();           ///< RST right after accept
     static ServerBehaviour close_on_accept();           ///< FIN right after accept
@@ -128,6 +137,7 @@ class Server final : private SocketObserver {
         std::vector<uint8_t> partial;  // bytes of an incomplete message
         stbf_time_us last_in = 0;
         bool greeted = false;
+        bool logged_in = false;
     };
     void on_socket_event(stbf_sock s) override;
     void accept_all();

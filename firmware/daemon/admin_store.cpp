@@ -1,0 +1,134 @@
+#include "admin_store.h"
+
+#include <cjson/cJSON.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "atomic_file.h"
+
+namespace stbf::daemon {
+
+bool parse_admin_state(const std::string& text, AdminState* out) {
+    for (AdminState s : {AdminState::Enabled, AdminState::Drain, AdminState::Disabled}) {
+        if (text == admin_state_name(s)) {
+            *out = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string utc_time_text(int64_t unix_seconds) {
+    const time_t t = static_cast<time_t>(unix_seconds);
+    struct tm tm;
+    char buf[32];
+    if (gmtime_r(&t, &tm) == nullptr || std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return "";
+    return buf;
+}
+
+std::string AdminStore::path_in(const std::string& cache_dir) {
+    return cache_dir + "/admin-state.json";
+}
+
+std::string AdminStore::to_json(const std::vector<AdminRecord>& records) {
+    std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_CreateObject(), &cJSON_Delete);
+    cJSON_AddNumberToObject(root.get(), "version", 1);
+    cJSON* list = cJSON_AddArrayToObject(root.get(), "servers");
+    for (const AdminRecord& r : records) {
+        cJSON* o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "group", r.group.c_str());
+        cJSON_AddStringToObject(o, "server", r.server.c_str());
+        cJSON_AddStringToObject(o, "state", admin_state_name(r.state));
+        cJSON_AddStringToObject(o, "set_by", r.set_by.c_str());
+        cJSON_AddNumberToObject(o, "since", static_cast<double>(r.since));
+        cJSON_AddNumberToObject(o, "grace_ms", r.grace_ms);
+        cJSON_AddItemToArray(list, o);
+    }
+    char* text = cJSON_Print(root.get());
+    std::string out = text != nullptr ? std::string(text) + "\n" : "";
+    cJSON_free(text);
+    return out;
+}
+
+bool AdminStore::from_json(const std::string& text, std::vector<AdminRecord>* out) {
+    out->clear();
+    std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root(cJSON_Parse(text.c_str()), &cJSON_Delete);
+    const cJSON* list = root ? cJSON_GetObjectItemCaseSensitive(root.get(), "servers") : nullptr;
+    if (!cJSON_IsArray(list)) return false;
+    const cJSON* e = nullptr;
+    cJSON_ArrayForEach(e, list) {
+        AdminRecord r;
+        const cJSON* g = cJSON_GetObjectItemCaseSensitive(e, "group");
+        const cJSON* s = cJSON_GetObjectItemCaseSensitive(e, "server");
+        const cJSON* st = cJSON_GetObjectItemCaseSensitive(e, "state");
+        const cJSON* by = cJSON_GetObjectItemCaseSensitive(e, "set_by");
+        const cJSON* since = cJSON_GetObjectItemCaseSensitive(e, "since");
+        const cJSON* grace = cJSON_GetObjectItemCaseSensitive(e, "grace_ms");
+        if (!cJSON_IsString(g) || !cJSON_IsString(s) || !cJSON_IsString(st) ||
+            !parse_admin_state(st->valuestring, &r.state))
+            return false;
+        r.group = g->valuestring;
+        r.server = s->valuestring;
+        if (cJSON_IsString(by)) r.set_by = by->valuestring;
+        if (cJSON_IsNumber(since)) r.since = static_cast<int64_t>(since->valuedouble);
+        if (cJSON_IsNumber(grace) && grace->valuedouble >= 0 && grace->valuedouble < 4e9)
+            r.grace_ms = static_cast<uint32_t>(grace->valuedouble);
+        if (r.state != AdminState::Enabled) out->push_back(r);
+    }
+    return true;
+}
+
+bool AdminStore::load(const std::string& path, std::string* error) {
+    path_ = path;
+    records_.clear();
+    std::ifstream in(path);
+    if (!in) {
+        if (errno == ENOENT) return true;
+        *error = path + ": " + std::strerror(errno);
+        return false;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!from_json(text.str(), &records_)) {
+        records_.clear();
+        *error = path + ": not an admin state file (ignored; every server starts enabled)";
+        return false;
+    }
+    return true;
+}
+
+bool AdminStore::save(std::string* error) const {
+    const size_t slash = path_.rfind('/');
+    if (slash != std::string::npos && slash > 0)
+        ::mkdir(path_.substr(0, slash).c_str(), 0755);  // an existing folder is fine
+    std::string backup;
+    return fw::write_file_atomic(path_, to_json(records_), &backup, error);
+}
+
+const AdminRecord* AdminStore::find(const std::string& group, const std::string& server) const {
+    for (const AdminRecord& r : records_)
+        if (r.group == group && r.server == server) return &r;
+    return nullptr;
+}
+
+void AdminStore::set(const AdminRecord& record) {
+    for (size_t i = 0; i < records_.size(); ++i) {
+        if (records_[i].group == record.group && records_[i].server == record.server) {
+            if (record.state == AdminState::Enabled)
+                records_.erase(records_.begin() + static_cast<long>(i));
+            else
+                records_[i] = record;
+            return;
+        }
+    }
+    if (record.state != AdminState::Enabled) records_.push_back(record);
+}
+
+}  // namespace stbf::daemon

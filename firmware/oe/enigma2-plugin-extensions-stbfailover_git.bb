@@ -1,0 +1,2 @@
+require stbfailover-git.inc
+require enigma2-plugin-extensions-stbfailover.inc

@@ -1,0 +1,63 @@
+// AdminStore: admin states survive in a small JSON file, replaced atomically.
+#include "admin_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "temp_dir.h"
+
+namespace stbf::daemon {
+namespace {
+
+TEST(AdminStore, RoundTripsThroughTheFileAndEnableRemoves) {
+    stbf_test::TempDir dir;
+    const std::string path = AdminStore::path_in(dir.path() + "/cache");  // folder made on save
+    AdminStore store;
+    std::string error;
+    ASSERT_TRUE(store.load(path, &error)) << "a missing file is an empty store: " << error;
+    EXPECT_TRUE(store.records().empty());
+    store.set({"sky de", "s1", AdminState::Drain, "cli uid 0", 1764622800, 0});
+    store.set({"sky de", "s2", AdminState::Disabled, "web 127.0.0.1", 1764622801, 30000});
+    ASSERT_TRUE(store.save(&error)) << error;
+
+    AdminStore again;
+    ASSERT_TRUE(again.load(path, &error)) << error;
+    ASSERT_EQ(again.records().size(), 2u);
+    const AdminRecord* s2 = again.find("sky de", "s2");
+    ASSERT_NE(s2, nullptr);
+    EXPECT_EQ(s2->state, AdminState::Disabled);
+    EXPECT_EQ(s2->set_by, "web 127.0.0.1");
+    EXPECT_EQ(s2->since, 1764622801);
+    EXPECT_EQ(s2->grace_ms, 30000u);
+    EXPECT_EQ(again.find("sky de", "s3"), nullptr);
+
+    again.set({"sky de", "s1", AdminState::Enabled, "cli uid 0", 1764622900, 0});
+    EXPECT_EQ(again.find("sky de", "s1"), nullptr) << "enabled servers have no record";
+    ASSERT_TRUE(again.save(&error)) << error;
+    AdminStore third;
+    ASSERT_TRUE(third.load(path, &error));
+    EXPECT_EQ(third.records().size(), 1u);
+}
+
+TEST(AdminStore, AFileThatIsNotAStateFileIsRefusedAndEmpty) {
+    stbf_test::TempDir dir;
+    const std::string path = dir.write("admin-state.json", "{\"servers\": [{\"group\": 1}]}");
+    AdminStore store;
+    std::string error;
+    EXPECT_FALSE(store.load(path, &error));
+    EXPECT_NE(error.find("not an admin state file"), std::string::npos) << error;
+    EXPECT_TRUE(store.records().empty());
+}
+
+TEST(AdminStore, StateNamesAndTimes) {
+    AdminState s = AdminState::Enabled;
+    EXPECT_TRUE(parse_admin_state("drain", &s));
+    EXPECT_EQ(s, AdminState::Drain);
+    EXPECT_FALSE(parse_admin_state("Drain", &s));
+    EXPECT_EQ(utc_time_text(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(utc_time_text(1764622800), "2025-12-01T21:00:00Z");
+}
+
+}  // namespace
+}  // namespace stbf::daemon
