@@ -47,9 +47,9 @@ std::unique_ptr<stbf::Config> group_of(int servers, stbf::Mode mode) {
         s.probe = stbf::ProbeKind::Cccam;
         s.weight = static_cast<uint16_t>(50 + (i * 37) % 150);
         s.priority = static_cast<uint8_t>(i % 3);
-        g.servers[g.server_count++] = static_cast<uint8_t>(i);
+        g.servers[g.server_count++] = static_cast<uint16_t>(i);
     }
-    c->server_count = static_cast<uint8_t>(servers);
+    c->server_count = static_cast<uint16_t>(servers);
     c->group_count = 1;
     return c;
 }

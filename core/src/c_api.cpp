@@ -6,6 +6,7 @@
 
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
+#include "stbf/settings.h"
 
 struct stbf_config {
     stbf::Config config;
@@ -19,7 +20,11 @@ namespace {
 using stbf::Status;
 
 static_assert(static_cast<int>(Status::AddrInUse) == STBF_ADDR_IN_USE, "status values mirror");
-static_assert(static_cast<int>(stbf::Reason::ClientClosed) == STBF_REASON_CLIENT_CLOSED,
+static_assert(static_cast<int>(stbf::Reason::ClientClosed) == STBF_REASON_CLIENT_CLOSED &&
+                  static_cast<int>(stbf::Reason::NoServer) == STBF_REASON_NO_SERVER &&
+                  static_cast<int>(stbf::Reason::Drained) == STBF_REASON_DRAINED &&
+                  static_cast<int>(stbf::Reason::Capacity) == STBF_REASON_CAPACITY &&
+                  static_cast<int>(stbf::Reason::LocalError) == STBF_REASON_LOCAL_ERROR,
               "reason values mirror");
 static_assert(static_cast<int>(stbf::ActionKind::CancelProbe) == STBF_ACTION_CANCEL_PROBE,
               "action values mirror");
@@ -27,6 +32,20 @@ static_assert(static_cast<int>(stbf::Protocol::Camd35) == STBF_PROTOCOL_CAMD35,
               "protocol values mirror");
 
 stbf_status to_c(Status s) { return static_cast<stbf_status>(s); }
+
+/// Changes a copy of `group`'s settings with `fill` and keeps it only if every setting is in
+/// its range (settings.h): a refused change leaves the group as it was.
+template <typename Fill>
+stbf_status update_group(stbf_config* config, int group, Fill fill) {
+    if (config == nullptr) return STBF_INVALID_ARGUMENT;
+    stbf::Config& c = config->config;
+    if (group < 0 || group >= c.group_count) return STBF_NOT_FOUND;
+    stbf::GroupConfig g = c.groups[group];
+    fill(g);
+    if (stbf::check_group_settings(g, nullptr) != Status::Ok) return STBF_INVALID_ARGUMENT;
+    c.groups[group] = g;
+    return STBF_OK;
+}
 
 bool fits(const void* mem, size_t size, size_t need) {
     return mem != nullptr && size >= need && (reinterpret_cast<uintptr_t>(mem) % 8) == 0;
@@ -83,6 +102,55 @@ int stbf_config_add_server(stbf_config* config, int group, const stbf_server_des
     return c.server_count++;
 }
 
+void stbf_health_defaults(stbf_health* out) {
+    const stbf::HealthSettings h;
+    *out = stbf_health{h.inter_ms,     h.fastinter_ms,   h.downinter_ms, h.downinter_max_ms,
+                       h.timeout_ms,   h.slowstart_ms,   h.early_close_ms, h.rise,
+                       h.fall,         h.jitter_pct,     h.probe_live ? uint8_t{1} : uint8_t{0}};
+}
+
+void stbf_sessions_defaults(stbf_sessions* out) {
+    const stbf::SessionSettings s;
+    const stbf::GroupConfig g;
+    *out = stbf_sessions{s.connect_timeout_ms, s.race_stagger_ms, s.hang_timeout_ms,
+                         s.idle_timeout_s,     s.max_sessions,    s.race ? uint8_t{1} : uint8_t{0},
+                         s.max_attempts,       g.slots,           g.slot_share ? uint8_t{1} : uint8_t{0}};
+}
+
+stbf_status stbf_config_set_health(stbf_config* config, int group, const stbf_health* health) {
+    if (health == nullptr) return STBF_INVALID_ARGUMENT;
+    return update_group(config, group, [&](stbf::GroupConfig& g) {
+        stbf::HealthSettings& h = g.health;
+        h.inter_ms = health->inter_ms;
+        h.fastinter_ms = health->fastinter_ms;
+        h.downinter_ms = health->downinter_ms;
+        h.downinter_max_ms = health->downinter_max_ms;
+        h.timeout_ms = health->timeout_ms;
+        h.slowstart_ms = health->slowstart_ms;
+        h.early_close_ms = health->early_close_ms;
+        h.rise = health->rise;
+        h.fall = health->fall;
+        h.jitter_pct = health->jitter_pct;
+        h.probe_live = health->probe_live != 0;
+    });
+}
+
+stbf_status stbf_config_set_sessions(stbf_config* config, int group, const stbf_sessions* s) {
+    if (s == nullptr) return STBF_INVALID_ARGUMENT;
+    return update_group(config, group, [&](stbf::GroupConfig& g) {
+        stbf::SessionSettings& ss = g.session;
+        ss.connect_timeout_ms = s->connect_timeout_ms;
+        ss.race_stagger_ms = s->race_stagger_ms;
+        ss.hang_timeout_ms = s->hang_timeout_ms;
+        ss.idle_timeout_s = s->idle_timeout_s;
+        ss.max_sessions = s->max_sessions;
+        ss.race = s->race != 0;
+        ss.max_attempts = s->max_attempts;
+        g.slots = s->slots;
+        g.slot_share = s->slot_share != 0;
+    });
+}
+
 size_t stbf_engine_size(void) { return sizeof(stbf_engine); }
 
 stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config, uint64_t seed,
@@ -103,7 +171,7 @@ stbf_status stbf_engine_replace_config(stbf_engine* e, const stbf_config* config
     return to_c(e->engine.replace_config(config->config, now));
 }
 
-stbf_status stbf_session_open(stbf_engine* e, uint8_t group, stbf_time_us now,
+stbf_status stbf_session_open(stbf_engine* e, uint16_t group, stbf_time_us now,
                               uint32_t* session) {
     return to_c(e->engine.session_open(group, now, session));
 }
@@ -129,7 +197,11 @@ stbf_status stbf_bytes_up(stbf_engine* e, uint32_t session, stbf_time_us now) {
 stbf_status stbf_bytes_down(stbf_engine* e, uint32_t session, stbf_time_us now) {
     return to_c(e->engine.bytes_down(session, now));
 }
-stbf_status stbf_probe_result(stbf_engine* e, uint8_t server, uint32_t probe, int ok,
+stbf_status stbf_probe_connected(stbf_engine* e, uint16_t server, uint32_t probe,
+                                 stbf_time_us now) {
+    return to_c(e->engine.probe_connected(server, probe, now));
+}
+stbf_status stbf_probe_result(stbf_engine* e, uint16_t server, uint32_t probe, int ok,
                               stbf_reason reason, stbf_time_us now) {
     return to_c(
         e->engine.probe_result(server, probe, ok != 0, static_cast<stbf::Reason>(reason), now));
@@ -152,7 +224,7 @@ int stbf_engine_pop_action(stbf_engine* e, stbf_action* out) {
     return 1;
 }
 
-stbf_status stbf_server_status(const stbf_engine* e, uint8_t slot, stbf_server_info* out) {
+stbf_status stbf_server_status(const stbf_engine* e, uint16_t slot, stbf_server_info* out) {
     if (!e->engine.server_in_use(slot)) return STBF_NOT_FOUND;
     stbf::ServerStatus st = e->engine.server_status(slot);
     out->host = st.config->host.c_str();

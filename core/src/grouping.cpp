@@ -78,7 +78,7 @@ void set_index(T* to, size_t value) {
 }
 
 bool name_taken(const Config& cfg, const char* name, size_t len) {
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         if (cfg.groups[g].name.equals(name, len)) return true;
     return false;
 }

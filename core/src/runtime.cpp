@@ -115,7 +115,7 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
     if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
     for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
     Status failure = Status::Ok;
-    for (uint8_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
+    for (uint16_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
         const char* text = gc.listen_addr.empty() ? "127.0.0.1" : gc.listen_addr.c_str();
         // Slot 0 is the group's listen port (0 = pick one); slot k >= 1 is served when
@@ -237,11 +237,11 @@ Status Runtime::reload(const Config& config) {
     }
     // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
     // group drain under no group.
-    uint8_t renumber[STBF_MAX_GROUPS];
-    for (uint8_t old = 0; old < STBF_MAX_GROUPS; ++old) {
+    GroupIndex renumber[STBF_MAX_GROUPS];
+    for (GroupIndex old = 0; old < STBF_MAX_GROUPS; ++old) {
         renumber[old] = kNoGroup;
         const Listener& first = listeners_[old * STBF_MAX_SLOTS];
-        for (uint8_t g = 0; g < config.group_count; ++g)
+        for (uint16_t g = 0; g < config.group_count; ++g)
             if (first.open && config.groups[g].name == first.name) renumber[old] = g;
     }
     for (uint16_t& n : group_sessions_) n = 0;
@@ -1194,11 +1194,11 @@ void Runtime::finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs t) {
 
 // ---- status ---------------------------------------------------------------------------------
 
-bool Runtime::listener_address(uint8_t group, stbf_addr* out) const {
+bool Runtime::listener_address(GroupIndex group, stbf_addr* out) const {
     return listener_address(group, 0, out);
 }
 
-bool Runtime::listener_address(uint8_t group, uint8_t slot, stbf_addr* out) const {
+bool Runtime::listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) const {
     if (group >= STBF_MAX_GROUPS || slot >= STBF_MAX_SLOTS) return false;
     const Listener& l = listeners_[group * STBF_MAX_SLOTS + slot];
     if (!l.open) return false;
@@ -1213,7 +1213,7 @@ uint16_t Runtime::listener_count() const {
     return n;
 }
 
-uint16_t Runtime::open_sessions(uint8_t group) const {
+uint16_t Runtime::open_sessions(GroupIndex group) const {
     return group < STBF_MAX_GROUPS ? group_sessions_[group] : 0;
 }
 

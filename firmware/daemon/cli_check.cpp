@@ -48,7 +48,7 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
                 : globals.web_password.empty() ? " (no password)"
                                                 : " (password set)",
                 globals.log_level.c_str());
-    for (uint8_t gi = 0; gi < cfg.group_count; ++gi) {
+    for (uint16_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];
         std::printf("\ngroup %s: listen %s%s, mode %s%s, %u server%s\n", g.name.c_str(),
                     stbf::daemon::group_listen_text(g).c_str(),
@@ -69,7 +69,7 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
                         stbf::protocol_name(cfg.servers[other.servers[0]].protocol),
                         other.name.c_str());
         }
-        for (uint8_t k = 0; k < g.server_count; ++k) {
+        for (uint16_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];
             std::string line = std::string("  ") + std::to_string(k + 1) + ". " +
                                stbf::protocol_name(s.protocol) + " " +

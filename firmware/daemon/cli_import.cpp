@@ -104,7 +104,7 @@ int cmd_import(int argc, char** argv) {
                      diags->errors() == 1 ? "" : "s", out_path != nullptr ? ", nothing written" : "");
         return 1;
     }
-    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+    for (uint16_t i = 0; i < cfg->server_count; ++i) {
         if (points_at_this_box(cfg->servers[i])) {
             std::fprintf(stderr,
                          "%s:%u: warning: server points at this box; was this file already "

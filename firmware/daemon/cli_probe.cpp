@@ -135,7 +135,7 @@ int cmd_probe(int argc, char** argv) {
     }
     stbf::Config& config = *effective;
     uint32_t longest_timeout_ms = 0;
-    for (uint8_t g = 0; g < config.group_count; ++g) {
+    for (uint16_t g = 0; g < config.group_count; ++g) {
         config.groups[g].listen_port = 0;  // free ports: never collide with a running daemon
         if (config.groups[g].health.timeout_ms > longest_timeout_ms)
             longest_timeout_ms = config.groups[g].health.timeout_ms;
@@ -153,8 +153,8 @@ int cmd_probe(int argc, char** argv) {
     // timeout. Wait for the first result of each, bounded by that.
     std::vector<ProbeRow> rows;
     std::vector<stbf::ServerSlot> slots;
-    for (uint8_t g = 0; g < engine->group_count(); ++g) {
-        for (uint8_t i = 0; i < config.groups[g].server_count; ++i) {
+    for (uint16_t g = 0; g < engine->group_count(); ++g) {
+        for (uint16_t i = 0; i < config.groups[g].server_count; ++i) {
             stbf::ServerSlot slot = engine->group_server(g, i);
             const stbf::ServerConfig* s = engine->server_config(slot);
             if (s == nullptr) continue;

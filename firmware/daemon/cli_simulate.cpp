@@ -51,10 +51,10 @@ bool parse_uint(const char* text, unsigned long max, unsigned long* out) {
 void one_group(const stbf::Config& in, uint8_t gi, stbf::Config* out) {
     const stbf::GroupConfig& g = in.groups[gi];
     out->server_count = g.server_count;
-    for (uint8_t k = 0; k < g.server_count; ++k) out->servers[k] = in.servers[g.servers[k]];
+    for (uint16_t k = 0; k < g.server_count; ++k) out->servers[k] = in.servers[g.servers[k]];
     out->group_count = 1;
     out->groups[0] = g;
-    for (uint8_t k = 0; k < g.server_count; ++k) out->groups[0].servers[k] = k;
+    for (uint16_t k = 0; k < g.server_count; ++k) out->groups[0].servers[k] = k;
 }
 
 int cmd_simulate(int argc, char** argv) {
@@ -136,7 +136,7 @@ int cmd_simulate(int argc, char** argv) {
     }
     if (slots_given) g.slots = static_cast<uint8_t>(slots);
     uint8_t enabled = 0;
-    for (uint8_t k = 0; k < g.server_count; ++k) enabled += s->config.servers[g.servers[k]].enabled;
+    for (uint16_t k = 0; k < g.server_count; ++k) enabled += s->config.servers[g.servers[k]].enabled;
     const uint8_t readers = g.slots ? g.slots : (enabled >= 2 ? 2 : 1);
     s->hosts = default_hosts(H, s->boxes, readers);
     for (uint8_t h = 0; h < H; ++h) {

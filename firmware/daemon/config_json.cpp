@@ -15,6 +15,7 @@
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/oscam_server.h"
+#include "stbf/settings.h"
 #include "password_hash.h"
 #include "utf8.h"
 
@@ -367,6 +368,25 @@ private:
         *out = static_cast<uint32_t>(ms);
         return true;
     }
+    /// A whole number in the range settings.h gives `which`.
+    template <typename T>
+    bool get_setting(const cJSON* v, Setting which, T* out) {
+        const SettingRange& r = setting_range(which);
+        return get_int(v, r.min, r.max, out);
+    }
+    /// A duration (as get_duration_ms) in the range settings.h gives `which`.
+    bool get_duration_setting(const cJSON* v, Setting which, uint32_t* out) {
+        uint32_t ms = 0;
+        if (!get_duration_ms(v, &ms)) return false;
+        if (!setting_ok(which, ms)) {
+            const SettingRange& r = setting_range(which);
+            error("value is out of range",
+                  "(" + std::to_string(r.min) + ".." + std::to_string(r.max) + " ms)");
+            return false;
+        }
+        *out = ms;
+        return true;
+    }
     bool get_object(const cJSON* v, const char* what) {
         if (cJSON_IsObject(v)) return true;
         error(what);
@@ -412,26 +432,26 @@ private:
                 if (k == "interval_s") {
                     if (get_int(v, 1, 7 * 24 * 3600, &s)) h->inter_ms = s * 1000;
                 } else {
-                    get_duration_ms(v, &h->inter_ms);
+                    get_duration_setting(v, Setting::Inter, &h->inter_ms);
                 }
             } else if (k == "fastinter") {
-                get_duration_ms(v, &h->fastinter_ms);
+                get_duration_setting(v, Setting::FastInter, &h->fastinter_ms);
             } else if (k == "downinter") {
-                get_duration_ms(v, &h->downinter_ms);
+                get_duration_setting(v, Setting::DownInter, &h->downinter_ms);
             } else if (k == "downinter_max") {
-                get_duration_ms(v, &h->downinter_max_ms);
+                get_duration_setting(v, Setting::DownInterMax, &h->downinter_max_ms);
             } else if (k == "timeout") {
-                get_duration_ms(v, &h->timeout_ms);
+                get_duration_setting(v, Setting::Timeout, &h->timeout_ms);
             } else if (k == "slowstart") {
-                get_duration_ms(v, &h->slowstart_ms);
+                get_duration_setting(v, Setting::SlowStart, &h->slowstart_ms);
             } else if (k == "early_close") {
-                get_duration_ms(v, &h->early_close_ms);
+                get_duration_setting(v, Setting::EarlyClose, &h->early_close_ms);
             } else if (k == "rise") {
-                get_int(v, 1, 255, &h->rise);
+                get_setting(v, Setting::Rise, &h->rise);
             } else if (k == "fall") {
-                get_int(v, 1, 255, &h->fall);
+                get_setting(v, Setting::Fall, &h->fall);
             } else if (k == "jitter_pct") {
-                get_int(v, 0, 50, &h->jitter_pct);
+                get_setting(v, Setting::JitterPct, &h->jitter_pct);
             } else if (k == "probe_live") {
                 get_bool(v, &h->probe_live);
             } else {
@@ -445,19 +465,19 @@ private:
         if (!get_object(obj, "session must be an object")) return;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "connect_timeout_ms") {
-                get_int(v, 1, 600000, &s->connect_timeout_ms);
+                get_setting(v, Setting::ConnectTimeout, &s->connect_timeout_ms);
             } else if (k == "race") {
                 get_bool(v, &s->race);
             } else if (k == "race_stagger_ms") {
-                get_int(v, 0, 600000, &s->race_stagger_ms);
+                get_setting(v, Setting::RaceStagger, &s->race_stagger_ms);
             } else if (k == "hang_timeout_ms") {
-                get_int(v, 0, 3600000, &s->hang_timeout_ms);
+                get_setting(v, Setting::HangTimeout, &s->hang_timeout_ms);
             } else if (k == "idle_timeout_s") {
-                get_int(v, 0, 7 * 24 * 3600, &s->idle_timeout_s);
+                get_setting(v, Setting::IdleTimeout, &s->idle_timeout_s);
             } else if (k == "max_sessions") {
-                get_int(v, 1, 65535, &s->max_sessions);
+                get_setting(v, Setting::MaxSessions, &s->max_sessions);
             } else if (k == "max_attempts") {
-                get_int(v, 1, 255, &s->max_attempts);
+                get_setting(v, Setting::MaxAttempts, &s->max_attempts);
             } else {
                 return false;
             }
@@ -469,9 +489,9 @@ private:
         if (!get_object(obj, "score must be an object")) return;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "ewma_shift") {
-                get_int(v, 0, 8, &s->ewma_shift);
+                get_setting(v, Setting::EwmaShift, &s->ewma_shift);
             } else if (k == "reexplore_ms") {
-                get_int(v, 0, 86400000, &s->reexplore_ms);
+                get_setting(v, Setting::Reexplore, &s->reexplore_ms);
             } else {
                 return false;
             }
@@ -824,7 +844,7 @@ private:
     }
 
     bool name_used(const std::string& name) const {
-        for (uint8_t i = 0; i < cfg_->group_count; ++i)
+        for (uint16_t i = 0; i < cfg_->group_count; ++i)
             if (name == cfg_->groups[i].name.c_str()) return true;
         return false;
     }
@@ -1161,11 +1181,11 @@ private:
     }
 
     void finish(size_t errors_before) {
-        for (uint8_t g = 0; g < cfg_->group_count; ++g) {
+        for (uint16_t g = 0; g < cfg_->group_count; ++g) {
             const GroupConfig& gc = cfg_->groups[g];
             check_name(gc.source, "group name", gc.name.c_str(), gc.name.size());
         }
-        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+        for (uint16_t i = 0; i < cfg_->server_count; ++i) {
             const ServerConfig& s = cfg_->servers[i];
             check_name(s.source, "server label", s.label.c_str(), s.label.size());
             check_name(s.source, "user", s.user.c_str(), s.user.size());
@@ -1173,7 +1193,7 @@ private:
         assign_listen_ports(cfg_, diags_);
         // A server on this box at one of our own listen ports would relay to itself: that is
         // what a softcam file rewritten by `import --softcam-config` looks like when imported.
-        for (uint8_t i = 0; i < cfg_->server_count; ++i) {
+        for (uint16_t i = 0; i < cfg_->server_count; ++i) {
             const ServerConfig& s = cfg_->servers[i];
             const char* h = s.host.c_str();
             const bool loopback = std::strncmp(h, "127.", 4) == 0 || std::strcmp(h, "::1") == 0 ||
@@ -1295,7 +1315,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
     cJSON_AddStringToObject(r, "log_level", globals.log_level.c_str());
     cJSON_AddNumberToObject(r, "listen_port_base", config.listen_port_base);
     cJSON* groups = cJSON_AddArrayToObject(r, "groups");
-    for (uint8_t gi = 0; gi < config.group_count; ++gi) {
+    for (uint16_t gi = 0; gi < config.group_count; ++gi) {
         const GroupConfig& g = config.groups[gi];
         cJSON* go = cJSON_CreateObject();
         cJSON_AddStringToObject(go, "name", g.name.c_str());
@@ -1310,7 +1330,7 @@ std::string config_to_json(const Config& config, const Globals& globals) {
                     .c_str());
         cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
         cJSON* servers = cJSON_AddArrayToObject(go, "servers");
-        for (uint8_t k = 0; k < g.server_count; ++k) {
+        for (uint16_t k = 0; k < g.server_count; ++k) {
             const ServerConfig& s = config.servers[g.servers[k]];
             cJSON* so = cJSON_CreateObject();
             if (s.source.line > 0 && s.source.file < config.file_count)
@@ -1455,18 +1475,18 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
         m.servers[m.server_count++] = s;
         return true;
     };
-    for (uint8_t lg = 0; lg < list.group_count; ++lg) {
+    for (uint16_t lg = 0; lg < list.group_count; ++lg) {
         const GroupConfig& from = list.groups[lg];
         GroupConfig* into = nullptr;
         if (!source.group.empty()) {
-            for (uint8_t g = 0; g < m.group_count && into == nullptr; ++g)
+            for (uint16_t g = 0; g < m.group_count && into == nullptr; ++g)
                 if (source.group == m.groups[g].name.c_str()) into = &m.groups[g];
             if (into == nullptr) {
                 *error = source.url + ": group " + source.group + " is not in the config";
                 return false;
             }
         } else {
-            for (uint8_t g = 0; g < m.group_count; ++g) {
+            for (uint16_t g = 0; g < m.group_count; ++g) {
                 if (from.name == m.groups[g].name) {
                     *error = source.url + ": list group " + from.name.c_str() +
                              " has the name of a group of the config";
@@ -1493,7 +1513,7 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
             m.groups[m.group_count] = g;
             into = &m.groups[m.group_count++];
         }
-        for (uint8_t k = 0; k < from.server_count; ++k)
+        for (uint16_t k = 0; k < from.server_count; ++k)
             if (!add_server(into, list.servers[from.servers[k]])) return false;
     }
     std::unique_ptr<Diagnostics> diags(new Diagnostics);

@@ -86,7 +86,7 @@ constexpr const char* kNoTlsSupport =
 }  // namespace
 
 std::string tls_requirement(const Config& config, const std::vector<fw::SourceSpec>& sources) {
-    for (uint8_t i = 0; i < config.server_count; ++i)
+    for (uint16_t i = 0; i < config.server_count; ++i)
         if (config.servers[i].tls.enabled)
             return std::string("server ") + config.servers[i].label.c_str() + " has \"tls\"";
     if (!sources.empty()) return "source " + sources[0].url + " is fetched over HTTPS";
@@ -401,7 +401,7 @@ class Daemon {
     std::vector<ServerSlot> servers_named(uint8_t g, const AdminRequest& r) const {
         std::vector<ServerSlot> out;
         const GroupStatus gs = engine_->group_status(g);
-        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             const ServerSlot slot = engine_->group_server(g, i);
             const ServerConfig* cfg = engine_->server_config(slot);
             if (cfg == nullptr) continue;
@@ -413,7 +413,7 @@ class Daemon {
     }
 
     int group_named(const std::string& name) const {
-        for (uint8_t g = 0; g < engine_->group_count(); ++g)
+        for (uint16_t g = 0; g < engine_->group_count(); ++g)
             if (name == engine_->group_status(g).config->name.c_str()) return g;
         return -1;
     }
@@ -423,7 +423,7 @@ class Daemon {
         const int g = group_named(r.group);
         if (g < 0) {
             std::string names;
-            for (uint8_t i = 0; i < engine_->group_count(); ++i)
+            for (uint16_t i = 0; i < engine_->group_count(); ++i)
                 names += std::string(i ? ", " : "") + engine_->group_status(i).config->name.c_str();
             return "error: no group '" + r.group + "' (groups: " + names + ")\n";
         }

@@ -78,7 +78,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
     StatusReport report;
     report.daemon = facts;
     report.config_generation = engine.config_generation();
-    for (uint8_t g = 0; g < engine.group_count(); ++g) {
+    for (uint16_t g = 0; g < engine.group_count(); ++g) {
         const GroupStatus gs = engine.group_status(g);
         GroupReport gr;
         gr.name = gs.config->name.c_str();
@@ -111,7 +111,7 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
                 sr.idle = "no usable server left that the other slots do not use";
             gr.slots.push_back(sr);
         }
-        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
             if (slot == kNoServer || !engine.server_in_use(slot)) continue;
             gr.servers.push_back(server_report(engine, slot, now, facts));
@@ -132,9 +132,9 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
 
 std::vector<std::string> group_names_by_slot(const Engine& engine) {
     std::vector<std::string> names(engine.server_slot_limit());
-    for (uint8_t g = 0; g < engine.group_count(); ++g) {
+    for (uint16_t g = 0; g < engine.group_count(); ++g) {
         const GroupStatus gs = engine.group_status(g);
-        for (uint8_t i = 0; i < gs.config->server_count; ++i) {
+        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
             ServerSlot slot = engine.group_server(g, i);
             if (slot < names.size()) names[slot] = gs.config->name.c_str();
         }

@@ -65,7 +65,7 @@ public:
 
     bool prepare(const Config& config, std::string* error) override {
         bool ok = true;
-        for (uint8_t i = 0; i < config.server_count; ++i) {
+        for (uint16_t i = 0; i < config.server_count; ++i) {
             const ServerConfig& s = config.servers[i];
             if (!s.tls.enabled) continue;
             const TlsOptions o = options_of(s);

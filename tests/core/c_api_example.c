@@ -6,8 +6,8 @@
 #include "stbf/stbf.h"
 
 /* A box would use static buffers; sizes are checked at run time against *_size(). */
-static uint64_t config_mem[(64 * 1024) / 8];
-static uint64_t engine_mem[(256 * 1024) / 8];
+static uint64_t config_mem[(640 * 1024) / 8];
+static uint64_t engine_mem[(1024 * 1024) / 8];
 
 #define CHECK(cond)                                                   \
     do {                                                              \
@@ -61,5 +61,13 @@ int main(void) {
     printf("c api: failed over from %s to %s (%s)\n", "primary.example.net", info.host,
            stbf_reason_name(STBF_REASON_REFUSED));
     CHECK(stbf_bytes_up(e, session + 256 * 77, now) == STBF_STALE);
+    CHECK(stbf_probe_connected(e, 0, 12345, now) == STBF_STALE); /* no such check in flight */
+    /* Box-local errors are not held against the server: it stays up. */
+    uint32_t s2 = 0;
+    CHECK(stbf_session_open(e, 0, now, &s2) == STBF_OK);
+    CHECK(stbf_engine_pop_action(e, &act) == 1 && act.kind == STBF_ACTION_CONNECT);
+    CHECK(stbf_attempt_failed(e, s2, act.attempt, STBF_REASON_LOCAL_ERROR, now) == STBF_OK);
+    CHECK(stbf_server_status(e, act.server, &info) == STBF_OK);
+    CHECK(info.last_failure != STBF_REASON_LOCAL_ERROR);
     return 0;
 }

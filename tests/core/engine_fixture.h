@@ -21,7 +21,7 @@ constexpr TimeUs kT0 = (TimeUs{1} << 40);
 
 inline Config make_config(int servers, Mode mode = Mode::Ordered) {
     Config c;
-    c.server_count = static_cast<uint8_t>(servers);
+    c.server_count = static_cast<uint16_t>(servers);
     for (int i = 0; i < servers; ++i) {
         ServerConfig& s = c.servers[i];
         char host[32];

@@ -551,6 +551,67 @@ TEST_F(EngineTest, OrderedSlowStartKeepsFallbackUntilRecoveredServerHasSettled) 
     EXPECT_EQ(engine->pick(0, 0, now), 0);  // settled: back to priority order
 }
 
+// ---- capacities ----------------------------------------------------------------------------
+
+TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions) {
+    static_assert(STBF_MAX_GROUPS >= 128 && STBF_MAX_SERVERS >= 512 && STBF_MAX_SESSIONS >= 256,
+                  "defaults hold real box files (100+ accounts)");
+    auto c = std::make_unique<Config>();
+    const int per_group = STBF_MAX_SERVERS / STBF_MAX_GROUPS;
+    for (int i = 0; i < STBF_MAX_SERVERS; ++i) {
+        ServerConfig& s = c->servers[i];
+        char host[40];
+        std::snprintf(host, sizeof host, "srv%d.example.net", i);
+        s.host.assign(host);
+        s.port = 12000;
+        s.protocol = Protocol::Cccam;
+    }
+    c->server_count = STBF_MAX_SERVERS;
+    for (int g = 0; g < STBF_MAX_GROUPS; ++g) {
+        GroupConfig& gc = c->groups[g];
+        char name[32];
+        std::snprintf(name, sizeof name, "line%d", g);
+        gc.name.assign(name);
+        gc.listen_port = static_cast<uint16_t>(20000 + g);
+        gc.session.max_sessions = 64;
+        for (int k = 0; k < per_group; ++k) gc.servers[k] = static_cast<uint16_t>(g * per_group + k);
+        gc.server_count = static_cast<uint8_t>(per_group);
+    }
+    c->group_count = STBF_MAX_GROUPS;
+    init(*c);
+    EXPECT_EQ(engine->group_count(), STBF_MAX_GROUPS);
+    EXPECT_EQ(engine->server_slot_limit(), STBF_MAX_SERVERS);
+    EXPECT_EQ(engine->group_server(STBF_MAX_GROUPS - 1, per_group - 1), STBF_MAX_SERVERS - 1);
+    std::vector<SessionId> ids;
+    for (int i = 0; i < STBF_MAX_SESSIONS; ++i) {
+        const GroupIndex g = static_cast<GroupIndex>(STBF_MAX_GROUPS - 1 - i % 8);
+        SessionId sid = open_live(g, 0);
+        ASSERT_NE(sid, 0u);
+        EXPECT_EQ(engine->session_group(sid), g);
+        EXPECT_EQ(engine->group_server(g, 0), engine->session_server(sid));
+        ids.push_back(sid);
+    }
+    SessionId extra = 0;
+    EXPECT_EQ(engine->session_open(0, now, &extra), Status::CapacityExceeded);
+    for (SessionId sid : ids) EXPECT_EQ(engine->bytes_up(sid, now), Status::Ok);
+    EXPECT_EQ(engine->actions_dropped(), 0u);
+}
+
+TEST(EngineMemory, TablesCostWhatLimitsHSays) {
+    // The documented per-unit costs (limits.h) hold, and they add up to the engine's size.
+    EXPECT_LE(Engine::kBytesPerServer, 1152u);
+    EXPECT_LE(Engine::kBytesPerGroup, 576u);
+    EXPECT_LE(Engine::kBytesPerSession, 320u);
+    const size_t sum = STBF_MAX_SERVERS * Engine::kBytesPerServer +
+                       STBF_MAX_GROUPS * Engine::kBytesPerGroup +
+                       STBF_MAX_SESSIONS * Engine::kBytesPerSession;
+    EXPECT_LE(sizeof(Engine), sum + Engine::kBytesFixed);
+    EXPECT_GE(sizeof(Engine) + 4096, sum);
+#if STBF_MAX_SERVERS == 512 && STBF_MAX_GROUPS == 128 && STBF_MAX_SESSIONS == 256
+    EXPECT_LE(sizeof(Engine), 700u * 1024);  // ~690 KiB with the default capacities
+#endif
+}
+
 // ---- action queue --------------------------------------------------------------------------
 
 TEST_F(EngineTest, ActionQueueHoldsEverythingOneCallQueuesWhenEveryTimerFiresAtOnce) {

@@ -29,7 +29,7 @@ struct Loaded {
     }
     bool has(const std::string& line) const { return messages().find(line) != std::string::npos; }
     const stbf::GroupConfig* group(const char* name) const {
-        for (uint8_t g = 0; g < cfg->group_count; ++g)
+        for (uint16_t g = 0; g < cfg->group_count; ++g)
             if (std::string(cfg->groups[g].name.c_str()) == name) return &cfg->groups[g];
         return nullptr;
     }
@@ -176,6 +176,23 @@ TEST(ConfigJson, BadValuesNameTheirKey) {
     }
 }
 
+TEST(ConfigJson, ZeroCheckIntervalOrTimeoutIsRejectedAtItsLine) {
+    for (const char* key : {"inter", "timeout", "fastinter"}) {
+        SCOPED_TRACE(key);
+        auto l = load_text(std::string("{\n  \"groups\": [{ \"name\": \"a\",\n    \"check\": {\n      \"") +
+                           key + "\": 0 },\n    \"servers\": [{\"host\": \"h.example\", \"port\": 1}]}]\n}\n");
+        EXPECT_EQ(l->result, LoadResult::Invalid);
+        ASSERT_GE(l->diags->count(), 1u);
+        EXPECT_EQ(l->diags->at(0).where.line, 4u) << l->messages();
+        EXPECT_TRUE(l->has("/cfg/t.json:4:")) << l->messages();
+        EXPECT_TRUE(l->has("value is out of range")) << l->messages();
+    }
+    auto ok = load_text(R"({"groups": [{"name": "a", "check": {"early_close": "3s", "inter": "1ms"},
+        "servers": [{"host": "h.example", "port": 1}]}]})");
+    EXPECT_EQ(ok->result, LoadResult::Ok) << ok->messages();
+    EXPECT_EQ(ok->group("a")->health.early_close_ms, 3000u);
+}
+
 TEST(ConfigJson, SyntaxErrorsPointAtTheirLine) {
     auto l = load_text("{\n  \"groups\": [\n    { \"name\": \"a\", }\n  ]\n}\n");
     EXPECT_EQ(l->result, LoadResult::Invalid);
@@ -300,20 +317,20 @@ TEST(ConfigJson, PrintedJsonLoadsBackToTheSameGroupsWithoutSecrets) {
     stbf_test::TempDir dir;
     auto l = load_file(dir.write("CCcam.cfg", kCccam));
     ASSERT_EQ(l->result, LoadResult::Ok);
-    for (uint8_t g = 0; g < l->cfg->group_count; ++g) l->cfg->groups[g].listen_pinned = true;
+    for (uint16_t g = 0; g < l->cfg->group_count; ++g) l->cfg->groups[g].listen_pinned = true;
     const std::string json = stbf::fw::config_to_json(*l->cfg, l->globals);
     EXPECT_EQ(json.find("pw-a"), std::string::npos);
     EXPECT_EQ(json.find("pw-b"), std::string::npos);
     auto back = load_text(json);
     ASSERT_EQ(back->result, LoadResult::Ok) << back->messages() << json;
     ASSERT_EQ(back->cfg->group_count, l->cfg->group_count);
-    for (uint8_t g = 0; g < l->cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < l->cfg->group_count; ++g) {
         const stbf::GroupConfig& a = l->cfg->groups[g];
         const stbf::GroupConfig& b = back->cfg->groups[g];
         EXPECT_STREQ(a.name.c_str(), b.name.c_str());
         EXPECT_EQ(a.listen_port, b.listen_port);
         ASSERT_EQ(a.server_count, b.server_count);
-        for (uint8_t k = 0; k < a.server_count; ++k) {
+        for (uint16_t k = 0; k < a.server_count; ++k) {
             const stbf::ServerConfig& x = l->cfg->servers[a.servers[k]];
             const stbf::ServerConfig& y = back->cfg->servers[b.servers[k]];
             EXPECT_EQ(x.host, y.host);

@@ -30,7 +30,7 @@ Rewritten rewrite(const std::string& input, stbf::fw::FileFormat format) {
 }
 
 const stbf::GroupConfig& group(const stbf::Config& cfg, const char* name) {
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         if (std::string(cfg.groups[g].name.c_str()) == name) return cfg.groups[g];
     ADD_FAILURE() << "no group " << name;
     return cfg.groups[0];

@@ -43,11 +43,11 @@ void check_groups(stbf::Config* cfg, stbf::Diagnostics* diags, stbf::SourceSpan*
     require(cfg->server_count <= before, "grouping only drops servers");
     const stbf::Status ports = stbf::assign_listen_ports(cfg, diags);
     size_t grouped = 0;
-    for (uint8_t g = 0; g < cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < cfg->group_count; ++g) {
         const stbf::GroupConfig& gc = cfg->groups[g];
         require(gc.server_count > 0, "no empty imported group");
         grouped += gc.server_count;
-        for (uint8_t k = 0; k < gc.server_count; ++k) {
+        for (uint16_t k = 0; k < gc.server_count; ++k) {
             require(gc.servers[k] < cfg->server_count, "group member index in range");
             require(stbf::same_account(cfg->servers[gc.servers[0]], cfg->servers[gc.servers[k]]),
                     "a group holds one account");
@@ -90,9 +90,9 @@ void check_rewrite(Reader read, const std::string& text, bool oscam, const stbf:
     read(out.data(), out.size(), 0, again.get(), diags.get(), nullptr, nullptr);
     require(diags->errors() == 0, "rewritten file reads back without an error");
     if (again->server_count >= STBF_MAX_SERVERS) return;  // slot copies filled the table
-    for (uint8_t g = 0; g < cfg.group_count; ++g) {
+    for (uint16_t g = 0; g < cfg.group_count; ++g) {
         bool pointed = false;
-        for (uint8_t i = 0; i < again->server_count && !pointed; ++i)
+        for (uint16_t i = 0; i < again->server_count && !pointed; ++i)
             pointed = again->servers[i].port == cfg.groups[g].slot_ports[0] &&
                       std::string(again->servers[i].host.c_str()) == "127.0.0.1";
         require(pointed || cfg.groups[g].slot_ports[0] == 0, "each group's slot 1 is pointed at");
@@ -114,7 +114,7 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
     require(counts.imported == cfg->server_count, "imported count matches");
     require(cfg->server_count <= STBF_MAX_SERVERS, "server count within capacity");
     check_diagnostics(*diags);
-    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+    for (uint16_t i = 0; i < cfg->server_count; ++i) {
         const stbf::ServerConfig& s = cfg->servers[i];
         const stbf::SourceSpan& sp = spans[i];
         require(s.port != 0, "server port 1..65535");
@@ -125,7 +125,7 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
                 "span inside the text");
     }
     check_groups(cfg.get(), diags.get(), spans.get());
-    for (uint8_t i = 0; i < cfg->server_count; ++i) {
+    for (uint16_t i = 0; i < cfg->server_count; ++i) {
         const stbf::SourceSpan& sp = spans[i];
         require(sp.addr_end <= size && sp.block_end <= size, "compacted span inside the text");
     }
@@ -152,7 +152,7 @@ void config_json(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < diags->count(); ++i) (void)stbf::fw::format_diagnostic(*cfg, diags->at(i));
     require((r == stbf::fw::LoadResult::Ok) == (diags->errors() == 0), "Ok exactly when no error");
     if (r != stbf::fw::LoadResult::Ok) return;
-    for (uint8_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
+    for (uint16_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
     const std::string printed = stbf::fw::config_to_json(*cfg, globals);
     auto again = std::make_unique<stbf::Config>();
     auto diags2 = std::make_unique<stbf::Diagnostics>();
@@ -162,7 +162,7 @@ void config_json(const uint8_t* data, size_t size) {
         nullptr, false);
     require(r2 == stbf::fw::LoadResult::Ok, "printed config loads again");
     require(again->group_count == cfg->group_count, "same group count after a round trip");
-    for (uint8_t g = 0; g < cfg->group_count; ++g) {
+    for (uint16_t g = 0; g < cfg->group_count; ++g) {
         require(again->groups[g].listen_port == cfg->groups[g].listen_port, "same listen port");
         require(again->groups[g].server_count == cfg->groups[g].server_count, "same servers");
     }

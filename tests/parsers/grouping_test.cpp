@@ -135,7 +135,7 @@ TEST(Grouping, MoreAccountsThanTheBuildServesKeepsTheFirstInFileOrder) {
 
 std::string ports_by_name(const stbf::Config& cfg) {
     std::string s;
-    for (uint8_t g = 0; g < cfg.group_count; ++g)
+    for (uint16_t g = 0; g < cfg.group_count; ++g)
         s += std::string(cfg.groups[g].name.c_str()) + "=" + std::to_string(cfg.groups[g].listen_port) + " ";
     return s;
 }
@@ -207,7 +207,7 @@ TEST(SlotPorts, AutoSlotsFollowEnabledServersAndPortsAreDistinctAndStable) {
     }
     // group "b" asks for three slots; "c" has two servers but one is disabled
     for (Fixture* f : {&f1, &f2}) {
-        for (uint8_t g = 0; g < f->cfg->group_count; ++g) {
+        for (uint16_t g = 0; g < f->cfg->group_count; ++g) {
             stbf::GroupConfig& gc = f->cfg->groups[g];
             if (std::string(gc.name.c_str()) == "cccam-b") gc.slots = 3;
             if (std::string(gc.name.c_str()) == "cccam-c") f->cfg->servers[gc.servers[1]].enabled = false;

@@ -269,7 +269,7 @@ TEST(OscamServer, ManyReadersInALongFile) {
         EXPECT_EQ(gc.server_count, 15);
         EXPECT_EQ(std::string(gc.name.c_str()), "cccam-u" + std::to_string(g));
         // readers i, i+4, i+8, ... in file order
-        for (uint8_t k = 0; k < gc.server_count; ++k) EXPECT_EQ(gc.servers[k], g + 4 * k);
+        for (uint16_t k = 0; k < gc.server_count; ++k) EXPECT_EQ(gc.servers[k], g + 4 * k);
     }
 }
 

@@ -13,7 +13,7 @@ namespace stbf::test {
 
 /// The group `name` of `config`, created on first use listening on 127.0.0.1:listen_port.
 inline GroupConfig& group_named(Config& config, const char* name, uint16_t listen_port = 0) {
-    for (uint8_t i = 0; i < config.group_count; ++i)
+    for (uint16_t i = 0; i < config.group_count; ++i)
         if (std::string(config.groups[i].name.c_str()) == name) return config.groups[i];
     GroupConfig& g = config.groups[config.group_count++];
     g = GroupConfig();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "sim_rig.h"
 
 namespace stbf::test {
@@ -20,7 +22,8 @@ TEST(Runtime, RefusesAPortOfAnotherApiVersion) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.api_version = STBF_PORT_API_VERSION + 1;
-    Runtime runtime(*rig.engine, &other);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::PortVersionMismatch);
     EXPECT_FALSE(runtime.initialized());
 }
@@ -30,7 +33,8 @@ TEST(Runtime, RefusesAPortWithAMissingFunction) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.resolve_cancel = nullptr;
-    Runtime runtime(*rig.engine, &other);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::InvalidArgument);
 }
 
@@ -278,7 +282,8 @@ TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
     FailingAccept::real = rig.world.port();
     FailingAccept::failures_left = 2;
     failing.tcp_accept = FailingAccept::accept;
-    Runtime runtime(*rig.engine, &failing);
+    auto owned = std::make_unique<Runtime>(*rig.engine, &failing);  // large tables: off the stack
+    Runtime& runtime = *owned;
     ASSERT_EQ(runtime.init(*rig.config, 0), Status::Ok);
     sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);
     for (int steps = 0; rig.world.now() < 2 * kSec && steps < 100000; ++steps)

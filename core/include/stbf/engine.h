@@ -36,9 +36,10 @@ constexpr TimeUs kNever = ~static_cast<TimeUs>(0);
 using SessionId = uint32_t;  ///< 0 is never a valid session
 using AttemptId = uint32_t;  ///< 0 is never a valid attempt
 using ProbeId = uint32_t;    ///< 0 is never a valid probe
-using ServerSlot = uint8_t;  ///< index into the engine's server table
-constexpr ServerSlot kNoServer = 0xff;
-constexpr uint8_t kNoGroup = 0xff;
+using ServerSlot = uint16_t;  ///< index into the engine's server table
+constexpr ServerSlot kNoServer = 0xffff;
+using GroupIndex = uint16_t;  ///< index of a group (config order)
+constexpr GroupIndex kNoGroup = 0xffff;
 
 /// Health of one server.
 enum class ServerState : uint8_t {
@@ -98,7 +99,7 @@ struct Action {
     ActionKind kind;
     Reason reason;
     ServerSlot server;
-    uint8_t group;
+    GroupIndex group;
     SessionId session;
     AttemptId attempt;
     ProbeId probe;
@@ -128,7 +129,7 @@ enum class NoticeKind : uint8_t {
 struct Notice {
     NoticeKind kind;
     TimeUs when;
-    uint8_t group;      ///< kNoGroup if the server is retired
+    GroupIndex group;      ///< kNoGroup if the server is retired
     ServerSlot server;  ///< ServerState / Admin; Failover: the server taken (= to)
     ServerSlot from;    ///< Failover: previous server (kNoServer if none)
     ServerSlot to;      ///< Failover: new server
@@ -142,7 +143,7 @@ struct Notice {
 /// Read-only view of one server for status output.
 struct ServerStatus {
     const ServerConfig* config;  ///< settings in force (survives reloads for retired servers)
-    uint8_t group;               ///< group index, kNoGroup if retired
+    GroupIndex group;               ///< group index, kNoGroup if retired
     ServerState state;
     uint8_t fail_streak;         ///< consecutive failures (active + passive)
     uint8_t live_fail_streak;    ///< of those, failures only live traffic sees (early close,
@@ -217,7 +218,7 @@ public:
     /// (or CloseSession(NoServer) if the group has no enabled server). Errors: NotFound (group),
     /// CapacityExceeded (max_sessions of the group or the session table; caller closes the
     /// client at once).
-    Status session_open(uint8_t group, TimeUs now, SessionId* out);
+    Status session_open(GroupIndex group, TimeUs now, SessionId* out);
 
     /// As session_open, for a client that connected to slot `slot` (0-based) of `group`. The
     /// session is given the best usable server that carries no live session of another slot of
@@ -225,7 +226,7 @@ public:
     /// when fewer usable servers than needed exist (a SlotIdle notice says why; the caller
     /// closes the client at once so the softcam keeps using its other reader), InvalidArgument
     /// for a slot >= the group's slot count. session_open(g, now, out) is slot 0.
-    Status session_open_slot(uint8_t group, uint8_t slot, TimeUs now, SessionId* out);
+    Status session_open_slot(GroupIndex group, uint8_t slot, TimeUs now, SessionId* out);
 
     /// The caller saw the session end (client closed/reset, upstream closed/reset on a live
     /// session). Upstream ends on a live session count as a passive failure of its server;
@@ -308,16 +309,16 @@ public:
 
     // ---- status ---------------------------------------------------------------------------
 
-    uint8_t group_count() const { return group_count_; }
+    GroupIndex group_count() const { return group_count_; }
     /// Status of group `g` (< group_count()).
-    GroupStatus group_status(uint8_t g) const;
+    GroupStatus group_status(GroupIndex g) const;
     /// Slots group `g` serves: its `slots` setting, or for 0 (automatic) 2 when it has at least
     /// two enabled servers, else 1; never more than STBF_MAX_SLOTS. 0 for an unknown group.
-    uint8_t group_slots(uint8_t g) const;
+    uint8_t group_slots(GroupIndex g) const;
     /// Status of slot `slot` of group `g` (all zero / kNoServer for an unknown group or slot).
-    SlotStatus slot_status(uint8_t g, uint8_t slot) const;
+    SlotStatus slot_status(GroupIndex g, uint8_t slot) const;
     /// Number of slots in the server table that are in use (config servers + retired).
-    uint8_t server_slot_limit() const { return slot_limit_; }
+    ServerSlot server_slot_limit() const { return slot_limit_; }
     /// True if `slot` holds a server (configured or retired).
     bool server_in_use(ServerSlot slot) const;
     /// Status of server `slot` (server_in_use(slot) must be true).
@@ -325,16 +326,17 @@ public:
     /// Settings of server `slot`, valid while it is in use. Null if not in use.
     const ServerConfig* server_config(ServerSlot slot) const;
     /// Slot of the i-th server of group g, in config order.
-    ServerSlot group_server(uint8_t g, uint8_t i) const;
+    ServerSlot group_server(GroupIndex g, uint8_t i) const;
     /// Group of a live session, kNoGroup if it drains from a removed group or is unknown.
-    uint8_t session_group(SessionId session) const;
+    GroupIndex session_group(SessionId session) const;
     /// Server a live session is relayed to, kNoServer if not live / unknown.
     ServerSlot session_server(SessionId session) const;
     /// Increases on every successful init/replace_config.
     uint32_t config_generation() const { return config_generation_; }
 
-    /// Choose a server for a new connection of group `g`, skipping the server slots whose bit
-    /// is set in `tried_mask` (bit n = slot n). Counts as a pick (status, sticky, re-explore)
+    /// Choose a server for a new connection of group `g`, skipping the group members whose bit
+    /// is set in `tried_mask` (bit k = the k-th server of the group, group_server(g, k)).
+    /// Counts as a pick (status, sticky, re-explore)
     /// and advances the random generator. Exposed for tests and benchmarks; session_open uses
     /// it. Returns kNoServer if the group has no enabled server left.
     ///
@@ -346,7 +348,16 @@ public:
     /// order; random draws by effective weight (sticky keeps the last pick while it stays in
     /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
-    ServerSlot pick(uint8_t g, uint64_t tried_mask, TimeUs now);
+    ServerSlot pick(GroupIndex g, uint64_t tried_mask, TimeUs now);
+
+    /// Memory the engine's tables take per server slot, group and session (each includes its
+    /// share of the action queue: STBF_ACTIONS_PER_SERVER / _PER_SESSION actions). The engine
+    /// is sizeof(Engine) ~= servers * kBytesPerServer + groups * kBytesPerGroup +
+    /// sessions * kBytesPerSession + kBytesFixed; see limits.h for the numbers.
+    static const size_t kBytesPerServer;
+    static const size_t kBytesPerGroup;
+    static const size_t kBytesPerSession;
+    static const size_t kBytesFixed;
 
 private:
     // Bounded FIFO of the engine's outputs; push() refuses when full (the caller counts).
@@ -375,7 +386,7 @@ private:
     struct ServerRt {
         bool in_use = false;
         ServerConfig cfg;
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         uint8_t member = 0;  // index within the group (config order tie-breaks)
         ServerState state = ServerState::Up;
         AdminState admin = AdminState::Enabled;
@@ -429,11 +440,11 @@ private:
     struct SessionRt {
         SessionPhase phase = SessionPhase::Free;
         uint16_t gen = 0;
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         uint8_t slot = 0;               // slot of the group the client connected to
         ServerSlot server = kNoServer;  // live server
         TimeUs live_since = 0;
-        uint64_t tried = 0;             // server-slot bits already tried
+        uint64_t tried = 0;             // group-member bits already tried
         uint8_t attempts_made = 0;
         AttemptRt attempts[STBF_MAX_ATTEMPTS_IN_FLIGHT];
         TimeUs stagger_at = kNever;  // start a racing attempt then
@@ -452,19 +463,19 @@ private:
     Status load(const Config& config, TimeUs now, bool keep_state);
     SessionRt* find_session(SessionId id);
     const SessionRt* find_session(SessionId id) const;
-    SessionId session_id(uint8_t index) const;
+    SessionId session_id(uint16_t index) const;
     AttemptRt* find_attempt(SessionRt& s, AttemptId id);
     void push(const Action& a);
     void notice(const Notice& n);
     void notice_state(ServerSlot server, ServerState from, ServerState to, Reason why, TimeUs now);
-    void update_panic(uint8_t g, TimeUs now);
-    bool start_attempt(uint8_t si, TimeUs now);
-    void fail_or_continue(uint8_t si, TimeUs now);
+    void update_panic(GroupIndex g, TimeUs now);
+    bool start_attempt(uint16_t si, TimeUs now);
+    void fail_or_continue(uint16_t si, TimeUs now);
     static uint8_t attempts_in_flight(const SessionRt& s);
     /// Bookkeeping of an attempt that failed or timed out: counters, passive failure of its
     /// server, and the session's first failure (for the failover record).
     void attempt_lost(SessionRt& s, ServerSlot server, Reason why, TimeUs now);
-    void close_session(uint8_t si, Reason why, bool emit, TimeUs now);
+    void close_session(uint16_t si, Reason why, bool emit, TimeUs now);
     void release_attempt(AttemptRt& a);
     /// A greeting (probe or attempt) or a session that outlived early_close_ms (`lived`).
     void server_success(ServerSlot slot, bool lived, TimeUs now);
@@ -480,18 +491,18 @@ private:
     void cut_disabled(ServerSlot slot, TimeUs now);
     bool usable(const ServerRt& sv) const;
     bool full(const ServerRt& sv) const;
-    /// Servers (as a server-slot mask) carrying a live or connecting session of another slot
+    /// Members of `g` (as a member mask) carrying a live or connecting session of another slot
     /// of group `g` than `slot`: a session of `slot` must not be given one of them.
-    uint64_t other_slots_mask(uint8_t g, uint8_t slot) const;
+    uint64_t other_slots_mask(GroupIndex g, uint8_t slot) const;
     /// Servers a session of `slot` of `g` must not be given: `tried` plus the other slots'
     /// servers (unless the group shares slots and nothing else is usable). `starved` is set
     /// when only the other slots' servers are usable.
-    uint64_t slot_mask(uint8_t g, uint8_t slot, uint64_t tried, TimeUs now, bool* starved) const;
+    uint64_t slot_mask(GroupIndex g, uint8_t slot, uint64_t tried, TimeUs now, bool* starved) const;
     /// Rank of a server for a new session of its group (lower is better), kExcludedRank if it
     /// must not be given one. See pick().
     uint8_t rank(const ServerRt& sv, Mode mode, TimeUs now) const;
     /// Best rank among the servers of `g` outside `mask`, kExcludedRank if none.
-    uint8_t best_rank(uint8_t g, uint64_t mask, TimeUs now) const;
+    uint8_t best_rank(GroupIndex g, uint64_t mask, TimeUs now) const;
     static constexpr uint8_t kExcludedRank = 0xff;
     static constexpr uint8_t kPanicRank = 6;  ///< ranks from here on are picked only in panic
     uint32_t effective_weight(const ServerRt& sv, TimeUs now) const;
@@ -509,8 +520,8 @@ private:
     uint64_t rng_[2] = {0, 0};
     uint32_t next_attempt_ = 1;
     uint32_t next_probe_ = 1;
-    uint8_t group_count_ = 0;
-    uint8_t slot_limit_ = 0;
+    GroupIndex group_count_ = 0;
+    ServerSlot slot_limit_ = 0;
     uint32_t config_generation_ = 0;
     uint32_t actions_dropped_ = 0;
     uint32_t notices_dropped_ = 0;

@@ -5,13 +5,17 @@
 #ifndef STBF_LIMITS_H
 #define STBF_LIMITS_H
 
+// Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
+// 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
+// drain), 0.55 KiB per group and 0.3 KiB per session, each with its share of the action queue:
+// ~690 KiB with the defaults below. The runtime's relay tables come on top (runtime.h).
 #ifndef STBF_MAX_SERVERS
 /// Upstream servers across all groups (each `C:`/`N:` line or `[reader]` is one).
-#define STBF_MAX_SERVERS 64
+#define STBF_MAX_SERVERS 512
 #endif
 #ifndef STBF_MAX_GROUPS
 /// Groups (one local listen port each).
-#define STBF_MAX_GROUPS 16
+#define STBF_MAX_GROUPS 128
 #endif
 #ifndef STBF_MAX_SERVERS_PER_GROUP
 /// Servers in one group; at most 64 because a session remembers tried servers in a 64-bit mask.
@@ -19,7 +23,7 @@
 #endif
 #ifndef STBF_MAX_SESSIONS
 /// Client sessions (softcam connections) across all groups.
-#define STBF_MAX_SESSIONS 64
+#define STBF_MAX_SESSIONS 256
 #endif
 #ifndef STBF_MAX_ATTEMPTS_IN_FLIGHT
 /// Upstream attempts that may be in flight at once for one session (happy-eyeballs racing).
@@ -75,6 +79,9 @@
 
 #if STBF_MAX_SERVERS_PER_GROUP > 64
 #error "STBF_MAX_SERVERS_PER_GROUP must be <= 64 (tried-servers bitmask)"
+#endif
+#if STBF_MAX_SERVERS >= 0xffff || STBF_MAX_GROUPS >= 0xffff || STBF_MAX_SESSIONS > 0xffff
+#error "server, group and session indices are 16 bits (0xffff means none)"
 #endif
 
 #endif  // STBF_LIMITS_H

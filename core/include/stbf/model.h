@@ -172,7 +172,7 @@ struct GroupConfig {
     SessionSettings session;
     ScoreSettings score;
     /// Servers of this group, as indexes into Config::servers, in config order.
-    uint8_t servers[STBF_MAX_SERVERS_PER_GROUP] = {};
+    uint16_t servers[STBF_MAX_SERVERS_PER_GROUP] = {};
     uint8_t server_count = 0;
     SourceRef source;
     /// Identity hash of the group (grouping.h): derived from the account for imported groups,
@@ -191,12 +191,14 @@ struct GroupConfig {
     uint16_t slot_ports[STBF_MAX_SLOTS] = {};
 };
 
-/// Everything the engine and runtime need. Fits in static storage (tens of KiB).
+/// Everything the engine and runtime need. Fixed arrays at the upper bounds of limits.h (about
+/// 0.9 KiB per server slot, 0.3 KiB per group: ~480 KiB with the defaults): keep it in static
+/// or heap storage, never on a small stack.
 struct Config {
     ServerConfig servers[STBF_MAX_SERVERS];
-    uint8_t server_count = 0;
+    uint16_t server_count = 0;
     GroupConfig groups[STBF_MAX_GROUPS];
-    uint8_t group_count = 0;
+    uint16_t group_count = 0;
     uint16_t listen_port_base = 20000;  ///< first port handed to groups without one
     uint64_t seed = 0;                   ///< 0 = take from the port's randomness
     /// Files the config came from, for messages (SourceRef::file indexes this; 0 = main file).

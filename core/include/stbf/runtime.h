@@ -164,15 +164,15 @@ public:
     TimeUs now() const;
     /// Address the listener of engine group `group` is bound to (with the real port when the
     /// config said 0). False if the group has no listener or the index is out of range.
-    bool listener_address(uint8_t group, stbf_addr* out) const;
+    bool listener_address(GroupIndex group, stbf_addr* out) const;
     /// Address of the listener of slot `slot` (0-based; slot 0 is the one above) of `group`.
     /// False if that slot has no listener (fewer slots, or no slot port configured).
-    bool listener_address(uint8_t group, uint8_t slot, stbf_addr* out) const;
+    bool listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) const;
     /// Listeners open right now.
     uint16_t listener_count() const;
     /// Client connections held for engine group `group` (connecting or relaying). Sessions of
     /// a group removed by a reload count for no group while they drain.
-    uint16_t open_sessions(uint8_t group) const;
+    uint16_t open_sessions(GroupIndex group) const;
     /// Client connections held, all groups and draining ones included.
     uint16_t open_sessions() const;
     /// Health checks in flight.
@@ -232,7 +232,7 @@ private:
     };
     struct SessionIo {
         SessionId id = 0;  // 0 = free
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         stbf_sock client = STBF_SOCK_INVALID;
         unsigned client_interest = 0;
         bool live = false;
@@ -254,7 +254,7 @@ private:
     struct Listener {
         bool open = false;
         stbf_sock sock = STBF_SOCK_INVALID;
-        uint8_t group = kNoGroup;
+        GroupIndex group = kNoGroup;
         uint8_t slot = 0;  // 0-based; slot 0 is the group's listen port
         FixedString<STBF_NAME_MAX> name;
         stbf_addr requested = {};  // as configured (port may be 0)
@@ -356,7 +356,7 @@ private:
     ProbeIo probes_[STBF_MAX_SERVERS];  // indexed by server slot: one check per server at a time
     uint16_t probe_count_ = 0;
     uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
-    uint8_t paused_listeners_ = 0;
+    uint16_t paused_listeners_ = 0;
     uint16_t lingering_ = 0;           // sessions in a client's half-close
     TimeUs linger_deadline_ = kNever;  // earliest linger_until among them
     RuntimeCounters counters_;

@@ -7,7 +7,9 @@
  * memory for the config and the engine (static buffers on a box), sized with the *_size()
  * functions and aligned to 8 bytes.
  *
- * Every function that can fail returns an stbf_status (STBF_OK = 0). Handles (session, attempt,
+ * One error convention: every function that can fail returns an stbf_status (STBF_OK = 0); the
+ * two config builders that return an index return it >= 0 or a negated stbf_status; the two
+ * init functions return NULL and put the stbf_status in `*err`. Handles (session, attempt,
  * probe) that refer to something already finished give STBF_STALE and change nothing.
  */
 #ifndef STBF_C_API_H
@@ -72,12 +74,16 @@ typedef uint8_t stbf_reason;
 #define STBF_REASON_HUNG 9
 #define STBF_REASON_IDLE 10
 #define STBF_REASON_CLIENT_CLOSED 11
+#define STBF_REASON_NO_SERVER 12   /**< every candidate failed or none is configured */
+#define STBF_REASON_DRAINED 13     /**< removed by a reload, an operator, or shut down */
+#define STBF_REASON_CAPACITY 14    /**< a table of the box was full: not the server's fault */
+#define STBF_REASON_LOCAL_ERROR 15 /**< a local resource failed (EMFILE, bind): not the server's */
 
 typedef struct stbf_action {
     uint8_t kind;   /**< stbf_action_kind */
     uint8_t reason; /**< stbf_reason */
-    uint8_t server; /**< server slot */
-    uint8_t group;
+    uint16_t server; /**< server slot (0xffff: none) */
+    uint16_t group;  /**< group index (0xffff: none) */
     uint32_t session;
     uint32_t attempt;
     uint32_t probe;
@@ -95,7 +101,7 @@ typedef struct stbf_server_desc {
 typedef struct stbf_server_info {
     const char* host;
     uint16_t port;
-    uint8_t group;
+    uint16_t group; /**< 0xffff if retired */
     uint8_t state; /**< 0 up, 1 suspect, 2 down, 3 rising, 4 disabled, 5 retired */
     uint8_t fail_streak;
     stbf_reason last_failure;
@@ -103,6 +109,34 @@ typedef struct stbf_server_info {
     uint32_t ewma_response_us;
     uint16_t live_sessions;
 } stbf_server_info;
+
+/** Health-check settings of a group (stbf::HealthSettings; times in milliseconds). */
+typedef struct stbf_health {
+    uint32_t inter_ms;         /**< idle server that is up: check this often (default 60000) */
+    uint32_t fastinter_ms;     /**< suspect / rising server (2000) */
+    uint32_t downinter_ms;     /**< down server: first retry (5000) ... */
+    uint32_t downinter_max_ms; /**< ... doubling up to this (300000) */
+    uint32_t timeout_ms;       /**< a check that has not greeted by then failed (2000) */
+    uint32_t slowstart_ms;     /**< a recovered server ramps up over this (30000) */
+    uint32_t early_close_ms;   /**< upstream ends a session this soon: a failure (5000; 0 off) */
+    uint8_t rise;              /**< successes to come back up (2) */
+    uint8_t fall;              /**< failures to go down (3) */
+    uint8_t jitter_pct;        /**< +/- spread of check timers (10) */
+    uint8_t probe_live;        /**< non-zero: also check servers that carry live sessions (0) */
+} stbf_health;
+
+/** Session settings of a group (stbf::SessionSettings and the slots). */
+typedef struct stbf_sessions {
+    uint32_t connect_timeout_ms; /**< connect + greeting of one attempt (1500) */
+    uint32_t race_stagger_ms;    /**< start the next candidate after this (250) */
+    uint32_t hang_timeout_ms;    /**< request unanswered this long: cut (2500; 0 off) */
+    uint32_t idle_timeout_s;     /**< no bytes either way this long: close (21600; 0 off) */
+    uint16_t max_sessions;       /**< client connections of the group (8) */
+    uint8_t race;                /**< non-zero: happy-eyeballs racing (1) */
+    uint8_t max_attempts;        /**< servers tried for one client connection (4) */
+    uint8_t slots;               /**< local ports kept on distinct servers (0 = automatic) */
+    uint8_t slot_share;          /**< non-zero: two slots may share a server (0) */
+} stbf_sessions;
 
 typedef struct stbf_config stbf_config;
 typedef struct stbf_engine stbf_engine;
@@ -119,6 +153,13 @@ int stbf_config_add_group(stbf_config* config, const char* name, stbf_mode mode,
 /** Add a server to `group`. Returns its config index (>= 0) or a negated stbf_status:
  *  -STBF_NOT_FOUND (group), -STBF_INVALID_ARGUMENT (host, port 0), -STBF_CAPACITY_EXCEEDED. */
 int stbf_config_add_server(stbf_config* config, int group, const stbf_server_desc* server);
+/** The defaults a group gets without settings. */
+void stbf_health_defaults(stbf_health* out);
+void stbf_sessions_defaults(stbf_sessions* out);
+/** Set the settings of `group`. STBF_NOT_FOUND (group), STBF_INVALID_ARGUMENT (a value out of
+ *  its range, see stbf::check_group_settings; nothing changes then). */
+stbf_status stbf_config_set_health(stbf_config* config, int group, const stbf_health* health);
+stbf_status stbf_config_set_sessions(stbf_config* config, int group, const stbf_sessions* s);
 
 /** Bytes needed for an engine. */
 size_t stbf_engine_size(void);
@@ -131,7 +172,7 @@ stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config,
 stbf_status stbf_engine_replace_config(stbf_engine* e, const stbf_config* config,
                                        stbf_time_us now);
 
-stbf_status stbf_session_open(stbf_engine* e, uint8_t group, stbf_time_us now,
+stbf_status stbf_session_open(stbf_engine* e, uint16_t group, stbf_time_us now,
                               uint32_t* session);
 stbf_status stbf_session_closed(stbf_engine* e, uint32_t session, stbf_reason reason,
                                 stbf_time_us now);
@@ -143,7 +184,10 @@ stbf_status stbf_attempt_failed(stbf_engine* e, uint32_t session, uint32_t attem
                                 stbf_reason reason, stbf_time_us now);
 stbf_status stbf_bytes_up(stbf_engine* e, uint32_t session, stbf_time_us now);
 stbf_status stbf_bytes_down(stbf_engine* e, uint32_t session, stbf_time_us now);
-stbf_status stbf_probe_result(stbf_engine* e, uint8_t server, uint32_t probe, int ok,
+/** The check's TCP connect finished (optional: a better timeout reason and latency sample). */
+stbf_status stbf_probe_connected(stbf_engine* e, uint16_t server, uint32_t probe,
+                                 stbf_time_us now);
+stbf_status stbf_probe_result(stbf_engine* e, uint16_t server, uint32_t probe, int ok,
                               stbf_reason reason, stbf_time_us now);
 
 void stbf_engine_on_timeout(stbf_engine* e, stbf_time_us now);
@@ -153,7 +197,7 @@ stbf_time_us stbf_engine_next_deadline(const stbf_engine* e);
 int stbf_engine_pop_action(stbf_engine* e, stbf_action* out);
 
 /** Status of server `slot`; STBF_NOT_FOUND if the slot is not in use. */
-stbf_status stbf_server_status(const stbf_engine* e, uint8_t slot, stbf_server_info* out);
+stbf_status stbf_server_status(const stbf_engine* e, uint16_t slot, stbf_server_info* out);
 const char* stbf_reason_name(stbf_reason reason);
 
 #ifdef __cplusplus
