@@ -499,7 +499,7 @@ private:
         });
     }
 
-    /// mode, sticky, check, session, score. False if `k` is none of them.
+    /// mode, sticky, slots, slot_share, check, session, score. False if `k` is none of them.
     bool group_setting(const std::string& k, const cJSON* v, GroupConfig* g) {
         if (k == "mode") {
             std::string name;
@@ -513,6 +513,10 @@ private:
             error("mode must be ordered, random or scored");
         } else if (k == "sticky") {
             get_bool(v, &g->sticky);
+        } else if (k == "slots") {
+            get_setting(v, Setting::Slots, &g->slots);
+        } else if (k == "slot_share") {
+            get_bool(v, &g->slot_share);
         } else if (k == "check") {
             read_check(v, &g->health);
         } else if (k == "session") {
@@ -1329,6 +1333,8 @@ std::string config_to_json(const Config& config, const Globals& globals) {
                  ":" + std::to_string(g.listen_port))
                     .c_str());
         cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
+        if (g.slots != 0) cJSON_AddNumberToObject(go, "slots", g.slots);
+        if (g.slot_share) cJSON_AddBoolToObject(go, "slot_share", true);
         cJSON* servers = cJSON_AddArrayToObject(go, "servers");
         for (uint16_t k = 0; k < g.server_count; ++k) {
             const ServerConfig& s = config.servers[g.servers[k]];

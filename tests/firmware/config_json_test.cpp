@@ -397,6 +397,27 @@ TEST(ConfigJson, PerServerMaxSessionsIsReadAndRangeChecked) {
     EXPECT_EQ(neg->result, LoadResult::Invalid);
 }
 
+TEST(ConfigJson, SlotsAndSlotShareAreReadRangeCheckedAndPrintedBack) {
+    auto l = load_text(R"({"groups": [{"name": "a", "slots": 3, "slot_share": true, "servers": [
+        {"host": "h.example", "port": 1}, {"host": "i.example", "port": 2}]},
+        {"name": "b", "servers": [{"host": "j.example", "port": 3}]}]})");
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    EXPECT_EQ(l->cfg->groups[0].slots, 3);
+    EXPECT_TRUE(l->cfg->groups[0].slot_share);
+    EXPECT_EQ(l->cfg->groups[1].slots, 0) << "automatic unless given";
+    EXPECT_FALSE(l->cfg->groups[1].slot_share);
+    const std::string printed = stbf::fw::config_to_json(*l->cfg, l->globals);
+    auto back = load_text(printed);
+    ASSERT_EQ(back->result, LoadResult::Ok) << back->messages() << printed;
+    EXPECT_EQ(back->cfg->groups[0].slots, 3) << printed;
+    EXPECT_TRUE(back->cfg->groups[0].slot_share) << printed;
+    EXPECT_EQ(back->cfg->groups[1].slots, 0) << printed;
+    auto bad = load_text(R"({"groups": [{"name": "a", "slots": 5, "servers": [
+        {"host": "h.example", "port": 1}]}]})");
+    EXPECT_EQ(bad->result, LoadResult::Invalid);
+    EXPECT_TRUE(bad->has("slots")) << bad->messages();
+}
+
 TEST(ConfigJson, WebListenIsLoopbackUnlessAPasswordHashIsGiven) {
     auto port_only = load_text(R"({"web_listen": "8080"})");
     EXPECT_EQ(port_only->result, LoadResult::Ok) << port_only->messages();
