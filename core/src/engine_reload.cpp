@@ -2,6 +2,7 @@
 #include "stbf/engine.h"
 
 #include "engine_internal.h"
+#include "stbf/grouping.h"
 #include "stbf/settings.h"
 
 namespace stbf {
@@ -188,10 +189,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             servers_[sl].member = k;
         }
         gr.count = gr.cfg.server_count;
-        uint8_t enabled = 0;
-        for (uint8_t k = 0; k < gr.count; ++k) enabled += servers_[gr.members[k]].cfg.enabled;
-        gr.slot_count = gr.cfg.slots != 0 ? gr.cfg.slots : (enabled >= 2 ? 2 : 1);
-        if (gr.slot_count > STBF_MAX_SLOTS) gr.slot_count = STBF_MAX_SLOTS;
+        gr.slot_count = group_slot_count(config, gr.cfg);  // the same rule the listen ports follow
         for (uint8_t k = 0; k < STBF_MAX_SLOTS; ++k) {
             ServerSlot last = gr.slot_last[k];
             if (k >= gr.slot_count || (last != kNoServer && servers_[last].group != g)) {
