@@ -173,12 +173,12 @@ bool Upstream::start(int id, uint16_t port) {
 
 std::string test_config(const std::string& control_socket, uint16_t listen,
                         const std::vector<uint16_t>& server_ports, int hang_ms,
-                        const std::string& name) {
+                        const std::string& name, int slots) {
     std::ostringstream c;
     c << "{\"control_socket\": \"" << control_socket
       << "\", \"seed\": 7, \"log_level\": \"debug\",\n"
       << " \"groups\": [{\"name\": \"" << name << "\", \"listen\": \"127.0.0.1:" << listen
-      << "\", \"mode\": \"ordered\",\n"
+      << "\", \"mode\": \"ordered\", \"slots\": " << slots << ",\n"
       << "  \"check\": {\"inter\": \"60s\", \"fastinter\": \"200ms\", \"downinter\": \"200ms\","
       << " \"downinter_max\": \"500ms\", \"timeout\": \"500ms\", \"rise\": 1, \"fall\": 1},\n"
       << "  \"session\": {\"hang_timeout_ms\": " << hang_ms

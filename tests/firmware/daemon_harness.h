@@ -94,10 +94,12 @@ class Upstream {
 
 /// JSON config of one group `name` on 127.0.0.1:`listen` (ordered mode, cccam servers
 /// labelled "s<port>") with fast checks suited to tests (timeout 500 ms, hang window
-/// `hang_ms`). `control_socket` is where the daemon listens.
+/// `hang_ms`). `control_socket` is where the daemon listens. `slots` local ports (0 = the
+/// daemon's automatic count); slot 2 and up sit on derived ports, which two tests running at
+/// once could both want, so only tests about slots ask for more than one.
 std::string test_config(const std::string& control_socket, uint16_t listen,
                         const std::vector<uint16_t>& server_ports, int hang_ms = 1000,
-                        const std::string& name = "line");
+                        const std::string& name = "line", int slots = 1);
 
 /// `stbfailover run` on a config written into `dir`.
 class DaemonProcess {

@@ -37,8 +37,8 @@ struct DaemonRelay {
 
     bool start(const std::vector<uint16_t>& upstreams, unsigned slots, std::vector<uint16_t>* ports,
                std::string* error) {
-        // No "slots" in the config: a group of two or more servers serves two by default.
-        if (!daemon.start(test_config(daemon.socket_path(), free_port(), upstreams, 2500))) {
+        // "slots": 0, the daemon's own choice: a group of two or more servers serves two.
+        if (!daemon.start(test_config(daemon.socket_path(), free_port(), upstreams, 2500, "line", 0))) {
             *error = "the daemon did not start: " + daemon.log();
             return false;
         }

@@ -146,7 +146,7 @@ TEST(WebBrowser, PageShowsTheDaemonAndItsDrainButtonWorks) {
     ASSERT_TRUE(b.start(2));
     const uint16_t web = free_port(), listen = free_port();
     DaemonProcess d(dir);
-    const std::string c = test_config(d.socket_path(), listen, {a.port(), b.port()}, 1000, "sky-de");
+    const std::string c = test_config(d.socket_path(), listen, {a.port(), b.port()}, 1000, "sky-de", 2);
     ASSERT_TRUE(d.start("{\"web_listen\": \"" + std::to_string(web) + "\", \"cache_dir\": \"" +
                         dir.file("cache") + "\"," + c.substr(1)))
         << d.log();
