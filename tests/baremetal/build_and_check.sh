@@ -16,7 +16,10 @@ here=$src/tests/baremetal
 cross=arm-none-eabi
 cflags=(-mcpu=cortex-m3 -mthumb -Os -ffreestanding -fno-asynchronous-unwind-tables
         -fno-stack-protector -ffunction-sections -fdata-sections -Wall -Wextra -Werror)
-flags=("${cflags[@]}" -fno-exceptions -fno-rtti -fno-threadsafe-statics)
+# Table sizes an image maintainer of a small RTOS box would pick (limits.h upper bounds, the
+# same -D for the core and the image): the defaults size the tables for a Linux receiver.
+capacities=(-DSTBF_MAX_GROUPS=16 -DSTBF_MAX_SERVERS=64 -DSTBF_MAX_SESSIONS=32)
+flags=("${cflags[@]}" "${capacities[@]}" -fno-exceptions -fno-rtti -fno-threadsafe-statics)
 includes=(-I"$src/core/include" -I"$src/platform/include")
 rm -rf "$work" && mkdir -p "$work/core"
 for f in "$@"; do
