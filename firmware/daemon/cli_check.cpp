@@ -64,10 +64,10 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
         const long linked = stbf::linked_group(cfg, gi);
         if (linked >= 0) {
             const stbf::GroupConfig& other = cfg.groups[linked];
-            std::printf("  same account on %s (group %s): no failover between protocols; the "
-                        "softcam's fallback reader covers it\n",
-                        stbf::protocol_name(cfg.servers[other.servers[0]].protocol),
-                        other.name.c_str());
+            stbf::daemon::GroupReport link;
+            link.linked_group = other.name.c_str();
+            link.linked_protocol = stbf::protocol_name(cfg.servers[other.servers[0]].protocol);
+            std::printf("  %s\n", stbf::daemon::linked_group_text(link).c_str());
         }
         for (uint16_t k = 0; k < g.server_count; ++k) {
             const stbf::ServerConfig& s = cfg.servers[g.servers[k]];

@@ -74,6 +74,11 @@ std::string group_listen_text(const GroupConfig& group) {
     return host_port_text(group.listen_addr.c_str(), group.listen_port);
 }
 
+std::string linked_group_text(const GroupReport& g) {
+    return "same account on " + g.linked_protocol + " (group " + g.linked_group +
+           "): no failover between protocols; the softcam's fallback reader covers it";
+}
+
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts) {
     StatusReport report;
     report.daemon = facts;
@@ -117,6 +122,17 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
             gr.servers.push_back(server_report(engine, slot, now, facts));
         }
         report.groups.push_back(std::move(gr));
+    }
+    // Linked groups: the same account on two protocols (the provider's two daemons).
+    for (uint16_t g = 0; g < engine.group_count(); ++g) {
+        const ServerConfig* mine = engine.server_config(engine.group_server(g, 0));
+        for (uint16_t h = 0; mine != nullptr && h < engine.group_count(); ++h) {
+            const ServerConfig* other = engine.server_config(engine.group_server(h, 0));
+            if (h == g || other == nullptr || !same_account_other_protocol(*mine, *other)) continue;
+            report.groups[g].linked_group = report.groups[h].name;
+            report.groups[g].linked_protocol = protocol_name(other->protocol);
+            break;
+        }
     }
     // Servers removed by a reload, still draining their sessions, under their former group.
     for (ServerSlot slot = 0; slot < engine.server_slot_limit(); ++slot) {
@@ -204,6 +220,13 @@ cJSON* group_json(const GroupReport& g) {
     cJSON_AddNumberToObject(o, "sessions_total", g.sessions_total);
     cJSON_AddBoolToObject(o, "panic", g.panic);
     cJSON_AddNumberToObject(o, "failovers", g.failovers);
+    if (!g.linked_group.empty()) {
+        cJSON* l = cJSON_AddObjectToObject(o, "linked");
+        cJSON_AddStringToObject(l, "group", g.linked_group.c_str());
+        cJSON_AddStringToObject(l, "protocol", g.linked_protocol.c_str());
+    } else {
+        cJSON_AddNullToObject(o, "linked");
+    }
     if (g.last_failover.happened) {
         cJSON* f = cJSON_AddObjectToObject(o, "last_failover");
         cJSON_AddNumberToObject(f, "ago_s", static_cast<double>(g.last_failover.ago_s));
@@ -352,6 +375,8 @@ std::string status_text(const StatusReport& report) {
                       g.active_server.empty() ? "-" : g.active_server.c_str(), g.live_sessions,
                       g.sessions_total, g.panic ? "  PANIC: no usable server" : "");
         out += line;
+        if (!g.linked_group.empty())
+            out += "  " + linked_group_text(g) + "\n";
         if (g.last_failover.happened) {
             std::snprintf(line, sizeof(line),
                           "  last failover %llus ago: %s -> %s (%s), %u in total\n",

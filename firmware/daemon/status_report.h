@@ -115,6 +115,9 @@ struct GroupReport {
     FailoverReport last_failover;
     std::vector<SlotReport> slots;
     std::vector<ServerReport> servers;
+    /// Another group holding the same account on another protocol (grouping.h
+    /// same_account_other_protocol); empty if none. stbfailover never fails over between them.
+    std::string linked_group, linked_protocol;
 };
 
 struct StatusReport {
@@ -129,6 +132,9 @@ struct StatusReport {
 
 /// The event history as text, one line per event: "2026-12-01T21:05:00Z (12s ago) TEXT".
 std::string events_text(const StatusReport& report);
+
+/// "same account on newcamd (group X): no failover between protocols; ..." for a linked group.
+std::string linked_group_text(const GroupReport& g);
 
 /// Snapshot of `engine` at `now` (port clock) plus `facts`.
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts);

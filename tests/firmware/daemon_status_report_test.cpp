@@ -132,6 +132,48 @@ TEST_F(StatusReportTest, SessionsAndFailoverShowUpAndNoSecretDoes) {
     }
 }
 
+TEST(StatusReportLinks, OneAccountOnTwoProtocolsLinksTheGroupsInEveryView) {
+    // The provider's two daemons: the same user and password on a CCcam and a newcamd host are
+    // two groups (no failover between protocols), shown as linked in text and JSON.
+    auto c = two_server_config();
+    GroupConfig& g0 = c->groups[0];
+    g0.server_count = 1;
+    GroupConfig& g1 = c->groups[1];
+    g1.name.assign("sky-newcamd");
+    g1.listen_port = 20002;
+    g1.servers[0] = 1;
+    g1.server_count = 1;
+    GroupConfig& g2 = c->groups[2];  // another account: not linked
+    g2.name.assign("other");
+    g2.listen_port = 20003;
+    c->servers[2] = c->servers[0];
+    c->servers[2].user.assign("somebody");
+    c->servers[2].host.assign("other.example.net");
+    g2.servers[0] = 2;
+    g2.server_count = 1;
+    c->server_count = 3;
+    c->group_count = 3;
+    Engine engine;
+    ASSERT_EQ(engine.init(*c, 1, kSec), Status::Ok);
+    const StatusReport r = build_status_report(engine, 2 * kSec, DaemonFacts{});
+    ASSERT_EQ(r.groups.size(), 3u);
+    EXPECT_EQ(r.groups[0].linked_group, "sky-newcamd");
+    EXPECT_EQ(r.groups[0].linked_protocol, "newcamd");
+    EXPECT_EQ(r.groups[1].linked_group, "sky");
+    EXPECT_EQ(r.groups[1].linked_protocol, "cccam");
+    EXPECT_TRUE(r.groups[2].linked_group.empty());
+    const std::string text = status_text(r), json = status_json(r);
+    EXPECT_NE(text.find("same account on newcamd (group sky-newcamd): no failover between "
+                        "protocols; the softcam's fallback reader covers it"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(json.find("\"linked\":{\"group\":\"sky\",\"protocol\":\"cccam\"}"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("\"linked\":null"), std::string::npos) << json;
+    EXPECT_EQ(json.find("TopSecretPw"), std::string::npos);
+}
+
 TEST_F(StatusReportTest, SlotsAdminStateSinceAndEventsInEveryView) {
     const TimeUs now = 20 * kSec;
     ASSERT_EQ(engine_.set_admin_state(engine_.group_server(0, 0), AdminState::Drain, 0, now),
