@@ -75,7 +75,8 @@ uint16_t free_port() {
 
 // ---- Child ------------------------------------------------------------------------------
 
-bool Child::start(const std::vector<std::string>& argv, const std::string& stderr_path) {
+bool Child::start(const std::vector<std::string>& argv, const std::string& stderr_path,
+                  const std::string& stdin_path) {
     kill_now();
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return false;
@@ -87,6 +88,11 @@ bool Child::start(const std::vector<std::string>& argv, const std::string& stder
         if (!stderr_path.empty()) {
             int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             if (err >= 0) ::dup2(err, 2);
+        }
+        if (!stdin_path.empty()) {
+            int in = ::open(stdin_path.c_str(), O_RDONLY);
+            if (in < 0) ::_exit(127);
+            ::dup2(in, 0);
         }
         sigset_t none;
         sigemptyset(&none);
@@ -223,14 +229,16 @@ std::string DaemonProcess::status_json() {
     return answer;
 }
 
-int DaemonProcess::run_cli(const std::vector<std::string>& args, std::string* out,
-                           std::string* err) {
+int run_stbfailover(const TempDir& dir, const std::vector<std::string>& args,
+                    const std::string& stdin_text, std::string* out, std::string* err) {
     Child cli;
     std::vector<std::string> argv{STBF_TEST_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string err_path = dir_.file("cli.err");
+    const std::string err_path = dir.file("cli.err");
+    const std::string in_path = dir.file("cli.in");
     ::unlink(err_path.c_str());
-    if (!cli.start(argv, err_path)) return -1;
+    std::ofstream(in_path, std::ios::trunc) << stdin_text;
+    if (!cli.start(argv, err_path, in_path)) return -1;
     out->clear();
     std::string line;
     while (cli.read_line(&line, 10000)) *out += line + "\n";
@@ -241,6 +249,11 @@ int DaemonProcess::run_cli(const std::vector<std::string>& args, std::string* ou
     ss << e.rdbuf();
     *err = ss.str();
     return code;
+}
+
+int DaemonProcess::run_cli(const std::vector<std::string>& args, std::string* out,
+                           std::string* err) {
+    return run_stbfailover(dir_, args, "", out, err);
 }
 
 int DaemonProcess::fd_count() const {

@@ -53,9 +53,12 @@ class Child {
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
 
-    /// Starts `argv[0]` with stdout into a pipe (read with read_line) and stderr into
-    /// `stderr_path` (or inherited when empty). False if it could not start.
-    bool start(const std::vector<std::string>& argv, const std::string& stderr_path = "");
+    /// Starts `argv[0]` with stdout into a pipe (read with read_line), stderr into
+    /// `stderr_path` (or inherited when empty) and stdin from `stdin_path` (or inherited when
+    /// empty). Started with execv, never through a shell, so that under qemu-user the exec
+    /// hook of the cross runs sees it. False if it could not start.
+    bool start(const std::vector<std::string>& argv, const std::string& stderr_path = "",
+               const std::string& stdin_path = "");
     /// One line of the child's stdout within `timeout_ms`; false on EOF or timeout.
     bool read_line(std::string* line, int timeout_ms);
     bool signal(int sig) const;
@@ -102,6 +105,12 @@ std::string test_config(const std::string& control_socket, uint16_t listen,
                         const std::string& name = "line", int slots = 1);
 
 /// `stbfailover run` on a config written into `dir`.
+/// Runs `stbfailover <args>` to completion (10 s at most) with `stdin_text` on its stdin;
+/// returns its exit code (-1 if it could not start or was killed) and stores stdout / stderr.
+/// Scratch files go into `dir`.
+int run_stbfailover(const TempDir& dir, const std::vector<std::string>& args,
+                    const std::string& stdin_text, std::string* out, std::string* err);
+
 class DaemonProcess {
   public:
     explicit DaemonProcess(const TempDir& dir);

@@ -126,24 +126,17 @@ namespace {
 
 // As a new user would: make the hash for the config from a password on stdin.
 TEST(Passwd, PrintsOnlyASaltedHashThatChecks) {
-    const std::string cmd = std::string("printf 'Sup3rSecretPw\\n' | ") + stbfailover_binary() +
-                            " passwd 2>&1";
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    char buf[512];
-    while (std::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-    EXPECT_EQ(::pclose(p), 0) << out;
-    ASSERT_FALSE(out.empty());
+    TempDir dir;
+    std::string out, err;
+    EXPECT_EQ(run_stbfailover(dir, {"passwd"}, "Sup3rSecretPw\n", &out, &err), 0) << err;
+    ASSERT_FALSE(out.empty()) << err;
     out.pop_back();  // the newline
     EXPECT_TRUE(daemon::valid_password_hash(out)) << out;
     EXPECT_TRUE(daemon::check_password("Sup3rSecretPw", out));
     EXPECT_EQ(out.find("Sup3rSecretPw"), std::string::npos);
-    FILE* shortp = ::popen((std::string("printf 'abc\\n' | ") + stbfailover_binary() + " passwd 2>&1").c_str(), "r");
-    ASSERT_NE(shortp, nullptr);
-    std::string refused;
-    while (std::fgets(buf, sizeof(buf), shortp) != nullptr) refused += buf;
-    EXPECT_NE(::pclose(shortp), 0);
+    EXPECT_EQ(err.find("Sup3rSecretPw"), std::string::npos);
+    std::string refused_out, refused;
+    EXPECT_NE(run_stbfailover(dir, {"passwd"}, "abc\n", &refused_out, &refused), 0);
     EXPECT_NE(refused.find("at least 6 characters"), std::string::npos) << refused;
 }
 
