@@ -1,6 +1,7 @@
 # Installs the dev component of the build into a fresh prefix and builds the C API example
 # against it through pkg-config only, as an image maintainer's recipe would.
 # -DBUILD_DIR -DSOURCE_DIR -DWORK_DIR -DCC -DEXTRA_FLAGS (sanitizer flags of the test build)
+# -DEMULATOR (the cross build's emulator command, its words joined with '|'; empty natively)
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --component dev --prefix ${WORK_DIR}/usr
                 RESULT_VARIABLE rc OUTPUT_QUIET)
@@ -39,7 +40,8 @@ execute_process(COMMAND ${CC} -std=c99 -Wall -Wextra -Werror ${extra}
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "building against the installed files failed:\n${err}")
 endif()
-execute_process(COMMAND ${WORK_DIR}/example RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+string(REPLACE "|" ";" emulator "${EMULATOR}")
+execute_process(COMMAND ${emulator} ${WORK_DIR}/example RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the example built from the installed files failed: ${out}")
 endif()
