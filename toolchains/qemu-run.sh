@@ -29,6 +29,16 @@ if [ -z "$qemu" ]; then
     exit 127
 fi
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0"
+#  - 32-bit ARM guests: ASan's shadow covers user memory up to 0xbfffffff (the kernel's 3G/1G
+#    split), but qemu-arm gives the guest all 4 GiB and hands out mmap addresses top-down
+#    without reusing holes until it wraps above 0xc0000000. Freed chunks held in ASan's
+#    quarantine make it wrap within a few hundred MiB of churn, and ASan then crashes on an
+#    address outside its shadow. No quarantine (freed memory is unmapped at once and its
+#    address reused) keeps every mapping inside the shadow; use-after-free of heap memory is
+#    still caught by the host's full ASan run.
+case ${qemu##*/} in
+    qemu-arm|qemu-armeb) ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0" ;;
+esac
 export ASAN_OPTIONS
 library_path=$sysroot/lib:$sysroot/usr/lib
 if [ -n "$shim" ] && [ -f "$shim" ]; then

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,17 @@
 namespace stbf_fuzz {
 
 namespace {
+
+// A value-initialised T in a per-process slot (`Slot` tells apart the ones alive at once).
+// A Config is about 0.5 MB at the build's upper bounds; allocating fresh ones for every input
+// made replays slow, and under qemu-arm the churn of large mappings ran ASan out of the
+// address range its shadow covers.
+template <typename T, int Slot>
+T* fresh() {
+    static T* const storage = new T();
+    storage->~T();
+    return new (storage) T();
+}
 
 void require(bool ok, const char* what) {
     if (!ok) {
@@ -85,9 +97,9 @@ void check_rewrite(Reader read, const std::string& text, bool oscam, const stbf:
     source.spans.assign(spans, spans + cfg.server_count);
     const std::string out = stbf::fw::rewrite_softcam_config(source, cfg);
     require(stbf::fw::is_rewritten_softcam_config(out), "rewritten file carries the header");
-    auto again = std::make_unique<stbf::Config>();
-    auto diags = std::make_unique<stbf::Diagnostics>();
-    read(out.data(), out.size(), 0, again.get(), diags.get(), nullptr, nullptr);
+    stbf::Config* again = fresh<stbf::Config, 1>();
+    stbf::Diagnostics* diags = fresh<stbf::Diagnostics, 1>();
+    read(out.data(), out.size(), 0, again, diags, nullptr, nullptr);
     require(diags->errors() == 0, "rewritten file reads back without an error");
     if (again->server_count >= STBF_MAX_SERVERS) return;  // slot copies filled the table
     for (uint16_t g = 0; g < cfg.group_count; ++g) {
@@ -99,15 +111,19 @@ void check_rewrite(Reader read, const std::string& text, bool oscam, const stbf:
     }
 }
 
+struct SpanTable {
+    stbf::SourceSpan spans[STBF_MAX_SERVERS];
+};
+
 void text_reader(Reader read, const uint8_t* data, size_t size) {
     // a copy of exactly `size` bytes so ASan catches any read past the end
     std::unique_ptr<char[]> text(new char[size == 0 ? 1 : size]);
     for (size_t i = 0; i < size; ++i) text[i] = static_cast<char>(data[i]);
-    auto cfg = std::make_unique<stbf::Config>();
-    auto diags = std::make_unique<stbf::Diagnostics>();
-    std::unique_ptr<stbf::SourceSpan[]> spans(new stbf::SourceSpan[STBF_MAX_SERVERS]);
+    stbf::Config* cfg = fresh<stbf::Config, 0>();
+    stbf::Diagnostics* diags = fresh<stbf::Diagnostics, 0>();
+    stbf::SourceSpan* spans = fresh<SpanTable, 0>()->spans;
     stbf::ImportCounts counts;
-    const stbf::Status st = read(text.get(), size, 0, cfg.get(), diags.get(), spans.get(), &counts);
+    const stbf::Status st = read(text.get(), size, 0, cfg, diags, spans, &counts);
     // softcam files are read as tolerantly as the softcam reads them: never an error
     require(diags->errors() == 0, "a softcam file is never an error");
     require(st == stbf::Status::Ok || st == stbf::Status::CapacityExceeded, "Ok or full");
@@ -124,13 +140,13 @@ void text_reader(Reader read, const uint8_t* data, size_t size) {
                     sp.addr_end <= sp.block_end && sp.block_end <= size,
                 "span inside the text");
     }
-    check_groups(cfg.get(), diags.get(), spans.get());
+    check_groups(cfg, diags, spans);
     for (uint16_t i = 0; i < cfg->server_count; ++i) {
         const stbf::SourceSpan& sp = spans[i];
         require(sp.addr_end <= size && sp.block_end <= size, "compacted span inside the text");
     }
     check_rewrite(read, std::string(text.get(), size), read == &stbf::parse_oscam_server, *cfg,
-                  spans.get());
+                  spans);
 }
 
 }  // namespace
@@ -143,23 +159,23 @@ void oscam_server(const uint8_t* data, size_t size) {
 
 void config_json(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    auto cfg = std::make_unique<stbf::Config>();
-    auto diags = std::make_unique<stbf::Diagnostics>();
+    stbf::Config* cfg = fresh<stbf::Config, 0>();
+    stbf::Diagnostics* diags = fresh<stbf::Diagnostics, 0>();
     stbf::fw::Globals globals;
     const stbf::fw::LoadResult r = stbf::fw::load_config_text(
-        text, "fuzz.json", stbf::fw::FileFormat::Json, cfg.get(), &globals, diags.get(), nullptr, false);
+        text, "fuzz.json", stbf::fw::FileFormat::Json, cfg, &globals, diags, nullptr, false);
     check_diagnostics(*diags);
     for (size_t i = 0; i < diags->count(); ++i) (void)stbf::fw::format_diagnostic(*cfg, diags->at(i));
     require((r == stbf::fw::LoadResult::Ok) == (diags->errors() == 0), "Ok exactly when no error");
     if (r != stbf::fw::LoadResult::Ok) return;
     for (uint16_t g = 0; g < cfg->group_count; ++g) cfg->groups[g].listen_pinned = true;
     const std::string printed = stbf::fw::config_to_json(*cfg, globals);
-    auto again = std::make_unique<stbf::Config>();
-    auto diags2 = std::make_unique<stbf::Diagnostics>();
+    stbf::Config* again = fresh<stbf::Config, 1>();
+    stbf::Diagnostics* diags2 = fresh<stbf::Diagnostics, 1>();
     stbf::fw::Globals globals2;
     const stbf::fw::LoadResult r2 = stbf::fw::load_config_text(
-        printed, "printed.json", stbf::fw::FileFormat::Json, again.get(), &globals2, diags2.get(),
-        nullptr, false);
+        printed, "printed.json", stbf::fw::FileFormat::Json, again, &globals2, diags2, nullptr,
+        false);
     require(r2 == stbf::fw::LoadResult::Ok, "printed config loads again");
     require(again->group_count == cfg->group_count, "same group count after a round trip");
     for (uint16_t g = 0; g < cfg->group_count; ++g) {
