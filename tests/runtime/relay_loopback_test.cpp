@@ -58,7 +58,7 @@ class EchoUpstream {
         ::close(listener_);
     }
     uint16_t port() const { return port_; }
-    uint64_t bytes_in() const { return bytes_in_; }
+    size_t bytes_in() const { return bytes_in_; }
     bool saw_eof() const { return eofs_ > 0; }
     std::atomic<bool> paused{false};
 
@@ -87,7 +87,7 @@ class EchoUpstream {
                 if (n == 0) eofs_++;
                 break;
             }
-            bytes_in_ += static_cast<uint64_t>(n);
+            bytes_in_ += static_cast<size_t>(n);
             for (ssize_t off = 0; off < n && !stop_;) {
                 ssize_t w =
                     ::send(fd, buf.data() + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
@@ -101,7 +101,7 @@ class EchoUpstream {
     int listener_ = -1;
     uint16_t port_ = 0;
     std::atomic<bool> stop_{false};
-    std::atomic<uint64_t> bytes_in_{0};
+    std::atomic<size_t> bytes_in_{0};  // word-sized: MIPS32 has no lock-free 64-bit atomics
     std::atomic<int> eofs_{0};
     std::mutex mutex_;
     std::thread acceptor_;
