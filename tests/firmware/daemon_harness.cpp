@@ -86,11 +86,11 @@ bool Child::start(const std::vector<std::string>& argv, const std::string& stder
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(out[1], 1);
         if (!stderr_path.empty()) {
-            int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
             if (err >= 0) ::dup2(err, 2);
         }
         if (!stdin_path.empty()) {
-            int in = ::open(stdin_path.c_str(), O_RDONLY);
+            int in = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
             if (in < 0) ::_exit(127);
             ::dup2(in, 0);
         }
