@@ -52,7 +52,12 @@ uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
             return 2 * backup;
         case ServerState::Suspect: return 2 * backup + 1;
         case ServerState::Rising: return kPanicRank + (sv.cfg.backup ? 1 : 0);
-        case ServerState::Down: return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
+        case ServerState::Down:
+            // In panic a Down server is tried only when its backoff would check it anyway: a
+            // fleet whose whole provider is down then comes back at the pace of its jittered
+            // checks, not at every softcam's reconnect tick (the thundering herd).
+            if (sv.probe != 0 || sv.next_check > now) return kExcludedRank;
+            return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
         default: return kExcludedRank;
     }
 }

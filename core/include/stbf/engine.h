@@ -344,7 +344,8 @@ public:
     /// that are Up, then Suspect; then (ordered mode only) servers of any tier still in their
     /// slow start after a recovery, so a recovered server takes new sessions only once it has
     /// settled (weighted modes ramp its weight instead); then, in panic (nothing usable),
-    /// Rising and Down servers. Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
+    /// Rising servers, and Down servers whose backed-off check is due (so a fleet does not
+    /// storm a provider that is down as a whole; the group refuses until then). Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
     /// order; random draws by effective weight (sticky keeps the last pick while it stays in
     /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
