@@ -120,7 +120,7 @@ stbf::TimeUs shape(stbf::Engine& engine, int servers) {
 
 struct Shaped {
     std::unique_ptr<stbf::Config> config;
-    std::unique_ptr<stbf::Engine> engine;
+    std::unique_ptr<stbf::DefaultEngine> engine;
     stbf::TimeUs now = 0;
     int states[6] = {};
     int slowstart = 0;  // usable, still ramping up after a recovery
@@ -129,7 +129,7 @@ struct Shaped {
 Shaped make(int servers, stbf::Mode mode) {
     Shaped s;
     s.config = group_of(servers, mode);
-    s.engine = std::make_unique<stbf::Engine>();
+    s.engine = std::make_unique<stbf::DefaultEngine>();
     if (s.engine->init(*s.config, 42, kStart) != stbf::Status::Ok) return Shaped();
     s.now = shape(*s.engine, servers);
     for (int i = 0; i < servers; ++i) {

@@ -45,7 +45,7 @@ Row run_sim(Setup setup, Fault fault, const BlackScreenOptions& o, uint64_t phas
         servers[k] = &w.add_server(hosts[k], 12000, sim::ServerBehaviour::line(k + 1));
         w.set_host_latency_us(hosts[k], 5 * kMs);
     }
-    auto engine = std::make_unique<stbf::Engine>();
+    auto engine = std::make_unique<stbf::DefaultEngine>();
     auto config = std::make_unique<stbf::Config>();
     auto runtime = std::make_unique<stbf::Runtime>(*engine, w.port());
     const bool relay = setup == Setup::RelayOneSlot || setup == Setup::RelayTwoSlots;

@@ -151,16 +151,43 @@ stbf_status stbf_config_set_sessions(stbf_config* config, int group, const stbf_
     });
 }
 
-size_t stbf_engine_size(void) { return sizeof(stbf_engine); }
+stbf_status stbf_config_set_capacity(stbf_config* config, uint16_t servers, uint16_t groups,
+                                     uint16_t sessions) {
+    if (config == nullptr) return STBF_INVALID_ARGUMENT;
+    const stbf::Capacity c{servers, groups, sessions};
+    if (stbf::Engine::size_for(c) == 0) return STBF_INVALID_ARGUMENT;
+    config->config.capacity = c;
+    return STBF_OK;
+}
+
+namespace {
+// The engine object, then its tables, in one caller block.
+constexpr size_t kEngineHead =
+    (sizeof(stbf_engine) + stbf::Engine::kTableAlign - 1) / stbf::Engine::kTableAlign *
+    stbf::Engine::kTableAlign;
+size_t engine_bytes(const stbf::Capacity& c) {
+    const size_t tables = stbf::Engine::size_for(c);
+    return tables == 0 ? 0 : kEngineHead + tables;
+}
+}  // namespace
+
+size_t stbf_engine_size(void) { return engine_bytes(stbf::Capacity{}); }
+
+size_t stbf_engine_size_for(const stbf_config* config) {
+    return config == nullptr ? 0 : engine_bytes(config->config.capacity);
+}
 
 stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config, uint64_t seed,
                               stbf_time_us now, stbf_status* err) {
-    if (!fits(mem, size, sizeof(stbf_engine)) || config == nullptr) {
+    const size_t need = config == nullptr ? 0 : engine_bytes(config->config.capacity);
+    if (need == 0 || !fits(mem, size, need)) {
         if (err) *err = STBF_INVALID_ARGUMENT;
         return nullptr;
     }
     stbf_engine* e = new (mem) stbf_engine{};
-    Status s = e->engine.init(config->config, seed, now);
+    Status s = e->engine.attach(config->config.capacity, static_cast<unsigned char*>(mem) + kEngineHead,
+                                size - kEngineHead);
+    if (s == Status::Ok) s = e->engine.init(config->config, seed, now);
     if (err) *err = to_c(s);
     return s == Status::Ok ? e : nullptr;
 }

@@ -3,6 +3,8 @@
 // See engine.h for the contract.
 #include "stbf/engine.h"
 
+#include <new>
+
 #include "engine_internal.h"
 
 namespace stbf {
@@ -18,15 +20,12 @@ namespace stbf {
 //    (the attempt table has A entries; CloseSession only when none is left), then operator
 //    cuts abort at most the A attempts left on disabled servers (new attempts never go to a
 //    disabled server) and restart each once: <= 4A. Per server: 1 CancelProbe + 1 Probe.
-// Every line is <= STBF_ACTIONS_PER_SESSION * S + STBF_ACTIONS_PER_SERVER * N.
+// Every line is <= STBF_ACTIONS_PER_SESSION * S + STBF_ACTIONS_PER_SERVER * N, which is the
+// queue's size (action_capacity) for the attached capacity.
 static_assert(STBF_ACTIONS_PER_SESSION >= 4 * STBF_MAX_ATTEMPTS_IN_FLIGHT &&
                   STBF_ACTIONS_PER_SESSION >= STBF_MAX_ATTEMPTS_IN_FLIGHT + 1,
               "per-session action bound (see the proof above)");
 static_assert(STBF_ACTIONS_PER_SERVER >= 2, "per-server action bound (see the proof above)");
-static_assert(STBF_MAX_ACTIONS >= STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS +
-                                      STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS,
-              "the action queue must hold the most one engine call can queue");
-static_assert(STBF_MAX_ACTIONS <= 0xffff, "the action ring counts in 16 bits");
 static_assert(STBF_MAX_NOTICES <= 0xffff, "the notice ring counts in 16 bits");
 
 static_assert(STBF_MAX_SESSIONS <= 0xffff, "session index is 16 bits of the session id");
@@ -89,13 +88,48 @@ const char* admin_state_name(AdminState s) {
     return "unknown";
 }
 
-Engine::Engine() = default;
+namespace {
+// Constructs `count` entries of a table in place at the next suitably aligned offset of `base`
+// (the tables' types have default member values) and moves `*at` past them.
+template <typename T>
+T* construct_table(unsigned char* base, size_t* at, size_t count) {
+    *at = (*at + alignof(T) - 1) / alignof(T) * alignof(T);
+    T* first = reinterpret_cast<T*>(base + *at);
+    for (size_t i = 0; i < count; ++i) new (first + i) T();
+    *at += sizeof(T) * count;
+    return first;
+}
+}  // namespace
+
+Engine::Engine() {
+    notices_.items = notice_items_;
+    notices_.cap = STBF_MAX_NOTICES;
+}
+
+Status Engine::attach(const Capacity& capacity, void* memory, size_t bytes) {
+    static_assert(alignof(ServerRt) <= kTableAlign && alignof(GroupRt) <= kTableAlign &&
+                      alignof(SessionRt) <= kTableAlign && alignof(Action) <= kTableAlign,
+                  "kTableAlign must cover every table");
+    const size_t need = size_for(capacity);
+    if (servers_ != nullptr || need == 0 || memory == nullptr || bytes < need ||
+        reinterpret_cast<uintptr_t>(memory) % kTableAlign != 0)
+        return Status::InvalidArgument;
+    unsigned char* base = static_cast<unsigned char*>(memory);
+    size_t at = 0;
+    servers_ = construct_table<ServerRt>(base, &at, capacity.servers);
+    groups_ = construct_table<GroupRt>(base, &at, capacity.groups);
+    sessions_ = construct_table<SessionRt>(base, &at, capacity.sessions);
+    actions_.items = construct_table<Action>(base, &at, action_capacity(capacity));
+    actions_.cap = action_capacity(capacity);
+    capacity_ = capacity;
+    return Status::Ok;
+}
 
 const size_t Engine::kBytesPerServer = sizeof(ServerRt) + STBF_ACTIONS_PER_SERVER * sizeof(Action);
 const size_t Engine::kBytesPerGroup = sizeof(GroupRt);
 const size_t Engine::kBytesPerSession =
     sizeof(SessionRt) + STBF_ACTIONS_PER_SESSION * sizeof(Action);
-const size_t Engine::kBytesFixed = sizeof(Ring<Notice, STBF_MAX_NOTICES>) + 256;
+const size_t Engine::kBytesFixed = sizeof(Engine);
 
 // ---- random -------------------------------------------------------------------------------
 
@@ -172,7 +206,7 @@ SessionId Engine::session_id(uint16_t index) const {
 
 Engine::SessionRt* Engine::find_session(SessionId id) {
     uint32_t index = id & 0xffffu;
-    if (id == 0 || index >= STBF_MAX_SESSIONS) return nullptr;
+    if (id == 0 || index >= capacity_.sessions) return nullptr;
     SessionRt& s = sessions_[index];
     if (s.phase == SessionPhase::Free || s.gen != (id >> 16)) return nullptr;
     return &s;
@@ -280,7 +314,7 @@ AdminState Engine::admin_state(ServerSlot server) const {
 
 void Engine::cut_disabled(ServerSlot slot, TimeUs now) {
     servers_[slot].admin_cut_at = kNever;
-    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < capacity_.sessions; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Live && s.server == slot) {
             close_session(si, Reason::Drained, true, now);
@@ -301,7 +335,7 @@ void Engine::cut_disabled(ServerSlot slot, TimeUs now) {
 // ---- timers -------------------------------------------------------------------------------
 
 void Engine::on_timeout(TimeUs now) {
-    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < capacity_.sessions; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Connecting) {
             bool failed_any = false;
@@ -359,7 +393,7 @@ void Engine::on_timeout(TimeUs now) {
 
 TimeUs Engine::next_deadline() const {
     TimeUs t = kNever;
-    for (const SessionRt& s : sessions_) {
+    for (const SessionRt& s : sessions()) {
         if (s.phase == SessionPhase::Connecting) {
             for (const auto& a : s.attempts)
                 if (a.id != 0) t = min_time(t, a.deadline);
@@ -407,7 +441,7 @@ uint8_t Engine::group_slots(GroupIndex g) const {
 SlotStatus Engine::slot_status(GroupIndex g, uint8_t slot) const {
     SlotStatus st{kNoServer, 0, false, 0};
     if (g >= group_count_ || slot >= groups_[g].slot_count) return st;
-    for (const SessionRt& s : sessions_) {
+    for (const SessionRt& s : sessions()) {
         if (s.phase != SessionPhase::Live || s.group != g || s.slot != slot) continue;
         if (st.server == kNoServer || s.live_since > st.since) {
             st.server = s.server;
@@ -420,7 +454,7 @@ SlotStatus Engine::slot_status(GroupIndex g, uint8_t slot) const {
 }
 
 bool Engine::server_in_use(ServerSlot slot) const {
-    return slot < STBF_MAX_SERVERS && servers_[slot].in_use;
+    return slot < capacity_.servers && servers_[slot].in_use;
 }
 
 ServerStatus Engine::server_status(ServerSlot slot) const {

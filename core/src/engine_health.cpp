@@ -140,7 +140,7 @@ void Engine::start_probe(ServerSlot slot, TimeUs now) {
 
 Status Engine::probe_connected(ServerSlot server, ProbeId probe, TimeUs now) {
     (void)now;
-    if (server >= STBF_MAX_SERVERS || !servers_[server].in_use || probe == 0 ||
+    if (server >= capacity_.servers || !servers_[server].in_use || probe == 0 ||
         servers_[server].probe != probe)
         return Status::Stale;
     servers_[server].probe_connected = true;
@@ -149,7 +149,7 @@ Status Engine::probe_connected(ServerSlot server, ProbeId probe, TimeUs now) {
 
 Status Engine::probe_result(ServerSlot server, ProbeId probe, bool ok, Reason reason,
                             TimeUs now) {
-    if (server >= STBF_MAX_SERVERS || !servers_[server].in_use || probe == 0 ||
+    if (server >= capacity_.servers || !servers_[server].in_use || probe == 0 ||
         servers_[server].probe != probe)
         return Status::Stale;
     ServerRt& sv = servers_[server];

@@ -53,10 +53,9 @@ uint8_t Engine::rank(const ServerRt& sv, Mode mode, TimeUs now) const {
         case ServerState::Suspect: return 2 * backup + 1;
         case ServerState::Rising: return kPanicRank + (sv.cfg.backup ? 1 : 0);
         case ServerState::Down:
-            // In panic a Down server is tried only when its backoff would check it anyway: a
-            // fleet whose whole provider is down then comes back at the pace of its jittered
-            // checks, not at every softcam's reconnect tick (the thundering herd).
-            if (sv.probe != 0 || sv.next_check > now) return kExcludedRank;
+            // A Down server whose check is in flight waits for it; see pick() for how panic
+            // tries the others.
+            if (sv.probe != 0) return kExcludedRank;
             return kPanicRank + 2 + (sv.cfg.backup ? 1 : 0);
         default: return kExcludedRank;
     }
@@ -88,7 +87,20 @@ ServerSlot Engine::pick(GroupIndex g, uint64_t tried_mask, TimeUs now) {
     for (uint8_t k = 0; k < gr.count; ++k) candidates += in_class(gr.members[k]) ? 1 : 0;
 
     ServerSlot chosen = kNoServer;
-    if (mode == Mode::Ordered || candidates == 1) {
+    if (best >= kPanicRank + 2) {
+        // Only Down servers are left. A connection tries one of them, the one picked longest
+        // ago (round robin), and nothing after it. A box finds a server that came back within
+        // as many softcam reconnects as there are Down servers, while a fleet whose whole
+        // provider is down sends each host one connect per box and reconnect tick divided by
+        // the hosts, instead of one per host.
+        if (tried_mask != 0) return kNoServer;
+        for (uint8_t k = 0; k < gr.count; ++k) {
+            ServerSlot sl = gr.members[k];
+            if (in_class(sl) &&
+                (chosen == kNoServer || servers_[sl].last_pick < servers_[chosen].last_pick))
+                chosen = sl;
+        }
+    } else if (mode == Mode::Ordered || candidates == 1) {
         for (uint8_t k = 0; k < gr.count; ++k) {
             ServerSlot sl = gr.members[k];
             if (!in_class(sl)) continue;

@@ -14,8 +14,9 @@ Status Engine::init(const Config& config, uint64_t seed, TimeUs now) {
     rng_[0] = splitmix64(&sm);
     rng_[1] = splitmix64(&sm);
     if (rng_[0] == 0 && rng_[1] == 0) rng_[1] = 1;
-    for (auto& sv : servers_) sv = ServerRt{};
-    for (auto& s : sessions_) s = SessionRt{};
+    if (servers_ == nullptr) return Status::InvalidArgument;  // no tables attached
+    for (ServerRt& sv : servers()) sv = ServerRt{};
+    for (SessionRt& s : sessions()) s = SessionRt{};
     group_count_ = 0;
     slot_limit_ = 0;
     actions_.clear();
@@ -32,7 +33,8 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         ~Loading() { flag = false; }
     } loading(loading_);
     // ---- validate, without touching any state ----
-    if (config.group_count > STBF_MAX_GROUPS || config.server_count > STBF_MAX_SERVERS)
+    if (servers_ == nullptr) return Status::InvalidArgument;  // no tables attached
+    if (config.group_count > capacity_.groups || config.server_count > capacity_.servers)
         return Status::CapacityExceeded;
     GroupIndex group_of[STBF_MAX_SERVERS];
     for (auto& g : group_of) g = kNoGroup;
@@ -58,7 +60,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     for (uint16_t i = 0; i < config.server_count; ++i) {
         slot_of[i] = kNoServer;
         if (group_of[i] == kNoGroup || !keep_state) continue;
-        for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+        for (ServerSlot sl = 0; sl < capacity_.servers; ++sl) {
             if (servers_[sl].in_use && !slot_taken[sl] &&
                 same_identity(servers_[sl].cfg, config.servers[i])) {
                 slot_of[i] = sl;
@@ -69,7 +71,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     }
     // Unmatched busy slots stay (retired, draining); unmatched idle slots are free.
     bool slot_retire[STBF_MAX_SERVERS] = {};
-    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+    for (ServerSlot sl = 0; sl < capacity_.servers; ++sl) {
         const ServerRt& sv = servers_[sl];
         if (sv.in_use && !slot_taken[sl] &&
             (sv.live_sessions > 0 || sv.attempts_in_flight > 0)) {
@@ -79,16 +81,16 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
     ServerSlot next_free = 0;
     for (uint16_t i = 0; i < config.server_count; ++i) {
         if (group_of[i] == kNoGroup || slot_of[i] != kNoServer) continue;
-        while (next_free < STBF_MAX_SERVERS &&
+        while (next_free < capacity_.servers &&
                (slot_taken[next_free] || slot_retire[next_free]))
             ++next_free;
-        if (next_free >= STBF_MAX_SERVERS) return Status::CapacityExceeded;
+        if (next_free >= capacity_.servers) return Status::CapacityExceeded;
         slot_of[i] = next_free;
         slot_taken[next_free] = true;
     }
 
     // ---- apply: from here on nothing fails ----
-    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl) {
+    for (ServerSlot sl = 0; sl < capacity_.servers; ++sl) {
         ServerRt& sv = servers_[sl];
         if (slot_taken[sl]) continue;
         if (sv.in_use && sv.probe != 0) {
@@ -205,7 +207,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
 
     // Sessions follow their group; sessions of a removed group drain (live) or end
     // (still connecting: the box owner removed that line).
-    for (uint16_t si = 0; si < STBF_MAX_SESSIONS; ++si) {
+    for (uint16_t si = 0; si < capacity_.sessions; ++si) {
         SessionRt& s = sessions_[si];
         if (s.phase == SessionPhase::Free) continue;
         GroupIndex ng = (s.group != kNoGroup && s.group < old_group_count) ? new_of_old[s.group]
@@ -222,7 +224,7 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
         }
     }
     slot_limit_ = 0;
-    for (ServerSlot sl = 0; sl < STBF_MAX_SERVERS; ++sl)
+    for (ServerSlot sl = 0; sl < capacity_.servers; ++sl)
         if (servers_[sl].in_use) slot_limit_ = static_cast<ServerSlot>(sl + 1);
     // Servers whose schedule depends on settings that may have changed.
     for (ServerSlot sl = 0; sl < slot_limit_; ++sl) {

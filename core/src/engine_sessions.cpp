@@ -19,7 +19,7 @@ uint64_t Engine::other_slots_mask(GroupIndex g, uint8_t slot) const {
         if (server != kNoServer && servers_[server].group == g)
             mask |= uint64_t{1} << servers_[server].member;
     };
-    for (const SessionRt& s : sessions_) {
+    for (const SessionRt& s : sessions()) {
         if (s.phase == SessionPhase::Free || s.group != g || s.slot == slot) continue;
         if (s.phase == SessionPhase::Live) {
             add(s.server);
@@ -71,8 +71,8 @@ Status Engine::session_open_slot(GroupIndex group, uint8_t slot, TimeUs now, Ses
         return Status::CapacityExceeded;
     }
     uint16_t si = 0;
-    while (si < STBF_MAX_SESSIONS && sessions_[si].phase != SessionPhase::Free) ++si;
-    if (si >= STBF_MAX_SESSIONS) {
+    while (si < capacity_.sessions && sessions_[si].phase != SessionPhase::Free) ++si;
+    if (si >= capacity_.sessions) {
         gr.sessions_refused++;
         return Status::CapacityExceeded;
     }

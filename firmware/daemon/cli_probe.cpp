@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sized_engine.h"
 #include "cli_options.h"
 #include "command.h"
 #include "status_report.h"
@@ -140,7 +141,12 @@ int cmd_probe(int argc, char** argv) {
         if (config.groups[g].health.timeout_ms > longest_timeout_ms)
             longest_timeout_ms = config.groups[g].health.timeout_ms;
     }
-    auto engine = std::make_unique<stbf::Engine>();
+    std::unique_ptr<stbf::SizedEngine> sized = stbf::make_sized_engine(config.capacity);
+    if (!sized) {
+        std::fprintf(stderr, "stbfailover probe: capacity out of range\n");
+        return 1;
+    }
+    stbf::Engine* engine = &sized->engine;
     auto runtime = std::make_unique<stbf::Runtime>(*engine, table);
     if (tls) runtime->set_transport_selector(&stbf::daemon::select_tls_transport, tls.get());
     stbf::Status st = runtime->init(config, table->now(table->ctx));

@@ -19,6 +19,7 @@
 #include "event_log.h"
 #include "log_limiter.h"
 #include "metrics.h"
+#include "sized_engine.h"
 #include "status_report.h"
 #include "supervisor.h"
 #include "stbf/engine.h"
@@ -297,7 +298,14 @@ class Daemon {
             if (options_.use_syslog) std::fprintf(stderr, "%s\n", error.c_str());
             return false;
         }
-        engine_ = std::make_unique<Engine>();
+        // The tables are sized once, from the config's capacity: a reload cannot grow them.
+        sized_engine_ = make_sized_engine(effective->capacity);
+        if (!sized_engine_) {
+            log_printf(*table_, STBF_LOG_ERROR, "%s: cannot start: capacity out of range",
+                       options_.config_path.c_str());
+            return false;
+        }
+        engine_ = &sized_engine_->engine;
         runtime_ = std::make_unique<Runtime>(*engine_, table_);
         runtime_->set_foreign_handler(&Daemon::foreign_event, this);
         if (tls_) runtime_->set_transport_selector(&select_tls_transport, tls_.get());
@@ -748,7 +756,8 @@ class Daemon {
     stbf_port* table_ = nullptr;
     // Before the runtime: its connections use the TLS transports, so it must go first.
     std::unique_ptr<TlsExtension> tls_;  // null: this binary has no TLS support
-    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<SizedEngine> sized_engine_;
+    Engine* engine_ = nullptr;  // sized_engine_'s
     std::unique_ptr<Runtime> runtime_;
     LoadedConfig loaded_;
     stbf_sock signal_sock_ = STBF_SOCK_INVALID;

@@ -116,7 +116,7 @@ class Relay {
         port_ = PosixPort::create(port_options, error);
         if (!port_) return false;
         std::unique_ptr<Config> config = make_group_config(upstreams, hang_timeout_ms, slots);
-        engine_ = std::make_unique<Engine>();
+        engine_ = std::make_unique<DefaultEngine>();
         runtime_ = std::make_unique<Runtime>(*engine_, port_->table());
         const Status st = runtime_->init(*config, port_->table()->now(port_->table()->ctx));
         stbf_addr listen{};
@@ -142,7 +142,7 @@ class Relay {
 
   private:
     std::unique_ptr<PosixPort> port_;
-    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<DefaultEngine> engine_;
     std::unique_ptr<Runtime> runtime_;
     std::vector<uint16_t> ports_;
     std::atomic<bool> stop_{false};

@@ -11,7 +11,7 @@ extern "C" const stbf_port stbf_stub_port;
 
 namespace {
 
-stbf::Engine engine;
+stbf::EngineWith<4, 2, 8> engine;  // tables sized for this image, in .bss
 stbf::Config config;
 stbf::Runtime runtime(engine, &stbf_stub_port);
 volatile uint32_t steps_done = 0;  // for a debugger: the loop runs

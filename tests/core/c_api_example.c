@@ -5,9 +5,10 @@
 
 #include "stbf/stbf.h"
 
-/* A box would use static buffers; sizes are checked at run time against *_size(). */
-static uint64_t config_mem[(640 * 1024) / 8];
-static uint64_t engine_mem[(1024 * 1024) / 8];
+/* A box would use static buffers; sizes are checked at run time against *_size(). The engine's
+ * tables are sized for the capacity the config asks for (here a few KiB). */
+static uint64_t config_mem[(1100 * 1024) / 8];
+static uint64_t engine_mem[(64 * 1024) / 8];
 
 #define CHECK(cond)                                                   \
     do {                                                              \
@@ -20,9 +21,13 @@ static uint64_t engine_mem[(1024 * 1024) / 8];
 int main(void) {
     stbf_time_us now = 1000000;
     CHECK(stbf_config_size() <= sizeof config_mem);
-    CHECK(stbf_engine_size() <= sizeof engine_mem);
     stbf_config* cfg = stbf_config_init(config_mem, sizeof config_mem);
     CHECK(cfg != NULL);
+    CHECK(stbf_engine_size_for(cfg) == stbf_engine_size());  /* the default capacity */
+    CHECK(stbf_config_set_capacity(cfg, 0, 1, 8) == STBF_INVALID_ARGUMENT);
+    CHECK(stbf_config_set_capacity(cfg, 4, 1, 8) == STBF_OK);
+    CHECK(stbf_engine_size_for(cfg) < stbf_engine_size());
+    CHECK(stbf_engine_size_for(cfg) <= sizeof engine_mem);
     int g = stbf_config_add_group(cfg, "line1", STBF_MODE_ORDERED, 20000);
     CHECK(g == 0);
     stbf_server_desc a = {"primary.example.net", 12000, STBF_PROTOCOL_CCCAM, 100, 0, 0};

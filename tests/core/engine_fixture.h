@@ -46,7 +46,7 @@ inline Config make_config(int servers, Mode mode = Mode::Ordered) {
 class EngineTest : public ::testing::Test {
   protected:
     // The engine is large (fixed tables); keep it off the stack as a box would (static).
-    std::unique_ptr<Engine> engine = std::make_unique<Engine>();
+    std::unique_ptr<DefaultEngine> engine = std::make_unique<DefaultEngine>();
     TimeUs now = kT0;
 
     void init(const Config& c, uint64_t seed = 42) {

@@ -51,7 +51,7 @@ TEST_F(SlotsTest, AutomaticSlotCountIsTwoWithTwoEnabledServersElseOne) {
 TEST_F(SlotsTest, SlotsLandOnDistinctServersInEveryMode) {
     for (Mode mode : {Mode::Ordered, Mode::Random, Mode::Scored}) {
         SCOPED_TRACE(mode_name(mode));
-        engine = std::make_unique<Engine>();
+        engine = std::make_unique<DefaultEngine>();
         init(slot_config(3, mode, 3));
         first_checks(kNoServer, true);
         SessionId s0 = open_live(0, 0);

@@ -229,7 +229,7 @@ TEST_F(EngineTest, OrderedPrefersCleanServerThenSuspectPrimaryThenBackup) {
     EXPECT_EQ(engine->pick(0, 0, now), 2);  // now the backup serves
 }
 
-TEST_F(EngineTest, PanicTriesDownServersOnlyWhenTheirCheckIsDueAndRecoveredServerIsUsedFirst) {
+TEST_F(EngineTest, PanicTriesTheMostOverdueDownServerOncePerConnectionAndRecoveredServerFirst) {
     Config c = make_config(2);
     c.groups[0].health.fall = 1;
     c.groups[0].health.rise = 1;
@@ -238,12 +238,13 @@ TEST_F(EngineTest, PanicTriesDownServersOnlyWhenTheirCheckIsDueAndRecoveredServe
     ASSERT_EQ(state(0), ServerState::Down);
     ASSERT_EQ(state(1), ServerState::Down);
     EXPECT_TRUE(engine->group_status(0).panic);
-    // While every server backs off, a new client is refused instead of storming the provider;
-    // once a check is due, that server may be tried by a client too.
-    EXPECT_EQ(engine->pick(0, 0, now), kNoServer);
-    const TimeUs due = engine->next_deadline();
-    ASSERT_GT(due, now);
-    EXPECT_NE(engine->pick(0, 0, due), kNoServer);
+    // A connection tries one Down server and nothing after it; the next connection tries the
+    // other one.
+    const ServerSlot first = engine->pick(0, 0, now);
+    ASSERT_NE(first, kNoServer);
+    EXPECT_EQ(engine->pick(0, uint64_t{1} << first, now), kNoServer);
+    now += kMs;
+    EXPECT_EQ(engine->pick(0, 0, now), first == 0 ? 1 : 0);
     // server 2 comes back first
     for (int guard = 0; guard < 100 && state(1) != ServerState::Up; ++guard) {
         now = engine->next_deadline();
@@ -559,11 +560,14 @@ TEST_F(EngineTest, OrderedSlowStartKeepsFallbackUntilRecoveredServerHasSettled) 
 // ---- capacities ----------------------------------------------------------------------------
 
 TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions) {
-    static_assert(STBF_MAX_GROUPS >= 128 && STBF_MAX_SERVERS >= 512 && STBF_MAX_SESSIONS >= 256,
+    static_assert(STBF_DEFAULT_GROUPS >= 128 && STBF_DEFAULT_SERVERS >= 512 &&
+                      STBF_DEFAULT_SESSIONS >= 256,
                   "defaults hold real box files (100+ accounts)");
+    constexpr int kServers = STBF_DEFAULT_SERVERS, kGroups = STBF_DEFAULT_GROUPS,
+                  kSessions = STBF_DEFAULT_SESSIONS;
     auto c = std::make_unique<Config>();
-    const int per_group = STBF_MAX_SERVERS / STBF_MAX_GROUPS;
-    for (int i = 0; i < STBF_MAX_SERVERS; ++i) {
+    const int per_group = kServers / kGroups;
+    for (int i = 0; i < kServers; ++i) {
         ServerConfig& s = c->servers[i];
         char host[40];
         std::snprintf(host, sizeof host, "srv%d.example.net", i);
@@ -571,8 +575,8 @@ TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions
         s.port = 12000;
         s.protocol = Protocol::Cccam;
     }
-    c->server_count = STBF_MAX_SERVERS;
-    for (int g = 0; g < STBF_MAX_GROUPS; ++g) {
+    c->server_count = kServers;
+    for (int g = 0; g < kGroups; ++g) {
         GroupConfig& gc = c->groups[g];
         char name[32];
         std::snprintf(name, sizeof name, "line%d", g);
@@ -582,14 +586,14 @@ TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions
         for (int k = 0; k < per_group; ++k) gc.servers[k] = static_cast<uint16_t>(g * per_group + k);
         gc.server_count = static_cast<uint8_t>(per_group);
     }
-    c->group_count = STBF_MAX_GROUPS;
+    c->group_count = kGroups;
     init(*c);
-    EXPECT_EQ(engine->group_count(), STBF_MAX_GROUPS);
-    EXPECT_EQ(engine->server_slot_limit(), STBF_MAX_SERVERS);
-    EXPECT_EQ(engine->group_server(STBF_MAX_GROUPS - 1, per_group - 1), STBF_MAX_SERVERS - 1);
+    EXPECT_EQ(engine->group_count(), kGroups);
+    EXPECT_EQ(engine->server_slot_limit(), kServers);
+    EXPECT_EQ(engine->group_server(kGroups - 1, per_group - 1), kServers - 1);
     std::vector<SessionId> ids;
-    for (int i = 0; i < STBF_MAX_SESSIONS; ++i) {
-        const GroupIndex g = static_cast<GroupIndex>(STBF_MAX_GROUPS - 1 - i % 8);
+    for (int i = 0; i < kSessions; ++i) {
+        const GroupIndex g = static_cast<GroupIndex>(kGroups - 1 - i % 8);
         SessionId sid = open_live(g, 0);
         ASSERT_NE(sid, 0u);
         EXPECT_EQ(engine->session_group(sid), g);
@@ -603,18 +607,73 @@ TEST_F(EngineTest, DefaultCapacitiesHoldA128GroupBoxWith512ServersAnd256Sessions
 }
 
 TEST(EngineMemory, TablesCostWhatLimitsHSays) {
-    // The documented per-unit costs (limits.h) hold, and they add up to the engine's size.
+    // The documented per-unit costs (limits.h) hold, and they add up to what size_for asks.
     EXPECT_LE(Engine::kBytesPerServer, 1152u);
     EXPECT_LE(Engine::kBytesPerGroup, 576u);
     EXPECT_LE(Engine::kBytesPerSession, 320u);
-    const size_t sum = STBF_MAX_SERVERS * Engine::kBytesPerServer +
-                       STBF_MAX_GROUPS * Engine::kBytesPerGroup +
-                       STBF_MAX_SESSIONS * Engine::kBytesPerSession;
-    EXPECT_LE(sizeof(Engine), sum + Engine::kBytesFixed);
-    EXPECT_GE(sizeof(Engine) + 4096, sum);
-#if STBF_MAX_SERVERS == 512 && STBF_MAX_GROUPS == 128 && STBF_MAX_SESSIONS == 256
-    EXPECT_LE(sizeof(Engine), 700u * 1024);  // ~690 KiB with the default capacities
+    const Capacity defaults;
+    const size_t sum = defaults.servers * Engine::kBytesPerServer +
+                       defaults.groups * Engine::kBytesPerGroup +
+                       defaults.sessions * Engine::kBytesPerSession;
+    EXPECT_LE(Engine::size_for(defaults), sum);
+    EXPECT_GE(Engine::size_for(defaults) + 3 * Engine::kTableAlign, sum);  // alignment only
+    // The object itself holds no table: only the notice queue and counters.
+    EXPECT_LE(sizeof(Engine), 8u * 1024);
+    EXPECT_EQ(Engine::kBytesFixed, sizeof(Engine));
+#if STBF_MAX_SERVERS >= 512 && STBF_MAX_GROUPS >= 128 && STBF_MAX_SESSIONS >= 256
+    EXPECT_EQ(defaults.servers, 512);
+    EXPECT_EQ(defaults.groups, 128);
+    EXPECT_EQ(defaults.sessions, 256);
+    EXPECT_LE(Engine::size_for(defaults), 700u * 1024);  // ~690 KiB at the default capacity
 #endif
+    // A box with one line on two hosts needs a few KiB, not the defaults' 690.
+    EXPECT_LE(Engine::size_for(Capacity{2, 1, 8}), 8u * 1024);
+}
+
+TEST(EngineMemory, AttachRefusesCapacitiesOutOfRangeAndMemoryThatDoesNotFit) {
+    alignas(8) static unsigned char memory[64 * 1024];
+    EXPECT_EQ(Engine::size_for(Capacity{0, 1, 1}), 0u);
+    EXPECT_EQ(Engine::size_for(Capacity{1, 0, 1}), 0u);
+    EXPECT_EQ(Engine::size_for(Capacity{1, 1, 0}), 0u);
+    EXPECT_EQ(Engine::size_for(Capacity{STBF_MAX_SERVERS + 1, 1, 1}), 0u);
+    EXPECT_EQ(Engine::size_for(Capacity{1, STBF_MAX_GROUPS + 1, 1}), 0u);
+    EXPECT_EQ(Engine::size_for(Capacity{1, 1, STBF_MAX_SESSIONS + 1}), 0u);
+    const Capacity small{4, 2, 8};
+    const size_t need = Engine::size_for(small);
+    ASSERT_GT(need, 0u);
+    ASSERT_LE(need + 8, sizeof memory);
+    Engine e;
+    EXPECT_EQ(e.attach(Capacity{0, 1, 1}, memory, sizeof memory), Status::InvalidArgument);
+    EXPECT_EQ(e.attach(small, nullptr, need), Status::InvalidArgument);
+    EXPECT_EQ(e.attach(small, memory, need - 1), Status::InvalidArgument);
+    EXPECT_EQ(e.attach(small, memory + 1, need), Status::InvalidArgument);
+    Config c;
+    EXPECT_EQ(e.init(c, 1, 0), Status::InvalidArgument);  // no tables yet
+    ASSERT_EQ(e.attach(small, memory, need), Status::Ok);
+    EXPECT_EQ(e.capacity().servers, 4);
+    EXPECT_EQ(e.attach(small, memory, need), Status::InvalidArgument);  // once only
+}
+
+TEST(EngineMemory, AnEngineSizedForItsConfigServesUpToItsCapacityAndRefusesMore) {
+    std::vector<uint64_t> memory(Engine::size_for(Capacity{3, 1, 2}) / 8 + 1);
+    Engine e;
+    ASSERT_EQ(e.attach(Capacity{3, 1, 2}, memory.data(), memory.size() * 8), Status::Ok);
+    Config c = make_config(4);
+    EXPECT_EQ(e.init(c, 1, 0), Status::CapacityExceeded);  // four servers, room for three
+    c = make_config(3);
+    ASSERT_EQ(e.init(c, 1, 0), Status::Ok);
+    SessionId a = 0, b = 0, third = 0;
+    EXPECT_EQ(e.session_open(0, 0, &a), Status::Ok);
+    EXPECT_EQ(e.session_open(0, 0, &b), Status::Ok);
+    EXPECT_EQ(e.session_open(0, 0, &third), Status::CapacityExceeded);
+    Action act{};
+    size_t connects = 0;
+    while (e.pop_action(&act)) connects += act.kind == ActionKind::Connect ? 1 : 0;
+    EXPECT_EQ(connects, 2u);
+    // A reload cannot grow the tables: the last good config stays.
+    EXPECT_EQ(e.replace_config(make_config(4), 0), Status::CapacityExceeded);
+    EXPECT_EQ(e.group_status(0).config->server_count, 3);
+    EXPECT_EQ(e.actions_dropped(), 0u);
 }
 
 // ---- action queue --------------------------------------------------------------------------
@@ -644,7 +703,7 @@ TEST_F(EngineTest, ActionQueueHoldsEverythingOneCallQueuesWhenEveryTimerFiresAtO
     engine->on_timeout(now);
     size_t queued = drain().size();
     EXPECT_GT(queued, 256u);  // more than the queue held before it was sized from the tables
-    EXPECT_LE(queued, static_cast<size_t>(STBF_MAX_ACTIONS));
+    EXPECT_LE(queued, static_cast<size_t>(Engine::action_capacity(engine->capacity())));
     EXPECT_EQ(engine->actions_dropped(), 0u);
 }
 

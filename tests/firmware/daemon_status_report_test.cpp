@@ -58,7 +58,7 @@ class StatusReportTest : public ::testing::Test {
         facts_.config_path = "/etc/stbfailover.json";
     }
     std::unique_ptr<Config> config_;
-    Engine engine_;
+    EngineWith<8, 4, 16> engine_;  // tables for the configs here
     DaemonFacts facts_;
 };
 
@@ -153,7 +153,7 @@ TEST(StatusReportLinks, OneAccountOnTwoProtocolsLinksTheGroupsInEveryView) {
     g2.server_count = 1;
     c->server_count = 3;
     c->group_count = 3;
-    Engine engine;
+    EngineWith<4, 3, 4> engine;  // tables for this config, on the stack
     ASSERT_EQ(engine.init(*c, 1, kSec), Status::Ok);
     const StatusReport r = build_status_report(engine, 2 * kSec, DaemonFacts{});
     ASSERT_EQ(r.groups.size(), 3u);

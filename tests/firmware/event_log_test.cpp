@@ -53,7 +53,7 @@ std::unique_ptr<Config> two_servers() {
 
 TEST(DescribeNotice, SaysWhatHappenedInWords) {
     auto config = two_servers();
-    auto engine = std::make_unique<Engine>();
+    auto engine = std::make_unique<DefaultEngine>();
     ASSERT_EQ(engine->init(*config, 1, 0), Status::Ok);
     Notice n{};
     n.kind = NoticeKind::ServerState;

@@ -269,7 +269,7 @@ class LwipRig {
         options.log_level = STBF_LOG_DEBUG;
         port_ = LwipPort::create(options);
         actors_ = std::make_unique<Actors>(port_->table());
-        engine = std::make_unique<Engine>();
+        engine = std::make_unique<DefaultEngine>();
         config = std::make_unique<Config>();
         config->seed = 99;
         runtime = std::make_unique<Runtime>(*engine, port_->table());
@@ -329,7 +329,7 @@ class LwipRig {
         return false;
     }
 
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<DefaultEngine> engine;
     std::unique_ptr<Config> config;
     std::unique_ptr<Runtime> runtime;
 

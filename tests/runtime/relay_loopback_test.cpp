@@ -116,7 +116,7 @@ class RelayLoopback : public ::testing::TestWithParam<bool> {
         o.log_level = STBF_LOG_WARNING;
         port_ = PosixPort::create(o);
         ASSERT_NE(port_, nullptr);
-        engine_ = std::make_unique<Engine>();
+        engine_ = std::make_unique<DefaultEngine>();
         runtime_ = std::make_unique<Runtime>(*engine_, port_->table());
         config_ = std::make_unique<Config>();
         config_->seed = 5;
@@ -181,7 +181,7 @@ class RelayLoopback : public ::testing::TestWithParam<bool> {
 
     EchoUpstream upstream_;
     std::unique_ptr<PosixPort> port_;
-    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<DefaultEngine> engine_;
     std::unique_ptr<Runtime> runtime_;
     std::unique_ptr<Config> config_;
     int client_ = -1;

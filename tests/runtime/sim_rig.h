@@ -29,7 +29,7 @@ class Rig {
   public:
     explicit Rig(TimeUs start_us = 0)
         : world(/*seed*/ 7, start_us),
-          engine(std::make_unique<Engine>()),
+          engine(std::make_unique<DefaultEngine>()),
           config(std::make_unique<Config>()),
           runtime(std::make_unique<Runtime>(*engine, world.port())) {
         config->seed = 99;  // fixed: timelines must not depend on the port's randomness
@@ -91,7 +91,7 @@ class Rig {
     }
 
     sim::World world;
-    std::unique_ptr<Engine> engine;
+    std::unique_ptr<DefaultEngine> engine;
     std::unique_ptr<Config> config;
     std::unique_ptr<Runtime> runtime;  // large: relay buffers for every session
 };

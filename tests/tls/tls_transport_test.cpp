@@ -56,7 +56,7 @@ protected:
         g.session.hang_timeout_ms = 500;
         g.servers[g.server_count++] = 0;
 
-        engine_.reset(new Engine);
+        engine_.reset(new DefaultEngine);
         runtime_.reset(new Runtime(*engine_, port_));
         runtime_->set_transport_selector(select_tls, transport_.get());
         ASSERT_EQ(runtime_->init(*config_, runtime_->now()), Status::Ok);
@@ -90,7 +90,7 @@ protected:
     test::TestServer server_;
     std::unique_ptr<TlsTransport> transport_;
     std::unique_ptr<Config> config_;
-    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<DefaultEngine> engine_;
     std::unique_ptr<Runtime> runtime_;
     int client_ = -1;
 };

@@ -4,7 +4,8 @@
 // microseconds from the port clock); the engine updates its state and queues actions; the
 // caller drains the actions with pop_action() after every call, carries them out, and calls
 // on_timeout(now) once now >= next_deadline(). The engine never reads a clock, never does I/O
-// and never allocates: all tables are fixed-size (limits.h).
+// and never allocates: its tables live in memory the caller gives it once (size_for + attach),
+// sized from a Capacity at start-up (limits.h has the upper bounds).
 //
 // Who owns what:
 //  - The engine owns every timer: attempt (connect + greeting) timeouts, happy-eyeballs stagger,
@@ -197,12 +198,33 @@ struct GroupStatus {
 
 class Engine {
 public:
+    /// An engine without tables: attach() them before init(). EngineWith<> below carries its
+    /// own.
     Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Alignment attach() needs for its memory (malloc, new and max_align_t storage have it).
+    static constexpr size_t kTableAlign = 8;
+
+    /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a capacity is 0 or
+    /// above its upper bound (limits.h). A constant expression: usable for static storage.
+    /// About servers * kBytesPerServer + groups * kBytesPerGroup + sessions * kBytesPerSession.
+    static constexpr size_t size_for(const Capacity& capacity);
+
+    /// Give the engine its tables: `bytes` >= size_for(capacity) bytes at `memory`, aligned to
+    /// kTableAlign, which the caller keeps for the engine's life (the engine never frees it).
+    /// Call once, before init(). Errors: InvalidArgument (a capacity out of range, memory null,
+    /// short or misaligned, or tables already attached); nothing changes then.
+    Status attach(const Capacity& capacity, void* memory, size_t bytes);
+    /// The capacity the tables were sized for (all zero before attach).
+    const Capacity& capacity() const { return capacity_; }
 
     /// Load the first config. `seed` seeds the engine's random generator (pass per-box random
     /// bytes so a fleet spreads; tests pass a constant). Schedules the first check of every
-    /// enabled server within the first 2 s (jittered). Errors: InvalidArgument (a group with an
-    /// out-of-range server index, zero port), CapacityExceeded. On error the engine is empty.
+    /// enabled server within the first 2 s (jittered). Errors: InvalidArgument (no tables
+    /// attached, a group with an out-of-range server index, zero port), CapacityExceeded (more
+    /// servers or groups than the attached capacity()). On error the engine is empty.
     Status init(const Config& config, uint64_t seed, TimeUs now);
 
     /// Replace the config (hot reload). Servers are matched by host, port, protocol and user:
@@ -303,7 +325,7 @@ public:
     uint32_t local_errors() const { return local_errors_; }
 
     /// Actions lost because the queue was full. Stays 0 when the caller drains after every call:
-    /// the queue holds the most one call can queue (STBF_MAX_ACTIONS, proven in engine.cpp).
+    /// the queue holds the most one call can queue (action_capacity(), proven in engine.cpp).
     /// Anything else is a caller bug; status and metrics show this counter.
     uint32_t actions_dropped() const { return actions_dropped_; }
 
@@ -344,44 +366,59 @@ public:
     /// that are Up, then Suspect; then (ordered mode only) servers of any tier still in their
     /// slow start after a recovery, so a recovered server takes new sessions only once it has
     /// settled (weighted modes ramp its weight instead); then, in panic (nothing usable),
-    /// Rising servers, and Down servers whose backed-off check is due (so a fleet does not
-    /// storm a provider that is down as a whole; the group refuses until then). Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
+    /// Rising servers, then Down servers (not while a check of theirs is in flight): of those a
+    /// connection tries only the one picked longest ago, and none after another try
+    /// (tried_mask != 0), so a fleet does not storm a provider that is down as a whole. Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
     /// order; random draws by effective weight (sticky keeps the last pick while it stays in
     /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
     /// lower (EWMA connect + response) * 100 / weight of two random candidates.
     ServerSlot pick(GroupIndex g, uint64_t tried_mask, TimeUs now);
 
     /// Memory the engine's tables take per server slot, group and session (each includes its
-    /// share of the action queue: STBF_ACTIONS_PER_SERVER / _PER_SESSION actions). The engine
-    /// is sizeof(Engine) ~= servers * kBytesPerServer + groups * kBytesPerGroup +
-    /// sessions * kBytesPerSession + kBytesFixed; see limits.h for the numbers.
+    /// share of the action queue: STBF_ACTIONS_PER_SERVER / _PER_SESSION actions):
+    /// size_for(c) ~= c.servers * kBytesPerServer + c.groups * kBytesPerGroup +
+    /// c.sessions * kBytesPerSession; see limits.h for the numbers. sizeof(Engine) itself is
+    /// about kBytesFixed (the notice queue and counters).
     static const size_t kBytesPerServer;
     static const size_t kBytesPerGroup;
     static const size_t kBytesPerSession;
     static const size_t kBytesFixed;
 
+    /// Actions the queue holds for `capacity`: the most one engine call can queue.
+    static constexpr uint32_t action_capacity(const Capacity& capacity) {
+        return STBF_ACTIONS_PER_SESSION * uint32_t{capacity.sessions} +
+               STBF_ACTIONS_PER_SERVER * uint32_t{capacity.servers};
+    }
+
 private:
-    // Bounded FIFO of the engine's outputs; push() refuses when full (the caller counts).
-    template <typename T, uint16_t N>
+    // Bounded FIFO of the engine's outputs over a caller-sized array; push() refuses when
+    // full (the caller counts).
+    template <typename T>
     struct Ring {
-        T items[N];
-        uint16_t head = 0;
-        uint16_t len = 0;
+        T* items = nullptr;
+        uint32_t cap = 0;
+        uint32_t head = 0;
+        uint32_t len = 0;
         bool push(const T& v) {
-            if (len >= N) return false;
-            items[(head + len) % N] = v;
+            if (len >= cap) return false;
+            items[(head + len) % cap] = v;
             ++len;
             return true;
         }
         bool pop(T* out) {
             if (len == 0) return false;
             *out = items[head];
-            head = static_cast<uint16_t>((head + 1) % N);
+            head = (head + 1) % cap;
             --len;
             return true;
         }
         void clear() { head = len = 0; }
     };
+    static constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+    static constexpr bool capacity_ok(const Capacity& c) {
+        return c.servers >= 1 && c.servers <= STBF_MAX_SERVERS && c.groups >= 1 &&
+               c.groups <= STBF_MAX_GROUPS && c.sessions >= 1 && c.sessions <= STBF_MAX_SESSIONS;
+    }
     // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
     // so a retired server can drain after the config that named it is gone.
     struct ServerRt {
@@ -460,6 +497,18 @@ private:
         ServerSlot first_failed = kNoServer;
     };
 
+    // The tables as ranges (for range-for).
+    template <typename T>
+    struct Span {
+        T* first;
+        size_t count;
+        T* begin() const { return first; }
+        T* end() const { return first + count; }
+    };
+    Span<ServerRt> servers() { return {servers_, capacity_.servers}; }
+    Span<SessionRt> sessions() { return {sessions_, capacity_.sessions}; }
+    Span<const SessionRt> sessions() const { return {sessions_, capacity_.sessions}; }
+
     // Helpers (engine.cpp).
     Status load(const Config& config, TimeUs now, bool keep_state);
     SessionRt* find_session(SessionId id);
@@ -513,11 +562,14 @@ private:
     uint64_t random_below(uint64_t bound);
     TimeUs stagger_for(const ServerRt& sv) const;
 
-    ServerRt servers_[STBF_MAX_SERVERS];
-    GroupRt groups_[STBF_MAX_GROUPS];
-    SessionRt sessions_[STBF_MAX_SESSIONS];
-    Ring<Action, STBF_MAX_ACTIONS> actions_;
-    Ring<Notice, STBF_MAX_NOTICES> notices_;
+    // Tables in the caller's memory (attach), sized by capacity_.
+    Capacity capacity_{0, 0, 0};
+    ServerRt* servers_ = nullptr;
+    GroupRt* groups_ = nullptr;
+    SessionRt* sessions_ = nullptr;
+    Ring<Action> actions_;
+    Notice notice_items_[STBF_MAX_NOTICES];
+    Ring<Notice> notices_;
     uint64_t rng_[2] = {0, 0};
     uint32_t next_attempt_ = 1;
     uint32_t next_probe_ = 1;
@@ -529,6 +581,31 @@ private:
     uint32_t local_errors_ = 0;
     bool loading_ = false;  // inside load(): groups are being rebuilt
 };
+
+constexpr size_t Engine::size_for(const Capacity& c) {
+    if (!capacity_ok(c)) return 0;
+    size_t n = sizeof(ServerRt) * c.servers;
+    n = align_up(n, alignof(GroupRt)) + sizeof(GroupRt) * c.groups;
+    n = align_up(n, alignof(SessionRt)) + sizeof(SessionRt) * c.sessions;
+    n = align_up(n, alignof(Action)) + sizeof(Action) * action_capacity(c);
+    return n;
+}
+
+/// An engine that carries its tables inside the object, for a capacity fixed at compile time
+/// (static storage on a small target, tests). Behaves as an Engine attached to caller memory.
+template <uint16_t Servers, uint16_t Groups, uint16_t Sessions>
+class EngineWith : public Engine {
+public:
+    static constexpr Capacity kCapacity{Servers, Groups, Sessions};
+    static_assert(Engine::size_for(kCapacity) > 0, "capacity out of range (limits.h)");
+    EngineWith() { (void)attach(kCapacity, storage_, sizeof storage_); }
+
+private:
+    alignas(Engine::kTableAlign) unsigned char storage_[Engine::size_for(kCapacity)];
+};
+
+/// An engine at the default capacity (limits.h), tables inside (about 690 KiB).
+using DefaultEngine = EngineWith<STBF_DEFAULT_SERVERS, STBF_DEFAULT_GROUPS, STBF_DEFAULT_SESSIONS>;
 
 }  // namespace stbf
 

@@ -1,6 +1,9 @@
-// Capacities of the freestanding core. Every table in core/ is sized from these at compile
-// time: nothing is allocated after init. Going past one is reported as Status::CapacityExceeded,
-// never a crash. An image maintainer can override any of them with -D on the compiler line
+// Capacities of the freestanding core. The engine's tables are sized at start-up from the
+// config's `capacity` (model.h Capacity: servers, groups, sessions), in memory the caller
+// provides once (Engine::size_for + Engine::attach); the values here are the upper bounds a
+// build accepts and the defaults. Everything else is sized from these at compile time: nothing
+// is allocated after init. Going past one is reported as Status::CapacityExceeded, never a
+// crash. An image maintainer can override any of them with -D on the compiler line
 // (CMake: -DSTBF_CORE_DEFINES="STBF_MAX_SERVERS=32").
 #ifndef STBF_LIMITS_H
 #define STBF_LIMITS_H
@@ -8,22 +11,37 @@
 // Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
 // 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
 // drain), 0.55 KiB per group and 0.3 KiB per session, each with its share of the action queue:
-// ~690 KiB with the defaults below. The runtime's relay tables come on top (runtime.h).
+// ~690 KiB at the default capacity below, ~4 KiB for a box with 1 group of 2 servers.
+// The runtime's relay tables come on top (runtime.h) and are sized at compile time.
 #ifndef STBF_MAX_SERVERS
-/// Upstream servers across all groups (each `C:`/`N:` line or `[reader]` is one).
-#define STBF_MAX_SERVERS 512
+/// Most upstream servers a config may set as `capacity.servers` (each `C:`/`N:` line or
+/// `[reader]` is one; retired servers draining after a reload take one too).
+#define STBF_MAX_SERVERS 1024
+#endif
+#ifndef STBF_DEFAULT_SERVERS
+/// `capacity.servers` when the config does not say (never above the bound).
+#define STBF_DEFAULT_SERVERS (STBF_MAX_SERVERS < 512 ? STBF_MAX_SERVERS : 512)
 #endif
 #ifndef STBF_MAX_GROUPS
-/// Groups (one local listen port each).
-#define STBF_MAX_GROUPS 128
+/// Most groups (one local listen port per slot each) a config may set as `capacity.groups`.
+#define STBF_MAX_GROUPS 256
+#endif
+#ifndef STBF_DEFAULT_GROUPS
+/// `capacity.groups` when the config does not say (never above the bound).
+#define STBF_DEFAULT_GROUPS (STBF_MAX_GROUPS < 128 ? STBF_MAX_GROUPS : 128)
 #endif
 #ifndef STBF_MAX_SERVERS_PER_GROUP
 /// Servers in one group; at most 64 because a session remembers tried servers in a 64-bit mask.
 #define STBF_MAX_SERVERS_PER_GROUP 64
 #endif
 #ifndef STBF_MAX_SESSIONS
-/// Client sessions (softcam connections) across all groups.
+/// Client sessions (softcam connections) across all groups: the most `capacity.sessions` may
+/// be, and the size of the runtime's relay tables.
 #define STBF_MAX_SESSIONS 256
+#endif
+#ifndef STBF_DEFAULT_SESSIONS
+/// `capacity.sessions` when the config does not say.
+#define STBF_DEFAULT_SESSIONS STBF_MAX_SESSIONS
 #endif
 #ifndef STBF_MAX_ATTEMPTS_IN_FLIGHT
 /// Upstream attempts that may be in flight at once for one session (happy-eyeballs racing).
@@ -34,12 +52,9 @@
 /// (its own timers, then an operator's cut), a server at most cancels one check and starts one.
 #define STBF_ACTIONS_PER_SESSION (4 * STBF_MAX_ATTEMPTS_IN_FLIGHT)
 #define STBF_ACTIONS_PER_SERVER 2
-#ifndef STBF_MAX_ACTIONS
-/// Actions the engine can queue between two drains by the caller. The default is the most one
-/// call can queue, so a caller that drains after every call never loses one.
-#define STBF_MAX_ACTIONS \
-    (STBF_ACTIONS_PER_SESSION * STBF_MAX_SESSIONS + STBF_ACTIONS_PER_SERVER * STBF_MAX_SERVERS)
-#endif
+/// The action queue of an engine holds STBF_ACTIONS_PER_SESSION * sessions +
+/// STBF_ACTIONS_PER_SERVER * servers actions: the most one call can queue, so a caller that
+/// drains after every call never loses one.
 #ifndef STBF_MAX_SLOTS
 /// Local ports (slots) one group may serve; each slot is a separate softcam reader kept on a
 /// different upstream server (warm standby).
@@ -79,6 +94,10 @@
 
 #if STBF_MAX_SERVERS_PER_GROUP > 64
 #error "STBF_MAX_SERVERS_PER_GROUP must be <= 64 (tried-servers bitmask)"
+#endif
+#if STBF_DEFAULT_SERVERS > STBF_MAX_SERVERS || STBF_DEFAULT_GROUPS > STBF_MAX_GROUPS || \
+    STBF_DEFAULT_SESSIONS > STBF_MAX_SESSIONS
+#error "a default capacity is above its upper bound"
 #endif
 #if STBF_MAX_SERVERS >= 0xffff || STBF_MAX_GROUPS >= 0xffff || STBF_MAX_SESSIONS > 0xffff
 #error "server, group and session indices are 16 bits (0xffff means none)"

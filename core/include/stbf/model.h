@@ -191,8 +191,18 @@ struct GroupConfig {
     uint16_t slot_ports[STBF_MAX_SLOTS] = {};
 };
 
+/// How many servers, groups and sessions the engine makes room for at start-up (JSON
+/// `capacity`). Each is 1..its upper bound in limits.h. Memory: Engine::size_for(capacity).
+/// A reload cannot grow the tables: a config above the running capacity is refused (and the
+/// last good one kept) until the daemon restarts with a larger `capacity`.
+struct Capacity {
+    uint16_t servers = STBF_DEFAULT_SERVERS;
+    uint16_t groups = STBF_DEFAULT_GROUPS;
+    uint16_t sessions = STBF_DEFAULT_SESSIONS;
+};
+
 /// Everything the engine and runtime need. Fixed arrays at the upper bounds of limits.h (about
-/// 0.9 KiB per server slot, 0.3 KiB per group: ~480 KiB with the defaults): keep it in static
+/// 0.9 KiB per server slot, 0.3 KiB per group: ~0.95 MiB at the upper bounds): keep it in static
 /// or heap storage, never on a small stack.
 struct Config {
     ServerConfig servers[STBF_MAX_SERVERS];
@@ -201,6 +211,7 @@ struct Config {
     uint16_t group_count = 0;
     uint16_t listen_port_base = 20000;  ///< first port handed to groups without one
     uint64_t seed = 0;                   ///< 0 = take from the port's randomness
+    Capacity capacity;                   ///< engine tables sized at start-up
     /// Files the config came from, for messages (SourceRef::file indexes this; 0 = main file).
     FixedString<STBF_PATH_MAX> files[STBF_MAX_FILES];
     uint8_t file_count = 0;

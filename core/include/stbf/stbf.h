@@ -161,11 +161,21 @@ void stbf_sessions_defaults(stbf_sessions* out);
 stbf_status stbf_config_set_health(stbf_config* config, int group, const stbf_health* health);
 stbf_status stbf_config_set_sessions(stbf_config* config, int group, const stbf_sessions* s);
 
-/** Bytes needed for an engine. */
+/** Size the engine's tables (servers, groups, sessions it makes room for; defaults and upper
+ *  bounds in limits.h). Each must be 1..its bound: STBF_INVALID_ARGUMENT otherwise (nothing
+ *  changes then). */
+stbf_status stbf_config_set_capacity(stbf_config* config, uint16_t servers, uint16_t groups,
+                                     uint16_t sessions);
+
+/** Bytes needed for an engine at the default capacity. */
 size_t stbf_engine_size(void);
-/** Build an engine in `mem` from `config`. NULL on failure with the reason in `*err` (may be
- *  NULL): STBF_INVALID_ARGUMENT (memory too small or misaligned, bad config),
- *  STBF_CAPACITY_EXCEEDED. */
+/** Bytes needed for an engine of `config`'s capacity (stbf_config_set_capacity); 0 for NULL. */
+size_t stbf_engine_size_for(const stbf_config* config);
+/** Build an engine in `mem` (stbf_engine_size_for(config) bytes, 8-byte aligned; the tables
+ *  live there too) from `config`. NULL on failure with the reason in `*err` (may be NULL):
+ *  STBF_INVALID_ARGUMENT (memory too small or misaligned, bad config),
+ *  STBF_CAPACITY_EXCEEDED. The engine keeps the capacity it was built with: a replace_config
+ *  above it is STBF_CAPACITY_EXCEEDED. */
 stbf_engine* stbf_engine_init(void* mem, size_t size, const stbf_config* config, uint64_t seed,
                               stbf_time_us now, stbf_status* err);
 /** Hot reload; on error nothing changes. */

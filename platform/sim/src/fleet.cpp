@@ -173,6 +173,7 @@ class Fleet {
     std::vector<uint8_t> dns_;           // server index -> host
     uint8_t server_host_[STBF_MAX_SERVERS];  // engine server slot -> server index
     std::unique_ptr<Box[]> boxes_;
+    std::unique_ptr<uint64_t[]> tables_;  // every box's engine tables, one block
     uint8_t slots_ = 1;
     std::vector<Event> heap_;
     uint64_t seq_ = 0;
@@ -498,9 +499,21 @@ Result Fleet::run() {
                      ? s_.probe_gap_floor_us
                      : static_cast<TimeUs>(g.health.inter_ms) * kMs *
                            (100 - g.health.jitter_pct) / 100;
-    res_.bytes_per_box = sizeof(Box);
+    // Each box's engine gets tables for this config only: its servers and groups, and a
+    // session per softcam reader with room for each to reconnect while the old one closes.
+    auto at_least_one = [](unsigned n) { return static_cast<uint16_t>(n == 0 ? 1 : n); };
+    const Capacity box_capacity{at_least_one(s_.config.server_count),
+                                at_least_one(s_.config.group_count),
+                                at_least_one(2u * STBF_MAX_SLOTS * s_.config.group_count)};
+    const size_t table_words = (Engine::size_for(box_capacity) + 7) / 8;
+    res_.bytes_per_box = sizeof(Box) + table_words * 8;
 
     boxes_.reset(new Box[s_.boxes]);
+    tables_.reset(new uint64_t[table_words * s_.boxes]);
+    for (uint32_t b = 0; b < s_.boxes; ++b)
+        if (boxes_[b].engine.attach(box_capacity, &tables_[table_words * b], table_words * 8) !=
+            Status::Ok)
+            return res_;  // a config above the build's bounds: no box can run it
     heap_.reserve(static_cast<size_t>(s_.boxes) * 8);
     for (uint32_t b = 0; b < s_.boxes; ++b) {
         Box& bx = boxes_[b];

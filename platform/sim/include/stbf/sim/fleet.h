@@ -160,7 +160,8 @@ struct Result {
     uint64_t seconds() const { return hosts ? sessions.size() / hosts : 0; }
 };
 
-/// Runs the scenario. Deterministic. Memory: about sizeof(Engine) + 200 bytes per box.
+/// Runs the scenario. Deterministic. Memory per box (bytes_per_box): its engine, with tables
+/// sized for this config only (Engine::size_for), plus about 200 bytes of modelled softcam.
 Result run(const Scenario& s);
 
 // ---- named scenarios (shared by tests, bench/fleet and `stbfailover simulate`) -------------
