@@ -255,10 +255,11 @@ Status parse_cccam_cfg(const char* text, size_t len, uint8_t file, Config* out,
         const bool kind_form = p + 1 < line.len && s[p + 1] == ':';
         const char kind = s[p];
         if (kind_form && (kind == 'C' || kind == 'N')) {
-            if (out->server_count >= STBF_MAX_SERVERS) {
+            if (out->server_count >= out->capacity.servers) {
                 cx.report(Severity::Warning, p,
-                          "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first "
-                          "ones in file order are imported, this line is skipped");
+                          "more servers than the config's capacity.servers; the first ones in file "
+                          "order are imported, this line is skipped (raise \"capacity\": "
+                          "{\"servers\": N} in stbfailover.json, at most " STBF_STRINGIFY(STBF_MAX_SERVERS) ")");
                 full = true;
                 ++counts->skipped;
                 continue;

@@ -217,10 +217,11 @@ Status group_by_account(Config* cfg, size_t first_server, const GroupConfig& set
             if (cand.server_count > 0 && same_account(cfg->servers[cand.servers[0]], s))
                 home = &cand;
         }
-        if (home == nullptr && cfg->group_count >= STBF_MAX_GROUPS) {
+        if (home == nullptr && cfg->group_count >= cfg->capacity.groups) {
             diags->add(Severity::Warning, s.source, 0,
-                       "more accounts than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_GROUPS) "); the first "
-                       "ones in file order are imported, this one is skipped");
+                       "more accounts than the config's capacity.groups; the first ones in file "
+                       "order are imported, this one is skipped (raise \"capacity\": {\"groups\": "
+                       "N} in stbfailover.json, at most " STBF_STRINGIFY(STBF_MAX_GROUPS) ")");
             result = Status::CapacityExceeded;
             continue;
         }

@@ -215,10 +215,11 @@ struct Parser {
             else
                 s.weight = static_cast<uint16_t>(w);
         }
-        if (out->server_count >= STBF_MAX_SERVERS) {
+        if (out->server_count >= out->capacity.servers) {
             report(Severity::Warning, r.line, 0,
-                   "more servers than this build serves (" STBF_LIMIT_TEXT(STBF_MAX_SERVERS) "); the first ones in "
-                   "file order are imported, this reader is skipped");
+                   "more servers than the config's capacity.servers; the first ones in file order "
+                   "are imported, this reader is skipped (raise \"capacity\": {\"servers\": N} in "
+                   "stbfailover.json, at most " STBF_STRINGIFY(STBF_MAX_SERVERS) ")");
             full = true;
             ++counts->skipped;
             return;

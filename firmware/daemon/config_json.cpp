@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "stbf/config_text.h"
 #include "stbf/cccam_cfg.h"
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
@@ -764,7 +765,7 @@ private:
         if (s.label.empty()) set_default_label(&s);
         s.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
         if (cfg_->server_count >= STBF_MAX_SERVERS) {
-            error("too many servers; raise STBF_MAX_SERVERS");
+            error("too many servers: a config takes at most " STBF_STRINGIFY(STBF_MAX_SERVERS));
             return;
         }
         if (g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
@@ -792,7 +793,7 @@ private:
     void read_group(const cJSON* obj) {
         if (!get_object(obj, "group must be an object")) return;
         if (cfg_->group_count >= STBF_MAX_GROUPS) {
-            error("too many groups; raise STBF_MAX_GROUPS");
+            error("too many groups: a config takes at most " STBF_STRINGIFY(STBF_MAX_GROUPS));
             return;
         }
         GroupConfig g = defaults_;
@@ -1130,6 +1131,8 @@ private:
                 top_source_path = path_;
             } else if (k == "seed") {
                 get_int(v, 0, 9007199254740991LL, &cfg_->seed);
+            } else if (k == "capacity") {
+                read_capacity(v);
             } else if (k == "groups") {
                 if (!cJSON_IsArray(v)) {
                     error("groups must be an array");
@@ -1184,7 +1187,48 @@ private:
         diags_->add(Severity::Error, where, 0, message, detail.data(), detail.size());
     }
 
+    // "capacity": {"servers": N, "groups": N, "sessions": N}: the engine's tables, sized once
+    // at start (a reload cannot grow them).
+    void read_capacity(const cJSON* v) {
+        if (!get_object(v, "capacity must be an object")) return;
+        members(v, [&](const std::string& k, const cJSON* m) {
+            if (k == "servers") get_int(m, 1, STBF_MAX_SERVERS, &cfg_->capacity.servers);
+            else if (k == "groups") get_int(m, 1, STBF_MAX_GROUPS, &cfg_->capacity.groups);
+            else if (k == "sessions") get_int(m, 1, STBF_MAX_SESSIONS, &cfg_->capacity.sessions);
+            else return false;
+            return true;
+        });
+    }
+
+    // What the engine's tables cannot hold: JSON groups and servers above the capacity are an
+    // error (imports already stopped at it, with a warning per skipped entry); a group's
+    // max_sessions above the daemon-wide sessions can never be reached.
+    void check_capacity() {
+        const Capacity& c = cfg_->capacity;
+        if (cfg_->server_count > c.servers)
+            diags_->add(Severity::Error, cfg_->servers[c.servers].source, 0,
+                        "more servers than capacity.servers; raise \"capacity\": {\"servers\": "
+                        "N} (at most " STBF_STRINGIFY(STBF_MAX_SERVERS) ")");
+        if (cfg_->group_count > c.groups)
+            diags_->add(Severity::Error, cfg_->groups[c.groups].source, 0,
+                        "more groups than capacity.groups; raise \"capacity\": {\"groups\": N} "
+                        "(at most " STBF_STRINGIFY(STBF_MAX_GROUPS) ")");
+        for (uint16_t g = 0; g < cfg_->group_count; ++g) {
+            const GroupConfig& gc = cfg_->groups[g];
+            if (gc.session.max_sessions > c.sessions) {
+                const std::string detail = "group " + std::string(gc.name.c_str()) + ": " +
+                                           std::to_string(gc.session.max_sessions) + " > " +
+                                           std::to_string(c.sessions);
+                diags_->add(Severity::Warning, gc.source, 0,
+                            "max_sessions is above capacity.sessions, which all groups share: "
+                            "the group gets at most capacity.sessions",
+                            detail.data(), detail.size());
+            }
+        }
+    }
+
     void finish(size_t errors_before) {
+        check_capacity();
         for (uint16_t g = 0; g < cfg_->group_count; ++g) {
             const GroupConfig& gc = cfg_->groups[g];
             check_name(gc.source, "group name", gc.name.c_str(), gc.name.size());
@@ -1470,8 +1514,9 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
         assign_cut(&m.files[file], source.url.data(), source.url.size());
     }
     auto add_server = [&](GroupConfig* g, const ServerConfig& server) {
-        if (m.server_count >= STBF_MAX_SERVERS || g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
-            *error = source.url + ": too many servers (the box takes " +
+        if (m.server_count >= m.capacity.servers || g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
+            *error = source.url + ": too many servers (capacity.servers is " +
+                     std::to_string(m.capacity.servers) + "; at most " +
                      std::to_string(STBF_MAX_SERVERS) + ")";
             return false;
         }
@@ -1499,8 +1544,9 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
                     return false;
                 }
             }
-            if (m.group_count >= STBF_MAX_GROUPS) {
-                *error = source.url + ": too many groups (the box takes " +
+            if (m.group_count >= m.capacity.groups) {
+                *error = source.url + ": too many groups (capacity.groups is " +
+                         std::to_string(m.capacity.groups) + "; at most " +
                          std::to_string(STBF_MAX_GROUPS) + ")";
                 return false;
             }

@@ -640,6 +640,11 @@ class Daemon {
         }
     }
 
+    static std::string capacity_text(const Capacity& c) {
+        return std::to_string(c.servers) + " servers, " + std::to_string(c.groups) + " groups, " +
+               std::to_string(c.sessions) + " sessions";
+    }
+
     std::string reload() {
         TimeUs now = runtime_->now();
         facts_.reloaded = true;
@@ -651,7 +656,12 @@ class Daemon {
         if (loader_(options_.config_path, &next, &error) &&
             effective_config(next, &effective, &error)) {
             st = apply_config(*effective);
-            if (st != Status::Ok)
+            if (st == Status::CapacityExceeded)
+                error = options_.config_path + ": cannot apply: " + status_name(st) +
+                        ": the new config needs more than the tables sized at start (capacity " +
+                        capacity_text(engine_->capacity()) + "); a larger \"capacity\" takes "
+                        "effect at restart";
+            else if (st != Status::Ok)
                 error = options_.config_path + ": cannot apply: " + status_name(st);
         }
         if (!error.empty()) {
@@ -666,6 +676,12 @@ class Daemon {
             return "error: reload rejected, generation " +
                    std::to_string(engine_->config_generation()) + " stays in force\n" + error;
         }
+        const Capacity& asked = effective->capacity;
+        const Capacity& sized = engine_->capacity();
+        if (asked.servers != sized.servers || asked.groups != sized.groups ||
+            asked.sessions != sized.sessions)
+            log_printf(*table_, STBF_LOG_WARNING, "capacity %s changes at restart only (running: %s)",
+                       capacity_text(asked).c_str(), capacity_text(sized).c_str());
         if (next.control_socket != loaded_.control_socket ||
             next.metrics_listen != loaded_.metrics_listen || next.web_listen != loaded_.web_listen)
             log_printf(*table_, STBF_LOG_WARNING,

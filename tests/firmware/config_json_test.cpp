@@ -247,6 +247,61 @@ TEST(ConfigJson, SkipsInsideAnImportedFileNameThatFileAndTheRestLoads) {
     EXPECT_EQ(l->cfg->server_count, 1);
 }
 
+// As a new user would: a 120-account CCcam.cfg with the capacity lowered to 100 groups. The
+// first 100 accounts are imported in file order; each one left out is named at its line
+// together with the setting that raises the limit, and nothing else is lost.
+TEST(ConfigJson, CapacityBoundsImportsInFileOrderAndNamesTheSettingAtEachSkippedLine) {
+    stbf_test::TempDir dir;
+    std::string cfg;
+    for (int i = 0; i < 120; ++i)
+        cfg += "C: host" + std::to_string(i) + ".example 12000 user" + std::to_string(i) + " pw\n";
+    dir.write("CCcam.cfg", cfg, 0600);
+    const std::string json = dir.write(
+        "stbf.json",
+        "{\"capacity\": {\"groups\": 100, \"servers\": 300, \"sessions\": 64},\n"
+        " \"import\": [{\"file\": \"CCcam.cfg\"}]}");
+    auto l = load_file(json);
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    EXPECT_EQ(l->cfg->capacity.groups, 100);
+    EXPECT_EQ(l->cfg->capacity.servers, 300);
+    EXPECT_EQ(l->cfg->capacity.sessions, 64);
+    EXPECT_EQ(l->cfg->group_count, 100);
+    EXPECT_EQ(std::string(l->cfg->servers[l->cfg->groups[99].servers[0]].host.c_str()),
+              "host99.example");
+    EXPECT_EQ(l->diags->warnings(), 20u) << l->messages();
+    EXPECT_TRUE(l->has(dir.file("CCcam.cfg") + ":101:")) << l->messages();
+    EXPECT_TRUE(l->has(dir.file("CCcam.cfg") + ":120:")) << l->messages();
+    EXPECT_TRUE(l->has("capacity\": {\"groups\": N}")) << l->messages();
+    // Without the lowered capacity all 120 fit the default one.
+    const std::string plain = dir.write("plain.json", "{\"import\": [{\"file\": \"CCcam.cfg\"}]}");
+    auto all = load_file(plain);
+    ASSERT_EQ(all->result, LoadResult::Ok) << all->messages();
+    EXPECT_EQ(all->cfg->group_count, 120);
+    EXPECT_EQ(all->diags->warnings(), 0u) << all->messages();
+}
+
+TEST(ConfigJson, CapacityOutOfRangeOrBelowTheJsonGroupsIsAnErrorAndMaxSessionsAboveItAWarning) {
+    auto bad = load_text("{\"capacity\": {\"servers\": 0}}");
+    EXPECT_EQ(bad->result, LoadResult::Invalid);
+    EXPECT_TRUE(bad->has("capacity.servers")) << bad->messages();
+    auto big = load_text("{\"capacity\": {\"groups\": " + std::to_string(STBF_MAX_GROUPS + 1) + "}}");
+    EXPECT_EQ(big->result, LoadResult::Invalid) << big->messages();
+    auto unknown = load_text("{\"capacity\": {\"slots\": 2}}");
+    EXPECT_EQ(unknown->result, LoadResult::Invalid) << unknown->messages();
+
+    auto small = load_text(R"({
+  "capacity": {"servers": 1, "sessions": 4},
+  "groups": [ { "name": "line", "session": {"max_sessions": 8},
+                "servers": [ { "host": "a.example", "port": 1 },
+                             { "host": "b.example", "port": 2 } ] } ]
+})");
+    EXPECT_EQ(small->result, LoadResult::Invalid);
+    EXPECT_TRUE(small->has(":5:")) << small->messages();  // the server that does not fit
+    EXPECT_TRUE(small->has("more servers than capacity.servers")) << small->messages();
+    EXPECT_TRUE(small->has("warning: max_sessions is above capacity.sessions")) << small->messages();
+    EXPECT_TRUE(small->has("8 > 4")) << small->messages();
+}
+
 TEST(ConfigJson, MissingImportsAreErrorsUnlessOptional) {
     stbf_test::TempDir dir;
     auto l = load_file(dir.write("a.json", R"({"import": [{"file": "/nonexistent/CCcam.cfg"}]})"));

@@ -210,21 +210,21 @@ TEST(CccamCfg, LongFileGroupsAsExpected) {
     }
 }
 
-TEST(CccamCfg, MoreServersThanTheBuildServesKeepsTheFirstAndNamesTheRestByLine) {
+TEST(CccamCfg, MoreServersThanTheCapacityKeepsTheFirstAndNamesTheRestByLine) {
     std::string text;
-    for (int i = 0; i < STBF_MAX_SERVERS + 3; ++i)
+    for (int i = 0; i < STBF_DEFAULT_SERVERS + 3; ++i)
         text += "C: h" + std::to_string(i) + ".example 1 u p\n";
     auto p = parse(text);
     EXPECT_EQ(p->status, Status::CapacityExceeded);
-    ASSERT_EQ(p->config->server_count, STBF_MAX_SERVERS);
-    EXPECT_STREQ(p->config->servers[STBF_MAX_SERVERS - 1].host.c_str(),
-                 ("h" + std::to_string(STBF_MAX_SERVERS - 1) + ".example").c_str());
+    ASSERT_EQ(p->config->server_count, STBF_DEFAULT_SERVERS);
+    EXPECT_STREQ(p->config->servers[STBF_DEFAULT_SERVERS - 1].host.c_str(),
+                 ("h" + std::to_string(STBF_DEFAULT_SERVERS - 1) + ".example").c_str());
     EXPECT_EQ(p->diags->errors(), 0u);
     EXPECT_EQ(p->diags->warnings(), 3u);
-    for (uint32_t line = STBF_MAX_SERVERS + 1; line <= STBF_MAX_SERVERS + 3; ++line) {
+    for (uint32_t line = STBF_DEFAULT_SERVERS + 1; line <= STBF_DEFAULT_SERVERS + 3; ++line) {
         const stbf::Diagnostic* d = p->on_line(line, Severity::Warning);
         ASSERT_NE(d, nullptr);
-        EXPECT_NE(std::string(d->message).find("STBF_MAX_SERVERS"), std::string::npos);
+        EXPECT_NE(std::string(d->message).find("capacity.servers"), std::string::npos);
     }
 }
 

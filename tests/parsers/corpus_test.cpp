@@ -65,7 +65,7 @@ void check_file(const char* name) {
         stbf::group_by_account(p->config.get(), 0, stbf::GroupConfig{}, p->diags.get(), p->spans);
     EXPECT_EQ(p->diags->errors(), 0u) << p->all_text();
     EXPECT_EQ(p->counts.left, e.left);
-    const bool fits = e.imported <= STBF_MAX_SERVERS && e.groups <= STBF_MAX_GROUPS;
+    const bool fits = e.imported <= STBF_DEFAULT_SERVERS && e.groups <= STBF_DEFAULT_GROUPS;
     if (fits) {
         EXPECT_EQ(p->status, stbf::Status::Ok);
         EXPECT_EQ(grouped, stbf::Status::Ok);
@@ -75,7 +75,7 @@ void check_file(const char* name) {
     } else {
         EXPECT_TRUE(p->status == stbf::Status::CapacityExceeded ||
                     grouped == stbf::Status::CapacityExceeded);
-        EXPECT_LE(p->config->server_count, STBF_MAX_SERVERS);
+        EXPECT_LE(p->config->server_count, STBF_DEFAULT_SERVERS);
         EXPECT_LE(p->config->group_count, STBF_MAX_GROUPS);
         EXPECT_GT(p->config->server_count, 0);
     }

@@ -101,11 +101,11 @@ TEST(Grouping, SameLineTwiceIsAWarning) {
     EXPECT_EQ(f.diags->warnings(), 1u);
 }
 
-TEST(Grouping, MoreAccountsThanTheBuildServesKeepsTheFirstInFileOrder) {
+TEST(Grouping, MoreAccountsThanTheCapacityKeepsTheFirstInFileOrder) {
     Fixture f;
     stbf::SourceSpan spans[STBF_MAX_SERVERS];
     // account i on line i+1; the extra accounts sit between lines of account 0
-    const size_t n = STBF_MAX_GROUPS + 2;
+    const size_t n = STBF_DEFAULT_GROUPS + 2;
     ASSERT_LT(n + 2, static_cast<size_t>(STBF_MAX_SERVERS));
     for (size_t i = 0; i < n; ++i) {
         stbf::ServerConfig s = server(Protocol::Cccam, "a.example", 1, ("u" + std::to_string(i)).c_str(), "p");
@@ -119,18 +119,18 @@ TEST(Grouping, MoreAccountsThanTheBuildServesKeepsTheFirstInFileOrder) {
     f.add(again);
     EXPECT_EQ(stbf::group_by_account(f.cfg.get(), 0, stbf::GroupConfig{}, f.diags.get(), spans),
               Status::CapacityExceeded);
-    EXPECT_EQ(f.cfg->group_count, STBF_MAX_GROUPS);
+    EXPECT_EQ(f.cfg->group_count, STBF_DEFAULT_GROUPS);
     EXPECT_EQ(f.diags->errors(), 0u);
     EXPECT_EQ(f.diags->warnings(), 2u);
     // the two accounts that did not fit are gone from the server table; the later server of
     // account 0 moved down with its span, so spans still match servers
-    ASSERT_EQ(f.cfg->server_count, STBF_MAX_GROUPS + 1);
+    ASSERT_EQ(f.cfg->server_count, STBF_DEFAULT_GROUPS + 1);
     for (size_t i = 0; i < f.cfg->server_count; ++i)
         EXPECT_EQ(spans[i].block_begin, f.cfg->servers[i].source.line);
     EXPECT_EQ(f.cfg->groups[0].server_count, 2);
     EXPECT_EQ(f.cfg->servers[f.cfg->groups[0].servers[1]].port, 2);
     for (size_t i = 0; i < f.diags->count(); ++i)
-        EXPECT_NE(std::string(f.diags->at(i).message).find("STBF_MAX_GROUPS"), std::string::npos);
+        EXPECT_NE(std::string(f.diags->at(i).message).find("capacity.groups"), std::string::npos);
 }
 
 std::string ports_by_name(const stbf::Config& cfg) {
