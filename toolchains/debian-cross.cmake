@@ -65,36 +65,32 @@ endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES STBF_DEPS_PREFIX STBF_LIBC STBF_GLIBC_FLOOR
      STBF_GLIBC_SYSROOT)
 
-set(_stbf_sysroot /usr/${STBF_CROSS_TRIPLE})
-if(STBF_LIBC STREQUAL "musl")
-  get_filename_component(STBF_MUSL_DIR "${STBF_DEPS_PREFIX}/../musl" ABSOLUTE)
-  if(NOT EXISTS "${STBF_MUSL_DIR}/lib/libc.a")
-    message(FATAL_ERROR "no musl in ${STBF_MUSL_DIR}: run toolchains/deps/build-deps.sh "
-                        "--libc musl ${STBF_PACKAGE_ARCH} first")
-  endif()
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
-                  OUTPUT_VARIABLE _stbf_gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
-                  OUTPUT_VARIABLE _stbf_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE)
-  set(_stbf_cxx_include /usr/${STBF_CROSS_TRIPLE}/include/c++/${_stbf_gcc_version})
-  set(_stbf_c_include "-nostdinc -isystem ${_stbf_gcc_include} -isystem ${STBF_MUSL_DIR}/include")
-  string(APPEND CMAKE_C_FLAGS_INIT " ${_stbf_c_include}")
-  string(APPEND CMAKE_CXX_FLAGS_INIT " -nostdinc -isystem ${_stbf_cxx_include}"
-         " -isystem ${_stbf_cxx_include}/${STBF_CROSS_TRIPLE} -isystem ${_stbf_cxx_include}/backward"
-         " ${_stbf_c_include} -include ${CMAKE_CURRENT_LIST_DIR}/musl/cxx_compat.h")
-  # crt1.o/crti.o/crtn.o and libc.a from musl (-B, -L come before the sysroot's), libgcc and
-  # libstdc++ from the cross compiler; the compat object fills libstdc++'s glibc-only needs.
-  set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -B${STBF_MUSL_DIR}/lib -L${STBF_MUSL_DIR}/lib")
-  set(_stbf_sysroot ${STBF_MUSL_DIR})
-endif()
-
+# The C library's own root (musl, or the glibc floor sysroot), when the build does not use the
+# cross compiler's sysroot: set per library here, then one block points the compiler at it.
+#
+# musl: built by build-deps.sh; crt1.o/crti.o/crtn.o and libc.a from musl (-B, -L come before
+# the sysroot's), libgcc and libstdc++ from the cross compiler; the compat header fills
+# libstdc++'s glibc-only needs.
+#
 # glibc floor (glibc builds): compile and link against Debian 11's glibc 2.31 cross sysroot
 # (unpacked by build-deps.sh) instead of the machine's 2.36, so the binary needs no symbol
 # version above GLIBC_2.31 and starts on images with glibc 2.31 or newer. libstdc++ and libgcc
 # are linked statically (the box's own may be older than GCC 12's: GLIBCXX_3.4.30); the compat
 # object supplies what those archives take from a newer glibc. Sanitizer builds (tests only)
 # link Debian's libasan/libubsan, which need the newer glibc: they keep the machine's sysroot.
-if(STBF_LIBC STREQUAL "glibc")
+set(_stbf_sysroot /usr/${STBF_CROSS_TRIPLE})
+set(_stbf_libc_root "")
+set(_stbf_cxx_extra "")
+if(STBF_LIBC STREQUAL "musl")
+  get_filename_component(STBF_MUSL_DIR "${STBF_DEPS_PREFIX}/../musl" ABSOLUTE)
+  if(NOT EXISTS "${STBF_MUSL_DIR}/lib/libc.a")
+    message(FATAL_ERROR "no musl in ${STBF_MUSL_DIR}: run toolchains/deps/build-deps.sh "
+                        "--libc musl ${STBF_PACKAGE_ARCH} first")
+  endif()
+  set(_stbf_libc_root ${STBF_MUSL_DIR})
+  set(_stbf_cxx_extra " -include ${CMAKE_CURRENT_LIST_DIR}/musl/cxx_compat.h")
+  set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -B${STBF_MUSL_DIR}/lib -L${STBF_MUSL_DIR}/lib")
+else()
   set(STBF_GLIBC_FLOOR_VERSION 2.31)
   get_filename_component(_stbf_floor_default
     "${STBF_DEPS_PREFIX}/../../sysroot-glibc-${STBF_GLIBC_FLOOR_VERSION}/${STBF_CROSS_TRIPLE}/usr/${STBF_CROSS_TRIPLE}"
@@ -113,22 +109,27 @@ if(STBF_LIBC STREQUAL "glibc")
       message(FATAL_ERROR "no glibc ${STBF_GLIBC_FLOOR_VERSION} sysroot in ${STBF_GLIBC_SYSROOT}: run "
                           "toolchains/deps/build-deps.sh ${STBF_PACKAGE_ARCH} first")
     endif()
-    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
-                    OUTPUT_VARIABLE _stbf_gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
-    execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
-                    OUTPUT_VARIABLE _stbf_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE)
-    set(_stbf_cxx_include /usr/${STBF_CROSS_TRIPLE}/include/c++/${_stbf_gcc_version})
-    set(_stbf_c_include "-nostdinc -isystem ${_stbf_gcc_include} -isystem ${STBF_GLIBC_SYSROOT}/include")
-    string(APPEND CMAKE_C_FLAGS_INIT " ${_stbf_c_include}")
-    string(APPEND CMAKE_CXX_FLAGS_INIT " -nostdinc -isystem ${_stbf_cxx_include}"
-           " -isystem ${_stbf_cxx_include}/${STBF_CROSS_TRIPLE} -isystem ${_stbf_cxx_include}/backward"
-           " ${_stbf_c_include}")
+    set(_stbf_libc_root ${STBF_GLIBC_SYSROOT})
     set(_stbf_floor_link "-B${STBF_GLIBC_SYSROOT}/lib -L${STBF_GLIBC_SYSROOT}/lib")
     string(APPEND _stbf_floor_link " -Wl,-rpath-link,${STBF_GLIBC_SYSROOT}/lib")
     set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_stbf_floor_link}")
     set(CMAKE_EXE_LINKER_FLAGS_INIT "${_stbf_floor_link} -static-libstdc++ -static-libgcc")
-    set(_stbf_sysroot ${STBF_GLIBC_SYSROOT})
   endif()
+endif()
+# The compiler then sees that library's headers instead of the sysroot's (-nostdinc), with the
+# cross compiler's own and Debian's libstdc++ headers, and CMake finds libraries there.
+if(_stbf_libc_root)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
+                  OUTPUT_VARIABLE _stbf_gcc_include OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpversion
+                  OUTPUT_VARIABLE _stbf_gcc_version OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(_stbf_cxx_include /usr/${STBF_CROSS_TRIPLE}/include/c++/${_stbf_gcc_version})
+  set(_stbf_c_include "-nostdinc -isystem ${_stbf_gcc_include} -isystem ${_stbf_libc_root}/include")
+  string(APPEND CMAKE_C_FLAGS_INIT " ${_stbf_c_include}")
+  string(APPEND CMAKE_CXX_FLAGS_INIT " -nostdinc -isystem ${_stbf_cxx_include}"
+         " -isystem ${_stbf_cxx_include}/${STBF_CROSS_TRIPLE} -isystem ${_stbf_cxx_include}/backward"
+         " ${_stbf_c_include}${_stbf_cxx_extra}")
+  set(_stbf_sysroot ${_stbf_libc_root})
 endif()
 
 # Objects that build-deps.sh compiled for this arch (runtime_objects there), linked into every

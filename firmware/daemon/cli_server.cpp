@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli_options.h"
+#include "cli_socket.h"
 #include "command.h"
 #include "control.h"
 
@@ -21,25 +22,20 @@ void usage(std::FILE* out) {
         "  disable  no new sessions, and live ones are cut after --grace SECONDS (default 0)\n"
         "  enable   back into rotation through its rise checks and slow start\n"
         "  GROUP is a group name, SERVER a server label (or host:port); --all: every server\n"
-        "  of GROUP. The state stays across reloads and restarts until enable.\n"
-        "  -c FILE        find the control socket in this config\n"
-        "  --socket PATH  control socket (default %s)\n",
-        stbf::daemon::kDefaultControlSocket);
+        "  of GROUP. The state stays across reloads and restarts until enable.\n");
+    stbf::cli::SocketOptions::print_usage(out);
 }
 
 int cmd_server(int argc, char** argv) {
-    std::string config_path, socket_path;
+    stbf::cli::SocketOptions socket;
     stbf::daemon::AdminRequest request;
     std::vector<std::string> words;
     long long grace_s = -1;
     stbf::cli::OptionReader args("server", argc, argv, usage);
     const char* value = nullptr;
     while (args.next()) {
-        if (args.value("-c", "--config", &value)) {
-            config_path = value;
-        } else if (args.value(nullptr, "--socket", &value)) {
-            socket_path = value;
-        } else if (args.value(nullptr, "--grace", &value)) {
+        if (socket.read(args)) continue;
+        if (args.value(nullptr, "--grace", &value)) {
             char* end = nullptr;
             grace_s = std::strtoll(value, &end, 10);
             if (*value == '\0' || *end != '\0' || grace_s < 0 || grace_s > 24 * 3600) {
@@ -84,11 +80,8 @@ int cmd_server(int argc, char** argv) {
     }
     request.grace_ms = grace_s > 0 ? static_cast<uint32_t>(grace_s * 1000) : 0;
 
-    std::string error, answer;
-    if (!stbf::daemon::control_socket_for(config_path, socket_path, &socket_path, &error)) {
-        std::fprintf(stderr, "stbfailover server: %s\n", error.c_str());
-        return 1;
-    }
+    std::string socket_path, error, answer;
+    if (int rc = socket.resolve("server", &socket_path); rc != 0) return rc;
     if (!stbf::daemon::control_request(socket_path, stbf::daemon::admin_request_line(request),
                                        &answer, &error)) {
         std::fprintf(stderr, "stbfailover server: %s\n", error.c_str());

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "cli_options.h"
+#include "cli_socket.h"
 #include "command.h"
 #include "control.h"
-#include "daemon.h"
 
 namespace {
 
@@ -13,27 +13,22 @@ void usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: stbfailover status [-c FILE | --socket PATH] [--json | --events] [--reload]\n"
                  "  Shows groups, slots, servers, state and since when, EWMA latency, sessions,\n"
-                 "  admin states and the last failover.\n"
-                 "  -c FILE        find the control socket in this config\n"
-                 "  --socket PATH  control socket (default %s)\n"
+                 "  admin states and the last failover.\n");
+    stbf::cli::SocketOptions::print_usage(out);
+    std::fprintf(out,
                  "  --json         the status JSON (version 1, with \"events\")\n"
                  "  --events       the event history: state changes, failovers, panics, admin\n"
                  "                 actions and reloads, oldest first (the last 200)\n"
-                 "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n",
-                 stbf::daemon::kDefaultControlSocket);
+                 "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n");
 }
 
 int cmd_status(int argc, char** argv) {
-    std::string config_path, socket_path;
+    stbf::cli::SocketOptions socket;
     bool json = false, reload = false, events = false;
     stbf::cli::OptionReader args("status", argc, argv, usage);
-    const char* value = nullptr;
     while (args.next()) {
-        if (args.value("-c", "--config", &value)) {
-            config_path = value;
-        } else if (args.value(nullptr, "--socket", &value)) {
-            socket_path = value;
-        } else if (args.flag(nullptr, "--json")) {
+        if (socket.read(args)) continue;
+        if (args.flag(nullptr, "--json")) {
             json = true;
         } else if (args.flag(nullptr, "--events")) {
             events = true;
@@ -43,12 +38,8 @@ int cmd_status(int argc, char** argv) {
             return args.unmatched();
         }
     }
-    std::string error;
-    if (!stbf::daemon::control_socket_for(config_path, socket_path, &socket_path, &error)) {
-        std::fprintf(stderr, "stbfailover status: %s\n", error.c_str());
-        return error.find("not both") != std::string::npos ? 2 : 1;
-    }
-    std::string answer;
+    std::string socket_path, error, answer;
+    if (int rc = socket.resolve("status", &socket_path); rc != 0) return rc;
     const char* request = reload   ? "reload"
                           : events ? "status events"
                           : json   ? "status json"

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "stbf/address.h"
 #include "stbf/config_text.h"
 #include "stbf/cccam_cfg.h"
 #include "stbf/engine.h"
@@ -1367,15 +1368,14 @@ std::string config_to_json(const Config& config, const Globals& globals) {
         const GroupConfig& g = config.groups[gi];
         cJSON* go = cJSON_CreateObject();
         cJSON_AddStringToObject(go, "name", g.name.c_str());
-        if (g.listen_addr.empty())
+        if (g.listen_addr.empty()) {
             cJSON_AddNumberToObject(go, "listen", g.listen_port);
-        else
-            cJSON_AddStringToObject(
-                go, "listen",
-                ((std::strchr(g.listen_addr.c_str(), ':') ? "[" + std::string(g.listen_addr.c_str()) + "]"
-                                                          : std::string(g.listen_addr.c_str())) +
-                 ":" + std::to_string(g.listen_port))
-                    .c_str());
+        } else {
+            // "[::1]:30002" for IPv6, as the reader takes it back.
+            char listen[STBF_HOST_MAX + 16];
+            format_host_port(g.listen_addr.c_str(), g.listen_port, listen, sizeof(listen));
+            cJSON_AddStringToObject(go, "listen", listen);
+        }
         cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
         if (g.slots != 0) cJSON_AddNumberToObject(go, "slots", g.slots);
         if (g.slot_share) cJSON_AddBoolToObject(go, "slot_share", true);

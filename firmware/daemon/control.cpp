@@ -12,7 +12,6 @@
 #include <cstring>
 #include <vector>
 
-#include "daemon.h"
 
 namespace stbf::daemon {
 namespace {
@@ -161,22 +160,6 @@ int open_control_socket(const std::string& path, std::string* error) {
         return -1;
     }
     return fd;
-}
-
-bool control_socket_for(const std::string& config_path, const std::string& socket_path,
-                        std::string* out, std::string* error) {
-    if (!config_path.empty() && !socket_path.empty()) {
-        *error = "give -c or --socket, not both";
-        return false;
-    }
-    *out = socket_path;
-    if (!config_path.empty()) {
-        LoadedConfig loaded;
-        if (!load_daemon_config(config_path, &loaded, error)) return false;
-        *out = loaded.control_socket;
-    }
-    if (out->empty()) *out = kDefaultControlSocket;
-    return true;
 }
 
 bool control_request(const std::string& path, const std::string& request, std::string* answer,

@@ -73,12 +73,7 @@ int open_control_socket(const std::string& path, std::string* error);
 
 /// Client side: sends `request` + "\n" to the daemon at `path` and reads the answer until the
 /// daemon closes. Fails (false, `*error`) when no daemon listens, or after `timeout_ms`.
-/// The control socket to talk to: `socket_path` if given, else the one named by the config
-/// at `config_path` (if given), else kDefaultControlSocket. False with *error when both are
-/// given or the config does not load.
-bool control_socket_for(const std::string& config_path, const std::string& socket_path,
-                        std::string* out, std::string* error);
-
+/// (Which socket a client command talks to: cli_socket.h.)
 bool control_request(const std::string& path, const std::string& request, std::string* answer,
                      std::string* error, int timeout_ms = 5000);
 

@@ -452,6 +452,33 @@ TEST(ConfigJson, PerServerMaxSessionsIsReadAndRangeChecked) {
     EXPECT_EQ(neg->result, LoadResult::Invalid);
 }
 
+TEST(ConfigJson, PrintedListenAddressesLoadBackIncludingIpv6) {
+    auto l = load_text(R"({"groups": [
+        {"name": "v6", "listen": "[::1]:30002", "servers": [{"host": "h.example", "port": 1}]},
+        {"name": "v6long", "listen": "[2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]:30003",
+         "servers": [{"host": "i.example", "port": 2}]},
+        {"name": "v4", "listen": "192.0.2.7:30004", "servers": [{"host": "j.example", "port": 3}]}]})");
+    ASSERT_EQ(l->result, LoadResult::Ok) << l->messages();
+    const std::string printed = stbf::fw::config_to_json(*l->cfg, l->globals);
+    EXPECT_NE(printed.find(R"("[::1]:30002")"), std::string::npos) << printed;
+    EXPECT_NE(printed.find(R"("192.0.2.7:30004")"), std::string::npos) << printed;
+    auto back = load_text(printed);
+    ASSERT_EQ(back->result, LoadResult::Ok) << back->messages() << printed;
+    const struct {
+        const char* group;
+        const char* addr;
+        uint16_t port;
+    } want[] = {{"v6", "::1", 30002},
+                {"v6long", "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", 30003},
+                {"v4", "192.0.2.7", 30004}};
+    for (const auto& w : want) {
+        const stbf::GroupConfig* g = back->group(w.group);
+        ASSERT_NE(g, nullptr) << w.group << printed;
+        EXPECT_STREQ(g->listen_addr.c_str(), w.addr) << printed;
+        EXPECT_EQ(g->listen_port, w.port) << printed;
+    }
+}
+
 TEST(ConfigJson, SlotsAndSlotShareAreReadRangeCheckedAndPrintedBack) {
     auto l = load_text(R"({"groups": [{"name": "a", "slots": 3, "slot_share": true, "servers": [
         {"host": "h.example", "port": 1}, {"host": "i.example", "port": 2}]},

@@ -222,6 +222,49 @@ TEST(Setup, OpenVixCccamCfgRoundTripAndRestoreRefusesAChangedFile) {
                               "stbfailover restart\n");
 }
 
+TEST(Setup, OpenPliRestoreForceGivesTheBackupBackAndKeepsTheOwnersEditBesideIt) {
+    Box box;
+    const std::string file = box.write("/etc/tuxbox/config/oscam/oscam.server", kOscamCrlf);
+    box.init_script("softcam.oscam");
+    box.init_script("stbfailover");
+    box.link_softcam("softcam.oscam");
+    ASSERT_EQ(box.run({"setup"}).exit_code, 0);
+    const std::string edited = stbf_test::read_file(file) + "# the box owner was here\r\n";
+    box.write("/etc/tuxbox/config/oscam/oscam.server", edited);
+    auto refused = box.run({"restore"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("restore --force"), std::string::npos) << "names the way out";
+    // a dry run shows what --force would put back and touches nothing
+    auto dry = box.run({"restore", "--force", "--dry-run"});
+    EXPECT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("dry run: nothing written"), std::string::npos) << dry.out;
+    EXPECT_EQ(stbf_test::read_file(file), edited);
+    EXPECT_FALSE(fs::exists(file + ".stbf-changed"));
+    EXPECT_EQ(box.restarts(), "stbfailover restart\nsoftcam.oscam restart\n");
+
+    auto forced = box.run({"restore", "--force"});
+    ASSERT_EQ(forced.exit_code, 0) << forced.err;
+    EXPECT_EQ(stbf_test::read_file(file), kOscamCrlf);
+    EXPECT_EQ(stbf_test::read_file(file + ".stbf-changed"), edited);
+    EXPECT_NE(forced.out.find("your changed version is kept as " + file + ".stbf-changed"),
+              std::string::npos) << forced.out;
+    EXPECT_FALSE(fs::exists(file + ".stbf-backup"));
+    EXPECT_EQ(box.restarts(), "stbfailover restart\nsoftcam.oscam restart\nsoftcam.oscam restart\n"
+                              "stbfailover restart\n");
+    EXPECT_EQ(box.run({"restore", "--force"}).exit_code, 0) << "nothing left to restore";
+    EXPECT_EQ(stbf_test::read_file(file), kOscamCrlf);
+
+    // the rewritten file deleted by the owner: --force puts the original back, nothing to keep
+    ASSERT_EQ(box.run({"setup"}).exit_code, 0);
+    fs::remove(file);
+    fs::remove(file + ".stbf-changed");
+    EXPECT_EQ(box.run({"restore"}).exit_code, 1);
+    auto gone = box.run({"restore", "--force"});
+    ASSERT_EQ(gone.exit_code, 0) << gone.err;
+    EXPECT_EQ(stbf_test::read_file(file), kOscamCrlf);
+    EXPECT_FALSE(fs::exists(file + ".stbf-changed"));
+}
+
 TEST(Setup, NcamAndNothingToRelayAndNoConfigAtAll) {
     Box none;
     auto r = none.run({"setup"});

@@ -23,10 +23,13 @@ SOFTCAM = RECORDER.format(up="../..", name="softcam") + "exit 0\n"
 UPDATE_RC_D = RECORDER.format(up="../..", name="update-rc.d") + "exit 0\n"
 
 # Stand-in for /usr/bin/stbfailover: records each call; `restore` refuses (exit 1) when
-# /etc/restore-fails exists (a softcam config changed since setup) and reports a failed restart
-# (exit 3) when /etc/restart-fails does; `run` stays up like the daemon.
+# /etc/softcam-changed exists (the softcam config was changed since setup) unless given
+# --force, and always when /etc/restore-fails does (the backup cannot be read); it reports a
+# failed restart (exit 3) when /etc/restart-fails exists; `run` stays up like the daemon.
 FAKE_DAEMON = RECORDER.format(up="../..", name="stbfailover") + r"""case "$1" in
-  restore) [ -e "$root/etc/restore-fails" ] && { echo "restore: refused: changed" >&2; exit 1; }
+  restore) [ -e "$root/etc/restore-fails" ] && { echo "restore: refused: no backup" >&2; exit 1; }
+           [ -e "$root/etc/softcam-changed" ] && [ "$2" != --force ] &&
+               { echo "restore: refused: changed" >&2; exit 1; }
            [ -e "$root/etc/restart-fails" ] && { echo "restore: softcam restart failed" >&2; exit 3; } ;;
   run) exec sleep 30 ;;
 esac

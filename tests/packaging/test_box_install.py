@@ -53,7 +53,8 @@ def test_upgrade_keeps_the_softcam_setup_the_edited_config_and_restarts_the_daem
     result = box.upgrade(newer)
     assert result.returncode == 0, result.stderr
     calls = box.calls()
-    assert "stbfailover restore" not in calls, "an upgrade must not undo the softcam's setup"
+    assert not [c for c in calls if c.startswith("stbfailover restore")], \
+        "an upgrade must not undo the softcam's setup"
     assert not [c for c in calls if c.startswith("softcam")]
     assert not [c for c in calls if "remove" in c]
     assert calls[-1].startswith("stbfailover run --restart")
@@ -66,10 +67,22 @@ def test_removal_gives_the_softcam_its_config_back_then_stops_and_unlinks(box):
     result = box.remove("stbfailover")
     assert result.returncode == 0, result.stdout + result.stderr
     calls = box.calls()
-    assert calls[0] == "stbfailover restore", calls
+    assert calls[0] == "stbfailover restore --force", calls
     assert calls[-1] == "update-rc.d -f stbfailover remove"
     assert not os.path.exists(box.path("/usr/bin/stbfailover"))
     assert not os.path.exists(box.path("/etc/init.d/stbfailover"))
+
+
+def test_removal_after_the_owner_changed_the_softcam_config_still_gives_it_back(box):
+    # Plain `restore` refuses then; removal forces it, so the softcam is never left pointing at
+    # ports nobody serves once the relay is gone.
+    assert box.install(DAEMON_IPK).returncode == 0
+    open(box.path("/etc/softcam-changed"), "w").close()
+    box.clear_calls()
+    result = box.remove("stbfailover")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert box.calls()[0] == "stbfailover restore --force", box.calls()
+    assert not os.path.exists(box.path("/usr/bin/stbfailover"))
 
 
 def test_removal_is_refused_while_the_softcam_config_cannot_be_restored(box):
@@ -78,9 +91,9 @@ def test_removal_is_refused_while_the_softcam_config_cannot_be_restored(box):
     box.clear_calls()
     result = box.remove("stbfailover")
     assert result.returncode != 0
-    assert "refused" in result.stderr and "--force-remove" in result.stderr
+    assert "refused" in result.stderr and "by hand" in result.stderr
     assert os.path.exists(box.path("/usr/bin/stbfailover")), "the relay stays for the picture"
-    assert box.calls() == ["stbfailover restore"]
+    assert box.calls() == ["stbfailover restore --force"]
 
 
 def test_removal_goes_on_when_only_the_softcam_restart_failed(box):
@@ -133,7 +146,10 @@ OSCAM_SERVER = ("# as the softcam package shipped it, edited by the box owner\r\
                 "fallback = 1")  # no final newline
 
 
-def test_setup_then_removal_leaves_the_softcam_config_byte_identical(box, tmp_path):
+@pytest.mark.parametrize("owner_edits", [False, True], ids=["as-setup-left-it", "owner-edited"])
+def test_setup_then_removal_leaves_the_softcam_config_byte_identical(box, tmp_path, owner_edits):
+    # owner-edited: the box owner changed the rewritten file after setup (plain `restore`
+    # refuses then); removal still gives the softcam its own config back and keeps the edit.
     if not _runs_here():
         pytest.skip(f"the {ARCH} binary does not run on this host")
     staged = ENV["STBF_STAGED_BINARY"]
@@ -151,9 +167,19 @@ def test_setup_then_removal_leaves_the_softcam_config_byte_identical(box, tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert open(server, "rb").read() != before, "setup rewrites the softcam config"
     assert [c for c in box.calls() if c.startswith("softcam")], "setup restarts the softcam"
+    edited = None
+    if owner_edits:
+        with open(server, "ab") as f:
+            f.write(b"\r\n# the box owner was here\r\n")
+        edited = open(server, "rb").read()
     box.clear_calls()
     result = box.remove("stbfailover")
     assert result.returncode == 0, result.stdout + result.stderr
     assert open(server, "rb").read() == before
+    if owner_edits:
+        assert open(server + ".stbf-changed", "rb").read() == edited
+        assert "stbf-changed" in result.stdout + result.stderr
+    else:
+        assert not os.path.exists(server + ".stbf-changed")
     softcam = [c for c in box.calls() if c.startswith("softcam")]
     assert softcam and softcam[-1] in ("softcam start", "softcam restart"), box.calls()
