@@ -102,19 +102,10 @@ for arch in "${archs[@]}"; do
             continue
         options=(-DCMAKE_TOOLCHAIN_FILE="$toolchain" -DSTBF_DEPS_PREFIX="$prefix" -DSTBF_LIBC="$libc"
                  -DSTBF_BUILD_TESTS=ON -DSTBF_WITH_TLS=ON)
-        # 32-bit ARM under qemu with ASan: mappings must stay below 0xc0000000 (see
-        # toolchains/qemu-run.sh), which leaves about 600 MB of heap. The 800-box fleet holds
-        # 800 whole engines (~0.7 MB each at the build's upper bounds) at once and cannot fit;
-        # it runs natively and on aarch64.
-        arch_excludes=$exclude_tests
-        case $arch in
-            armv7*|cortexa*)
-                arch_excludes=${arch_excludes:+$arch_excludes|}SimFleet.WeightedRandomSpreadsByWeightWithinBinomialNoise ;;
-        esac
         labels=$exclude_labels
         [ "$arch" = mips32el ] || labels="$labels|packaging"  # the floor flavour runs them
         tests=(-LE "$labels")
-        [ -z "$arch_excludes" ] || tests+=(-E "$arch_excludes")
+        [ -z "$exclude_tests" ] || tests+=(-E "$exclude_tests")
         if [ "$flavour" = dynamic ]; then
             options+=(-DCMAKE_BUILD_TYPE=Debug -DSTBF_STATIC=OFF)
             if [ "$arch" = mips32el ]; then
