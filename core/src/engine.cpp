@@ -462,6 +462,7 @@ ServerStatus Engine::server_status(ServerSlot slot) const {
     ServerStatus st{};
     st.config = &sv.cfg;
     st.group = sv.group;
+    st.group_name = sv.group != kNoGroup ? groups_[sv.group].cfg.name.c_str() : sv.former_group.c_str();
     st.state = sv.state;
     st.fail_streak = sv.fail_streak;
     st.ok_streak = sv.ok_streak;

@@ -99,6 +99,9 @@ Status Engine::load(const Config& config, TimeUs now, bool keep_state) {
             sv.probe_deadline = kNever;
         }
         if (slot_retire[sl]) {
+            // A retired server keeps the name of the group it drains from (status, logs);
+            // the group index itself may be gone or renumbered.
+            if (sv.group != kNoGroup) sv.former_group = groups_[sv.group].cfg.name;
             sv.group = kNoGroup;  // before set_state: its notice names no group
             set_state(sl, ServerState::Retired, Reason::Drained, now);
             sv.next_check = kNever;

@@ -356,16 +356,10 @@ class Daemon {
         return true;
     }
 
-    // Hands `next` to the runtime (live sessions kept); keeps the group names of retired slots.
+    // Hands `next` to the runtime (live sessions kept).
     Status apply_config(const Config& next) {
-        std::vector<std::string> slot_groups = group_names_by_slot(*engine_);
-        for (size_t i = 0; i < slot_groups.size() && i < facts_.slot_groups.size(); ++i)
-            if (slot_groups[i].empty()) slot_groups[i] = facts_.slot_groups[i];  // retired
         Status st = runtime_->reload(next);
-        if (st == Status::Ok) {
-            facts_.slot_groups = std::move(slot_groups);
-            restore_admin_states();  // a server back in the config keeps its drain
-        }
+        if (st == Status::Ok) restore_admin_states();  // a server back in the config keeps its drain
         drain_notices();
         return st;
     }
@@ -383,10 +377,7 @@ class Daemon {
     void drain_notices() {
         Notice n{};
         while (engine_->pop_notice(&n)) {
-            std::string former;
-            if (n.group == kNoGroup && n.server < facts_.slot_groups.size())
-                former = facts_.slot_groups[n.server];
-            NoticeText t = describe_notice(*engine_, n, former);
+            NoticeText t = describe_notice(*engine_, n);
             if (n.kind == NoticeKind::Admin) {
                 t.text += admin_by_.empty() ? " (restored from the state file)" : " (by " + admin_by_ + ")";
             }

@@ -48,10 +48,12 @@ std::string group_of(const Engine& engine, uint8_t g) {
 
 }  // namespace
 
-NoticeText describe_notice(const Engine& engine, const Notice& n, const std::string& former_group) {
+NoticeText describe_notice(const Engine& engine, const Notice& n) {
     NoticeText t;
     t.group = group_of(engine, n.group);
-    if (t.group.empty()) t.group = former_group;
+    // A retired server's notice names no group index; the engine keeps its former group's name.
+    if (t.group.empty() && n.group == kNoGroup && engine.server_in_use(n.server))
+        t.group = engine.server_status(n.server).group_name;
     const std::string in_group = t.group.empty() ? "" : " of group " + t.group;
     switch (n.kind) {
         case NoticeKind::ServerState:

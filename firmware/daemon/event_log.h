@@ -51,12 +51,11 @@ class EventLog {
 /// A notice as an event: its kind, group name, server label and one line of text, e.g.
 /// "server s1 of group sky: up -> down (refused)", "group sky: new sessions s1 -> s2
 /// (refused)", "group sky: panic, no usable server", "server s1 of group sky: drain".
-/// `former_group` names the group of a retired server (the engine no longer does).
+/// A retired server is named under the group it drains from (ServerStatus::group_name).
 struct NoticeText {
     std::string kind, group, server, text;
 };
-NoticeText describe_notice(const Engine& engine, const Notice& notice,
-                           const std::string& former_group = "");
+NoticeText describe_notice(const Engine& engine, const Notice& notice);
 
 }  // namespace stbf::daemon
 

@@ -136,27 +136,14 @@ StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonF
     }
     // Servers removed by a reload, still draining their sessions, under their former group.
     for (ServerSlot slot = 0; slot < engine.server_slot_limit(); ++slot) {
-        if (!engine.server_in_use(slot) || slot >= facts.slot_groups.size()) continue;
+        if (!engine.server_in_use(slot)) continue;
         const ServerStatus ss = engine.server_status(slot);
         if (ss.state != ServerState::Retired) continue;
         for (GroupReport& gr : report.groups)
-            if (gr.name == facts.slot_groups[slot])
+            if (gr.name == ss.group_name)
                 gr.servers.push_back(server_report(engine, slot, now, facts));
     }
     return report;
-}
-
-std::vector<std::string> group_names_by_slot(const Engine& engine) {
-    std::vector<std::string> names(engine.server_slot_limit());
-    for (uint16_t g = 0; g < engine.group_count(); ++g) {
-        const GroupStatus gs = engine.group_status(g);
-        for (uint16_t i = 0; i < gs.config->server_count; ++i) {
-            ServerSlot slot = engine.group_server(g, i);
-            if (slot < names.size()) names[slot] = gs.config->name.c_str();
-        }
-    }
-    // A server retired by an earlier reload keeps the name it had then.
-    return names;
 }
 
 namespace {

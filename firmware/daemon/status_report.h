@@ -30,10 +30,6 @@ struct DaemonFacts {
     bool last_reload_ok = true;
     std::string last_reload_message;  ///< "FILE:LINE: message" of a failed reload, or "ok"
     uint64_t last_reload_ago_s = 0;   ///< valid when `reloaded`
-    /// Group name of each engine server slot as it was before the last reload (see
-    /// group_names_by_slot). A server the reload removed is Retired and belongs to no group in
-    /// the engine while its live sessions drain; the report lists it under this group.
-    std::vector<std::string> slot_groups;
     /// Reason the latest TLS connection to a server was refused ("pin mismatch: ..."), "" when
     /// none or the server is not TLS. Unset: no TLS support in this binary.
     std::function<std::string(const ServerConfig&)> tls_failure_of;
@@ -138,10 +134,6 @@ std::string linked_group_text(const GroupReport& g);
 
 /// Snapshot of `engine` at `now` (port clock) plus `facts`.
 StatusReport build_status_report(const Engine& engine, TimeUs now, const DaemonFacts& facts);
-
-/// Group name of every server slot in use (index = slot, "" for free slots or no group).
-/// Taken before a reload so retired servers can still be shown under their group.
-std::vector<std::string> group_names_by_slot(const Engine& engine);
 
 /// Status JSON version 1, one line, no trailing newline.
 std::string status_json(const StatusReport& report);

@@ -83,13 +83,46 @@ TEST(DescribeNotice, SaysWhatHappenedInWords) {
     n.on = true;
     EXPECT_NE(describe_notice(*engine, n).text.find("group sky: panic"), std::string::npos);
 
-    n = Notice{};
-    n.kind = NoticeKind::Admin;
-    n.group = kNoGroup;  // retired: the daemon names the former group
-    n.server = engine->group_server(0, 1);
-    n.admin = AdminState::Drain;
-    t = describe_notice(*engine, n, "old");
-    EXPECT_EQ(t.text, "server spare of group old: drain");
+}
+
+// A server a reload removes while a session still drains from it is Retired and in no group;
+// its notices still name the group it drains from, which the engine keeps.
+TEST(DescribeNotice, RetiredServerIsNamedUnderTheGroupItDrainsFrom) {
+    auto config = two_servers();
+    auto engine = std::make_unique<DefaultEngine>();
+    ASSERT_EQ(engine->init(*config, 1, 0), Status::Ok);
+    SessionId sid = 0;
+    ASSERT_EQ(engine->session_open(0, 0, &sid), Status::Ok);
+    Action a{};
+    while (engine->pop_action(&a) && a.kind != ActionKind::Connect) {
+    }
+    ASSERT_EQ(a.kind, ActionKind::Connect);
+    const ServerSlot live = a.server;
+    ASSERT_EQ(engine->attempt_connected(sid, a.attempt, 0), Status::Ok);
+    ASSERT_EQ(engine->attempt_ready(sid, a.attempt, 0), Status::Ok);
+    Notice n{};
+    while (engine->pop_notice(&n)) {
+    }
+    while (engine->pop_action(&a)) {
+    }
+
+    auto without = two_servers();  // the live session's server leaves the group
+    const uint16_t keep = live == engine->group_server(0, 0) ? 1 : 0;
+    without->servers[0] = without->servers[keep];
+    without->server_count = 1;
+    without->groups[0].server_count = 1;
+    ASSERT_EQ(engine->replace_config(*without, 1), Status::Ok);
+    bool seen = false;
+    while (engine->pop_notice(&n)) {
+        if (n.kind != NoticeKind::ServerState || n.to_state != ServerState::Retired) continue;
+        const NoticeText t = describe_notice(*engine, n);
+        EXPECT_EQ(t.group, "sky") << t.text;
+        EXPECT_NE(t.text.find("of group sky"), std::string::npos) << t.text;
+        seen = true;
+    }
+    EXPECT_TRUE(seen);
+    EXPECT_STREQ(engine->server_status(live).group_name, "sky");
+    EXPECT_EQ(engine->server_status(live).group, kNoGroup);
 }
 
 }  // namespace

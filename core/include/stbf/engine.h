@@ -145,6 +145,8 @@ struct Notice {
 struct ServerStatus {
     const ServerConfig* config;  ///< settings in force (survives reloads for retired servers)
     GroupIndex group;               ///< group index, kNoGroup if retired
+    /// Name of the group: the current one, or for a retired server the group it drains from.
+    const char* group_name;
     ServerState state;
     uint8_t fail_streak;         ///< consecutive failures (active + passive)
     uint8_t live_fail_streak;    ///< of those, failures only live traffic sees (early close,
@@ -425,6 +427,7 @@ private:
         bool in_use = false;
         ServerConfig cfg;
         GroupIndex group = kNoGroup;
+        FixedString<STBF_NAME_MAX> former_group;  // Retired: the group it drains from
         uint8_t member = 0;  // index within the group (config order tie-breaks)
         ServerState state = ServerState::Up;
         AdminState admin = AdminState::Enabled;
@@ -604,7 +607,7 @@ private:
     alignas(Engine::kTableAlign) unsigned char storage_[Engine::size_for(kCapacity)];
 };
 
-/// An engine at the default capacity (limits.h), tables inside (about 690 KiB).
+/// An engine at the default capacity (limits.h), tables inside (about 705 KiB).
 using DefaultEngine = EngineWith<STBF_DEFAULT_SERVERS, STBF_DEFAULT_GROUPS, STBF_DEFAULT_SESSIONS>;
 
 }  // namespace stbf

@@ -11,7 +11,7 @@
 // Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
 // 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
 // drain), 0.55 KiB per group and 0.3 KiB per session, each with its share of the action queue:
-// ~690 KiB at the default capacity below, ~4 KiB for a box with 1 group of 2 servers.
+// ~705 KiB at the default capacity below, ~4 KiB for a box with 1 group of 2 servers.
 // The runtime's relay tables come on top (runtime.h) and are sized at compile time.
 #ifndef STBF_MAX_SERVERS
 /// Most upstream servers a config may set as `capacity.servers` (each `C:`/`N:` line or
