@@ -10,9 +10,9 @@ namespace {
 [[maybe_unused]] int cmd_left_out(int argc, char** argv) {
     (void)argc;
     std::fprintf(stderr,
-                 "stbfailover: '%s' is not built into this binary; it is a development command "
-                 "of the host and dynamic (glibc) builds, left out of the static drop-in binary "
-                 "to keep it small\n",
+                 "stbfailover: '%s' is not built into this binary; it is a development command, "
+                 "left out of this build to keep it small (the host and dynamic glibc builds "
+                 "have it)\n",
                  argv[0]);
     return 2;
 }
