@@ -10,7 +10,8 @@
 #            Release binary, which the floor and static flavours build and check).
 #   static   Release, STBF_STATIC=ON: the drop-in binary, linked statically against musl built
 #            from Debian's source package with the arch's tune flags (build-deps.sh --libc
-#            musl; cached). Only the binary and its .ipk are built, then the `smoke` and
+#            musl; cached), built for size without the `simulate`/`demo` commands
+#            (toolchains/README.md). Only the binary and its .ipk are built, then the `smoke` and
 #            `packaging` labels run (the static binary starts under qemu; the .ipk is checked;
 #            on mips32el the binary is checked for MIPS32 release 1 code only). The GoogleTest
 #            suites need glibc's libstdc++ internals and run in the dynamic flavour.
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
             esac
             shift 2 ;;
         --ci) shift ;;  # CI's budgeted run: the default architectures and flavours
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         -*) echo "run_matrix.sh: unknown option $1" >&2; exit 2 ;;
         *) archs+=("$1"); shift ;;
     esac

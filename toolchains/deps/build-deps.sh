@@ -119,9 +119,14 @@ cmake_install() {
     local src=$1 build=$2 prefix=$3
     shift 3
     rm -rf "$build"
-    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    # musl builds go only into the static drop-in binary (non-PIE, built for size, linked with
+    # section GC): small code, every function in its own section. glibc builds stay PIC.
+    local kind=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_POSITION_INDEPENDENT_CODE=ON)
+    [ "$libc" = musl ] && kind=(-DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_POSITION_INDEPENDENT_CODE=OFF
+        "-DCMAKE_C_FLAGS_MINSIZEREL=-Os -DNDEBUG -ffunction-sections -fdata-sections -fno-unwind-tables -fno-asynchronous-unwind-tables")
+    cmake -S "$src" -B "$build" -G Ninja "${kind[@]}" \
         -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
-        -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_SHARED_LIBS=OFF "$@" \
+        -DBUILD_SHARED_LIBS=OFF "$@" \
         >"$build.log" 2>&1 || die "configure of $src failed, see $build.log"
     cmake --build "$build" -j "$jobs" >>"$build.log" 2>&1 || die "build of $src failed, see $build.log"
     cmake --install "$build" >>"$build.log" 2>&1 || die "install of $src failed, see $build.log"
@@ -139,6 +144,10 @@ build_musl() {
     flags=$(toolchain_value "$arch" STBF_CROSS_FLAGS)
     [ -n "$triple" ] || die "no STBF_CROSS_TRIPLE in $toolchains/$arch.cmake"
     command -v "$triple-gcc" >/dev/null || die "$triple-gcc not found (apt-get install g++-$triple)"
+    # Only static, non-PIE binaries link this musl (debian-cross.cmake): no PIC code, and on MIPS
+    # non-PIC abicalls code (-mplt), as for the binary's own objects.
+    flags+=" -fno-pie"
+    case $triple in mips*) flags+=" -mplt" ;; esac
     src=$(unpack_source musl "$musl_suite")
     stamp_text=$(printf '%s\n' "$(basename "$src")" "$triple" "$flags" "$(cat "$toolchains"/musl/*)" \
         "$("$triple-gcc" --version | head -1)" | sha256sum | cut -c1-16)

@@ -47,6 +47,18 @@ int __gxx_personality_v0(int version, int actions, uint64_t klass, void* ue, voi
     return 0;
 }
 
+/* libgcc_eh unwind-c.o: the personality of code without a C++ one; link-time optimisation
+ * gives it to functions compiled without exceptions that end up with a cleanup. */
+int __gcc_personality_v0(int version, int actions, uint64_t klass, void* ue, void* ctx) {
+    (void)version;
+    (void)actions;
+    (void)klass;
+    (void)ue;
+    (void)ctx;
+    die("C unwinding");
+    return 0;
+}
+
 /* libgcc_eh unwind-dw2.o: cleanup landing pads end with a call to it. */
 void _Unwind_Resume(void* ue) {
     (void)ue;

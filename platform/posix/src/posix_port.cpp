@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -25,7 +26,6 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 namespace stbf {
@@ -150,7 +150,10 @@ struct PosixPort::Impl {
     std::deque<uint32_t> ready;
     uint32_t next_request = 1;
     bool stopping = false;
-    std::thread resolver;
+    // The helper thread, started by the first lookup. A plain pthread: a failure to start it is
+    // an error code, not an exception, so the port needs no exception handling.
+    pthread_t resolver{};
+    bool resolver_started = false;
 
     ~Impl() {
         for (SockState& st : socks) release_pipe(st);
@@ -159,7 +162,7 @@ struct PosixPort::Impl {
             stopping = true;
         }
         queue_cv.notify_all();
-        if (resolver.joinable()) resolver.join();
+        if (resolver_started) pthread_join(resolver, nullptr);
         for (size_t fd = 0; fd < socks.size(); ++fd)
             if (socks[fd].kind != SockKind::Free) ::close(static_cast<int>(fd));
         if (wake_fd >= 0) ::close(wake_fd);
@@ -617,12 +620,13 @@ struct PosixPort::Impl {
         size_t live = 0;  // a cancelled lookup still running on the helper no longer counts
         for (const auto& r : p->requests) live += r.second.cancelled ? 0 : 1;
         if (live >= p->options.max_resolves) return STBF_PORT_NO_RESOURCES;
-        if (!p->resolver.joinable()) {
-            try {
-                p->resolver = std::thread([p] { p->resolver_main(); });
-            } catch (...) {
-                return STBF_PORT_NO_RESOURCES;
-            }
+        if (!p->resolver_started) {
+            auto start = [](void* impl) -> void* {
+                static_cast<Impl*>(impl)->resolver_main();
+                return nullptr;
+            };
+            if (pthread_create(&p->resolver, nullptr, start, p) != 0) return STBF_PORT_NO_RESOURCES;
+            p->resolver_started = true;
         }
         uint32_t id = p->next_request++;
         if (p->next_request == 0) p->next_request = 1;  // 0 is never a request
