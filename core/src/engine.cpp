@@ -88,18 +88,14 @@ const char* admin_state_name(AdminState s) {
     return "unknown";
 }
 
-namespace {
-// Constructs `count` entries of a table in place at the next suitably aligned offset of `base`
-// (the tables' types have default member values) and moves `*at` past them.
 template <typename T>
-T* construct_table(unsigned char* base, size_t* at, size_t count) {
-    *at = (*at + alignof(T) - 1) / alignof(T) * alignof(T);
+T* Engine::construct_table(unsigned char* base, size_t* at, size_t count) {
+    *at = align_up(*at, alignof(T));
     T* first = reinterpret_cast<T*>(base + *at);
     for (size_t i = 0; i < count; ++i) new (first + i) T();
     *at += sizeof(T) * count;
     return first;
 }
-}  // namespace
 
 Engine::Engine() {
     notices_.items = notice_items_;

@@ -208,6 +208,8 @@ public:
 
     /// Alignment attach() needs for its memory (malloc, new and max_align_t storage have it).
     static constexpr size_t kTableAlign = 8;
+    /// `n` rounded up to a multiple of `a` (how the tables are laid out one after another).
+    static constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
     /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a capacity is 0 or
     /// above its upper bound (limits.h). A constant expression: usable for static storage.
@@ -416,7 +418,6 @@ private:
         }
         void clear() { head = len = 0; }
     };
-    static constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
     static constexpr bool capacity_ok(const Capacity& c) {
         return c.servers >= 1 && c.servers <= STBF_MAX_SERVERS && c.groups >= 1 &&
                c.groups <= STBF_MAX_GROUPS && c.sessions >= 1 && c.sessions <= STBF_MAX_SESSIONS;
@@ -511,6 +512,12 @@ private:
     Span<ServerRt> servers() { return {servers_, capacity_.servers}; }
     Span<SessionRt> sessions() { return {sessions_, capacity_.sessions}; }
     Span<const SessionRt> sessions() const { return {sessions_, capacity_.sessions}; }
+
+    /// Constructs `count` entries of a table in place at the next offset of `base` aligned
+    /// for T (the tables' types have default member values) and moves `*at` past them: the
+    /// layout size_for() adds up.
+    template <typename T>
+    static T* construct_table(unsigned char* base, size_t* at, size_t count);
 
     // Helpers (engine.cpp).
     Status load(const Config& config, TimeUs now, bool keep_state);
