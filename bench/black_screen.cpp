@@ -47,7 +47,7 @@ Row run_sim(Setup setup, Fault fault, const BlackScreenOptions& o, uint64_t phas
     }
     auto engine = std::make_unique<stbf::DefaultEngine>();
     auto config = std::make_unique<stbf::Config>();
-    auto runtime = std::make_unique<stbf::Runtime>(*engine, w.port());
+    auto runtime = std::make_unique<stbf::DefaultRuntime>(*engine, w.port());
     const bool relay = setup == Setup::RelayOneSlot || setup == Setup::RelayTwoSlots;
     std::vector<std::pair<std::string, uint16_t>> targets;
     if (relay) {

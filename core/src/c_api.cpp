@@ -162,8 +162,7 @@ stbf_status stbf_config_set_capacity(stbf_config* config, uint16_t servers, uint
 
 namespace {
 // The engine object, then its tables, in one caller block.
-constexpr size_t kEngineHead =
-    stbf::Engine::align_up(sizeof(stbf_engine), stbf::Engine::kTableAlign);
+constexpr size_t kEngineHead = stbf::align_up(sizeof(stbf_engine), stbf::kTableAlign);
 size_t engine_bytes(const stbf::Capacity& c) {
     const size_t tables = stbf::Engine::size_for(c);
     return tables == 0 ? 0 : kEngineHead + tables;

@@ -18,7 +18,7 @@ void EndpointCache::start_resolve(Entry& e, TimeUs now) {
 
 EndpointCache::Lookup EndpointCache::lookup(ServerSlot slot, const ServerConfig& server,
                                             TimeUs now, stbf_addr* out, uint8_t* endpoint) {
-    if (slot >= STBF_MAX_SERVERS) return Lookup::Failed;
+    if (slot >= count_) return Lookup::Failed;
     Entry& e = entries_[slot];
     if (!e.in_use || e.host != server.host || e.port != server.port) {
         forget(slot);
@@ -43,7 +43,7 @@ EndpointCache::Lookup EndpointCache::lookup(ServerSlot slot, const ServerConfig&
 ServerSlot EndpointCache::on_resolved(uint32_t tag, uint32_t request, TimeUs now, bool* usable) {
     *usable = false;
     const uint32_t slot = tag - tag_base_;  // wraps to a huge value for a smaller tag
-    if (request == 0 || tag < tag_base_ || slot >= STBF_MAX_SERVERS) return kNoServer;
+    if (request == 0 || tag < tag_base_ || slot >= count_) return kNoServer;
     Entry& e = entries_[slot];
     if (!e.in_use || e.request != request) return kNoServer;
     e.request = 0;
@@ -74,7 +74,7 @@ ServerSlot EndpointCache::on_resolved(uint32_t tag, uint32_t request, TimeUs now
 }
 
 void EndpointCache::report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now) {
-    if (slot >= STBF_MAX_SERVERS) return;
+    if (slot >= count_) return;
     Entry& e = entries_[slot];
     if (!e.in_use || e.count == 0) return;
     if (endpoint == e.current) e.current = static_cast<uint8_t>((e.current + 1) % e.count);
@@ -88,20 +88,24 @@ void EndpointCache::report_failure(ServerSlot slot, uint8_t endpoint, TimeUs now
 TimeUs EndpointCache::next_deadline() const {
     if (!deadline_dirty_) return deadline_;
     TimeUs next = kNever;
-    for (const Entry& e : entries_)
+    for (uint32_t i = 0; i < count_; ++i) {
+        const Entry& e = entries_[i];
         if (e.in_use && !e.numeric && e.request == 0 && e.refresh_at < next) next = e.refresh_at;
+    }
     deadline_ = next;
     deadline_dirty_ = false;
     return next;
 }
 
 void EndpointCache::on_timeout(TimeUs now) {
-    for (Entry& e : entries_)
+    for (uint32_t i = 0; i < count_; ++i) {
+        Entry& e = entries_[i];
         if (e.in_use && !e.numeric && e.request == 0 && e.refresh_at <= now) start_resolve(e, now);
+    }
 }
 
 void EndpointCache::forget(ServerSlot slot) {
-    if (slot >= STBF_MAX_SERVERS) return;
+    if (slot >= count_) return;
     Entry& e = entries_[slot];
     if (e.request != 0 && port_ != nullptr) port_->resolve_cancel(port_->ctx, e.request);
     e = Entry();
@@ -109,15 +113,15 @@ void EndpointCache::forget(ServerSlot slot) {
 }
 
 void EndpointCache::clear() {
-    for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot) forget(static_cast<ServerSlot>(slot));
+    for (uint32_t slot = 0; slot < count_; ++slot) forget(static_cast<ServerSlot>(slot));
 }
 
 uint8_t EndpointCache::endpoint_count(ServerSlot slot) const {
-    return slot < STBF_MAX_SERVERS && entries_[slot].in_use ? entries_[slot].count : 0;
+    return slot < count_ && entries_[slot].in_use ? entries_[slot].count : 0;
 }
 
 bool EndpointCache::resolving(ServerSlot slot) const {
-    return slot < STBF_MAX_SERVERS && entries_[slot].request != 0;
+    return slot < count_ && entries_[slot].request != 0;
 }
 
 }  // namespace stbf

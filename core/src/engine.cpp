@@ -88,34 +88,21 @@ const char* admin_state_name(AdminState s) {
     return "unknown";
 }
 
-template <typename T>
-T* Engine::construct_table(unsigned char* base, size_t* at, size_t count) {
-    *at = align_up(*at, alignof(T));
-    T* first = reinterpret_cast<T*>(base + *at);
-    for (size_t i = 0; i < count; ++i) new (first + i) T();
-    *at += sizeof(T) * count;
-    return first;
-}
-
 Engine::Engine() {
     notices_.items = notice_items_;
     notices_.cap = STBF_MAX_NOTICES;
 }
 
 Status Engine::attach(const Capacity& capacity, void* memory, size_t bytes) {
-    static_assert(alignof(ServerRt) <= kTableAlign && alignof(GroupRt) <= kTableAlign &&
-                      alignof(SessionRt) <= kTableAlign && alignof(Action) <= kTableAlign,
-                  "kTableAlign must cover every table");
     const size_t need = size_for(capacity);
-    if (servers_ != nullptr || need == 0 || memory == nullptr || bytes < need ||
-        reinterpret_cast<uintptr_t>(memory) % kTableAlign != 0)
+    if (servers_ != nullptr || need == 0 || !table_memory_ok(memory) || bytes < need)
         return Status::InvalidArgument;
-    unsigned char* base = static_cast<unsigned char*>(memory);
-    size_t at = 0;
-    servers_ = construct_table<ServerRt>(base, &at, capacity.servers);
-    groups_ = construct_table<GroupRt>(base, &at, capacity.groups);
-    sessions_ = construct_table<SessionRt>(base, &at, capacity.sessions);
-    actions_.items = construct_table<Action>(base, &at, action_capacity(capacity));
+    TablePlacer placer(static_cast<unsigned char*>(memory));
+    const Tables t = lay_out(placer, capacity);
+    servers_ = t.servers;
+    groups_ = t.groups;
+    sessions_ = t.sessions;
+    actions_.items = t.actions;
     actions_.cap = action_capacity(capacity);
     capacity_ = capacity;
     return Status::Ok;
@@ -161,7 +148,9 @@ uint64_t Engine::jittered(uint64_t base_us, uint8_t pct) {
 // ---- small helpers -----------------------------------------------------------------------
 
 void Engine::push(const Action& a) {
-    if (!actions_.push(a)) ++actions_dropped_;
+    Action full = a;
+    full.config = server_config(a.server);
+    if (!actions_.push(full)) ++actions_dropped_;
 }
 
 void Engine::notice(const Notice& n) {

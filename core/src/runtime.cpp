@@ -111,9 +111,10 @@ void Runtime::log(stbf_log_level level, const char* a, const char* b, const char
     port_->log(port_->ctx, level, line.data(), line.size());
 }
 
-Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopted_old) {
-    if (config.group_count > STBF_MAX_GROUPS) return Status::CapacityExceeded;
-    for (size_t i = 0; i < kListeners; ++i) out[i] = Listener();
+Status Runtime::open_listeners(const Config& config, Listener* out, bool adopt_old) {
+    if (config.group_count > capacity_.groups) return Status::CapacityExceeded;
+    const size_t slots = listener_slots(capacity_);
+    for (size_t i = 0; i < slots; ++i) out[i] = Listener();
     Status failure = Status::Ok;
     for (uint16_t g = 0; g < config.group_count && failure == Status::Ok; ++g) {
         const GroupConfig& gc = config.groups[g];
@@ -136,12 +137,11 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
             }
             // An unchanged listen address keeps its socket, and with it the sessions it
             // accepted.
-            for (size_t i = 0; i < kListeners && adopted_old != nullptr; ++i) {
-                const Listener& old = listeners_[i];
-                if (!old.open || adopted_old[i] || !same_endpoint(old.requested, l.requested))
-                    continue;
+            for (size_t i = 0; i < slots && adopt_old; ++i) {
+                Listener& old = t_.listeners[i];
+                if (!old.open || old.taken || !same_endpoint(old.requested, l.requested)) continue;
                 if (l.requested.port == 0 && (old.name != l.name || old.slot != k)) continue;
-                adopted_old[i] = true;
+                old.taken = true;
                 l.sock = old.sock;
                 l.bound = old.bound;
                 l.paused_until = old.paused_until;
@@ -164,12 +164,12 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool* adopte
         }
     }
     if (failure == Status::Ok) return Status::Ok;
-    for (size_t i = 0; i < kListeners; ++i) {
+    for (size_t i = 0; i < slots; ++i) {
         if (!out[i].adopted) close_listener(out[i]);
         out[i] = Listener();
     }
-    if (adopted_old != nullptr)
-        for (size_t i = 0; i < kListeners; ++i) adopted_old[i] = false;
+    if (adopt_old)
+        for (Listener& old : listeners()) old.taken = false;
     return failure;
 }
 
@@ -178,17 +178,37 @@ void Runtime::close_listener(Listener& l) {
     l = Listener();
 }
 
+Status Runtime::attach(void* memory, size_t bytes) {
+    const Capacity& c = engine_.capacity();
+    const size_t need = size_for(c);
+    if (t_.sessions != nullptr || need == 0 || !table_memory_ok(memory) || bytes < need)
+        return Status::InvalidArgument;
+    TablePlacer placer(static_cast<unsigned char*>(memory));
+    t_ = lay_out(placer, c);
+    capacity_ = c;
+    map_mask_ = map_size(c) - 1;
+    return Status::Ok;
+}
+
+const size_t Runtime::kBytesPerSession =
+    sizeof(SessionIo) + 2 * sizeof(MapEntry) + sizeof(uint16_t);
+const size_t Runtime::kBytesPerServer =
+    sizeof(ProbeIo) + sizeof(uint32_t) + sizeof(EndpointCache::Entry);
+const size_t Runtime::kBytesPerGroup = 2 * STBF_MAX_SLOTS * sizeof(Listener) + sizeof(uint16_t);
+
 Status Runtime::init(const Config& config, TimeUs now) {
-    if (state_ == State::Running || port_ == nullptr) return Status::InvalidArgument;
+    if (state_ == State::Running || port_ == nullptr || t_.sessions == nullptr)
+        return Status::InvalidArgument;
     if (port_->api_version != STBF_PORT_API_VERSION) return Status::PortVersionMismatch;
     if (!port_complete(*port_)) return Status::InvalidArgument;
     default_transport_ = Transport{port_->ctx,       port_->tcp_connect, port_->tcp_connect_result,
                                    port_->tcp_send, port_->tcp_recv,    port_->tcp_close};
-    endpoints_.attach(port_, make_tag(TagKind::Resolve, 0));
-    for (Listener& l : listeners_) l = Listener();
+    endpoints_.attach(port_, make_tag(TagKind::Resolve, 0), t_.endpoints, capacity_.servers);
+    for (Listener& l : listeners()) l = Listener();
 
-    Listener fresh[kListeners];
-    Status st = open_listeners(config, fresh, nullptr);
+    Listener* fresh = t_.next_listeners;
+    const size_t slots = listener_slots(capacity_);
+    Status st = open_listeners(config, fresh, false);
     if (st != Status::Ok) return st;
     uint64_t seed = config.seed;
     if (seed == 0) {
@@ -198,26 +218,29 @@ Status Runtime::init(const Config& config, TimeUs now) {
     }
     st = engine_.init(config, seed, now);
     if (st != Status::Ok) {
-        for (Listener& l : fresh) close_listener(l);
+        for (size_t i = 0; i < slots; ++i) close_listener(fresh[i]);
         return st;
     }
-    for (size_t i = 0; i < kListeners; ++i) listeners_[i] = fresh[i];
-    for (SessionIo& s : sessions_) reset_session(s);
-    for (MapEntry& m : session_map_) m = MapEntry();
+    for (size_t i = 0; i < slots; ++i) {
+        t_.listeners[i] = fresh[i];
+        fresh[i] = Listener();
+    }
+    for (SessionIo& s : sessions()) reset_session(s);
+    for (size_t i = 0; i <= map_mask_; ++i) t_.session_map[i] = MapEntry();
     free_count_ = 0;
-    for (uint16_t i = STBF_MAX_SESSIONS; i > 0; --i) free_sessions_[free_count_++] = i - 1;
-    for (uint16_t& n : group_sessions_) n = 0;
+    for (uint16_t i = capacity_.sessions; i > 0; --i) t_.free_sessions[free_count_++] = i - 1;
+    for (uint16_t g = 0; g < capacity_.groups; ++g) t_.group_sessions[g] = 0;
     session_count_ = 0;
-    for (ProbeIo& p : probes_) p = ProbeIo();
+    for (ProbeIo& p : probes()) p = ProbeIo();
     probe_count_ = 0;
-    for (uint32_t& w : wait_head_) w = 0;
+    for (uint16_t v = 0; v < capacity_.servers; ++v) t_.wait_head[v] = 0;
     paused_listeners_ = 0;
     lingering_ = 0;
     linger_deadline_ = kNever;
     counters_ = RuntimeCounters();
     state_ = State::Running;
-    for (size_t i = 0; i < kListeners; ++i)
-        if (listeners_[i].open) log_listening(listeners_[i]);
+    for (const Listener& l : listeners())
+        if (l.open) log_listening(l);
     drain(now);
     return Status::Ok;
 }
@@ -225,51 +248,55 @@ Status Runtime::init(const Config& config, TimeUs now) {
 Status Runtime::reload(const Config& config) {
     if (state_ != State::Running) return Status::InvalidArgument;
     const TimeUs t = now();
-    Listener next[kListeners];
-    bool adopted_old[kListeners] = {};
-    Status st = open_listeners(config, next, adopted_old);
+    Listener* next = t_.next_listeners;
+    const size_t slots = listener_slots(capacity_);
+    Status st = open_listeners(config, next, true);
     if (st != Status::Ok) return st;
     st = engine_.replace_config(config, t);
     if (st != Status::Ok) {
-        for (Listener& l : next)
-            if (!l.adopted) close_listener(l);
+        for (size_t i = 0; i < slots; ++i) {
+            if (!next[i].adopted) close_listener(next[i]);
+            next[i] = Listener();
+        }
+        for (Listener& old : listeners()) old.taken = false;
         return st;
     }
     // Sessions follow their group by name (the name of its slot-0 listener); those of a removed
     // group drain under no group.
     GroupIndex renumber[STBF_MAX_GROUPS];
-    for (GroupIndex old = 0; old < STBF_MAX_GROUPS; ++old) {
+    for (GroupIndex old = 0; old < capacity_.groups; ++old) {
         renumber[old] = kNoGroup;
-        const Listener& first = listeners_[old * STBF_MAX_SLOTS];
+        const Listener& first = t_.listeners[old * STBF_MAX_SLOTS];
         for (uint16_t g = 0; g < config.group_count; ++g)
             if (first.open && config.groups[g].name == first.name) renumber[old] = g;
     }
-    for (uint16_t& n : group_sessions_) n = 0;
-    for (SessionIo& s : sessions_) {  // a reload is rare: one pass over the table is fine
+    for (uint16_t g = 0; g < capacity_.groups; ++g) t_.group_sessions[g] = 0;
+    for (SessionIo& s : sessions()) {  // a reload is rare: one pass over the table is fine
         if (s.id == 0) continue;
-        if (s.group < STBF_MAX_GROUPS) s.group = renumber[s.group];
-        if (s.group < STBF_MAX_GROUPS) group_sessions_[s.group]++;
+        if (s.group < capacity_.groups) s.group = renumber[s.group];
+        if (s.group < capacity_.groups) t_.group_sessions[s.group]++;
     }
-    for (size_t i = 0; i < kListeners; ++i) {
-        if (listeners_[i].open && !adopted_old[i]) {
-            log(STBF_LOG_NOTICE, "group", listeners_[i].name.c_str(),
-                listeners_[i].slot == 0 ? "removed: listener closed, its sessions drain"
-                                        : "slot removed: listener closed, its sessions drain");
-            close_listener(listeners_[i]);
+    for (Listener& old : listeners()) {
+        if (old.open && !old.taken) {
+            log(STBF_LOG_NOTICE, "group", old.name.c_str(),
+                old.slot == 0 ? "removed: listener closed, its sessions drain"
+                              : "slot removed: listener closed, its sessions drain");
+            close_listener(old);
         }
     }
     paused_listeners_ = 0;
-    for (size_t i = 0; i < kListeners; ++i) {
-        listeners_[i] = next[i];
+    for (size_t i = 0; i < slots; ++i) {
+        t_.listeners[i] = next[i];
         // An adopted listener may have moved in the table: its events must name its new place.
         if (next[i].adopted && next[i].paused_until == kNever)
             port_->watch(port_->ctx, next[i].sock, STBF_READABLE,
                          make_tag(TagKind::Listener, static_cast<uint32_t>(i)));
         if (next[i].open && next[i].paused_until != kNever) paused_listeners_++;
-        listeners_[i].adopted = false;
+        t_.listeners[i].adopted = false;
         if (next[i].open && !next[i].adopted) log_listening(next[i]);
+        next[i] = Listener();
     }
-    for (unsigned slot = 0; slot < STBF_MAX_SERVERS; ++slot)
+    for (unsigned slot = 0; slot < capacity_.servers; ++slot)
         if (!engine_.server_in_use(static_cast<ServerSlot>(slot)))
             endpoints_.forget(static_cast<ServerSlot>(slot));
     drain(t);
@@ -292,10 +319,10 @@ void Runtime::log_listening(const Listener& l) {
 void Runtime::shutdown() {
     if (state_ != State::Running) return;
     const TimeUs t = now();
-    for (Listener& l : listeners_) close_listener(l);
-    for (SessionIo& s : sessions_)
+    for (Listener& l : listeners()) close_listener(l);
+    for (SessionIo& s : sessions())
         if (s.id != 0) end_session(s, Reason::Drained, true, t);
-    for (ProbeIo& p : probes_) {
+    for (ProbeIo& p : probes()) {
         close_upstream(p.up);
         p.id = 0;
     }
@@ -339,14 +366,15 @@ Status Runtime::step(TimeUs max_wait_us) {
 TimeUs Runtime::listeners_deadline() const {
     TimeUs next = kNever;
     if (paused_listeners_ == 0) return next;  // the usual case: no scan per loop iteration
-    for (const Listener& l : listeners_)
+    for (const Listener& l : listeners())
         if (l.open) next = min_time(next, l.paused_until);
     return next;
 }
 
 void Runtime::run_timers(TimeUs t) {
-    for (uint32_t i = 0; i < kListeners && paused_listeners_ > 0; ++i) {
-        Listener& l = listeners_[i];
+    const size_t slots = listener_slots(capacity_);
+    for (uint32_t i = 0; i < slots && paused_listeners_ > 0; ++i) {
+        Listener& l = t_.listeners[i];
         if (l.open && l.paused_until <= t) {
             l.paused_until = kNever;
             paused_listeners_--;
@@ -374,7 +402,7 @@ void Runtime::half_close(SessionIo& s, TimeUs t) {
 void Runtime::end_lingering(TimeUs t) {
     // Only while some session lingers after a half-close (rare and short): one pass.
     TimeUs next = kNever;
-    for (SessionIo& s : sessions_) {
+    for (SessionIo& s : sessions()) {
         if (s.id == 0 || s.linger_until == kNever) continue;
         if (s.linger_until <= t)
             end_session(s, Reason::ClientClosed, true, t);
@@ -411,18 +439,16 @@ void Runtime::execute(const Action& a, TimeUs t) {
         case ActionKind::CloseSession: {
             SessionIo* s = find_session(a.session);
             if (s == nullptr) break;
-            if (a.reason != Reason::ClientClosed) {
-                const ServerConfig* cfg = engine_.server_config(a.server);
+            if (a.reason != Reason::ClientClosed)
                 log(STBF_LOG_INFO, "session closed:", reason_name(a.reason),
-                    cfg != nullptr ? cfg->label.c_str() : nullptr);
-            }
+                    a.config != nullptr ? a.config->label.c_str() : nullptr);
             end_session(*s, a.reason, false, t);
             break;
         }
         case ActionKind::Probe: start_probe(a, t); break;
         case ActionKind::CancelProbe: {
-            if (a.server >= STBF_MAX_SERVERS) break;
-            ProbeIo& p = probes_[a.server];
+            if (a.server >= capacity_.servers) break;
+            ProbeIo& p = t_.probes[a.server];
             if (p.id != a.probe) break;
             if (a.reason != Reason::Drained && p.up.resolved)
                 endpoints_.report_failure(p.up.server, p.up.endpoint, t);
@@ -457,13 +483,14 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
     const uint32_t index = ev.tag & 0xffffffu;
     switch (static_cast<TagKind>((ev.tag & ~kRuntimeTagBit) >> 24)) {
         case TagKind::Listener:
-            if (index < kListeners && listeners_[index].open && listeners_[index].sock == ev.sock)
-                on_accept(listeners_[index], t);
+            if (index < listener_slots(capacity_) && t_.listeners[index].open &&
+                t_.listeners[index].sock == ev.sock)
+                on_accept(t_.listeners[index], t);
             return;
         case TagKind::Client:
         case TagKind::Upstream: {
-            if (index >= STBF_MAX_SESSIONS) return;
-            SessionIo& s = sessions_[index];
+            if (index >= capacity_.sessions) return;
+            SessionIo& s = t_.sessions[index];
             if (s.id == 0) return;
             if (s.client == ev.sock)
                 pump(s, ev.ready, 0, t);
@@ -481,8 +508,8 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
             return;
         }
         case TagKind::Probe: {
-            if (index >= STBF_MAX_SERVERS) return;
-            ProbeIo& p = probes_[index];
+            if (index >= capacity_.servers) return;
+            ProbeIo& p = t_.probes[index];
             if (p.id == 0 || p.up.phase == Phase::Free || p.up.sock != ev.sock) return;
             Reason why = Reason::None;
             const Step step = advance(p.up, &why);
@@ -497,41 +524,41 @@ void Runtime::dispatch_socket(const stbf_event& ev, TimeUs t) {
 // ---- tables ---------------------------------------------------------------------------------
 
 void Runtime::map_insert(SessionId id, uint16_t index) {
-    size_t i = id & (kSessionMapSize - 1);
-    while (session_map_[i].id != 0) i = (i + 1) & (kSessionMapSize - 1);
-    session_map_[i].id = id;
-    session_map_[i].index = index;
+    size_t i = id & map_mask_;
+    while (t_.session_map[i].id != 0) i = (i + 1) & map_mask_;
+    t_.session_map[i].id = id;
+    t_.session_map[i].index = index;
 }
 
 void Runtime::map_erase(SessionId id) {
-    size_t i = id & (kSessionMapSize - 1);
-    while (session_map_[i].id != id) {
-        if (session_map_[i].id == 0) return;
-        i = (i + 1) & (kSessionMapSize - 1);
+    size_t i = id & map_mask_;
+    while (t_.session_map[i].id != id) {
+        if (t_.session_map[i].id == 0) return;
+        i = (i + 1) & map_mask_;
     }
     // Backward-shift deletion keeps every probe sequence unbroken without tombstones.
     size_t hole = i;
-    for (size_t j = (hole + 1) & (kSessionMapSize - 1); session_map_[j].id != 0;
-         j = (j + 1) & (kSessionMapSize - 1)) {
-        const size_t home = session_map_[j].id & (kSessionMapSize - 1);
+    for (size_t j = (hole + 1) & map_mask_; t_.session_map[j].id != 0; j = (j + 1) & map_mask_) {
+        const size_t home = t_.session_map[j].id & map_mask_;
         const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
         if (movable) {
-            session_map_[hole] = session_map_[j];
+            t_.session_map[hole] = t_.session_map[j];
             hole = j;
         }
     }
-    session_map_[hole] = MapEntry();
+    t_.session_map[hole] = MapEntry();
 }
 
 uint16_t Runtime::index_of(const SessionIo& s) const {
-    return static_cast<uint16_t>(&s - sessions_);
+    return static_cast<uint16_t>(&s - t_.sessions);
 }
 
 Runtime::AttemptIo* Runtime::attempt_by_ref(uint32_t ref, SessionIo** session) {
     // ref = session index * attempts per session + attempt + 1 (0 = none)
-    if (ref == 0 || ref > STBF_MAX_SESSIONS * STBF_MAX_ATTEMPTS_IN_FLIGHT) return nullptr;
+    if (ref == 0 || ref > uint32_t{capacity_.sessions} * STBF_MAX_ATTEMPTS_IN_FLIGHT)
+        return nullptr;
     const uint32_t i = ref - 1;
-    SessionIo& s = sessions_[i / STBF_MAX_ATTEMPTS_IN_FLIGHT];
+    SessionIo& s = t_.sessions[i / STBF_MAX_ATTEMPTS_IN_FLIGHT];
     AttemptIo& at = s.attempts[i % STBF_MAX_ATTEMPTS_IN_FLIGHT];
     if (s.id == 0 || at.id == 0) return nullptr;
     *session = &s;
@@ -539,8 +566,8 @@ Runtime::AttemptIo* Runtime::attempt_by_ref(uint32_t ref, SessionIo** session) {
 }
 
 void Runtime::wait_link(Upstream& u, uint32_t ref) {
-    if (ref == 0 || u.server >= STBF_MAX_SERVERS) return;  // probes wait in probes_[server]
-    uint32_t& head = wait_head_[u.server];
+    if (ref == 0 || u.server >= capacity_.servers) return;  // probes wait in probes_[server]
+    uint32_t& head = t_.wait_head[u.server];
     u.wait_prev = 0;
     u.wait_next = head;
     if (head != 0) {
@@ -552,7 +579,7 @@ void Runtime::wait_link(Upstream& u, uint32_t ref) {
 }
 
 void Runtime::wait_unlink(Upstream& u) {
-    if (u.phase != Phase::Resolving || u.server >= STBF_MAX_SERVERS) return;
+    if (u.phase != Phase::Resolving || u.server >= capacity_.servers) return;
     SessionIo* s = nullptr;
     const bool attempt = (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
     const uint32_t self = attempt ? (u.tag & 0xffffffu) + 1 : 0;
@@ -560,8 +587,8 @@ void Runtime::wait_unlink(Upstream& u) {
     if (u.wait_prev != 0) {
         AttemptIo* prev = attempt_by_ref(u.wait_prev, &s);
         if (prev != nullptr) prev->up.wait_next = u.wait_next;
-    } else if (wait_head_[u.server] == self) {
-        wait_head_[u.server] = u.wait_next;
+    } else if (t_.wait_head[u.server] == self) {
+        t_.wait_head[u.server] = u.wait_next;
     }
     if (u.wait_next != 0) {
         AttemptIo* next = attempt_by_ref(u.wait_next, &s);
@@ -583,7 +610,7 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
             l.paused_until = t + kAcceptPauseUs;
             return;
         }
-        SessionIo* s = free_count_ > 0 ? &sessions_[free_sessions_[free_count_ - 1]] : nullptr;
+        SessionIo* s = free_count_ > 0 ? &t_.sessions[t_.free_sessions[free_count_ - 1]] : nullptr;
         SessionId id = 0;
         const Status st = s != nullptr ? engine_.session_open_slot(l.group, l.slot, t, &id)
                                        : Status::CapacityExceeded;
@@ -608,7 +635,7 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
         s->client = client;
         map_insert(id, index_of(*s));
         session_count_++;
-        if (l.group < STBF_MAX_GROUPS) group_sessions_[l.group]++;
+        if (l.group < capacity_.groups) t_.group_sessions[l.group]++;
         counters_.accepted++;
         update_interest(*s);
         drain(t);  // the Connect for this session runs now, before the next accept
@@ -618,12 +645,12 @@ void Runtime::on_accept(Listener& l, TimeUs t) {
 void Runtime::on_resolved(const stbf_event& ev, TimeUs t) {
     bool usable = false;
     const ServerSlot slot = endpoints_.on_resolved(ev.tag, ev.request, t, &usable);
-    if (slot == kNoServer || slot >= STBF_MAX_SERVERS) return;
+    if (slot == kNoServer || slot >= capacity_.servers) return;
     counters_.resolutions++;
     // Exactly the attempts that wait for this name: take the list, then drive each one. No
     // engine action runs in between (drain comes after), so the saved links stay valid.
-    uint32_t ref = wait_head_[slot];
-    wait_head_[slot] = 0;
+    uint32_t ref = t_.wait_head[slot];
+    t_.wait_head[slot] = 0;
     while (ref != 0) {
         SessionIo* s = nullptr;
         AttemptIo* at = attempt_by_ref(ref, &s);
@@ -636,38 +663,31 @@ void Runtime::on_resolved(const stbf_event& ev, TimeUs t) {
         const Step step = usable ? open_upstream(at->up, t, &why) : Step::Failed;
         drive_attempt(*s, *at, step, why, t);
     }
-    if (slot < STBF_MAX_SERVERS) {
-        ProbeIo& p = probes_[slot];
-        if (p.id != 0 && p.up.phase == Phase::Resolving) {
-            Reason why = Reason::ResolveFailed;
-            const Step step = usable ? open_upstream(p.up, t, &why) : Step::Failed;
-            drive_probe(p, step, why, t);
-        }
+    ProbeIo& p = t_.probes[slot];
+    if (p.id != 0 && p.up.phase == Phase::Resolving) {
+        Reason why = Reason::ResolveFailed;
+        const Step step = usable ? open_upstream(p.up, t, &why) : Step::Failed;
+        drive_probe(p, step, why, t);
     }
 }
 
 // ---- upstream connections --------------------------------------------------------------------
 
-void Runtime::prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag) {
+void Runtime::prepare_upstream(Upstream& u, const Action& a, uint32_t tag) {
     u = Upstream();
-    u.server = server;
+    u.server = a.server;
+    u.cfg = a.config;
     u.tag = tag;
     u.transport = &default_transport_;
     if (selector_ != nullptr) {
-        const ServerConfig* cfg = engine_.server_config(server);
-        const Transport* chosen = cfg != nullptr ? selector_(selector_user_, *cfg) : nullptr;
+        const Transport* chosen = selector_(selector_user_, *a.config);
         if (chosen != nullptr) u.transport = chosen;
     }
 }
 
 Runtime::Step Runtime::open_upstream(Upstream& u, TimeUs t, Reason* why) {
-    const ServerConfig* cfg = engine_.server_config(u.server);
-    if (cfg == nullptr) {
-        *why = Reason::LocalError;
-        return Step::Failed;
-    }
     stbf_addr addr = {};
-    switch (endpoints_.lookup(u.server, *cfg, t, &addr, &u.endpoint)) {
+    switch (endpoints_.lookup(u.server, *u.cfg, t, &addr, &u.endpoint)) {
         case EndpointCache::Lookup::Pending: {
             const bool attempt =
                 (u.tag & ~kRuntimeTagBit) >> 24 == static_cast<uint32_t>(TagKind::Attempt);
@@ -785,9 +805,8 @@ void Runtime::set_interest(stbf_sock sock, unsigned* current, unsigned wanted, u
 
 Runtime::SessionIo* Runtime::find_session(SessionId id) {
     if (id == 0) return nullptr;
-    for (size_t i = id & (kSessionMapSize - 1); session_map_[i].id != 0;
-         i = (i + 1) & (kSessionMapSize - 1))
-        if (session_map_[i].id == id) return &sessions_[session_map_[i].index];
+    for (size_t i = id & map_mask_; t_.session_map[i].id != 0; i = (i + 1) & map_mask_)
+        if (t_.session_map[i].id == id) return &t_.sessions[t_.session_map[i].index];
     return nullptr;
 }
 
@@ -829,16 +848,15 @@ void Runtime::start_attempt(const Action& a, TimeUs t) {
                 at = &s->attempts[i];
                 k = i;
             }
-    const ServerConfig* cfg = engine_.server_config(a.server);
-    if (at == nullptr || cfg == nullptr) {
+    if (at == nullptr || a.config == nullptr) {
         engine_.attempt_failed(a.session, a.attempt, Reason::LocalError, t);
         return;
     }
     at->id = a.attempt;
     prepare_upstream(
-        at->up, a.server,
+        at->up, a,
         make_tag(TagKind::Attempt, index_of(*s) * uint32_t{STBF_MAX_ATTEMPTS_IN_FLIGHT} + k));
-    at->up.check.reset(greeting_rule_for_protocol(cfg->protocol));
+    at->up.check.reset(greeting_rule_for_protocol(a.config->protocol));
     at->up.keep = true;
     counters_.connects++;
     Reason why = Reason::None;
@@ -1137,24 +1155,24 @@ void Runtime::end_session(SessionIo& s, Reason why, bool report, TimeUs t) {
     if (s.linger_until != kNever) lingering_--;
     map_erase(s.id);
     session_count_--;
-    if (s.group < STBF_MAX_GROUPS && group_sessions_[s.group] > 0) group_sessions_[s.group]--;
-    free_sessions_[free_count_++] = index_of(s);
+    if (s.group < capacity_.groups && t_.group_sessions[s.group] > 0) t_.group_sessions[s.group]--;
+    t_.free_sessions[free_count_++] = index_of(s);
     reset_session(s);
 }
 
 // ---- probes ---------------------------------------------------------------------------------
 
 void Runtime::start_probe(const Action& a, TimeUs t) {
-    const ServerConfig* cfg = engine_.server_config(a.server);
-    if (a.server >= STBF_MAX_SERVERS || cfg == nullptr) {
+    const ServerConfig* cfg = a.config;
+    if (a.server >= capacity_.servers || cfg == nullptr) {
         engine_.probe_result(a.server, a.probe, false, Reason::LocalError, t);
         return;
     }
-    ProbeIo& p = probes_[a.server];
+    ProbeIo& p = t_.probes[a.server];
     close_upstream(p.up);
     if (p.id == 0) probe_count_++;
     p.id = a.probe;
-    prepare_upstream(p.up, a.server, make_tag(TagKind::Probe, a.server));
+    prepare_upstream(p.up, a, make_tag(TagKind::Probe, a.server));
     p.up.check.reset(greeting_rule_for_probe(*cfg));
     if (cfg->probe == ProbeKind::Expect) {
         const uint8_t n = cfg->expect_send_len <= STBF_EXPECT_MAX
@@ -1199,8 +1217,8 @@ bool Runtime::listener_address(GroupIndex group, stbf_addr* out) const {
 }
 
 bool Runtime::listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) const {
-    if (group >= STBF_MAX_GROUPS || slot >= STBF_MAX_SLOTS) return false;
-    const Listener& l = listeners_[group * STBF_MAX_SLOTS + slot];
+    if (group >= capacity_.groups || slot >= STBF_MAX_SLOTS) return false;
+    const Listener& l = t_.listeners[group * STBF_MAX_SLOTS + slot];
     if (!l.open) return false;
     *out = l.bound;
     return true;
@@ -1208,21 +1226,21 @@ bool Runtime::listener_address(GroupIndex group, uint8_t slot, stbf_addr* out) c
 
 uint16_t Runtime::listener_count() const {
     uint16_t n = 0;
-    for (const Listener& l : listeners_)
+    for (const Listener& l : listeners())
         if (l.open) ++n;
     return n;
 }
 
 uint16_t Runtime::open_sessions(GroupIndex group) const {
-    return group < STBF_MAX_GROUPS ? group_sessions_[group] : 0;
+    return group < capacity_.groups ? t_.group_sessions[group] : 0;
 }
 
 uint16_t Runtime::open_sessions() const {
     return session_count_;
 }
 
-uint8_t Runtime::probes_in_flight() const {
-    return static_cast<uint8_t>(probe_count_);
+uint16_t Runtime::probes_in_flight() const {
+    return probe_count_;
 }
 
 }  // namespace stbf

@@ -147,7 +147,7 @@ int cmd_probe(int argc, char** argv) {
         return 1;
     }
     stbf::Engine* engine = &sized->engine;
-    auto runtime = std::make_unique<stbf::Runtime>(*engine, table);
+    auto runtime = std::make_unique<stbf::SizedRuntime>(*engine, table);
     if (tls) runtime->set_transport_selector(&stbf::daemon::select_tls_transport, tls.get());
     stbf::Status st = runtime->init(config, table->now(table->ctx));
     if (st != stbf::Status::Ok) {

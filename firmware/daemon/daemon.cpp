@@ -306,7 +306,7 @@ class Daemon {
             return false;
         }
         engine_ = &sized_engine_->engine;
-        runtime_ = std::make_unique<Runtime>(*engine_, table_);
+        runtime_ = std::make_unique<SizedRuntime>(*engine_, table_);
         runtime_->set_foreign_handler(&Daemon::foreign_event, this);
         if (tls_) runtime_->set_transport_selector(&select_tls_transport, tls_.get());
         Status st = runtime_->init(*effective, table_->now(table_->ctx));
@@ -765,7 +765,7 @@ class Daemon {
     std::unique_ptr<TlsExtension> tls_;  // null: this binary has no TLS support
     std::unique_ptr<SizedEngine> sized_engine_;
     Engine* engine_ = nullptr;  // sized_engine_'s
-    std::unique_ptr<Runtime> runtime_;
+    std::unique_ptr<SizedRuntime> runtime_;
     LoadedConfig loaded_;
     stbf_sock signal_sock_ = STBF_SOCK_INVALID;
     std::string control_path_;

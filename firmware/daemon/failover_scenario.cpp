@@ -117,7 +117,7 @@ class Relay {
         if (!port_) return false;
         std::unique_ptr<Config> config = make_group_config(upstreams, hang_timeout_ms, slots);
         engine_ = std::make_unique<DefaultEngine>();
-        runtime_ = std::make_unique<Runtime>(*engine_, port_->table());
+        runtime_ = std::make_unique<DefaultRuntime>(*engine_, port_->table());
         const Status st = runtime_->init(*config, port_->table()->now(port_->table()->ctx));
         stbf_addr listen{};
         if (st != Status::Ok || !runtime_->listener_address(0, &listen)) {
@@ -143,7 +143,7 @@ class Relay {
   private:
     std::unique_ptr<PosixPort> port_;
     std::unique_ptr<DefaultEngine> engine_;
-    std::unique_ptr<Runtime> runtime_;
+    std::unique_ptr<DefaultRuntime> runtime_;
     std::vector<uint16_t> ports_;
     std::atomic<bool> stop_{false};
     std::thread thread_;

@@ -13,8 +13,8 @@ namespace {
 
 stbf::EngineWith<4, 2, 8> engine;  // tables sized for this image, in .bss
 stbf::Config config;
-stbf::Runtime runtime(engine, &stbf_stub_port);
-volatile uint32_t steps_done = 0;  // for a debugger: the loop runs
+stbf::RuntimeWith<4, 2, 8> runtime(engine, &stbf_stub_port);  // tables for that engine, in .bss
+volatile uint32_t steps_done = 0;                             // for a debugger: the loop runs
 
 }  // namespace
 

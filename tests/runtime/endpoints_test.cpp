@@ -73,8 +73,10 @@ constexpr TimeUs kSecond = 1000000;
 
 class EndpointCacheTest : public ::testing::Test {
 protected:
-    EndpointCacheTest() { cache.attach(&r.port); }
+    EndpointCacheTest() { cache.attach(&r.port, 0, entries, kSlots); }
+    static constexpr uint32_t kSlots = 16;
     FakeResolver r;
+    EndpointCache::Entry entries[kSlots];
     EndpointCache cache;
     stbf_addr a{};
     uint8_t ep = 0;
@@ -163,6 +165,17 @@ TEST_F(EndpointCacheTest, ChangedHostInAReusedSlotStartsOverAndCancelsTheOldRequ
     EXPECT_TRUE(r.requests[0].cancelled);
     EXPECT_EQ(a.addr[0], 10);
     EXPECT_EQ(cache.on_resolved(r.tag_of(1), 1, 0, &usable), kNoServer);
+}
+
+TEST_F(EndpointCacheTest, SlotOutsideTheGivenTableIsNeverReadyNorResolved) {
+    EXPECT_EQ(cache.lookup(kSlots - 1, server("127.0.0.1", 5000), 0, &a, &ep),
+              EndpointCache::Lookup::Ready);
+    EXPECT_EQ(cache.lookup(kSlots, server("127.0.0.1", 5000), 0, &a, &ep),
+              EndpointCache::Lookup::Failed);
+    EXPECT_EQ(cache.lookup(kSlots, server("far.example", 5000), 0, &a, &ep),
+              EndpointCache::Lookup::Failed);
+    EXPECT_EQ(cache.endpoint_count(kSlots), 0);
+    EXPECT_TRUE(r.requests.empty());
 }
 
 }  // namespace

@@ -272,7 +272,7 @@ class LwipRig {
         engine = std::make_unique<DefaultEngine>();
         config = std::make_unique<Config>();
         config->seed = 99;
-        runtime = std::make_unique<Runtime>(*engine, port_->table());
+        runtime = std::make_unique<DefaultRuntime>(*engine, port_->table());
         runtime->set_foreign_handler(
             [](void* user, const stbf_event& e) { static_cast<Actors*>(user)->dispatch(e); },
             actors_.get());
@@ -331,7 +331,7 @@ class LwipRig {
 
     std::unique_ptr<DefaultEngine> engine;
     std::unique_ptr<Config> config;
-    std::unique_ptr<Runtime> runtime;
+    std::unique_ptr<DefaultRuntime> runtime;
 
   private:
     std::unique_ptr<Actors> actors_;

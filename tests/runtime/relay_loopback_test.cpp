@@ -117,7 +117,7 @@ class RelayLoopback : public ::testing::TestWithParam<bool> {
         port_ = PosixPort::create(o);
         ASSERT_NE(port_, nullptr);
         engine_ = std::make_unique<DefaultEngine>();
-        runtime_ = std::make_unique<Runtime>(*engine_, port_->table());
+        runtime_ = std::make_unique<DefaultRuntime>(*engine_, port_->table());
         config_ = std::make_unique<Config>();
         config_->seed = 5;
         ServerConfig& s = config_->servers[config_->server_count++];
@@ -182,7 +182,7 @@ class RelayLoopback : public ::testing::TestWithParam<bool> {
     EchoUpstream upstream_;
     std::unique_ptr<PosixPort> port_;
     std::unique_ptr<DefaultEngine> engine_;
-    std::unique_ptr<Runtime> runtime_;
+    std::unique_ptr<DefaultRuntime> runtime_;
     std::unique_ptr<Config> config_;
     int client_ = -1;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
 #include "sim_rig.h"
 
@@ -22,7 +23,8 @@ TEST(Runtime, RefusesAPortOfAnotherApiVersion) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.api_version = STBF_PORT_API_VERSION + 1;
-    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    auto owned =
+        std::make_unique<DefaultRuntime>(*rig.engine, &other);  // large tables: off the stack
     Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::PortVersionMismatch);
     EXPECT_FALSE(runtime.initialized());
@@ -33,7 +35,8 @@ TEST(Runtime, RefusesAPortWithAMissingFunction) {
     one_server(rig);
     stbf_port other = *rig.world.port();
     other.resolve_cancel = nullptr;
-    auto owned = std::make_unique<Runtime>(*rig.engine, &other);  // large tables: off the stack
+    auto owned =
+        std::make_unique<DefaultRuntime>(*rig.engine, &other);  // large tables: off the stack
     Runtime& runtime = *owned;
     EXPECT_EQ(runtime.init(*rig.config, 0), Status::InvalidArgument);
 }
@@ -42,6 +45,85 @@ TEST(Runtime, StepBeforeInitIsAnError) {
     Rig rig;
     EXPECT_EQ(rig.runtime->step(0), Status::InvalidArgument);
     EXPECT_EQ(rig.runtime->reload(*rig.config), Status::InvalidArgument);
+}
+
+TEST(RuntimeMemory, TablesCostWhatLimitsHSays) {
+    // The documented per-unit costs (limits.h) hold, and they add up to what size_for asks.
+    EXPECT_LE(Runtime::kBytesPerSession, 2u * STBF_RELAY_BUFFER + 512);
+    EXPECT_LE(Runtime::kBytesPerServer, 640u);
+    EXPECT_LE(Runtime::kBytesPerGroup, 1024u);
+    const Capacity defaults;  // 256 sessions: the session map is exactly two entries each
+    const size_t sum = defaults.servers * Runtime::kBytesPerServer +
+                       defaults.groups * Runtime::kBytesPerGroup +
+                       defaults.sessions * Runtime::kBytesPerSession;
+    EXPECT_LE(Runtime::size_for(defaults), sum);
+    EXPECT_GE(Runtime::size_for(defaults) + 9 * kTableAlign, sum);  // alignment only
+    // The object holds no table, and a box with one line needs its sessions' buffers only.
+    EXPECT_LE(sizeof(Runtime), 1024u);
+    EXPECT_LE(Runtime::size_for(Capacity{2, 1, 8}), 8 * Runtime::kBytesPerSession + 4096);
+    EXPECT_EQ(Runtime::size_for(Capacity{0, 1, 8}), 0u);  // out of range, as for the engine
+}
+
+TEST(Runtime, AttachRefusesMemoryThatCannotHoldTheTables) {
+    sim::World world(7, 0);
+    Config config;
+    add_server(config, "line", 20000, "A", "10.0.0.1", 12000);
+
+    Engine bare;  // no tables of its own: nothing to size the runtime's by
+    Runtime on_bare(bare, world.port());
+    std::vector<uint64_t> plenty(1 << 16);
+    EXPECT_EQ(on_bare.attach(plenty.data(), plenty.size() * 8), Status::InvalidArgument);
+    EXPECT_EQ(on_bare.init(config, world.now()), Status::InvalidArgument);
+
+    EngineWith<2, 1, 2> engine;
+    Runtime runtime(engine, world.port());
+    EXPECT_EQ(runtime.init(config, world.now()), Status::InvalidArgument);  // not attached
+    const size_t need = Runtime::size_for(engine.capacity());
+    ASSERT_GT(need, 0u);
+    std::vector<uint64_t> memory(need / 8 + 2);
+    EXPECT_EQ(runtime.attach(nullptr, need), Status::InvalidArgument);
+    EXPECT_EQ(runtime.attach(memory.data(), need - 1), Status::InvalidArgument);
+    EXPECT_EQ(runtime.attach(reinterpret_cast<unsigned char*>(memory.data()) + 1, need),
+              Status::InvalidArgument);
+    EXPECT_EQ(runtime.attach(memory.data(), need), Status::Ok);
+    EXPECT_EQ(runtime.attach(memory.data(), need), Status::InvalidArgument);  // once
+    EXPECT_EQ(runtime.init(config, world.now()), Status::Ok);
+    EXPECT_EQ(runtime.listener_count(), 1u);
+    runtime.shutdown();
+}
+
+TEST(Runtime, ServesAsManyClientsAsItsCapacityAndClosesTheNextAtOnce) {
+    // Tables sized for 3 sessions: three softcams are relayed, the fourth is closed at once
+    // (the engine refuses it), and nothing of the others is disturbed.
+    sim::World world(7, 0);
+    auto engine = std::make_unique<EngineWith<4, 1, 3>>();
+    auto runtime = std::make_unique<RuntimeWith<4, 1, 3>>(*engine, world.port());
+    Config config;
+    config.seed = 99;
+    add_server(config, "line", 20000, "A", "10.0.0.1", 12000);
+    world.add_server("10.0.0.1", 12000, sim::ServerBehaviour::cccam(1));
+    ASSERT_EQ(runtime->init(config, world.now()), Status::Ok);
+    std::vector<sim::Client*> clients;
+    for (int i = 0; i < 4; ++i) {
+        sim::ClientScript script;
+        script.start_at_us = (1 + i) * kSec;
+        script.greeting_size = 16;
+        script.greeting_timeout_us = 2 * kSec;
+        script.max_connects = 1;
+        clients.push_back(&world.add_client("127.0.0.1", 20000, script));
+    }
+    for (int steps = 0; world.now() < 6 * kSec; ++steps) {
+        ASSERT_LT(steps, 100000);
+        ASSERT_EQ(runtime->step(6 * kSec - world.now()), Status::Ok);
+    }
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(clients[i]->connected()) << "client " << i;
+        EXPECT_EQ(clients[i]->received().size(), 16u) << "client " << i;
+    }
+    EXPECT_EQ(clients[3]->count(ClientEventKind::Closed), 1u);
+    EXPECT_TRUE(clients[3]->received().empty());
+    EXPECT_EQ(runtime->open_sessions(), 3u);
+    EXPECT_EQ(runtime->counters().refused, 1u);
 }
 
 TEST(Runtime, TakenListenPortFailsInitAndLeavesNothingOpen) {
@@ -282,7 +364,8 @@ TEST(Runtime, AcceptOutOfResourcesPausesTheListenerInsteadOfSpinning) {
     FailingAccept::real = rig.world.port();
     FailingAccept::failures_left = 2;
     failing.tcp_accept = FailingAccept::accept;
-    auto owned = std::make_unique<Runtime>(*rig.engine, &failing);  // large tables: off the stack
+    auto owned =
+        std::make_unique<DefaultRuntime>(*rig.engine, &failing);  // large tables: off the stack
     Runtime& runtime = *owned;
     ASSERT_EQ(runtime.init(*rig.config, 0), Status::Ok);
     sim::Client& client = rig.add_softcam(20000, 1 * kSec, 0);

@@ -31,7 +31,7 @@ class Rig {
         : world(/*seed*/ 7, start_us),
           engine(std::make_unique<DefaultEngine>()),
           config(std::make_unique<Config>()),
-          runtime(std::make_unique<Runtime>(*engine, world.port())) {
+          runtime(std::make_unique<DefaultRuntime>(*engine, world.port())) {
         config->seed = 99;  // fixed: timelines must not depend on the port's randomness
     }
 
@@ -93,7 +93,7 @@ class Rig {
     sim::World world;
     std::unique_ptr<DefaultEngine> engine;
     std::unique_ptr<Config> config;
-    std::unique_ptr<Runtime> runtime;  // large: relay buffers for every session
+    std::unique_ptr<DefaultRuntime> runtime;  // large: relay buffers for every session
 };
 
 }  // namespace stbf::test

@@ -57,7 +57,7 @@ protected:
         g.servers[g.server_count++] = 0;
 
         engine_.reset(new DefaultEngine);
-        runtime_.reset(new Runtime(*engine_, port_));
+        runtime_.reset(new DefaultRuntime(*engine_, port_));
         runtime_->set_transport_selector(select_tls, transport_.get());
         ASSERT_EQ(runtime_->init(*config_, runtime_->now()), Status::Ok);
     }
@@ -91,7 +91,7 @@ protected:
     std::unique_ptr<TlsTransport> transport_;
     std::unique_ptr<Config> config_;
     std::unique_ptr<DefaultEngine> engine_;
-    std::unique_ptr<Runtime> runtime_;
+    std::unique_ptr<DefaultRuntime> runtime_;
     int client_ = -1;
 };
 

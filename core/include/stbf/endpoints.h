@@ -7,7 +7,8 @@
 // keeps the old addresses. Numeric IPv4/IPv6 hosts are parsed (address.h) and never touch the
 // resolver.
 //
-// Freestanding: fixed table indexed by the engine's server slot, no heap.
+// Freestanding: a table indexed by the engine's server slot, in memory its owner gives it
+// (attach), no heap.
 #ifndef STBF_ENDPOINTS_H
 #define STBF_ENDPOINTS_H
 
@@ -36,12 +37,30 @@ public:
         Failed,     ///< the name does not resolve (or the resolver refused the request)
     };
 
-    /// The port whose resolver is used. Must be set before any other call. The resolution of
-    /// server slot `s` is started with tag `tag_base + s`, so its completion event names the
-    /// slot (on_resolved) without a search.
-    void attach(const stbf_port* port, uint32_t tag_base = 0) {
+    /// One server slot's addresses; the owner provides `count` of them (one per server slot
+    /// of its engine), default-constructed, for the cache's life.
+    struct Entry {
+        bool in_use = false;
+        bool numeric = false;
+        FixedString<STBF_HOST_MAX> host;
+        uint16_t port = 0;
+        stbf_addr addrs[STBF_MAX_ENDPOINTS_PER_SERVER] = {};
+        uint8_t count = 0;
+        uint8_t current = 0;
+        uint32_t request = 0;  // 0 = none running
+        TimeUs refresh_at = kNever;
+    };
+
+    /// The port whose resolver is used and the table (`count` entries, one per server slot;
+    /// slots from `count` on are never ready). Must be set before any other call. The
+    /// resolution of server slot `s` is started with tag `tag_base + s`, so its completion
+    /// event names the slot (on_resolved) without a search.
+    void attach(const stbf_port* port, uint32_t tag_base, Entry* entries, uint32_t count) {
         port_ = port;
         tag_base_ = tag_base;
+        entries_ = entries;
+        count_ = entries != nullptr ? count : 0;
+        deadline_dirty_ = true;
     }
 
     /// Endpoint for the server in `slot`. A slot whose host or port changed (reload reused it)
@@ -77,22 +96,12 @@ public:
     bool resolving(ServerSlot slot) const;
 
 private:
-    struct Entry {
-        bool in_use = false;
-        bool numeric = false;
-        FixedString<STBF_HOST_MAX> host;
-        uint16_t port = 0;
-        stbf_addr addrs[STBF_MAX_ENDPOINTS_PER_SERVER] = {};
-        uint8_t count = 0;
-        uint8_t current = 0;
-        uint32_t request = 0;  // 0 = none running
-        TimeUs refresh_at = kNever;
-    };
     void start_resolve(Entry& e, TimeUs now);
 
     const stbf_port* port_ = nullptr;
     uint32_t tag_base_ = 0;
-    Entry entries_[STBF_MAX_SERVERS];
+    Entry* entries_ = nullptr;
+    uint32_t count_ = 0;
     // The runtime asks for the deadline on every loop iteration; it only moves when an entry
     // changes, so it is recomputed then (lazily), not per iteration.
     mutable bool deadline_dirty_ = true;

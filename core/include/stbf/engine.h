@@ -28,6 +28,7 @@
 #include "stbf/limits.h"
 #include "stbf/model.h"
 #include "stbf/status.h"
+#include "stbf/table_layout.h"
 
 namespace stbf {
 
@@ -89,13 +90,18 @@ enum class ActionKind : uint8_t {
     Relay,
     /// Close `session` (client and upstream sockets) for `reason`. No report.
     CloseSession,
-    /// Run a health check of server `server` as probe `probe` (ProbeKind from server_config).
+    /// Run a health check of server `server` as probe `probe` (ProbeKind from `config`).
     /// Report probe_connected (optional) and probe_result.
     Probe,
     /// Stop probe `probe` of `server` (it timed out; the engine counted the failure).
     CancelProbe,
 };
 
+/// One thing the caller must do. Carries all the caller needs to do it: `config` is the
+/// settings of `server` in force (host, port, protocol, probe kind, TLS), so a runtime never
+/// asks the engine back. It points into the engine's server table, which never moves, so it
+/// stays the settings of that slot while the slot holds the server (a reload updates matched
+/// servers in place; a removed server keeps its settings until its slot is freed).
 struct Action {
     ActionKind kind;
     Reason reason;
@@ -104,6 +110,8 @@ struct Action {
     SessionId session;
     AttemptId attempt;
     ProbeId probe;
+    /// Settings of `server` (null when the action names no server).
+    const ServerConfig* config = nullptr;
 };
 
 /// Operator state of a server, set at run time (`stbfailover server drain|disable|enable`).
@@ -206,10 +214,8 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    /// Alignment attach() needs for its memory (malloc, new and max_align_t storage have it).
-    static constexpr size_t kTableAlign = 8;
-    /// `n` rounded up to a multiple of `a` (how the tables are laid out one after another).
-    static constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+    /// Alignment attach() needs for its memory (table_layout.h).
+    static constexpr size_t kTableAlign = stbf::kTableAlign;
 
     /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a capacity is 0 or
     /// above its upper bound (limits.h). A constant expression: usable for static storage.
@@ -502,22 +508,26 @@ private:
     };
 
     // The tables as ranges (for range-for).
-    template <typename T>
-    struct Span {
-        T* first;
-        size_t count;
-        T* begin() const { return first; }
-        T* end() const { return first + count; }
-    };
-    Span<ServerRt> servers() { return {servers_, capacity_.servers}; }
-    Span<SessionRt> sessions() { return {sessions_, capacity_.sessions}; }
-    Span<const SessionRt> sessions() const { return {sessions_, capacity_.sessions}; }
+    TableSpan<ServerRt> servers() { return {servers_, capacity_.servers}; }
+    TableSpan<SessionRt> sessions() { return {sessions_, capacity_.sessions}; }
+    TableSpan<const SessionRt> sessions() const { return {sessions_, capacity_.sessions}; }
 
-    /// Constructs `count` entries of a table in place at the next offset of `base` aligned
-    /// for T (the tables' types have default member values) and moves `*at` past them: the
-    /// layout size_for() adds up.
-    template <typename T>
-    static T* construct_table(unsigned char* base, size_t* at, size_t count);
+    // Where the tables are in the block: size_for() and attach() walk the same layout.
+    struct Tables {
+        ServerRt* servers = nullptr;
+        GroupRt* groups = nullptr;
+        SessionRt* sessions = nullptr;
+        Action* actions = nullptr;
+    };
+    template <typename Carver>
+    static constexpr Tables lay_out(Carver& carve, const Capacity& c) {
+        Tables t;
+        t.servers = carve.template take<ServerRt>(c.servers);
+        t.groups = carve.template take<GroupRt>(c.groups);
+        t.sessions = carve.template take<SessionRt>(c.sessions);
+        t.actions = carve.template take<Action>(action_capacity(c));
+        return t;
+    }
 
     // Helpers (engine.cpp).
     Status load(const Config& config, TimeUs now, bool keep_state);
@@ -594,11 +604,7 @@ private:
 
 constexpr size_t Engine::size_for(const Capacity& c) {
     if (!capacity_ok(c)) return 0;
-    size_t n = sizeof(ServerRt) * c.servers;
-    n = align_up(n, alignof(GroupRt)) + sizeof(GroupRt) * c.groups;
-    n = align_up(n, alignof(SessionRt)) + sizeof(SessionRt) * c.sessions;
-    n = align_up(n, alignof(Action)) + sizeof(Action) * action_capacity(c);
-    return n;
+    return layout_bytes([&c](TableSizer& sizer) { lay_out(sizer, c); });
 }
 
 /// An engine that carries its tables inside the object, for a capacity fixed at compile time
@@ -614,7 +620,7 @@ private:
     alignas(Engine::kTableAlign) unsigned char storage_[Engine::size_for(kCapacity)];
 };
 
-/// An engine at the default capacity (limits.h), tables inside (about 705 KiB).
+/// An engine at the default capacity (limits.h), tables inside (about 741 KiB).
 using DefaultEngine = EngineWith<STBF_DEFAULT_SERVERS, STBF_DEFAULT_GROUPS, STBF_DEFAULT_SESSIONS>;
 
 }  // namespace stbf

@@ -1,6 +1,7 @@
 // Capacities of the freestanding core. The engine's tables are sized at start-up from the
 // config's `capacity` (model.h Capacity: servers, groups, sessions), in memory the caller
-// provides once (Engine::size_for + Engine::attach); the values here are the upper bounds a
+// provides once (Engine::size_for + Engine::attach, Runtime::size_for + Runtime::attach); the
+// values here are the upper bounds a
 // build accepts and the defaults. Everything else is sized from these at compile time: nothing
 // is allocated after init. Going past one is reported as Status::CapacityExceeded, never a
 // crash. An image maintainer can override any of them with -D on the compiler line
@@ -10,9 +11,13 @@
 
 // Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
 // 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
-// drain), 0.55 KiB per group and 0.3 KiB per session, each with its share of the action queue:
-// ~705 KiB at the default capacity below, ~4 KiB for a box with 1 group of 2 servers.
-// The runtime's relay tables come on top (runtime.h) and are sized at compile time.
+// drain), 0.55 KiB per group and 0.4 KiB per session, each with its share of the action queue:
+// ~741 KiB at the default capacity below, ~6 KiB for a box with 1 group of 2 servers.
+// The runtime's tables come on top, sized at start-up for the same capacity (runtime.h,
+// Runtime::kBytesPer*, checked by tests/runtime/runtime_test.cpp): 2 * STBF_RELAY_BUFFER plus
+// ~0.5 KiB per session (the relay buffers: reserved, resident only as far as traffic touches
+// them), ~0.55 KiB per server and ~0.9 KiB per group (listeners of every slot, twice: a reload
+// builds the new set beside the old).
 #ifndef STBF_MAX_SERVERS
 /// Most upstream servers a config may set as `capacity.servers` (each `C:`/`N:` line or
 /// `[reader]` is one; retired servers draining after a reload take one too).

@@ -30,9 +30,12 @@
 // session keeps about one page per direction resident); a spliced direction may hold up to
 // 64 KiB more in the kernel's pipe while its receiver is slow.
 //
-// Freestanding like the rest of core/: no OS header, no heap, fixed tables, errors as Status.
-// The object is large (about 2 * STBF_RELAY_BUFFER * STBF_MAX_SESSIONS bytes plus tables);
-// give it static storage or allocate it once at start.
+// Freestanding like the rest of core/: no OS header, no heap, errors as Status. Its tables
+// (sessions with their relay buffers, probes, listeners, endpoints) are sized for the engine's
+// capacity and live in memory the caller gives once: size_for(engine.capacity()) bytes through
+// attach(), or inside the object with RuntimeWith<> (static storage on a small target, tests).
+// That is about 2 * STBF_RELAY_BUFFER per session plus a few hundred bytes per server and
+// group (kBytesPerSession, kBytesPerServer, kBytesPerGroup).
 //
 // Threading: not thread-safe; call everything from the thread that runs the port.
 #ifndef STBF_RUNTIME_H
@@ -49,6 +52,7 @@
 #include "stbf/model.h"
 #include "stbf/port.h"
 #include "stbf/status.h"
+#include "stbf/table_layout.h"
 
 namespace stbf {
 
@@ -111,10 +115,31 @@ constexpr size_t power_of_two_at_least(size_t n) {
 
 class Runtime {
 public:
-    /// `engine` and `port` must outlive the runtime. Nothing happens until init().
+    /// `engine` and `port` must outlive the runtime. Nothing happens until attach() and init()
+    /// (RuntimeWith<> attaches by itself).
     Runtime(Engine& engine, const stbf_port* port);
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
+
+    /// Bytes of table memory a runtime needs for an engine of `capacity` (see attach), or 0
+    /// when a capacity is out of range (Engine::size_for is 0). A constant expression.
+    static constexpr size_t size_for(const Capacity& capacity) {
+        if (Engine::size_for(capacity) == 0) return 0;
+        return layout_bytes([&capacity](TableSizer& sizer) { lay_out(sizer, capacity); });
+    }
+
+    /// Give the runtime its tables, sized for its engine's capacity: `bytes` >=
+    /// size_for(engine.capacity()) bytes at `memory`, aligned to kTableAlign, kept by the
+    /// caller for the runtime's life. Call once, after the engine's attach and before init().
+    /// Errors: InvalidArgument (the engine has no tables, memory null, short or misaligned,
+    /// or tables already attached); nothing changes then.
+    Status attach(void* memory, size_t bytes);
+
+    /// Table memory per session, server and group (size_for(c) ~= c.sessions *
+    /// kBytesPerSession + c.servers * kBytesPerServer + c.groups * kBytesPerGroup).
+    static const size_t kBytesPerSession;
+    static const size_t kBytesPerServer;
+    static const size_t kBytesPerGroup;
 
     /// Start: check the port, seed and load the engine (Config::seed, or 8 bytes from
     /// port->random when it is 0), open one listener per group slot on listen_addr: slot 0 on
@@ -126,7 +151,8 @@ public:
     /// listen_addr that is not a numeric address), PortVersionMismatch (port->api_version),
     /// AddrInUse (a listen port is taken), PortError (another listen failure), and the engine's
     /// init errors. On error every listener opened so far is closed again; the runtime stays
-    /// uninitialised and init may be called again.
+    /// uninitialised and init may be called again. InvalidArgument also when no tables are
+    /// attached.
     Status init(const Config& config, TimeUs now);
 
     /// One loop iteration: fire due timers, wait for port events until the earliest of the
@@ -176,7 +202,7 @@ public:
     /// Client connections held, all groups and draining ones included.
     uint16_t open_sessions() const;
     /// Health checks in flight.
-    uint8_t probes_in_flight() const;
+    uint16_t probes_in_flight() const;
     const RuntimeCounters& counters() const { return counters_; }
 
 private:
@@ -199,6 +225,7 @@ private:
     struct Upstream {
         Phase phase = Phase::Free;
         ServerSlot server = kNoServer;
+        const ServerConfig* cfg = nullptr;  // the server's settings, from the starting action
         stbf_sock sock = STBF_SOCK_INVALID;
         const Transport* transport = nullptr;
         uint8_t endpoint = 0;
@@ -260,10 +287,10 @@ private:
         stbf_addr requested = {};  // as configured (port may be 0)
         stbf_addr bound = {};      // as bound
         bool adopted = false;      // reload: socket taken over from the old table
+        bool taken = false;            // reload, old table: adopted by the new one
         TimeUs paused_until = kNever;  // accepting failed (out of sockets): retry then
     };
     // Listener of slot k of engine group g: listeners_[g * STBF_MAX_SLOTS + k].
-    static constexpr size_t kListeners = STBF_MAX_GROUPS * STBF_MAX_SLOTS;
     enum class State : uint8_t { Idle = 0, Running, Stopped };
     // What a runtime tag names; the low 24 bits are the index in that kind's table.
     enum class TagKind : uint32_t { Listener = 1, Client, Upstream, Attempt, Probe, Resolve };
@@ -272,15 +299,49 @@ private:
     }
     // Session id -> table index, open addressing (load <= 1/2): actions find their session
     // in O(1) whatever the engine's id scheme.
-    static constexpr size_t kSessionMapSize = detail::power_of_two_at_least(2 * STBF_MAX_SESSIONS);
+    static constexpr size_t map_size(const Capacity& c) {
+        return detail::power_of_two_at_least(2 * size_t{c.sessions});
+    }
     static constexpr uint16_t kNoIndex = 0xffff;
     static_assert(STBF_MAX_SESSIONS < kNoIndex, "session index must fit 16 bits");
     struct MapEntry {
         SessionId id = 0;  // 0 = empty
         uint16_t index = kNoIndex;
     };
+    static constexpr size_t listener_slots(const Capacity& c) {
+        return size_t{c.groups} * STBF_MAX_SLOTS;
+    }
+    // Where the tables are in the block: size_for() and attach() walk the same layout.
+    struct Tables {
+        Listener* listeners = nullptr;
+        Listener* next_listeners = nullptr;  // reload builds the new set here, then swaps
+        SessionIo* sessions = nullptr;
+        MapEntry* session_map = nullptr;
+        uint16_t* free_sessions = nullptr;   // stack of free session indexes
+        uint16_t* group_sessions = nullptr;  // open sessions per engine group
+        ProbeIo* probes = nullptr;           // by server slot: one check per server at a time
+        uint32_t* wait_head = nullptr;       // per server: attempts waiting to resolve
+        EndpointCache::Entry* endpoints = nullptr;
+    };
+    template <typename Carver>
+    static constexpr Tables lay_out(Carver& carve, const Capacity& c) {
+        Tables t;
+        t.listeners = carve.template take<Listener>(listener_slots(c));
+        t.next_listeners = carve.template take<Listener>(listener_slots(c));
+        t.sessions = carve.template take<SessionIo>(c.sessions);
+        t.session_map = carve.template take<MapEntry>(map_size(c));
+        t.free_sessions = carve.template take<uint16_t>(c.sessions);
+        t.group_sessions = carve.template take<uint16_t>(c.groups);
+        t.probes = carve.template take<ProbeIo>(c.servers);
+        t.wait_head = carve.template take<uint32_t>(c.servers);
+        t.endpoints = carve.template take<EndpointCache::Entry>(c.servers);
+        return t;
+    }
+    TableSpan<Listener> listeners() const { return {t_.listeners, listener_slots(capacity_)}; }
+    TableSpan<SessionIo> sessions() const { return {t_.sessions, capacity_.sessions}; }
+    TableSpan<ProbeIo> probes() const { return {t_.probes, capacity_.servers}; }
 
-    Status open_listeners(const Config& config, Listener* out, bool* adopted_old);
+    Status open_listeners(const Config& config, Listener* out, bool adopt_old);
     void close_listener(Listener& l);
     void log_listening(const Listener& l);
     void drain(TimeUs now);
@@ -326,7 +387,7 @@ private:
     void finish_probe(ProbeIo& p, bool ok, Reason why, TimeUs now);
 
     // upstream connections (attempts and probes alike)
-    void prepare_upstream(Upstream& u, ServerSlot server, uint32_t tag);
+    void prepare_upstream(Upstream& u, const Action& a, uint32_t tag);
     Step open_upstream(Upstream& u, TimeUs now, Reason* why);
     Step advance(Upstream& u, Reason* why);
     bool retry_next_endpoint(Upstream& u, TimeUs now, Step* step, Reason* why);
@@ -346,21 +407,38 @@ private:
     ForeignEventHandler foreign_ = nullptr;
     void* foreign_user_ = nullptr;
     EndpointCache endpoints_;
-    Listener listeners_[kListeners];
-    SessionIo sessions_[STBF_MAX_SESSIONS];
-    MapEntry session_map_[kSessionMapSize];
-    uint16_t free_sessions_[STBF_MAX_SESSIONS];  // stack of free session indexes
+    // Tables in the caller's memory (attach), sized by capacity_ (the engine's).
+    Capacity capacity_{0, 0, 0};
+    Tables t_;
+    size_t map_mask_ = 0;
     uint16_t free_count_ = 0;
-    uint16_t group_sessions_[STBF_MAX_GROUPS] = {};  // open sessions per engine group
     uint16_t session_count_ = 0;
-    ProbeIo probes_[STBF_MAX_SERVERS];  // indexed by server slot: one check per server at a time
     uint16_t probe_count_ = 0;
-    uint32_t wait_head_[STBF_MAX_SERVERS] = {};  // per server: attempts waiting to resolve
     uint16_t paused_listeners_ = 0;
     uint16_t lingering_ = 0;           // sessions in a client's half-close
     TimeUs linger_deadline_ = kNever;  // earliest linger_until among them
     RuntimeCounters counters_;
 };
+
+/// A runtime that carries its tables inside the object, for an engine of (at most) the given
+/// capacity fixed at compile time: static storage on a small target, tests. Attached at
+/// construction; init() refuses (InvalidArgument) an engine sized larger.
+template <uint16_t Servers, uint16_t Groups, uint16_t Sessions>
+class RuntimeWith : public Runtime {
+  public:
+    static constexpr Capacity kCapacity{Servers, Groups, Sessions};
+    static_assert(Runtime::size_for(kCapacity) > 0, "capacity out of range (limits.h)");
+    RuntimeWith(Engine& engine, const stbf_port* port) : Runtime(engine, port) {
+        (void)attach(storage_, sizeof storage_);
+    }
+
+  private:
+    alignas(kTableAlign) unsigned char storage_[Runtime::size_for(kCapacity)];
+};
+
+/// A runtime for a DefaultEngine (limits.h defaults), tables inside.
+using DefaultRuntime =
+    RuntimeWith<STBF_DEFAULT_SERVERS, STBF_DEFAULT_GROUPS, STBF_DEFAULT_SESSIONS>;
 
 }  // namespace stbf
 
