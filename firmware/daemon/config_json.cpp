@@ -192,7 +192,14 @@ private:
     /// A whole number in the range settings.h gives `which`.
     template <typename T>
     bool get_setting(const cJSON* v, Setting which, T* out) {
-        const SettingRange& r = setting_range(which);
+        return get_in_range(v, setting_range(which), out);
+    }
+    template <typename T>
+    bool get_setting(const cJSON* v, CapacitySetting which, T* out) {
+        return get_in_range(v, capacity_range(which), out);
+    }
+    template <typename T>
+    bool get_in_range(const cJSON* v, const SettingRange& r, T* out) {
         return get_int(v, r.min, r.max, out);
     }
     /// A duration (as get_duration_ms) in the range settings.h gives `which`.
@@ -1012,10 +1019,14 @@ private:
     void read_capacity(const cJSON* v) {
         if (!get_object(v, "capacity must be an object")) return;
         members(v, [&](const std::string& k, const cJSON* m) {
-            if (k == "servers") get_int(m, 1, STBF_MAX_SERVERS, &cfg_->capacity.servers);
-            else if (k == "groups") get_int(m, 1, STBF_MAX_GROUPS, &cfg_->capacity.groups);
-            else if (k == "sessions") get_int(m, 1, STBF_MAX_SESSIONS, &cfg_->capacity.sessions);
-            else return false;
+            if (k == "servers")
+                get_setting(m, CapacitySetting::Servers, &cfg_->capacity.servers);
+            else if (k == "groups")
+                get_setting(m, CapacitySetting::Groups, &cfg_->capacity.groups);
+            else if (k == "sessions")
+                get_setting(m, CapacitySetting::Sessions, &cfg_->capacity.sessions);
+            else
+                return false;
             return true;
         });
     }

@@ -7,6 +7,7 @@
 #include "config_tls.h"
 #include "stbf/config_text.h"
 #include "stbf/grouping.h"
+#include "stbf/settings.h"
 
 namespace stbf::fw {
 
@@ -44,7 +45,7 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
         if (m.server_count >= m.capacity.servers || g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
             *error = source.url + ": too many servers (capacity.servers is " +
                      std::to_string(m.capacity.servers) + "; at most " +
-                     std::to_string(STBF_MAX_SERVERS) + ")";
+                     std::to_string(capacity_range(CapacitySetting::Servers).max) + ")";
             return false;
         }
         ServerConfig s = server;
@@ -74,7 +75,7 @@ bool merge_source_list(Config* config, const SourceSpec& source, const Config& l
             if (m.group_count >= m.capacity.groups) {
                 *error = source.url + ": too many groups (capacity.groups is " +
                          std::to_string(m.capacity.groups) + "; at most " +
-                         std::to_string(STBF_MAX_GROUPS) + ")";
+                         std::to_string(capacity_range(CapacitySetting::Groups).max) + ")";
                 return false;
             }
             GroupConfig g = from;

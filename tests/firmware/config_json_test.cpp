@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "config_load.h"
 #include "config_writer.h"
 #include "stbf/grouping.h"
+#include "stbf/settings.h"
 #include "temp_dir.h"
 
 namespace {
@@ -265,6 +267,29 @@ TEST(ConfigJson, CapacityOutOfRangeOrBelowTheJsonGroupsIsAnErrorAndMaxSessionsAb
     EXPECT_TRUE(small->has("more servers than capacity.servers")) << small->messages();
     EXPECT_TRUE(small->has("warning: max_sessions is above capacity.sessions")) << small->messages();
     EXPECT_TRUE(small->has("8 > 4")) << small->messages();
+}
+
+// The loader takes its capacity ranges from the core table (settings.h), as the engine and the
+// C API do (tests/core/settings_test.cpp): the bound is accepted, one above is refused at its
+// place with the table's name and range.
+TEST(ConfigJson, CapacityRangesComeFromTheCoreTable) {
+    for (stbf::CapacitySetting which :
+         {stbf::CapacitySetting::Servers, stbf::CapacitySetting::Groups,
+          stbf::CapacitySetting::Sessions}) {
+        const stbf::SettingRange r = stbf::capacity_range(which);
+        const std::string name = std::string(r.name).substr(std::strlen("capacity."));
+        SCOPED_TRACE(r.name);
+        auto at =
+            load_text("{\n  \"capacity\": {\"" + name + "\": " + std::to_string(r.max) + "}}");
+        EXPECT_EQ(at->result, LoadResult::Ok) << at->messages();
+        auto above =
+            load_text("{\n  \"capacity\": {\"" + name + "\": " + std::to_string(r.max + 1) + "}}");
+        EXPECT_EQ(above->result, LoadResult::Invalid);
+        EXPECT_TRUE(
+            above->has("/cfg/t.json:2:16: error: value is out of range: " + std::string(r.name) +
+                       " (" + std::to_string(r.min) + ".." + std::to_string(r.max) + ")"))
+            << above->messages();
+    }
 }
 
 TEST(ConfigJson, MissingImportsAreErrorsUnlessOptional) {

@@ -27,6 +27,7 @@
 
 #include "stbf/limits.h"
 #include "stbf/model.h"
+#include "stbf/settings.h"
 #include "stbf/status.h"
 
 namespace stbf {
@@ -211,8 +212,9 @@ public:
     /// `n` rounded up to a multiple of `a` (how the tables are laid out one after another).
     static constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
-    /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a capacity is 0 or
-    /// above its upper bound (limits.h). A constant expression: usable for static storage.
+    /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a size is out of
+    /// its range (settings.h check_capacity: 1..its bound in limits.h). A constant expression:
+    /// usable for static storage.
     /// About servers * kBytesPerServer + groups * kBytesPerGroup + sessions * kBytesPerSession.
     static constexpr size_t size_for(const Capacity& capacity);
 
@@ -418,10 +420,6 @@ private:
         }
         void clear() { head = len = 0; }
     };
-    static constexpr bool capacity_ok(const Capacity& c) {
-        return c.servers >= 1 && c.servers <= STBF_MAX_SERVERS && c.groups >= 1 &&
-               c.groups <= STBF_MAX_GROUPS && c.sessions >= 1 && c.sessions <= STBF_MAX_SESSIONS;
-    }
     // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
     // so a retired server can drain after the config that named it is gone.
     struct ServerRt {
@@ -593,7 +591,7 @@ private:
 };
 
 constexpr size_t Engine::size_for(const Capacity& c) {
-    if (!capacity_ok(c)) return 0;
+    if (check_capacity(c, nullptr) != Status::Ok) return 0;  // settings.h: the one range
     size_t n = sizeof(ServerRt) * c.servers;
     n = align_up(n, alignof(GroupRt)) + sizeof(GroupRt) * c.groups;
     n = align_up(n, alignof(SessionRt)) + sizeof(SessionRt) * c.sessions;
