@@ -258,7 +258,9 @@ private:
                 interval_given = true;
                 uint32_t s = 0;
                 if (k == "interval_s") {
-                    if (get_int(v, 1, 7 * 24 * 3600, &s)) h->inter_ms = s * 1000;
+                    // inter's range in whole seconds: the table stays the one source.
+                    const SettingRange& r = setting_range(Setting::Inter);
+                    if (get_int(v, (r.min + 999) / 1000, r.max / 1000, &s)) h->inter_ms = s * 1000;
                 } else {
                     get_duration_setting(v, Setting::Inter, &h->inter_ms);
                 }

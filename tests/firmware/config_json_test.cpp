@@ -292,6 +292,24 @@ TEST(ConfigJson, CapacityRangesComeFromTheCoreTable) {
     }
 }
 
+// interval_s is check.inter in whole seconds: its range is the table's, not one of its own.
+TEST(ConfigJson, IntervalSecondsTakeTheRangeOfInter) {
+    const stbf::SettingRange& r = stbf::setting_range(stbf::Setting::Inter);
+    auto with = [](uint32_t seconds) {
+        return load_text(R"({"groups": [{"name": "a", "check": {"interval_s": )" +
+                         std::to_string(seconds) +
+                         R"(}, "servers": [{"host": "h.example", "port": 1}]}]})");
+    };
+    auto at = with(r.max / 1000);
+    ASSERT_EQ(at->result, LoadResult::Ok) << at->messages();
+    EXPECT_EQ(at->cfg->groups[0].health.inter_ms, r.max / 1000 * 1000);
+    auto above = with(r.max / 1000 + 1);
+    EXPECT_EQ(above->result, LoadResult::Invalid);
+    EXPECT_TRUE(above->has("value is out of range: groups[0].check.interval_s (1.." +
+                           std::to_string(r.max / 1000) + ")"))
+        << above->messages();
+}
+
 TEST(ConfigJson, MissingImportsAreErrorsUnlessOptional) {
     stbf_test::TempDir dir;
     auto l = load_file(dir.write("a.json", R"({"import": [{"file": "/nonexistent/CCcam.cfg"}]})"));
