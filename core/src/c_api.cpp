@@ -155,7 +155,7 @@ stbf_status stbf_config_set_capacity(stbf_config* config, uint16_t servers, uint
                                      uint16_t sessions) {
     if (config == nullptr) return STBF_INVALID_ARGUMENT;
     const stbf::Capacity c{servers, groups, sessions};
-    if (stbf::Engine::size_for(c) == 0) return STBF_INVALID_ARGUMENT;
+    if (stbf::check_capacity(c, nullptr) != Status::Ok) return STBF_INVALID_ARGUMENT;
     config->config.capacity = c;
     return STBF_OK;
 }

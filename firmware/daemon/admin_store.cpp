@@ -10,6 +10,7 @@
 
 #include "atomic_file.h"
 #include "config_json.h"
+#include "text_file.h"
 
 namespace stbf::daemon {
 

@@ -12,6 +12,8 @@
 #include "cli_options.h"
 #include "command.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
+#include "text_file.h"
 #include "softcam_writer.h"
 #include "stbf/grouping.h"
 

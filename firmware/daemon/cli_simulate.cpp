@@ -11,6 +11,7 @@
 #include "cli_options.h"
 #include "command.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
 #include "stbf/sim/fleet.h"
 
 namespace {

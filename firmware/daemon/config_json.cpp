@@ -1,6 +1,9 @@
 #include "config_json.h"
+#include "config_tls.h"
 #include "discovery.h"
+#include "json_locate.h"
 #include "softcam_writer.h"
+#include "text_file.h"
 
 #include <cjson/cJSON.h>
 #include <sys/stat.h>
@@ -25,192 +28,9 @@ namespace stbf::fw {
 
 namespace {
 
-constexpr long kMaxFileBytes = 4L << 20;  // a CCcam.cfg is kilobytes; refuse anything absurd
-constexpr size_t kUnixPathMax = 107;       // sun_path holds 108 bytes with the NUL
-
-// ---- where a JSON key sits ------------------------------------------------------------------
-
-/// One step of a JSON path: an object key (its n-th occurrence) or an array index.
-struct Seg {
-    std::string key;
-    int index = -1;      ///< >= 0: array element
-    int occurrence = 0;  ///< which of several equal keys in one object (0 = first)
-};
-
-std::string path_text(const std::vector<Seg>& path) {
-    std::string s;
-    for (const Seg& seg : path) {
-        if (seg.index >= 0) {
-            s += "[" + std::to_string(seg.index) + "]";
-        } else {
-            if (!s.empty()) s += ".";
-            s += seg.key;
-        }
-    }
-    return s;
-}
-
-/// Finds the byte offset of a path in JSON text that cJSON accepted (cJSON keeps no
-/// positions). An object step lands on the key's opening quote, an array step on the element.
-/// If a step cannot be followed, the offset of the deepest step found is returned.
-class JsonLocator {
-public:
-    explicit JsonLocator(const std::string& text) : t_(text) {}
-
-    size_t find(const std::vector<Seg>& path) const {
-        const size_t n = t_.size();
-        size_t pos = ws(0);
-        size_t found = pos;
-        for (const Seg& seg : path) {
-            if (pos >= n) break;
-            bool hit = false;
-            if (seg.index < 0) {
-                if (t_[pos] != '{') break;
-                pos = ws(pos + 1);
-                int seen = 0;
-                while (pos < n && t_[pos] == '"') {
-                    const size_t key_at = pos;
-                    const bool same = key_equals(pos, seg.key);
-                    pos = ws(skip_string(pos));
-                    if (pos < n && t_[pos] == ':') pos = ws(pos + 1);
-                    if (same && seen++ == seg.occurrence) {
-                        found = key_at;
-                        hit = true;
-                        break;
-                    }
-                    pos = next_member(pos);
-                }
-            } else {
-                if (t_[pos] != '[') break;
-                pos = ws(pos + 1);
-                for (int i = 0; pos < n && t_[pos] != ']'; ++i) {
-                    if (i == seg.index) {
-                        found = pos;
-                        hit = true;
-                        break;
-                    }
-                    pos = next_member(pos);
-                }
-            }
-            if (!hit) break;
-        }
-        return found;
-    }
-
-private:
-    size_t ws(size_t p) const {
-        while (p < t_.size() && (t_[p] == ' ' || t_[p] == '\t' || t_[p] == '\n' || t_[p] == '\r'))
-            ++p;
-        return p;
-    }
-    size_t skip_string(size_t p) const {  // p at '"'; returns one past the closing quote
-        for (++p; p < t_.size(); ++p) {
-            if (t_[p] == '\\')
-                ++p;
-            else if (t_[p] == '"')
-                return p + 1;
-        }
-        return t_.size();
-    }
-    size_t skip_value(size_t p) const {
-        int depth = 0;
-        while (p < t_.size()) {
-            char c = t_[p];
-            if (c == '"') {
-                p = skip_string(p);
-                if (depth == 0) return p;
-                continue;
-            }
-            if (c == '{' || c == '[') ++depth;
-            if (c == '}' || c == ']') {
-                if (depth == 0) return p;  // end of the enclosing container
-                if (--depth == 0) return p + 1;
-            }
-            if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-                return p;
-            ++p;
-        }
-        return p;
-    }
-    size_t next_member(size_t p) const {
-        p = ws(skip_value(p));
-        if (p < t_.size() && t_[p] == ',') p = ws(p + 1);
-        return p;
-    }
-    bool key_equals(size_t p, const std::string& key) const {
-        std::string decoded;
-        for (++p; p < t_.size() && t_[p] != '"'; ++p) {
-            char c = t_[p];
-            if (c == '\\' && p + 1 < t_.size()) {
-                char e = t_[++p];
-                switch (e) {
-                    case 'n': c = '\n'; break;
-                    case 't': c = '\t'; break;
-                    case 'r': c = '\r'; break;
-                    case 'b': c = '\b'; break;
-                    case 'f': c = '\f'; break;
-                    case 'u': return false;  // keys with \u escapes: fall back to the parent
-                    default: c = e; break;
-                }
-            }
-            decoded += c;
-        }
-        return decoded == key;
-    }
-
-    const std::string& t_;
-};
-
-struct LineCol {
-    uint32_t line = 1;
-    uint32_t column = 1;
-};
-
-LineCol line_col(const std::string& text, size_t offset) {
-    LineCol lc;
-    size_t line_start = 0;
-    for (size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++lc.line;
-            line_start = i + 1;
-        }
-    }
-    lc.column = static_cast<uint32_t>(std::min(offset, text.size()) - line_start + 1);
-    return lc;
-}
+constexpr size_t kUnixPathMax = 107;  // sun_path holds 108 bytes with the NUL
 
 // ---- files ----------------------------------------------------------------------------------
-
-}  // namespace
-
-bool read_text_file(const std::string& path, std::string* text, std::string* error) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) {
-        *error = std::strerror(errno);
-        return false;
-    }
-    text->clear();
-    char buf[8192];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-        text->append(buf, n);
-        if (static_cast<long>(text->size()) > kMaxFileBytes) {
-            std::fclose(f);
-            *error = "file is larger than 4 MiB";
-            return false;
-        }
-    }
-    const bool failed = std::ferror(f) != 0;
-    const int err = errno;
-    std::fclose(f);
-    if (failed) {
-        *error = std::strerror(err);
-        return false;
-    }
-    return true;
-}
-
-namespace {
 
 bool world_readable(const std::string& path) {
     struct stat st {};
@@ -267,7 +87,7 @@ bool loopback_listen(const std::string& addr_port) {
 struct ImportPin {
     std::string group_name;
     uint16_t port = 0;
-    std::vector<Seg> path;
+    JsonPath path;
 };
 
 class Loader {
@@ -299,8 +119,7 @@ private:
     // -- reporting --
 
     void report(Severity sev, const char* message, const std::string& more = "") {
-        const size_t offset = JsonLocator(*text_).find(path_);
-        const LineCol lc = line_col(*text_, offset);
+        const LineCol lc = locate(*text_, path_);
         std::string detail = path_text(path_);
         if (!more.empty()) detail += detail.empty() ? more : " " + more;
         diags_->add(sev, SourceRef{0, lc.line}, lc.column, message, detail.data(), detail.size());
@@ -310,9 +129,9 @@ private:
     }
 
     struct PathStep {
-        PathStep(std::vector<Seg>& path, Seg seg) : path_(path) { path_.push_back(std::move(seg)); }
+        PathStep(JsonPath& path, JsonStep seg) : path_(path) { path_.push_back(std::move(seg)); }
         ~PathStep() { path_.pop_back(); }
-        std::vector<Seg>& path_;
+        JsonPath& path_;
     };
 
     // -- typed values; each reports at the current path and returns false on a bad value --
@@ -373,7 +192,14 @@ private:
     /// A whole number in the range settings.h gives `which`.
     template <typename T>
     bool get_setting(const cJSON* v, Setting which, T* out) {
-        const SettingRange& r = setting_range(which);
+        return get_in_range(v, setting_range(which), out);
+    }
+    template <typename T>
+    bool get_setting(const cJSON* v, CapacitySetting which, T* out) {
+        return get_in_range(v, capacity_range(which), out);
+    }
+    template <typename T>
+    bool get_in_range(const cJSON* v, const SettingRange& r, T* out) {
         return get_int(v, r.min, r.max, out);
     }
     /// A duration (as get_duration_ms) in the range settings.h gives `which`.
@@ -405,7 +231,7 @@ private:
             int occurrence = 0;
             for (const cJSON* e = obj->child; e != c; e = e->next)
                 if (e->string != nullptr && key == e->string) ++occurrence;
-            PathStep step(path_, Seg{key, -1, occurrence});
+            PathStep step(path_, JsonStep{key, -1, occurrence});
             if (occurrence > 0) {
                 error("key is given twice");
                 continue;
@@ -432,7 +258,9 @@ private:
                 interval_given = true;
                 uint32_t s = 0;
                 if (k == "interval_s") {
-                    if (get_int(v, 1, 7 * 24 * 3600, &s)) h->inter_ms = s * 1000;
+                    // inter's range in whole seconds: the table stays the one source.
+                    const SettingRange& r = setting_range(Setting::Inter);
+                    if (get_int(v, (r.min + 999) / 1000, r.max / 1000, &s)) h->inter_ms = s * 1000;
                 } else {
                     get_duration_setting(v, Setting::Inter, &h->inter_ms);
                 }
@@ -669,7 +497,7 @@ private:
         if (!url_key) error("source needs \"url\"");
         if (!has_url) return;
         spec.where = std::string(cfg_->files[0].c_str()) + ":" +
-                     std::to_string(line_col(*text_, JsonLocator(*text_).find(path_)).line);
+                     std::to_string(locate(*text_, path_).line);
         for (const SourceSpec& other : globals_->sources)
             if (other.url == spec.url) error("this url is already a source");
         globals_->sources.push_back(spec);
@@ -764,7 +592,7 @@ private:
         if (s.probe == ProbeKind::Expect && s.expect_prefix_len == 0 && s.expect_len == 0)
             error("probe expect needs expect.prefix or expect.length");
         if (s.label.empty()) set_default_label(&s);
-        s.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
+        s.source = SourceRef{0, locate(*text_, path_).line};
         if (cfg_->server_count >= STBF_MAX_SERVERS) {
             error("too many servers: a config takes at most " STBF_STRINGIFY(STBF_MAX_SERVERS));
             return;
@@ -800,7 +628,7 @@ private:
         GroupConfig g = defaults_;
         bool has_servers = false, has_name = false;
         const cJSON* source = nullptr;
-        std::vector<Seg> source_path;
+        JsonPath source_path;
         members(obj, [&](const std::string& k, const cJSON* v) {
             if (k == "name") {
                 std::string name;
@@ -822,7 +650,7 @@ private:
                 }
                 int i = 0;
                 for (const cJSON* e = v->child; e != nullptr; e = e->next, ++i) {
-                    PathStep step(path_, Seg{"", i, 0});
+                    PathStep step(path_, JsonStep{"", i, 0});
                     read_server(e, &g);
                 }
                 if (i == 0 && cJSON_GetObjectItemCaseSensitive(obj, "source") == nullptr)
@@ -839,13 +667,13 @@ private:
         if (!has_servers && source == nullptr) error("group needs \"servers\" or \"source\"");
         if (!has_name) return;
         if (source != nullptr) {
-            std::vector<Seg> here = path_;
+            JsonPath here = path_;
             path_ = source_path;
             read_source(source, g.name.c_str());
             path_ = here;
         }
         g.identity = name_identity(g.name.c_str(), g.name.size());
-        g.source = SourceRef{0, line_col(*text_, JsonLocator(*text_).find(path_)).line};
+        g.source = SourceRef{0, locate(*text_, path_).line};
         cfg_->groups[cfg_->group_count++] = g;
     }
 
@@ -863,9 +691,9 @@ private:
         FileFormat format = FileFormat::Auto;
         bool optional = false;
         std::vector<ImportPin> pins;
-        std::vector<Seg> file_path;
+        JsonPath file_path;
         std::string discover_root;  // "" = no discovery
-        std::vector<Seg> discover_path;
+        JsonPath discover_path;
         members(obj, [&](const std::string& k, const cJSON* v) {
             std::string text;
             if (k == "discover") {
@@ -908,7 +736,7 @@ private:
             }
             return true;
         });
-        std::vector<Seg> here = path_;
+        JsonPath here = path_;
         if (!discover_root.empty()) {
             if (!file.empty()) error("an import entry has \"file\" or \"discover\", not both");
             path_ = discover_path;
@@ -1009,7 +837,7 @@ private:
                 }
             }
             if (!found) {
-                std::vector<Seg> here = path_;
+                JsonPath here = path_;
                 path_ = pin.path;
                 error("no group of this import has this name (see stbfailover check)");
                 path_ = here;
@@ -1053,7 +881,7 @@ private:
         // defaults first: groups and imports start from them wherever "defaults" is written
         for (const cJSON* c = root->child; c != nullptr; c = c->next) {
             if (c->string != nullptr && std::strcmp(c->string, "defaults") == 0) {
-                PathStep step(path_, Seg{"defaults", -1, 0});
+                PathStep step(path_, JsonStep{"defaults", -1, 0});
                 if (get_object(c, "defaults must be an object"))
                     members(c, [&](const std::string& k, const cJSON* v) {
                         return group_setting(k, v, &defaults_);
@@ -1064,7 +892,7 @@ private:
         }
         const cJSON* imports = nullptr;
         const cJSON* top_source = nullptr;
-        std::vector<Seg> top_source_path;
+        JsonPath top_source_path;
         members(root.get(), [&](const std::string& k, const cJSON* v) {
             std::string s;
             if (k == "defaults") {
@@ -1141,7 +969,7 @@ private:
                 }
                 int i = 0;
                 for (const cJSON* e = v->child; e != nullptr; e = e->next, ++i) {
-                    PathStep step(path_, Seg{"", i, 0});
+                    PathStep step(path_, JsonStep{"", i, 0});
                     read_group(e);
                 }
             } else if (k == "import") {
@@ -1166,10 +994,10 @@ private:
         }
         // imports after the JSON groups, so an imported group never takes a JSON group's name
         if (imports != nullptr) {
-            PathStep step(path_, Seg{"import", -1, 0});
+            PathStep step(path_, JsonStep{"import", -1, 0});
             int i = 0;
             for (const cJSON* e = imports->child; e != nullptr; e = e->next, ++i) {
-                PathStep item(path_, Seg{"", i, 0});
+                PathStep item(path_, JsonStep{"", i, 0});
                 read_import(e, path);
             }
         }
@@ -1193,10 +1021,14 @@ private:
     void read_capacity(const cJSON* v) {
         if (!get_object(v, "capacity must be an object")) return;
         members(v, [&](const std::string& k, const cJSON* m) {
-            if (k == "servers") get_int(m, 1, STBF_MAX_SERVERS, &cfg_->capacity.servers);
-            else if (k == "groups") get_int(m, 1, STBF_MAX_GROUPS, &cfg_->capacity.groups);
-            else if (k == "sessions") get_int(m, 1, STBF_MAX_SESSIONS, &cfg_->capacity.sessions);
-            else return false;
+            if (k == "servers")
+                get_setting(m, CapacitySetting::Servers, &cfg_->capacity.servers);
+            else if (k == "groups")
+                get_setting(m, CapacitySetting::Groups, &cfg_->capacity.groups);
+            else if (k == "sessions")
+                get_setting(m, CapacitySetting::Sessions, &cfg_->capacity.sessions);
+            else
+                return false;
             return true;
         });
     }
@@ -1278,7 +1110,7 @@ private:
     std::vector<SoftcamSource>* sources_;
     bool allow_imports_;
     const std::string* text_ = nullptr;
-    std::vector<Seg> path_;
+    JsonPath path_;
     GroupConfig defaults_;
     bool defaults_mode_given_ = false;
 };
@@ -1327,254 +1159,6 @@ LoadResult load_config(const char* path, Config* out, Globals* globals, Diagnost
         return LoadResult::Unreadable;
     }
     return load_config_text(text, path, FileFormat::Auto, out, globals, diags, sources, true);
-}
-
-std::string format_diagnostic(const Config& config, const Diagnostic& d) {
-    std::string s = d.where.file < config.file_count ? config.files[d.where.file].c_str() : "?";
-    if (d.where.line > 0) {
-        s += ":" + std::to_string(d.where.line);
-        if (d.column > 0) s += ":" + std::to_string(d.column);
-    }
-    s += std::string(": ") + severity_name(d.severity) + ": " + d.message;
-    if (!d.detail.empty()) s += std::string(": ") + d.detail.c_str();
-    return s;
-}
-
-size_t print_diagnostics(std::FILE* to, const Config& config, const Diagnostics& diags,
-                         bool include_notes) {
-    std::vector<const Diagnostic*> sorted;
-    for (size_t i = 0; i < diags.count(); ++i)
-        if (include_notes || diags.at(i).severity != Severity::Note) sorted.push_back(&diags.at(i));
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
-        if (a->where.file != b->where.file) return a->where.file < b->where.file;
-        if (a->where.line != b->where.line) return a->where.line < b->where.line;
-        return a->column < b->column;
-    });
-    for (const Diagnostic* d : sorted) std::fprintf(to, "%s\n", format_diagnostic(config, *d).c_str());
-    if (diags.dropped() > 0)
-        std::fprintf(to, "(%zu more messages not kept)\n", diags.dropped());
-    return sorted.size();
-}
-
-std::string config_to_json(const Config& config, const Globals& globals) {
-    std::unique_ptr<cJSON, void (*)(cJSON*)> root(cJSON_CreateObject(), cJSON_Delete);
-    cJSON* r = root.get();
-    cJSON_AddStringToObject(r, "control_socket", globals.control_socket.c_str());
-    cJSON_AddStringToObject(r, "metrics_listen", globals.metrics_listen.c_str());
-    cJSON_AddStringToObject(r, "log_level", globals.log_level.c_str());
-    cJSON_AddNumberToObject(r, "listen_port_base", config.listen_port_base);
-    cJSON* groups = cJSON_AddArrayToObject(r, "groups");
-    for (uint16_t gi = 0; gi < config.group_count; ++gi) {
-        const GroupConfig& g = config.groups[gi];
-        cJSON* go = cJSON_CreateObject();
-        cJSON_AddStringToObject(go, "name", g.name.c_str());
-        if (g.listen_addr.empty()) {
-            cJSON_AddNumberToObject(go, "listen", g.listen_port);
-        } else {
-            // "[::1]:30002" for IPv6, as the reader takes it back.
-            char listen[STBF_HOST_MAX + 16];
-            format_host_port(g.listen_addr.c_str(), g.listen_port, listen, sizeof(listen));
-            cJSON_AddStringToObject(go, "listen", listen);
-        }
-        cJSON_AddStringToObject(go, "mode", mode_name(g.mode));
-        if (g.slots != 0) cJSON_AddNumberToObject(go, "slots", g.slots);
-        if (g.slot_share) cJSON_AddBoolToObject(go, "slot_share", true);
-        cJSON* servers = cJSON_AddArrayToObject(go, "servers");
-        for (uint16_t k = 0; k < g.server_count; ++k) {
-            const ServerConfig& s = config.servers[g.servers[k]];
-            cJSON* so = cJSON_CreateObject();
-            if (s.source.line > 0 && s.source.file < config.file_count)
-                cJSON_AddStringToObject(so, "//from", (std::string(config.files[s.source.file].c_str()) +
-                                                       ":" + std::to_string(s.source.line)).c_str());
-            cJSON_AddStringToObject(so, "label", s.label.c_str());
-            cJSON_AddStringToObject(so, "host", s.host.c_str());
-            cJSON_AddNumberToObject(so, "port", s.port);
-            cJSON_AddStringToObject(so, "protocol", protocol_name(s.protocol));
-            if (!s.user.empty()) cJSON_AddStringToObject(so, "user", s.user.c_str());
-            cJSON_AddNumberToObject(so, "weight", s.weight);
-            if (s.max_sessions != 0) cJSON_AddNumberToObject(so, "max_sessions", s.max_sessions);
-            cJSON_AddNumberToObject(so, "priority", s.priority);
-            cJSON_AddBoolToObject(so, "backup", s.backup);
-            cJSON_AddBoolToObject(so, "enabled", s.enabled);
-            cJSON_AddItemToArray(servers, so);
-        }
-        cJSON_AddItemToArray(groups, go);
-    }
-    char* printed = cJSON_Print(r);
-    std::string out = printed != nullptr ? printed : "{}";
-    cJSON_free(printed);
-    return out + "\n";
-}
-
-namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-int base64_digit(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-}  // namespace
-
-bool parse_pin_sha256(const std::string& text, uint8_t out[32]) {
-    // Hex: 64 digits, optionally with ':' between byte pairs.
-    std::string hex;
-    for (char c : text) {
-        if (c == ':') continue;
-        if (hex_digit(c) < 0) {
-            hex.clear();
-            break;
-        }
-        hex.push_back(c);
-    }
-    if (hex.size() == 64) {
-        for (size_t i = 0; i < 32; ++i)
-            out[i] = static_cast<uint8_t>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
-        return true;
-    }
-    // Base64 of 32 bytes: 43 digits and one '='.
-    if (text.size() != 44 || text[43] != '=') return false;
-    uint8_t bytes[33] = {};
-    uint32_t acc = 0;
-    size_t bits = 0, n = 0;
-    for (size_t i = 0; i < 43; ++i) {
-        const int d = base64_digit(text[i]);
-        if (d < 0) return false;
-        acc = (acc << 6) | static_cast<uint32_t>(d);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            bytes[n++] = static_cast<uint8_t>(acc >> bits);
-        }
-    }
-    if (n != 32 || (acc & ((1u << bits) - 1)) != 0) return false;  // canonical padding bits
-    std::memcpy(out, bytes, 32);
-    return true;
-}
-
-std::string pin_hex(const uint8_t pin[32]) {
-    static const char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (size_t i = 0; i < 32; ++i) {
-        out.push_back(kDigits[pin[i] >> 4]);
-        out.push_back(kDigits[pin[i] & 15]);
-    }
-    return out;
-}
-
-std::string server_tls_text(const ServerTls& tls) {
-    if (!tls.enabled) return "";
-    if (!tls.verify) return "tls VERIFY OFF";
-    std::string parts;
-    auto add = [&](const std::string& p) { parts += (parts.empty() ? "" : ", ") + p; };
-    if (!tls.sni.empty()) add(std::string("sni ") + tls.sni.c_str());
-    if (!tls.ca_file.empty()) add(std::string("ca ") + tls.ca_file.c_str());
-    if (tls.has_pin) add("pin " + pin_hex(tls.pin_sha256).substr(0, 8) + "..");
-    if (tls.ca_file.empty() && !tls.has_pin) add("system CAs");
-    return "tls (" + parts + ")";
-}
-
-std::string source_text(const Globals& globals, const SourceSpec& source) {
-    std::string line = source.url + " -> " +
-                       (source.group.empty() ? "own groups (JSON: " + source.name + ")"
-                                             : "group " + source.group) +
-                       " (" + format_name(source.format) + ", every " +
-                       std::to_string(source.refresh_s) + " s";
-    uint8_t pin[32];
-    if (parse_pin_sha256(source.pin_sha256, pin)) line += ", pin " + pin_hex(pin).substr(0, 8) + "..";
-    if (!source.ca_file.empty()) line += ", ca " + source.ca_file;
-    if (!source.sni.empty()) line += ", sni " + source.sni;
-    return line + ", cache " + source_cache_path(globals, source) + ")";
-}
-
-std::string source_cache_path(const Globals& globals, const SourceSpec& source) {
-    char name[32];
-    std::snprintf(name, sizeof name, "source-%08x.list",
-                  static_cast<unsigned>(name_identity(source.url.data(), source.url.size())));
-    return globals.cache_dir + "/" + name;
-}
-
-bool merge_source_list(Config* config, const SourceSpec& source, const Config& list,
-                       std::string* error) {
-    std::unique_ptr<Config> merged(new Config(*config));
-    Config& m = *merged;
-    uint8_t file = 0;
-    if (m.file_count < STBF_MAX_FILES) {
-        file = m.file_count++;
-        assign_cut(&m.files[file], source.url.data(), source.url.size());
-    }
-    auto add_server = [&](GroupConfig* g, const ServerConfig& server) {
-        if (m.server_count >= m.capacity.servers || g->server_count >= STBF_MAX_SERVERS_PER_GROUP) {
-            *error = source.url + ": too many servers (capacity.servers is " +
-                     std::to_string(m.capacity.servers) + "; at most " +
-                     std::to_string(STBF_MAX_SERVERS) + ")";
-            return false;
-        }
-        ServerConfig s = server;
-        s.source.file = file;
-        g->servers[g->server_count++] = m.server_count;
-        m.servers[m.server_count++] = s;
-        return true;
-    };
-    for (uint16_t lg = 0; lg < list.group_count; ++lg) {
-        const GroupConfig& from = list.groups[lg];
-        GroupConfig* into = nullptr;
-        if (!source.group.empty()) {
-            for (uint16_t g = 0; g < m.group_count && into == nullptr; ++g)
-                if (source.group == m.groups[g].name.c_str()) into = &m.groups[g];
-            if (into == nullptr) {
-                *error = source.url + ": group " + source.group + " is not in the config";
-                return false;
-            }
-        } else {
-            for (uint16_t g = 0; g < m.group_count; ++g) {
-                if (from.name == m.groups[g].name) {
-                    *error = source.url + ": list group " + from.name.c_str() +
-                             " has the name of a group of the config";
-                    return false;
-                }
-            }
-            if (m.group_count >= m.capacity.groups) {
-                *error = source.url + ": too many groups (capacity.groups is " +
-                         std::to_string(m.capacity.groups) + "; at most " +
-                         std::to_string(STBF_MAX_GROUPS) + ")";
-                return false;
-            }
-            GroupConfig g = from;
-            if (from.name.c_str() != source.name) {
-                // A group of CCcam lines (a JSON list forms the one group named source.name):
-                // the lines carry no settings, so the config's defaults apply, as to an import.
-                g = source.settings;
-                g.name = from.name;
-                g.identity = from.identity;
-            }
-            g.server_count = 0;
-            g.listen_port = 0;
-            g.listen_pinned = false;
-            g.source = SourceRef{file, 0};
-            m.groups[m.group_count] = g;
-            into = &m.groups[m.group_count++];
-        }
-        for (uint16_t k = 0; k < from.server_count; ++k)
-            if (!add_server(into, list.servers[from.servers[k]])) return false;
-    }
-    std::unique_ptr<Diagnostics> diags(new Diagnostics);
-    if (assign_listen_ports(&m, diags.get()) != Status::Ok) {
-        *error = source.url + ": no listen port left for its groups";
-        return false;
-    }
-    *config = m;
-    return true;
 }
 
 }  // namespace stbf::fw

@@ -1,5 +1,8 @@
 // Config loader: reads stbfailover.json (or a CCcam.cfg / oscam.server given directly) into the
-// core's Config plus the daemon's globals, and reports every problem with its place.
+// core's Config plus the daemon's globals, and reports every problem with its place. Its
+// neighbours: json_locate.h (where a key sits), config_diagnostics.h (messages as text),
+// config_writer.h (a Config back as JSON), config_tls.h (pins), config_sources.h (provider
+// lists), text_file.h (reading a file).
 //
 // stbfailover.json (every key optional unless marked; see conf/stbfailover.json, annotated):
 //   {
@@ -48,7 +51,7 @@
 #ifndef STBF_FIRMWARE_CONFIG_JSON_H
 #define STBF_FIRMWARE_CONFIG_JSON_H
 
-#include <cstdio>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -96,27 +99,6 @@ struct Globals {
     std::vector<ImportSummary> imports;        ///< softcam files read, in config order
 };
 
-/// Parses a SHA-256 pin written as 64 hex digits (colons allowed between byte pairs) or as
-/// 44-character base64 (as `openssl ... | base64` prints it). False when malformed.
-bool parse_pin_sha256(const std::string& text, uint8_t out[32]);
-/// 64 lower-case hex digits.
-std::string pin_hex(const uint8_t pin[32]);
-/// One phrase for `check` and logs: "" when TLS is off, else e.g. "tls (sni x, ca /a.pem,
-/// pin 1a2b3c4d..)" or "tls VERIFY OFF". The pin is shortened; nothing secret is in it.
-std::string server_tls_text(const ServerTls& tls);
-/// One line for `check`: "https://... -> group sky (json, every 21600 s, pin 1a2b3c4d..,
-/// cache /var/lib/stbfailover/source-0123abcd.list)". The pin is shortened.
-std::string source_text(const Globals& globals, const SourceSpec& source);
-/// Cache file of a source: <cache_dir>/source-<8 hex of the URL's hash>.list
-std::string source_cache_path(const Globals& globals, const SourceSpec& source);
-
-/// Adds the servers of a fetched list (parsed by parse_server_list) to `config`: into the
-/// source's group, or, for a top-level source, as groups of their own (names must not clash
-/// with the config's). Unpinned listen ports are then assigned as the loader does. False with
-/// *error when the result would not fit or a name clashes; *config is then unchanged.
-bool merge_source_list(Config* config, const SourceSpec& source, const Config& list,
-                       std::string* error);
-
 /// "auto", "json", "cccam", "oscam".
 const char* format_name(FileFormat f);
 /// JSON if the first non-blank byte is '{'; oscam.server if some line starts with '['
@@ -152,22 +134,6 @@ LoadResult load_config(const char* path, Config* out, Globals* globals, Diagnost
 LoadResult load_config_text(const std::string& text, const char* path, FileFormat format,
                             Config* out, Globals* globals, Diagnostics* diags,
                             std::vector<SoftcamSource>* sources, bool allow_imports);
-
-/// "FILE:LINE:COL: severity: message (detail)"; LINE and COL are left out when unknown.
-std::string format_diagnostic(const Config& config, const Diagnostic& d);
-
-/// Print diagnostics sorted by file, line and column, one per line. Notes only if asked;
-/// returns how many lines were printed.
-size_t print_diagnostics(std::FILE* to, const Config& config, const Diagnostics& diags,
-                         bool include_notes);
-
-/// The JSON config equivalent to `config` (groups with pinned listen ports, mode, servers with
-/// host, port, protocol, label, weight, priority, backup, enabled, user). Never contains a
-/// password or key. Ends with "\n".
-std::string config_to_json(const Config& config, const Globals& globals);
-
-/// Read a whole file (at most 4 MiB). False with *error (strerror text) if it cannot be read.
-bool read_text_file(const std::string& path, std::string* text, std::string* error);
 
 }  // namespace stbf::fw
 

@@ -15,6 +15,7 @@
 
 #include "admin_store.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
 #include "control.h"
 #include "event_log.h"
 #include "log_limiter.h"

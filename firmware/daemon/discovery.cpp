@@ -1,4 +1,5 @@
 #include "discovery.h"
+#include "text_file.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

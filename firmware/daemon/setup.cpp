@@ -14,6 +14,8 @@
 
 #include "atomic_file.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
+#include "text_file.h"
 #include "discovery.h"
 #include "softcam_writer.h"
 #include "stbf/grouping.h"

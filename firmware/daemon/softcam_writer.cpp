@@ -1,4 +1,5 @@
 #include "softcam_writer.h"
+#include "config_writer.h"
 
 #include <algorithm>
 #include <memory>

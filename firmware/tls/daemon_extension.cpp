@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "config_sources.h"
+#include "config_tls.h"
 #include "tls/server_list.h"
 #include "tls/tls_transport.h"
 

@@ -9,6 +9,8 @@
 
 #include "atomic_file.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
+#include "text_file.h"
 #include "stbf/diagnostics.h"
 
 namespace stbf::tls {

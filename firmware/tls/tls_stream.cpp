@@ -24,7 +24,7 @@
 #include <psa/crypto.h>
 #endif
 
-#include "config_json.h"  // parse_pin_sha256: one parser for config and handshake
+#include "config_tls.h"  // parse_pin_sha256: one parser for config and handshake
 #include "stbf/posix_port.h"  // port_status_name only: a plain table, no OS dependency
 
 namespace stbf::tls {

@@ -1,4 +1,5 @@
-// The one table of setting ranges, as the engine and the C API apply it.
+// The one table of setting and capacity ranges, as the engine and the C API apply it (the JSON
+// loader's side: tests/firmware/config_json_test.cpp, ConfigJson.Capacity*).
 #include "stbf/settings.h"
 
 #include <gtest/gtest.h>
@@ -85,6 +86,80 @@ TEST(SettingsCApi, GroupSettingsAreCheckedAgainstTheSameTable) {
     EXPECT_EQ(c.groups[0].session.max_sessions, 40);
     EXPECT_EQ(c.groups[0].slots, 2);
     EXPECT_EQ(c.groups[0].session.max_attempts, SessionSettings{}.max_attempts);
+}
+
+const Capacity kAtBounds{STBF_MAX_SERVERS, STBF_MAX_GROUPS, STBF_MAX_SESSIONS};
+
+// `base` with size `which` one above its range's maximum.
+Capacity one_above(Capacity base, CapacitySetting which) {
+    const uint16_t above = static_cast<uint16_t>(capacity_range(which).max + 1);
+    if (which == CapacitySetting::Servers) base.servers = above;
+    if (which == CapacitySetting::Groups) base.groups = above;
+    if (which == CapacitySetting::Sessions) base.sessions = above;
+    return base;
+}
+
+constexpr CapacitySetting kSizes[] = {CapacitySetting::Servers, CapacitySetting::Groups,
+                                      CapacitySetting::Sessions};
+
+TEST(Settings, CapacityRangesAreOneToTheBoundsOfLimits) {
+    EXPECT_EQ(std::string(capacity_range(CapacitySetting::Servers).name), "capacity.servers");
+    EXPECT_EQ(std::string(capacity_range(CapacitySetting::Groups).name), "capacity.groups");
+    EXPECT_EQ(std::string(capacity_range(CapacitySetting::Sessions).name), "capacity.sessions");
+    EXPECT_EQ(capacity_range(CapacitySetting::Servers).max, uint32_t{STBF_MAX_SERVERS});
+    EXPECT_EQ(capacity_range(CapacitySetting::Groups).max, uint32_t{STBF_MAX_GROUPS});
+    EXPECT_EQ(capacity_range(CapacitySetting::Sessions).max, uint32_t{STBF_MAX_SESSIONS});
+    static_assert(check_capacity(Capacity{}, nullptr) == Status::Ok, "defaults are in range");
+    CapacitySetting bad = CapacitySetting::Count;
+    EXPECT_EQ(check_capacity(kAtBounds, &bad), Status::Ok);
+    EXPECT_EQ(bad, CapacitySetting::Count);
+    for (CapacitySetting which : kSizes) {
+        const SettingRange r = capacity_range(which);
+        EXPECT_EQ(r.min, 1u) << r.name;
+        EXPECT_EQ(check_capacity(one_above(kAtBounds, which), &bad), Status::InvalidArgument)
+            << r.name;
+        EXPECT_EQ(bad, which);
+    }
+    Capacity zero;
+    zero.groups = 0;
+    EXPECT_EQ(check_capacity(zero, &bad), Status::InvalidArgument);
+    EXPECT_EQ(bad, CapacitySetting::Groups);
+}
+
+TEST(Settings, EngineSizesOnlyWhatTheCapacityTableAccepts) {
+    static_assert(Engine::size_for(Capacity{1, 1, 1}) > 0, "the smallest capacity is in range");
+    EXPECT_GT(Engine::size_for(kAtBounds), 0u);
+    for (CapacitySetting which : kSizes) {
+        const Capacity c = one_above(kAtBounds, which);
+        EXPECT_EQ(Engine::size_for(c), 0u) << capacity_range(which).name;
+        auto memory = std::make_unique<uint64_t[]>(Engine::size_for(kAtBounds) / 8 + 1);
+        auto engine = std::make_unique<Engine>();
+        EXPECT_EQ(engine->attach(c, memory.get(), Engine::size_for(kAtBounds)),
+                  Status::InvalidArgument)
+            << capacity_range(which).name;
+    }
+}
+
+TEST(SettingsCApi, CapacityIsCheckedAgainstTheSameTable) {
+    auto mem = std::make_unique<uint64_t[]>(stbf_config_size() / 8 + 1);
+    stbf_config* cfg = stbf_config_init(mem.get(), stbf_config_size());
+    ASSERT_NE(cfg, nullptr);
+    EXPECT_EQ(
+        stbf_config_set_capacity(cfg, kAtBounds.servers, kAtBounds.groups, kAtBounds.sessions),
+        STBF_OK);
+    EXPECT_EQ(stbf_config_set_capacity(cfg, 2, 1, 4), STBF_OK);
+    for (CapacitySetting which : kSizes) {
+        const Capacity c = one_above(kAtBounds, which);
+        EXPECT_EQ(stbf_config_set_capacity(cfg, c.servers, c.groups, c.sessions),
+                  STBF_INVALID_ARGUMENT)
+            << capacity_range(which).name;
+    }
+    EXPECT_EQ(stbf_config_set_capacity(cfg, 1, 0, 1), STBF_INVALID_ARGUMENT);
+    // What was refused changed nothing.
+    const Config& c = *reinterpret_cast<const Config*>(cfg);
+    EXPECT_EQ(c.capacity.servers, 2);
+    EXPECT_EQ(c.capacity.groups, 1);
+    EXPECT_EQ(c.capacity.sessions, 4);
 }
 
 }  // namespace

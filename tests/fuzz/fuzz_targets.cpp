@@ -9,6 +9,8 @@
 
 #include "admin_store.h"
 #include "config_json.h"
+#include "config_diagnostics.h"
+#include "config_writer.h"
 #include "control.h"
 #include "web.h"
 #include "softcam_writer.h"

@@ -27,6 +27,7 @@
 
 #include "stbf/limits.h"
 #include "stbf/model.h"
+#include "stbf/settings.h"
 #include "stbf/status.h"
 #include "stbf/table_layout.h"
 
@@ -217,8 +218,9 @@ public:
     /// Alignment attach() needs for its memory (table_layout.h).
     static constexpr size_t kTableAlign = stbf::kTableAlign;
 
-    /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a capacity is 0 or
-    /// above its upper bound (limits.h). A constant expression: usable for static storage.
+    /// Bytes of memory an engine of `capacity` needs (see attach), or 0 when a size is out of
+    /// its range (settings.h check_capacity: 1..its bound in limits.h). A constant expression:
+    /// usable for static storage.
     /// About servers * kBytesPerServer + groups * kBytesPerGroup + sessions * kBytesPerSession.
     static constexpr size_t size_for(const Capacity& capacity);
 
@@ -424,10 +426,6 @@ private:
         }
         void clear() { head = len = 0; }
     };
-    static constexpr bool capacity_ok(const Capacity& c) {
-        return c.servers >= 1 && c.servers <= STBF_MAX_SERVERS && c.groups >= 1 &&
-               c.groups <= STBF_MAX_GROUPS && c.sessions >= 1 && c.sessions <= STBF_MAX_SESSIONS;
-    }
     // Per-server runtime state. Slot-indexed; a slot keeps its own copy of the server's config
     // so a retired server can drain after the config that named it is gone.
     struct ServerRt {
@@ -603,7 +601,7 @@ private:
 };
 
 constexpr size_t Engine::size_for(const Capacity& c) {
-    if (!capacity_ok(c)) return 0;
+    if (check_capacity(c, nullptr) != Status::Ok) return 0;  // settings.h: the one range
     return layout_bytes([&c](TableSizer& sizer) { lay_out(sizer, c); });
 }
 

@@ -162,7 +162,8 @@ stbf_status stbf_config_set_health(stbf_config* config, int group, const stbf_he
 stbf_status stbf_config_set_sessions(stbf_config* config, int group, const stbf_sessions* s);
 
 /** Size the engine's tables (servers, groups, sessions it makes room for; defaults and upper
- *  bounds in limits.h). Each must be 1..its bound: STBF_INVALID_ARGUMENT otherwise (nothing
+ *  bounds in limits.h). Each must be in its range, 1..its bound (stbf::check_capacity, the
+ *  table the engine and the JSON loader use too): STBF_INVALID_ARGUMENT otherwise (nothing
  *  changes then). */
 stbf_status stbf_config_set_capacity(stbf_config* config, uint16_t servers, uint16_t groups,
                                      uint16_t sessions);
