@@ -74,13 +74,14 @@ uint8_t Engine::best_rank(GroupIndex g, uint64_t mask, TimeUs now) const {
     return best;
 }
 
-ServerSlot Engine::pick(GroupIndex g, uint64_t tried_mask, TimeUs now) {
-    const uint8_t best = best_rank(g, tried_mask, now);
+ServerSlot Engine::pick_excluding(GroupIndex g, uint64_t exclude, bool tried_before,
+                                  TimeUs now) {
+    const uint8_t best = best_rank(g, exclude, now);
     if (best == kExcludedRank) return kNoServer;
     GroupRt& gr = groups_[g];
     const Mode mode = gr.cfg.mode;
     auto in_class = [&](ServerSlot sl) {
-        return !(tried_mask & (uint64_t{1} << servers_[sl].member)) &&
+        return !(exclude & (uint64_t{1} << servers_[sl].member)) &&
                rank(servers_[sl], mode, now) == best;
     };
     uint8_t candidates = 0;
@@ -93,7 +94,7 @@ ServerSlot Engine::pick(GroupIndex g, uint64_t tried_mask, TimeUs now) {
         // as many softcam reconnects as there are Down servers, while a fleet whose whole
         // provider is down sends each host one connect per box and reconnect tick divided by
         // the hosts, instead of one per host.
-        if (tried_mask != 0) return kNoServer;
+        if (tried_before) return kNoServer;
         for (uint8_t k = 0; k < gr.count; ++k) {
             ServerSlot sl = gr.members[k];
             if (in_class(sl) &&

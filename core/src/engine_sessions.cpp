@@ -108,7 +108,7 @@ bool Engine::start_attempt(uint16_t si, TimeUs now) {
     if (slot == nullptr) return false;
     bool starved = false;
     const uint64_t mask = slot_mask(s.group, s.slot, s.tried, now, &starved);
-    ServerSlot server = pick(s.group, mask, now);
+    ServerSlot server = pick_excluding(s.group, mask, s.tried != 0, now);
     if (server == kNoServer) return false;
     s.tried |= uint64_t{1} << servers_[server].member;
     s.attempts_made++;

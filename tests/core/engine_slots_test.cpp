@@ -178,6 +178,31 @@ TEST_F(SlotsTest, OneUsableServerRefusesTheSecondSlotUntilAnotherRecovers) {
     EXPECT_FALSE(engine->slot_status(0, 1).idle);
 }
 
+TEST_F(SlotsTest, InPanicEachSlotsConnectionTriesADownServerOfItsOwn) {
+    // The whole provider is down. The panic rule gives a connection one Down server and none
+    // after a try of its own; the server another slot's connection holds is not such a try,
+    // so the second slot's reader still gets one (another) Down server to try.
+    Config c = slot_config(3);
+    c.groups[0].health.fall = 1;
+    init(c);
+    answer_probes(advance_to(now + 2 * kSec), false);
+    for (ServerSlot sl = 0; sl < 3; ++sl) ASSERT_EQ(state(sl), ServerState::Down);
+    ASSERT_TRUE(engine->group_status(0).panic);
+    SessionId s0 = 0, s1 = 0;
+    const ServerSlot first = open_connecting(0, &s0);
+    ASSERT_NE(first, kNoServer);
+    const Action second = EngineTest::open_connecting(0, 1, &s1);
+    ASSERT_EQ(second.kind, ActionKind::Connect);
+    EXPECT_NE(second.server, first);
+    // Its own try failing ends it: no second Down server for the same connection.
+    ASSERT_EQ(engine->attempt_failed(s1, second.attempt, Reason::Refused, now), Status::Ok);
+    const auto after = drain();
+    EXPECT_EQ(find(after, ActionKind::Connect), nullptr);
+    const Action* close = find(after, ActionKind::CloseSession);
+    ASSERT_NE(close, nullptr);
+    EXPECT_EQ(close->session, s1);
+}
+
 TEST_F(SlotsTest, SlotShareLetsTheSecondSlotUseTheLastServer) {
     Config c = slot_config(2);
     c.groups[0].health.fall = 1;

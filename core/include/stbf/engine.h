@@ -380,11 +380,15 @@ public:
     /// settled (weighted modes ramp its weight instead); then, in panic (nothing usable),
     /// Rising servers, then Down servers (not while a check of theirs is in flight): of those a
     /// connection tries only the one picked longest ago, and none after another try
-    /// (tried_mask != 0), so a fleet does not storm a provider that is down as a whole. Drained, disabled and full servers are never picked. Within the best class: ordered takes the lowest priority number, then config
-    /// order; random draws by effective weight (sticky keeps the last pick while it stays in
-    /// the class); scored first re-explores a server not picked for reexplore_ms, else takes the
-    /// lower (EWMA connect + response) * 100 / weight of two random candidates.
-    ServerSlot pick(GroupIndex g, uint64_t tried_mask, TimeUs now);
+    /// (tried_mask != 0), so a fleet does not storm a provider that is down as a whole.
+    /// Drained, disabled and full servers are never picked. Within the best class: ordered
+    /// takes the lowest priority number, then config order; random draws by effective weight
+    /// (sticky keeps the last pick while it stays in the class); scored first re-explores a
+    /// server not picked for reexplore_ms, else takes the lower (EWMA connect + response) *
+    /// 100 / weight of two random candidates.
+    ServerSlot pick(GroupIndex g, uint64_t tried_mask, TimeUs now) {
+        return pick_excluding(g, tried_mask, tried_mask != 0, now);
+    }
 
     /// Memory the engine's tables take per server slot, group and session (each includes its
     /// share of the action queue: STBF_ACTIONS_PER_SERVER / _PER_SESSION actions):
@@ -569,6 +573,10 @@ private:
     /// Rank of a server for a new session of its group (lower is better), kExcludedRank if it
     /// must not be given one. See pick().
     uint8_t rank(const ServerRt& sv, Mode mode, TimeUs now) const;
+    /// pick() for a connection that must not be given the servers in `exclude` (what it tried
+    /// plus what other slots hold); `tried_before`: it already tried a server, so the panic
+    /// rule gives it no Down server (servers held by other slots are not a try of its own).
+    ServerSlot pick_excluding(GroupIndex g, uint64_t exclude, bool tried_before, TimeUs now);
     /// Best rank among the servers of `g` outside `mask`, kExcludedRank if none.
     uint8_t best_rank(GroupIndex g, uint64_t mask, TimeUs now) const;
     static constexpr uint8_t kExcludedRank = 0xff;
