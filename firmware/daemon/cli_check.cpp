@@ -7,12 +7,12 @@
 
 #include "cli_options.h"
 #include "command.h"
-#include "status_report.h"
 #include "config_json.h"
 #include "config_diagnostics.h"
 #include "config_sources.h"
 #include "config_tls.h"
 #include "daemon.h"
+#include "status_report.h"
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 
@@ -42,21 +42,22 @@ std::string where(const stbf::Config& cfg, const stbf::SourceRef& src) {
 
 void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
     std::printf("%s: OK: %u group%s, %u server%s\n", cfg.files[0].c_str(), cfg.group_count,
-                cfg.group_count == 1 ? "" : "s", cfg.server_count, cfg.server_count == 1 ? "" : "s");
+                cfg.group_count == 1 ? "" : "s", cfg.server_count,
+                cfg.server_count == 1 ? "" : "s");
     std::printf("control socket %s, metrics %s, web %s%s, log level %s\n",
                 globals.control_socket.c_str(),
                 globals.metrics_listen.empty() ? "off" : globals.metrics_listen.c_str(),
                 globals.web_listen.empty() ? "off" : globals.web_listen.c_str(),
-                globals.web_listen.empty()      ? ""
+                globals.web_listen.empty()     ? ""
                 : globals.web_password.empty() ? " (no password)"
-                                                : " (password set)",
+                                               : " (password set)",
                 globals.log_level.c_str());
     for (uint16_t gi = 0; gi < cfg.group_count; ++gi) {
         const stbf::GroupConfig& g = cfg.groups[gi];
         std::printf("\ngroup %s: listen %s%s, mode %s%s, %u server%s\n", g.name.c_str(),
-                    stbf::daemon::group_listen_text(g).c_str(),
-                    g.listen_pinned ? "" : " (derived)", stbf::mode_name(g.mode),
-                    g.sticky ? " sticky" : "", g.server_count, g.server_count == 1 ? "" : "s");
+                    stbf::daemon::group_listen_text(g).c_str(), g.listen_pinned ? "" : " (derived)",
+                    stbf::mode_name(g.mode), g.sticky ? " sticky" : "", g.server_count,
+                    g.server_count == 1 ? "" : "s");
         const uint8_t slots = stbf::group_slot_count(cfg, g);
         if (slots > 1) {
             std::string ports;
@@ -93,9 +94,10 @@ void print_summary(const stbf::Config& cfg, const stbf::fw::Globals& globals) {
     }
     if (!globals.imports.empty()) std::printf("\nsoftcam files\n");
     for (const stbf::fw::ImportSummary& im : globals.imports)
-        std::printf("  %s: %zu imported, %zu skipped (see the warnings), %zu left alone (disabled "
-                    "or not relayed)\n",
-                    im.path.c_str(), im.counts.imported, im.counts.skipped, im.counts.left);
+        std::printf(
+            "  %s: %zu imported, %zu skipped (see the warnings), %zu left alone (disabled "
+            "or not relayed)\n",
+            im.path.c_str(), im.counts.imported, im.counts.skipped, im.counts.left);
     if (!globals.sources.empty()) std::printf("\nserver lists (fetched by the daemon)\n");
     for (const stbf::fw::SourceSpec& src : globals.sources)
         std::printf("  %s\n", stbf::fw::source_text(globals, src).c_str());
@@ -154,5 +156,5 @@ int cmd_check(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("check", "validate a config (JSON, CCcam.cfg or oscam.server) and show its groups",
+STBF_COMMAND(check, "validate a config (JSON, CCcam.cfg or oscam.server) and show its groups",
              cmd_check);

@@ -53,6 +53,6 @@ int cmd_demo(int argc, char** argv) {
     return 0;
 }
 
-STBF_COMMAND("demo", "watch a failover on local stand-in upstreams (about 30 s)", cmd_demo);
-
 }  // namespace
+
+STBF_COMMAND(demo, "watch a failover on local stand-in upstreams (about 30 s)", cmd_demo);

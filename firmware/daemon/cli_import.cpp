@@ -20,20 +20,21 @@
 namespace {
 
 void usage(std::FILE* to) {
-    std::fprintf(to,
-                 "usage: stbfailover import --from FILE [--format auto|cccam|oscam]\n"
-                 "                          [--listen-port-base N] [--softcam-config OUT]\n"
-                 "  Prints the JSON config FILE (a CCcam.cfg or oscam.server) maps to: servers\n"
-                 "  with the same account form one group with one local listen port.\n"
-                 "  --softcam-config OUT  also write FILE rewritten so the softcam connects to\n"
-                 "                        those ports on 127.0.0.1, one reader/line per slot\n"
-                 "                        (OUT may be FILE itself; the old OUT is kept as\n"
-                 "                        OUT.bak; written atomically). On a box, use\n"
-                 "                        `stbfailover setup` instead: it also writes the\n"
-                 "                        daemon's config, restarts the softcam and can be undone.\n"
-                 "Passwords and keys are never printed; the JSON does not need them.\n"
-                 "Exit status: 0 done, 1 FILE has errors or OUT could not be written (nothing\n"
-                 "written), 2 usage error.\n");
+    std::fprintf(
+        to,
+        "usage: stbfailover import --from FILE [--format auto|cccam|oscam]\n"
+        "                          [--listen-port-base N] [--softcam-config OUT]\n"
+        "  Prints the JSON config FILE (a CCcam.cfg or oscam.server) maps to: servers\n"
+        "  with the same account form one group with one local listen port.\n"
+        "  --softcam-config OUT  also write FILE rewritten so the softcam connects to\n"
+        "                        those ports on 127.0.0.1, one reader/line per slot\n"
+        "                        (OUT may be FILE itself; the old OUT is kept as\n"
+        "                        OUT.bak; written atomically). On a box, use\n"
+        "                        `stbfailover setup` instead: it also writes the\n"
+        "                        daemon's config, restarts the softcam and can be undone.\n"
+        "Passwords and keys are never printed; the JSON does not need them.\n"
+        "Exit status: 0 done, 1 FILE has errors or OUT could not be written (nothing\n"
+        "written), 2 usage error.\n");
 }
 
 bool points_at_this_box(const stbf::ServerConfig& s) {
@@ -56,8 +57,10 @@ int cmd_import(int argc, char** argv) {
         }
         if (args.value(nullptr, "--format", &value)) {
             const std::string f = value;
-            if (f == "cccam") format = stbf::fw::FileFormat::Cccam;
-            else if (f == "oscam") format = stbf::fw::FileFormat::Oscam;
+            if (f == "cccam")
+                format = stbf::fw::FileFormat::Cccam;
+            else if (f == "oscam")
+                format = stbf::fw::FileFormat::Oscam;
             else if (f != "auto") {
                 std::fprintf(stderr, "stbfailover import: --format must be auto, cccam or oscam\n");
                 return 2;
@@ -103,7 +106,8 @@ int cmd_import(int argc, char** argv) {
     stbf::fw::print_diagnostics(stderr, *cfg, *diags, false);
     if (result != stbf::fw::LoadResult::Ok) {
         std::fprintf(stderr, "%s: %zu error%s; nothing imported%s\n", from, diags->errors(),
-                     diags->errors() == 1 ? "" : "s", out_path != nullptr ? ", nothing written" : "");
+                     diags->errors() == 1 ? "" : "s",
+                     out_path != nullptr ? ", nothing written" : "");
         return 1;
     }
     for (uint16_t i = 0; i < cfg->server_count; ++i) {
@@ -125,11 +129,12 @@ int cmd_import(int argc, char** argv) {
         const std::string rewritten = stbf::fw::rewrite_softcam_config(sources[0], *cfg);
         std::string backup, error;
         if (!stbf::fw::write_file_atomic(out_path, rewritten, &backup, &error)) {
-            std::fprintf(stderr, "stbfailover import: %s; %s is unchanged\n", error.c_str(), out_path);
+            std::fprintf(stderr, "stbfailover import: %s; %s is unchanged\n", error.c_str(),
+                         out_path);
             return 1;
         }
-        std::fprintf(stderr, "wrote %s%s%s\n", out_path, backup.empty() ? "" : ", old file kept as ",
-                     backup.c_str());
+        std::fprintf(stderr, "wrote %s%s%s\n", out_path,
+                     backup.empty() ? "" : ", old file kept as ", backup.c_str());
     }
     std::fwrite(json.data(), 1, json.size(), stdout);
     return 0;
@@ -137,6 +142,6 @@ int cmd_import(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("import",
+STBF_COMMAND(import,
              "print the JSON config for a CCcam.cfg / oscam.server; --softcam-config rewrites it",
              cmd_import);

@@ -17,11 +17,11 @@ namespace {
     return 2;
 }
 
+}  // namespace
+
 #if !STBF_WITH_SIMULATE
-STBF_COMMAND("simulate", "(not built into this binary)", cmd_left_out);
+STBF_COMMAND(simulate, "(not built into this binary)", cmd_left_out);
 #endif
 #if !STBF_WITH_DEMO
-STBF_COMMAND("demo", "(not built into this binary)", cmd_left_out);
+STBF_COMMAND(demo, "(not built into this binary)", cmd_left_out);
 #endif
-
-}  // namespace

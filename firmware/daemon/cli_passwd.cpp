@@ -78,4 +78,4 @@ int cmd_passwd(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("passwd", "make the web_password hash for the web status page", cmd_passwd);
+STBF_COMMAND(passwd, "make the web_password hash for the web status page", cmd_passwd);

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "sized_engine.h"
 #include "cli_options.h"
 #include "command.h"
-#include "status_report.h"
 #include "daemon.h"
+#include "sized_engine.h"
+#include "status_report.h"
 #include "stbf/engine.h"
 #include "stbf/grouping.h"
 #include "stbf/posix_port.h"
@@ -126,9 +126,8 @@ int cmd_probe(int argc, char** argv) {
     // TLS servers are checked through TLS, and cached provider lists are checked too; a binary
     // without TLS refuses such a config as `run` does. Declared before the runtime: it must
     // outlive the runtime's connections.
-    std::unique_ptr<stbf::daemon::TlsExtension> tls;
-    if (stbf::daemon::TlsExtensionFactory make = stbf::daemon::tls_extension_factory())
-        tls = make(*table);
+    const std::unique_ptr<stbf::daemon::TlsExtension> tls =
+        stbf::daemon::make_tls_extension(*table);
     auto effective = std::make_unique<stbf::Config>();
     if (!stbf::daemon::config_with_tls(loaded, tls.get(), effective.get(), &error)) {
         std::fprintf(stderr, "%s: %s\n", config_path.c_str(), error.c_str());
@@ -207,4 +206,4 @@ int cmd_probe(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("probe", "check every server of a config once and print a table", cmd_probe);
+STBF_COMMAND(probe, "check every server of a config once and print a table", cmd_probe);

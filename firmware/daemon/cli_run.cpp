@@ -5,8 +5,8 @@
 #include "cli_options.h"
 #include "command.h"
 #include "daemon.h"
-#include "supervisor.h"
 #include "stbf/posix_port.h"
+#include "supervisor.h"
 
 namespace {
 
@@ -56,4 +56,4 @@ int cmd_run(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("run", "run the failover daemon in the foreground", cmd_run);
+STBF_COMMAND(run, "run the failover daemon in the foreground", cmd_run);

@@ -94,4 +94,4 @@ int cmd_server(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("server", "drain, disable or enable a server of the running daemon", cmd_server);
+STBF_COMMAND(server, "drain, disable or enable a server of the running daemon", cmd_server);

@@ -81,8 +81,10 @@ int cmd_discover(int argc, char** argv) {
     stbf::cli::OptionReader args("discover", argc, argv, discover_usage);
     const char* value = nullptr;
     while (args.next()) {
-        if (args.value(nullptr, "--root", &value)) root = value;
-        else return args.unmatched();
+        if (args.value(nullptr, "--root", &value))
+            root = value;
+        else
+            return args.unmatched();
     }
     stbf::fw::SoftcamConfigFile chosen;
     std::string why;
@@ -98,7 +100,7 @@ int cmd_discover(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("setup", "point the softcam at stbfailover (rewrites its config; undo with restore)",
+STBF_COMMAND(setup, "point the softcam at stbfailover (rewrites its config; undo with restore)",
              cmd_setup);
-STBF_COMMAND("restore", "put the softcam config back as it was before setup", cmd_restore);
-STBF_COMMAND("discover", "list the softcam configs found on this box", cmd_discover);
+STBF_COMMAND(restore, "put the softcam config back as it was before setup", cmd_restore);
+STBF_COMMAND(discover, "list the softcam configs found on this box", cmd_discover);

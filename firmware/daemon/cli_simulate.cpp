@@ -1,8 +1,8 @@
 // `stbfailover simulate`: run a fleet scenario (many boxes, each the real engine, against one
 // simulated provider) with a box owner's or image maintainer's own group settings, and print
 // the table. For a provider sizing its hosts, or an image maintainer choosing defaults.
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -81,9 +81,12 @@ int cmd_simulate(int argc, char** argv) {
             const char* name;
             unsigned long* out;
             unsigned long min, max;
-        } nums[] = {{"--boxes", &boxes, 1, 100000},   {"--hosts", &hosts, 1, STBF_MAX_SERVERS_PER_GROUP},
-                    {"--slots", &slots, 0, STBF_MAX_SLOTS}, {"--capacity", &capacity, 1, 10000000},
-                    {"--logins-per-s", &logins, 1, 1000000}, {"--minutes", &minutes, 1, 24 * 60},
+        } nums[] = {{"--boxes", &boxes, 1, 100000},
+                    {"--hosts", &hosts, 1, STBF_MAX_SERVERS_PER_GROUP},
+                    {"--slots", &slots, 0, STBF_MAX_SLOTS},
+                    {"--capacity", &capacity, 1, 10000000},
+                    {"--logins-per-s", &logins, 1, 1000000},
+                    {"--minutes", &minutes, 1, 24 * 60},
                     {"--seed", &seed, 0, ~0ul}};
         bool matched = false;
         for (const Num& n : nums) {
@@ -107,16 +110,19 @@ int cmd_simulate(int argc, char** argv) {
         auto cfg = std::make_unique<stbf::Config>();
         auto diags = std::make_unique<stbf::Diagnostics>();
         stbf::fw::Globals globals;
-        if (stbf::fw::load_config(path, cfg.get(), &globals, diags.get()) != stbf::fw::LoadResult::Ok) {
+        if (stbf::fw::load_config(path, cfg.get(), &globals, diags.get()) !=
+            stbf::fw::LoadResult::Ok) {
             stbf::fw::print_diagnostics(stderr, *cfg, *diags, false);
-            std::fprintf(stderr, "%s: the config is not usable (stbfailover check -c %s)\n", path, path);
+            std::fprintf(stderr, "%s: the config is not usable (stbfailover check -c %s)\n", path,
+                         path);
             return 1;
         }
         int gi = cfg->group_count > 0 && group == nullptr ? 0 : -1;
         for (uint8_t g = 0; group != nullptr && g < cfg->group_count; ++g)
             if (std::strcmp(cfg->groups[g].name.c_str(), group) == 0) gi = g;
         if (gi < 0) {
-            std::fprintf(stderr, "%s: no group %s\n", path, group ? group : "(the config has none)");
+            std::fprintf(stderr, "%s: no group %s\n", path,
+                         group ? group : "(the config has none)");
             return 1;
         }
         one_group(*cfg, static_cast<uint8_t>(gi), &s->config);
@@ -124,7 +130,8 @@ int cmd_simulate(int argc, char** argv) {
     }
     const uint8_t H = static_cast<uint8_t>(hosts);
     if (path == nullptr)
-        s->config = make_box_config(default_hosts(H, s->boxes, 1), stbf::kImportedGroupMode, false, 0);
+        s->config =
+            make_box_config(default_hosts(H, s->boxes, 1), stbf::kImportedGroupMode, false, 0);
     stbf::GroupConfig& g = s->config.groups[0];
     if (mode_text != nullptr) {
         bool found = false;
@@ -137,7 +144,8 @@ int cmd_simulate(int argc, char** argv) {
     }
     if (slots_given) g.slots = static_cast<uint8_t>(slots);
     uint8_t enabled = 0;
-    for (uint16_t k = 0; k < g.server_count; ++k) enabled += s->config.servers[g.servers[k]].enabled;
+    for (uint16_t k = 0; k < g.server_count; ++k)
+        enabled += s->config.servers[g.servers[k]].enabled;
     const uint8_t readers = g.slots ? g.slots : (enabled >= 2 ? 2 : 1);
     s->hosts = default_hosts(H, s->boxes, readers);
     for (uint8_t h = 0; h < H; ++h) {
@@ -170,5 +178,5 @@ int cmd_simulate(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("simulate", "run a fleet of boxes with a group's settings against a simulated provider",
+STBF_COMMAND(simulate, "run a fleet of boxes with a group's settings against a simulated provider",
              cmd_simulate);

@@ -10,16 +10,18 @@
 namespace {
 
 void usage(std::FILE* out) {
-    std::fprintf(out,
-                 "usage: stbfailover status [-c FILE | --socket PATH] [--json | --events] [--reload]\n"
-                 "  Shows groups, slots, servers, state and since when, EWMA latency, sessions,\n"
-                 "  admin states and the last failover.\n");
+    std::fprintf(
+        out,
+        "usage: stbfailover status [-c FILE | --socket PATH] [--json | --events] [--reload]\n"
+        "  Shows groups, slots, servers, state and since when, EWMA latency, sessions,\n"
+        "  admin states and the last failover.\n");
     stbf::cli::SocketOptions::print_usage(out);
-    std::fprintf(out,
-                 "  --json         the status JSON (version 1, with \"events\")\n"
-                 "  --events       the event history: state changes, failovers, panics, admin\n"
-                 "                 actions and reloads, oldest first (the last 200)\n"
-                 "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n");
+    std::fprintf(
+        out,
+        "  --json         the status JSON (version 1, with \"events\")\n"
+        "  --events       the event history: state changes, failovers, panics, admin\n"
+        "                 actions and reloads, oldest first (the last 200)\n"
+        "  --reload       make the daemon re-read its config; exit 1 if it was rejected\n");
 }
 
 int cmd_status(int argc, char** argv) {
@@ -55,5 +57,5 @@ int cmd_status(int argc, char** argv) {
 
 }  // namespace
 
-STBF_COMMAND("status", "show the running daemon's groups, servers and events (--json, --events)",
+STBF_COMMAND(status, "show the running daemon's groups, servers and events (--json, --events)",
              cmd_status);

@@ -4,42 +4,23 @@
 
 namespace stbf::cli {
 namespace {
-constexpr int kMaxCommands = 32;
-// Function-local static: safe to use from other translation units' static initialisers.
-struct Registry {
-    Command items[kMaxCommands];
-    int count = 0;
+// In name order, so --help lists them that way.
+const Command* const kCommands[] = {
+    &check_command,  &demo_command,  &discover_command, &import_command,
+    &passwd_command, &probe_command, &restore_command,  &run_command,
+    &server_command, &setup_command, &simulate_command, &status_command,
 };
-Registry& registry() {
-    static Registry r;
-    return r;
-}
+constexpr int kCommandCount = static_cast<int>(sizeof kCommands / sizeof kCommands[0]);
 }  // namespace
 
-bool register_command(const Command& c) {
-    Registry& r = registry();
-    if (r.count >= kMaxCommands) return false;
-    // keep name order so --help is stable whatever the link order was
-    int at = r.count;
-    while (at > 0 && std::strcmp(r.items[at - 1].name, c.name) > 0) {
-        r.items[at] = r.items[at - 1];
-        --at;
-    }
-    r.items[at] = c;
-    ++r.count;
-    return true;
-}
-
-const Command* commands(int* count) {
-    *count = registry().count;
-    return registry().items;
+const Command* const* commands(int* count) {
+    *count = kCommandCount;
+    return kCommands;
 }
 
 const Command* find_command(const char* name) {
-    int n = 0;
-    const Command* all = commands(&n);
-    for (int i = 0; i < n; ++i)
-        if (std::strcmp(all[i].name, name) == 0) return &all[i];
+    for (const Command* c : kCommands)
+        if (std::strcmp(c->name, name) == 0) return c;
     return nullptr;
 }
 

@@ -1,5 +1,6 @@
-// CLI command registry. Each command lives in its own cli_<name>.cpp and registers itself with
-// STBF_COMMAND, so main.cpp needs no list of commands.
+// CLI commands. Each command lives in its own cli_<name>.cpp and defines its entry with
+// STBF_COMMAND; the table in command.cpp names every entry, so the binary links the library
+// plainly (an object nothing refers to would be dropped, a self-registering one with it).
 #ifndef STBF_FIRMWARE_COMMAND_H
 #define STBF_FIRMWARE_COMMAND_H
 
@@ -17,20 +18,24 @@ struct Command {
     CommandFn run;
 };
 
-/// Adds a command; called from static initialisers. Returns true.
-bool register_command(const Command& c);
-/// Registered commands, in name order, and their count.
-const Command* commands(int* count);
+/// Every command's entry, one per cli_*.cpp. `simulate` and `demo` come from cli_left_out.cpp
+/// when the build leaves them out (STBF_WITH_SIMULATE / STBF_WITH_DEMO OFF).
+extern const Command check_command, demo_command, discover_command, import_command, passwd_command,
+    probe_command, restore_command, run_command, server_command, setup_command, simulate_command,
+    status_command;
+
+/// The commands, in name order, and their count.
+const Command* const* commands(int* count);
 /// Finds a command by exact name; nullptr if unknown.
 const Command* find_command(const char* name);
 
 }  // namespace stbf::cli
 
-#define STBF_COMMAND_CONCAT2(a, b) a##b
-#define STBF_COMMAND_CONCAT(a, b) STBF_COMMAND_CONCAT2(a, b)
-/// STBF_COMMAND("check", "validate a config", cmd_check);
-#define STBF_COMMAND(name, summary, fn)                                            \
-    static const bool STBF_COMMAND_CONCAT(stbf_command_registered_, __LINE__) = \
-        ::stbf::cli::register_command(::stbf::cli::Command{name, summary, fn})
+/// STBF_COMMAND(check, "validate a config", cmd_check); at file scope: defines
+/// stbf::cli::check_command, the command named "check".
+#define STBF_COMMAND(id, summary, fn)                    \
+    const ::stbf::cli::Command stbf::cli::id##_command { \
+#id, summary, fn                                 \
+    }
 
 #endif

@@ -22,10 +22,10 @@
 #include "metrics.h"
 #include "sized_engine.h"
 #include "status_report.h"
-#include "supervisor.h"
 #include "stbf/engine.h"
 #include "stbf/posix_port.h"
 #include "stbf/runtime.h"
+#include "supervisor.h"
 #include "web.h"
 
 namespace stbf::daemon {
@@ -81,7 +81,6 @@ bool load_daemon_config(const std::string& path, LoadedConfig* out, std::string*
 }
 
 namespace {
-TlsExtensionFactory g_tls_factory = nullptr;
 constexpr const char* kNoTlsSupport =
     ", but this stbfailover was built without TLS support (build with STBF_WITH_TLS=ON and "
     "mbedTLS, or remove it from the config)";
@@ -96,17 +95,10 @@ std::string tls_requirement(const Config& config, const std::vector<fw::SourceSp
 }
 
 std::string missing_tls_message(const Config& config, const std::vector<fw::SourceSpec>& sources) {
-    if (tls_extension_factory() != nullptr) return "";
+    if (tls_built_in()) return "";
     const std::string user = tls_requirement(config, sources);
     return user.empty() ? "" : user + kNoTlsSupport;
 }
-
-bool register_tls_extension(TlsExtensionFactory factory) {
-    g_tls_factory = factory;
-    return true;
-}
-
-TlsExtensionFactory tls_extension_factory() { return g_tls_factory; }
 
 bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
                      std::string* error) {
@@ -130,7 +122,8 @@ bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
 }
 
 const Transport* select_tls_transport(void* extension, const ServerConfig& server) {
-    return server.tls.enabled ? static_cast<TlsExtension*>(extension)->transport_for(server) : nullptr;
+    return server.tls.enabled ? static_cast<TlsExtension*>(extension)->transport_for(server)
+                              : nullptr;
 }
 
 void count_descriptors(long* open_fds, long* open_sockets, long* max_fds) {
@@ -289,10 +282,9 @@ class Daemon {
         log_lines(STBF_LOG_WARNING, "", loaded_.warnings);
         if (!open_signals()) return false;
 
-        if (TlsExtensionFactory make = tls_extension_factory()) {
-            tls_ = make(*table_);
+        tls_ = make_tls_extension(*table_);
+        if (tls_)
             facts_.tls_failure_of = [this](const ServerConfig& s) { return tls_->tls_failure(s); };
-        }
         std::unique_ptr<Config> effective;
         if (!effective_config(loaded_, &effective, &error)) {
             log_lines(STBF_LOG_ERROR, "", error);
@@ -334,9 +326,8 @@ class Daemon {
             control_path_.clear();
             return false;
         }
-        control_.set_peer_key([this](stbf_sock s, const stbf_addr&) {
-            return unix_peer_key(port_->native_fd(s));
-        });
+        control_.set_peer_key(
+            [this](stbf_sock s, const stbf_addr&) { return unix_peer_key(port_->native_fd(s)); });
         control_.start(table_, cs);
         if (!start_metrics(loaded_.metrics_listen)) return false;
         if (!start_web(loaded_.web_listen, loaded_.web_password)) return false;
@@ -360,7 +351,8 @@ class Daemon {
     // Hands `next` to the runtime (live sessions kept).
     Status apply_config(const Config& next) {
         Status st = runtime_->reload(next);
-        if (st == Status::Ok) restore_admin_states();  // a server back in the config keeps its drain
+        if (st == Status::Ok)
+            restore_admin_states();  // a server back in the config keeps its drain
         drain_notices();
         return st;
     }
@@ -380,12 +372,13 @@ class Daemon {
         while (engine_->pop_notice(&n)) {
             NoticeText t = describe_notice(*engine_, n);
             if (n.kind == NoticeKind::Admin) {
-                t.text += admin_by_.empty() ? " (restored from the state file)" : " (by " + admin_by_ + ")";
+                t.text += admin_by_.empty() ? " (restored from the state file)"
+                                            : " (by " + admin_by_ + ")";
             }
             if (n.kind == NoticeKind::ServerState &&
                 (n.to_state == ServerState::Down || n.to_state == ServerState::Suspect))
                 last_failure_at_[t.group + "\t" + t.server] = n.when;
-            const bool bad = n.kind == NoticeKind::Panic ? n.on
+            const bool bad = n.kind == NoticeKind::Panic         ? n.on
                              : n.kind == NoticeKind::ServerState ? n.to_state == ServerState::Down
                                                                  : false;
             record(t.kind, t.group, t.server, t.text, bad ? STBF_LOG_WARNING : STBF_LOG_NOTICE);
@@ -458,8 +451,8 @@ class Daemon {
         admin_by_.clear();
         std::string error;
         if (!admin_.save(&error))
-            log_printf(*table_, STBF_LOG_WARNING,
-                       "admin state not saved (lost at restart): %s", error.c_str());
+            log_printf(*table_, STBF_LOG_WARNING, "admin state not saved (lost at restart): %s",
+                       error.c_str());
         return answer;
     }
 
@@ -651,7 +644,8 @@ class Daemon {
             if (st == Status::CapacityExceeded)
                 error = options_.config_path + ": cannot apply: " + status_name(st) +
                         ": the new config needs more than the tables sized at start (capacity " +
-                        capacity_text(engine_->capacity()) + "); a larger \"capacity\" takes "
+                        capacity_text(engine_->capacity()) +
+                        "); a larger \"capacity\" takes "
                         "effect at restart";
             else if (st != Status::Ok)
                 error = options_.config_path + ": cannot apply: " + status_name(st);
@@ -672,7 +666,8 @@ class Daemon {
         const Capacity& sized = engine_->capacity();
         if (asked.servers != sized.servers || asked.groups != sized.groups ||
             asked.sessions != sized.sessions)
-            log_printf(*table_, STBF_LOG_WARNING, "capacity %s changes at restart only (running: %s)",
+            log_printf(*table_, STBF_LOG_WARNING,
+                       "capacity %s changes at restart only (running: %s)",
                        capacity_text(asked).c_str(), capacity_text(sized).c_str());
         if (next.control_socket != loaded_.control_socket ||
             next.metrics_listen != loaded_.metrics_listen || next.web_listen != loaded_.web_listen)

@@ -12,8 +12,9 @@
 // Signals arrive through a signalfd watched by the same loop, so no handler runs between two
 // core calls.
 //
-// TLS upstreams and provider server lists come from a TlsExtension (below) that the binary built
-// with TLS registers at start-up (firmware/tls/daemon_extension.cpp). Without one, a config with
+// TLS upstreams and provider server lists come from a TlsExtension (below), made by
+// make_tls_extension(): the TLS build links the real one (firmware/tls/daemon_extension.cpp),
+// a build without TLS one that makes none (tls_none.cpp). Without an extension, a config with
 // a `"tls"` server or a `"source"` is refused with a message saying this build lacks TLS. With
 // one: servers marked TLS are connected, probed and hang-checked through TLS; each source's
 // cached list is loaded at start, refreshed on its jittered schedule from this loop (never
@@ -26,7 +27,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include "config_json.h"
@@ -50,10 +50,10 @@ struct LoadedConfig {
     std::string cache_dir;                ///< where their last good copies are kept
 };
 
-/// TLS and provider lists for the daemon. One per daemon, made by the registered factory with
+/// TLS and provider lists for the daemon. One per daemon, made by make_tls_extension() with
 /// the daemon's port (which it must not outlive). Never blocks.
 class TlsExtension {
-public:
+  public:
     virtual ~TlsExtension() = default;
     /// Makes the TLS transport of every TLS server of `config` (reads CA files). Returns false
     /// with one line per unusable server in *error ("label: cannot load CA file ..."); the
@@ -92,11 +92,15 @@ bool config_with_tls(const LoadedConfig& loaded, TlsExtension* tls, Config* out,
 /// TLS servers, null (plain TCP) for the others.
 const Transport* select_tls_transport(void* extension, const ServerConfig& server);
 
-using TlsExtensionFactory = std::unique_ptr<TlsExtension> (*)(const stbf_port& port);
-/// Called once from a static initialiser of the TLS build. Returns true.
-bool register_tls_extension(TlsExtensionFactory factory);
-/// The registered factory, or null when this binary has no TLS support.
-TlsExtensionFactory tls_extension_factory();
+/// This binary's TLS support, chosen when it is built rather than registered at start-up (no
+/// static initialiser, so the daemon library links plainly). Defined by exactly one of the
+/// libraries a binary or test links after stbf_daemon: stbf_tls_daemon
+/// (firmware/tls/daemon_extension.cpp; STBF_WITH_TLS=ON and mbedTLS found) or stbf_tls_none
+/// (tls_none.cpp). The extension for a daemon on `port` (which must outlive it); null without
+/// TLS support.
+std::unique_ptr<TlsExtension> make_tls_extension(const stbf_port& port);
+/// Whether make_tls_extension() makes one (false: a config that needs TLS is refused).
+bool tls_built_in();
 
 /// What in a config needs TLS, named so a box owner finds it ("server X has \"tls\"", "source
 /// URL is fetched over HTTPS"); "" when nothing does.

@@ -5,10 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstdlib>
+
+#include "small_sort.h"
 
 namespace stbf::fw {
 
@@ -34,7 +35,7 @@ std::vector<std::string> entries_with_prefix(const std::string& dir, const std::
         if (n.compare(0, prefix.size(), prefix) == 0 && n != "." && n != "..") names.push_back(n);
     }
     ::closedir(d);
-    std::sort(names.begin(), names.end());
+    small_stable_sort(&names, [](const std::string& a, const std::string& b) { return a < b; });
     return names;
 }
 
@@ -56,8 +57,8 @@ std::string canonical(const std::string& path) {
     return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
-void add(const std::string& root, const std::string& box_path, FileFormat format,
-         const char* cam, bool running, std::vector<SoftcamConfigFile>* out) {
+void add(const std::string& root, const std::string& box_path, FileFormat format, const char* cam,
+         bool running, std::vector<SoftcamConfigFile>* out) {
     const std::string path = under_root(root, box_path);
     if (!is_file(path)) return;
     const std::string real = canonical(path);

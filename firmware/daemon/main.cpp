@@ -10,8 +10,8 @@ void usage(std::FILE* out) {
                  "usage: stbfailover <command> [options]\n"
                  "       stbfailover <command> --help\n\ncommands:\n");
     int n = 0;
-    const stbf::cli::Command* all = stbf::cli::commands(&n);
-    for (int i = 0; i < n; ++i) std::fprintf(out, "  %-10s %s\n", all[i].name, all[i].summary);
+    const stbf::cli::Command* const* all = stbf::cli::commands(&n);
+    for (int i = 0; i < n; ++i) std::fprintf(out, "  %-10s %s\n", all[i]->name, all[i]->summary);
 }
 }  // namespace
 

@@ -1,10 +1,10 @@
 #include "softcam_writer.h"
 #include "config_writer.h"
 
-#include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "small_sort.h"
 #include "stbf/config_text.h"
 #include "stbf/grouping.h"
 
@@ -39,8 +39,8 @@ std::string eol_of(const std::string& text) {
 // One line of a block, with and without its line end.
 struct Line {
     size_t begin;
-    size_t end;       // before "\r\n" / "\n"
-    size_t next;      // after the line end
+    size_t end;   // before "\r\n" / "\n"
+    size_t next;  // after the line end
 };
 
 std::vector<Line> lines_of(const std::string& text, size_t begin, size_t end) {
@@ -115,7 +115,8 @@ std::string oscam_slot_copy(const std::string& text, const std::vector<Line>& li
                 line = head + text.substr(vb, ve - vb) + "_slot" + std::to_string(k + 1);
             } else if (key == "device") {
                 size_t comma = text.find(',', vb);
-                size_t rest = comma == std::string::npos || comma >= ve ? ve : text.find(',', comma + 1);
+                size_t rest =
+                    comma == std::string::npos || comma >= ve ? ve : text.find(',', comma + 1);
                 if (rest == std::string::npos || rest > ve) rest = ve;
                 line = head + local_address(g, g.slot_ports[k], FileFormat::Oscam) +
                        text.substr(rest, ve - rest);
@@ -126,8 +127,8 @@ std::string oscam_slot_copy(const std::string& text, const std::vector<Line>& li
         }
         out += line + eol;
     }
-    if (!had_label) out += "label = " + std::string(g.name.c_str()) + "_slot" +
-                           std::to_string(k + 1) + eol;
+    if (!had_label)
+        out += "label = " + std::string(g.name.c_str()) + "_slot" + std::to_string(k + 1) + eol;
     if (!had_fallback) out += "fallback = 1" + eol;
     return out;
 }
@@ -165,8 +166,8 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
                               primary_of_group[linked] < primary;
         const SourceSpan& span = source.spans[primary - first];
         const uint8_t slots = group_slot_count(config, g);
-        edits.push_back(Edit{span.addr_begin, span.addr_end,
-                             local_address(g, g.slot_ports[0], source.format)});
+        edits.push_back(
+            Edit{span.addr_begin, span.addr_end, local_address(g, g.slot_ports[0], source.format)});
         const std::vector<Line> lines = lines_of(text, span.block_begin, span.block_end);
         std::string added;
         size_t at = span.block_end;
@@ -213,11 +214,12 @@ std::string rewrite_softcam_config(const SoftcamSource& source, const Config& co
             if (si < first || si >= first + count || si == primary) continue;
             const SourceSpan& other = source.spans[si - first];
             for (const Line& l : lines_of(text, other.block_begin, other.block_end))
-                if (!oscam || l.end > l.begin) edits.push_back(Edit{l.begin, l.begin, kSoftcamCommentMark});
+                if (!oscam || l.end > l.begin)
+                    edits.push_back(Edit{l.begin, l.begin, kSoftcamCommentMark});
         }
     }
-    std::stable_sort(edits.begin(), edits.end(),
-                     [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
+    // in file order; edits at one offset stay in the order they were made
+    small_stable_sort(&edits, [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
     // a UTF-8 byte order mark stays the file's first bytes, before the header
     const bool bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0;
     std::string out = bom ? "\xEF\xBB\xBF" : "";

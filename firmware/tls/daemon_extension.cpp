@@ -1,13 +1,23 @@
-// The daemon's TLS extension (see daemon_extension.h).
-#include "tls/daemon_extension.h"
-
+// The daemon's TLS extension (daemon.h TlsExtension, made by make_tls_extension), linked into
+// `stbfailover` when it is built with TLS (library stbf_tls_daemon; tls_none.cpp otherwise).
+//
+// TLS upstreams: one TlsTransport per distinct (host, sni, ca_file, pin, verify), made when a
+// config is prepared and kept for the life of the daemon, so connections of an older config
+// keep a valid transport after a reload. A TLS server without a transport (never expected:
+// prepare() refuses the config) gets a table that refuses to connect, never plain TCP.
+//
+// Provider lists: one ServerListSource per configured source, cached at
+// fw::source_cache_path(); fetches run inside poll(), which watches the fetch's socket through
+// the port so the daemon's loop wakes for it.
 #include <sys/stat.h>
 
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "config_sources.h"
 #include "config_tls.h"
+#include "daemon.h"
 #include "tls/server_list.h"
 #include "tls/tls_transport.h"
 
@@ -41,7 +51,9 @@ stbf_port_status refuse_connect(void*, const stbf_addr*, stbf_sock* out) {
     *out = STBF_SOCK_INVALID;
     return STBF_PORT_ERROR;
 }
-stbf_port_status refuse_result(void*, stbf_sock) { return STBF_PORT_ERROR; }
+stbf_port_status refuse_result(void*, stbf_sock) {
+    return STBF_PORT_ERROR;
+}
 stbf_port_status refuse_send(void*, stbf_sock, const uint8_t*, size_t, size_t* sent) {
     *sent = 0;
     return STBF_PORT_ERROR;
@@ -51,8 +63,8 @@ stbf_port_status refuse_recv(void*, stbf_sock, uint8_t*, size_t, size_t* got) {
     return STBF_PORT_ERROR;
 }
 void refuse_close(void*, stbf_sock) {}
-const Transport kRefusing = {nullptr, refuse_connect, refuse_result, refuse_send, refuse_recv,
-                             refuse_close};
+const Transport kRefusing = {nullptr,     refuse_connect, refuse_result,
+                             refuse_send, refuse_recv,    refuse_close};
 
 struct Source {
     fw::SourceSpec spec;
@@ -62,7 +74,7 @@ struct Source {
 };
 
 class DaemonExtension : public daemon::TlsExtension {
-public:
+  public:
     explicit DaemonExtension(const stbf_port& port) : port_(port) {}
 
     bool prepare(const Config& config, std::string* error) override {
@@ -77,8 +89,8 @@ public:
             std::string message;
             std::unique_ptr<TlsTransport> t = TlsTransport::create(port_, o, &failure, &message);
             if (!t) {
-                *error += (ok ? "" : "\n") + std::string("server ") + s.label.c_str() + ": " +
-                          message;
+                *error +=
+                    (ok ? "" : "\n") + std::string("server ") + s.label.c_str() + ": " + message;
                 ok = false;
                 continue;
             }
@@ -132,7 +144,8 @@ public:
                 ::mkdir(cache_dir.c_str(), 0700);  // the box owner's lists; exists is fine
                 s.list.reset(new ServerListSource(port_, o));
                 if (s.list->load_cache()) {
-                    const std::string line = "server list " + spec.url + ": using the cached copy (" +
+                    const std::string line = "server list " + spec.url +
+                                             ": using the cached copy (" +
                                              std::to_string(s.list->server_count()) + " servers)";
                     port_.log(port_.ctx, STBF_LOG_NOTICE, line.data(), line.size());
                 }
@@ -167,7 +180,8 @@ public:
             s.merge_error.clear();
             if (!s.list->has_list()) continue;
             if (!fw::merge_source_list(config, s.spec, s.list->list(), &s.merge_error)) {
-                const std::string line = "server list " + s.spec.url + " left out: " + s.merge_error;
+                const std::string line =
+                    "server list " + s.spec.url + " left out: " + s.merge_error;
                 port_.log(port_.ctx, STBF_LOG_WARNING, line.data(), line.size());
             }
         }
@@ -215,18 +229,23 @@ public:
         return next;
     }
 
-private:
+  private:
     const stbf_port& port_;
     std::map<std::string, std::unique_ptr<TlsTransport>> transports_;
     std::vector<Source> sources_;
 };
 
-const bool kRegistered = daemon::register_tls_extension(&make_daemon_extension);
-
 }  // namespace
+}  // namespace stbf::tls
 
-std::unique_ptr<daemon::TlsExtension> make_daemon_extension(const stbf_port& port) {
-    return std::unique_ptr<daemon::TlsExtension>(new DaemonExtension(port));
+namespace stbf::daemon {
+
+std::unique_ptr<TlsExtension> make_tls_extension(const stbf_port& port) {
+    return std::unique_ptr<TlsExtension>(new tls::DaemonExtension(port));
 }
 
-}  // namespace stbf::tls
+bool tls_built_in() {
+    return true;
+}
+
+}  // namespace stbf::daemon

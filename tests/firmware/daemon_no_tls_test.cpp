@@ -1,5 +1,5 @@
-// A daemon without TLS support (no TlsExtension registered: this test links stbf_daemon alone,
-// as a build with STBF_WITH_TLS=OFF does) refuses a config that asks for TLS, and says why.
+// A daemon without TLS support (this test links stbf_daemon with stbf_tls_none, as a build with
+// STBF_WITH_TLS=OFF does) refuses a config that asks for TLS, and says why.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -21,8 +21,9 @@ std::string refusal_for(const std::string& config) {
     return log;
 }
 
-TEST(DaemonWithoutTls, NoExtensionIsRegistered) {
-    EXPECT_EQ(stbf::daemon::tls_extension_factory(), nullptr);
+TEST(DaemonWithoutTls, MakesNoExtension) {
+    EXPECT_FALSE(stbf::daemon::tls_built_in());
+    EXPECT_EQ(stbf::daemon::make_tls_extension(stbf_port{}), nullptr);
 }
 
 TEST(DaemonWithoutTls, CheckAndRunShareTheMessage) {

@@ -64,6 +64,21 @@ TEST(RuntimeMemory, TablesCostWhatLimitsHSays) {
     EXPECT_EQ(Runtime::size_for(Capacity{0, 1, 8}), 0u);  // out of range, as for the engine
 }
 
+TEST(RuntimeMemory, PlacingTheTablesLeavesTheRelayBuffersUntouched) {
+    // The buffers are reserved, resident only as far as traffic touches them: attach must not
+    // write them (zeroing 8 MiB would make every box pay for 256 sessions up front).
+    sim::World world(7, 0);
+    EngineWith<2, 1, 8> engine;
+    Runtime runtime(engine, world.port());
+    const size_t need = Runtime::size_for(engine.capacity());
+    std::vector<uint64_t> memory(need / 8 + 1, 0xa5a5a5a5a5a5a5a5ull);
+    ASSERT_EQ(runtime.attach(memory.data(), need), Status::Ok);
+    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(memory.data());
+    size_t untouched = 0;
+    for (size_t i = 0; i < need; ++i) untouched += bytes[i] == 0xa5;
+    EXPECT_GE(untouched, 8 * 2 * size_t{STBF_RELAY_BUFFER});
+}
+
 TEST(Runtime, AttachRefusesMemoryThatCannotHoldTheTables) {
     sim::World world(7, 0);
     Config config;

@@ -208,6 +208,9 @@ public:
 private:
     // A ring buffer for one relay direction.
     struct Pipe {
+        // User-provided, so placing a table (value-initialisation) does not zero `data`: an
+        // idle session's buffers stay untouched, not resident.
+        Pipe() {}
         uint8_t data[STBF_RELAY_BUFFER];
         size_t head = 0;
         size_t len = 0;
@@ -258,6 +261,7 @@ private:
         size_t held = 0;    // bytes the port holds for this direction
     };
     struct SessionIo {
+        SessionIo() {}  // as Pipe: no zeroing of the relay buffers when the table is placed
         SessionId id = 0;  // 0 = free
         GroupIndex group = kNoGroup;
         stbf_sock client = STBF_SOCK_INVALID;
