@@ -173,6 +173,14 @@ Status Runtime::open_listeners(const Config& config, Listener* out, bool adopt_o
     return failure;
 }
 
+void Runtime::swap_listener_tables() {
+    // The new set becomes the current one; the old set's entries are stale from now on (their
+    // sockets are closed or adopted) and open_listeners clears them before the next use.
+    Listener* old = t_.listeners;
+    t_.listeners = t_.next_listeners;
+    t_.next_listeners = old;
+}
+
 void Runtime::close_listener(Listener& l) {
     if (l.open) port_->tcp_close(port_->ctx, l.sock);
     l = Listener();
@@ -221,10 +229,7 @@ Status Runtime::init(const Config& config, TimeUs now) {
         for (size_t i = 0; i < slots; ++i) close_listener(fresh[i]);
         return st;
     }
-    for (size_t i = 0; i < slots; ++i) {
-        t_.listeners[i] = fresh[i];
-        fresh[i] = Listener();
-    }
+    swap_listener_tables();
     for (SessionIo& s : sessions()) reset_session(s);
     for (size_t i = 0; i <= map_mask_; ++i) t_.session_map[i] = MapEntry();
     free_count_ = 0;
@@ -254,10 +259,8 @@ Status Runtime::reload(const Config& config) {
     if (st != Status::Ok) return st;
     st = engine_.replace_config(config, t);
     if (st != Status::Ok) {
-        for (size_t i = 0; i < slots; ++i) {
+        for (size_t i = 0; i < slots; ++i)
             if (!next[i].adopted) close_listener(next[i]);
-            next[i] = Listener();
-        }
         for (Listener& old : listeners()) old.taken = false;
         return st;
     }
@@ -284,17 +287,17 @@ Status Runtime::reload(const Config& config) {
             close_listener(old);
         }
     }
+    swap_listener_tables();
     paused_listeners_ = 0;
     for (size_t i = 0; i < slots; ++i) {
-        t_.listeners[i] = next[i];
+        Listener& l = t_.listeners[i];
         // An adopted listener may have moved in the table: its events must name its new place.
-        if (next[i].adopted && next[i].paused_until == kNever)
-            port_->watch(port_->ctx, next[i].sock, STBF_READABLE,
+        if (l.adopted && l.paused_until == kNever)
+            port_->watch(port_->ctx, l.sock, STBF_READABLE,
                          make_tag(TagKind::Listener, static_cast<uint32_t>(i)));
-        if (next[i].open && next[i].paused_until != kNever) paused_listeners_++;
-        t_.listeners[i].adopted = false;
-        if (next[i].open && !next[i].adopted) log_listening(next[i]);
-        next[i] = Listener();
+        if (l.open && l.paused_until != kNever) paused_listeners_++;
+        if (l.open && !l.adopted) log_listening(l);
+        l.adopted = false;
     }
     for (unsigned slot = 0; slot < capacity_.servers; ++slot)
         if (!engine_.server_in_use(static_cast<ServerSlot>(slot)))

@@ -1,9 +1,8 @@
-// Capacities of the freestanding core. The engine's tables are sized at start-up from the
-// config's `capacity` (model.h Capacity: servers, groups, sessions), in memory the caller
-// provides once (Engine::size_for + Engine::attach, Runtime::size_for + Runtime::attach); the
-// values here are the upper bounds a
-// build accepts and the defaults. Everything else is sized from these at compile time: nothing
-// is allocated after init. Going past one is reported as Status::CapacityExceeded, never a
+// Capacities of the freestanding core. The engine's and the runtime's tables are sized at
+// start-up from the config's `capacity` (model.h Capacity: servers, groups, sessions), in memory
+// the caller provides once (Engine::size_for + attach, Runtime::size_for + attach); the values
+// here are the upper bounds a build accepts and the defaults. Everything else is sized from
+// these at compile time: nothing is allocated after init. Going past one is reported as Status::CapacityExceeded, never a
 // crash. An image maintainer can override any of them with -D on the compiler line
 // (CMake: -DSTBF_CORE_DEFINES="STBF_MAX_SERVERS=32").
 #ifndef STBF_LIMITS_H

@@ -318,7 +318,7 @@ private:
     // Where the tables are in the block: size_for() and attach() walk the same layout.
     struct Tables {
         Listener* listeners = nullptr;
-        Listener* next_listeners = nullptr;  // reload builds the new set here, then swaps
+        Listener* next_listeners = nullptr;  // init / reload build the new set here, then swap
         SessionIo* sessions = nullptr;
         MapEntry* session_map = nullptr;
         uint16_t* free_sessions = nullptr;   // stack of free session indexes
@@ -347,6 +347,7 @@ private:
 
     Status open_listeners(const Config& config, Listener* out, bool adopt_old);
     void close_listener(Listener& l);
+    void swap_listener_tables();
     void log_listening(const Listener& l);
     void drain(TimeUs now);
     void run_timers(TimeUs now);
