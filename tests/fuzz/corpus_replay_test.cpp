@@ -40,5 +40,6 @@ TEST(CorpusReplay, ConfigJson) { replay("config_json", &stbf_fuzz::config_json);
 TEST(CorpusReplay, WebRequest) { replay("web_request", &stbf_fuzz::web_request); }
 TEST(CorpusReplay, ControlLine) { replay("control_line", &stbf_fuzz::control_line); }
 TEST(CorpusReplay, AdminState) { replay("admin_state", &stbf_fuzz::admin_state); }
+TEST(CorpusReplay, JsonNumber) { replay("json_number", &stbf_fuzz::json_number); }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "fuzz_targets.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -12,6 +14,7 @@
 #include "config_diagnostics.h"
 #include "config_writer.h"
 #include "control.h"
+#include "json_number.h"
 #include "web.h"
 #include "softcam_writer.h"
 #include "stbf/cccam_cfg.h"
@@ -248,6 +251,30 @@ void admin_state(const uint8_t* data, size_t size) {
         require(again[i].group == records[i].group && again[i].server == records[i].server &&
                     again[i].state == records[i].state && again[i].since == records[i].since,
                 "records round-trip");
+}
+
+void json_number(const uint8_t* data, size_t size) {
+    static const char kAlphabet[] = "0123456789+-.eE";
+    std::string text(size, '0');
+    for (size_t i = 0; i < size; ++i) text[i] = kAlphabet[data[i] % (sizeof kAlphabet - 1)];
+    char* want_end = nullptr;
+    char* got_end = nullptr;
+    const double want = std::strtod(text.c_str(), &want_end);
+    const double got = stbf::fw::parse_decimal_double(text.c_str(), &got_end);
+    require(got_end == want_end, "ends where strtod ends");
+    if (std::isinf(want) || want == 0 || std::isinf(got) || got == 0) {
+        // Next to the ends of the range a few ulps may cross into infinity or zero.
+        require(std::signbit(got) == std::signbit(want), "same sign");
+        require(std::isinf(want) ? (std::isinf(got) || std::fabs(got) > 1e308)
+                : want == 0      ? (got == 0 || std::fabs(got) < 1e-307)
+                                 : (std::fabs(want) > 1e308 || std::fabs(want) < 1e-307),
+                "infinity and zero only at the ends of the range");
+        return;
+    }
+    int64_t a, b;
+    std::memcpy(&a, &got, sizeof a);
+    std::memcpy(&b, &want, sizeof b);
+    require((a > b ? a - b : b - a) <= 8, "within 8 ulps of strtod");
 }
 
 }  // namespace stbf_fuzz

@@ -24,6 +24,10 @@ void web_request(const uint8_t* data, size_t size);
 void control_line(const uint8_t* data, size_t size);
 /// The admin state file (admin_store.h): what parses prints and parses back the same.
 void admin_state(const uint8_t* data, size_t size);
+/// JSON number text (json_number.h), each byte mapped onto the characters cJSON hands over
+/// ([0-9+-.eE]): it ends where the C library's strtod ends, with the same value within a few
+/// units in the last place.
+void json_number(const uint8_t* data, size_t size);
 
 }  // namespace stbf_fuzz
 
