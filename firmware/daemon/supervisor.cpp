@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "stbf/syslog_client.h"
+
 namespace stbf::daemon {
 namespace {
 
@@ -30,7 +32,6 @@ public:
         : options_(options), child_main_(child_main) {}
 
     int run() {
-        if (options_.use_syslog) ::openlog("stbfailover", LOG_PID, LOG_DAEMON);
         sigset_t set;
         sigemptyset(&set);
         for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, sig);
@@ -153,19 +154,23 @@ private:
     }
 
     __attribute__((format(printf, 3, 4))) void log(int priority, const char* format, ...) {
+        static constexpr char kPrefix[] = "supervisor: ";
         char line[512];
+        std::memcpy(line, kPrefix, sizeof(kPrefix));
         va_list args;
         va_start(args, format);
-        std::vsnprintf(line, sizeof(line), format, args);
+        std::vsnprintf(line + sizeof(kPrefix) - 1, sizeof(line) - (sizeof(kPrefix) - 1), format,
+                       args);
         va_end(args);
         if (options_.use_syslog)
-            ::syslog(LOG_DAEMON | priority, "supervisor: %s", line);
+            syslog_.send(priority, line, std::strlen(line));
         else
-            std::fprintf(stderr, "stbfailover: supervisor: %s\n", line);
+            std::fprintf(stderr, "stbfailover: %s\n", line);
     }
 
     const SupervisorOptions& options_;
     const std::function<int()>& child_main_;
+    SyslogClient syslog_{"stbfailover"};  // LOG_ERR etc. of <syslog.h> are its severities
     sigset_t original_mask_{};
     pid_t child_ = 0;
     bool stopping_ = false;

@@ -1,5 +1,6 @@
 // POSIX port implementation. See posix_port.h for the behaviour beyond port.h.
 #include "stbf/posix_port.h"
+#include "stbf/syslog_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +24,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace stbf {
@@ -45,6 +45,7 @@ struct SockState {
 };
 
 struct ResolveRequest {
+    uint32_t id = 0;
     std::string host;
     uint16_t port = 0;
     uint32_t tag = 0;
@@ -138,13 +139,25 @@ struct PosixPort::Impl {
     int epoll_fd = -1;
     int wake_fd = -1;  // eventfd: resolver completions and wake()
     std::atomic<int> log_level{STBF_LOG_INFO};
-    std::vector<SockState> socks;  // indexed by descriptor
+    std::optional<SyslogClient> syslog;  // with options.use_syslog
+    std::vector<SockState> socks;        // indexed by descriptor
 
     // Resolution. `requests` and `finished` are shared with the helper thread under `mutex`;
     // `ready` (finished, not yet reported by poll) belongs to the loop thread.
     std::mutex mutex;
     std::condition_variable queue_cv;
-    std::map<uint32_t, ResolveRequest> requests;
+    std::vector<ResolveRequest> requests;  // at most max_resolves plus cancelled ones running
+
+    ResolveRequest* find_request(uint32_t id) {
+        for (ResolveRequest& r : requests)
+            if (r.id == id) return &r;
+        return nullptr;
+    }
+    void erase_request(const ResolveRequest* r) {
+        const size_t i = static_cast<size_t>(r - requests.data());
+        if (i + 1 != requests.size()) requests[i] = std::move(requests.back());
+        requests.pop_back();
+    }
     std::deque<uint32_t> queue;      // waiting for the helper thread
     std::vector<uint32_t> finished;  // done by the helper thread, not yet seen by poll
     std::deque<uint32_t> ready;
@@ -167,7 +180,6 @@ struct PosixPort::Impl {
             if (socks[fd].kind != SockKind::Free) ::close(static_cast<int>(fd));
         if (wake_fd >= 0) ::close(wake_fd);
         if (epoll_fd >= 0) ::close(epoll_fd);
-        if (options.use_syslog) closelog();
     }
 
     // ---- socket table ------------------------------------------------------------------
@@ -198,8 +210,8 @@ struct PosixPort::Impl {
 
     void log(stbf_log_level level, const char* msg, size_t len) {
         if (static_cast<int>(level) > log_level.load(std::memory_order_relaxed)) return;
-        if (options.use_syslog) {
-            syslog(static_cast<int>(level), "%.*s", static_cast<int>(len), msg);
+        if (syslog) {  // the port's levels are syslog's severities
+            syslog->send(static_cast<int>(level), msg, len);
             return;
         }
         // One writev per line so concurrent writers (threads, other processes) never interleave
@@ -231,23 +243,23 @@ struct PosixPort::Impl {
             if (stopping) return;
             uint32_t id = queue.front();
             queue.pop_front();
-            auto it = requests.find(id);
-            if (it == requests.end()) continue;
-            std::string host = it->second.host;
-            uint16_t port = it->second.port;
+            const ResolveRequest* asked = find_request(id);
+            if (asked == nullptr) continue;
+            std::string host = asked->host;
+            uint16_t port = asked->port;
             lock.unlock();
             std::vector<stbf_addr> addrs;
             stbf_port_status result = lookup(host, port, &addrs);
             lock.lock();
-            it = requests.find(id);
-            if (it == requests.end()) continue;
-            if (it->second.cancelled) {
-                requests.erase(it);
+            ResolveRequest* r = find_request(id);  // the table may have moved meanwhile
+            if (r == nullptr) continue;
+            if (r->cancelled) {
+                erase_request(r);
                 continue;
             }
-            it->second.done = true;
-            it->second.result = result;
-            it->second.addrs = std::move(addrs);
+            r->done = true;
+            r->result = result;
+            r->addrs = std::move(addrs);
             finished.push_back(id);
             uint64_t one = 1;
             ssize_t ignored = ::write(wake_fd, &one, sizeof(one));
@@ -550,10 +562,10 @@ struct PosixPort::Impl {
             uint32_t tag = 0;
             {
                 std::lock_guard<std::mutex> lock(mutex);
-                auto it = requests.find(id);
+                const ResolveRequest* r = find_request(id);
                 // taken or cancelled meanwhile: its event is not reported
-                if (it == requests.end() || it->second.cancelled) continue;
-                tag = it->second.tag;
+                if (r == nullptr || r->cancelled) continue;
+                tag = r->tag;
             }
             stbf_event& e = events[n++];
             e.kind = STBF_EVENT_RESOLVED;
@@ -618,7 +630,7 @@ struct PosixPort::Impl {
             return STBF_PORT_INVALID;
         std::lock_guard<std::mutex> lock(p->mutex);
         size_t live = 0;  // a cancelled lookup still running on the helper no longer counts
-        for (const auto& r : p->requests) live += r.second.cancelled ? 0 : 1;
+        for (const ResolveRequest& r : p->requests) live += r.cancelled ? 0 : 1;
         if (live >= p->options.max_resolves) return STBF_PORT_NO_RESOURCES;
         if (!p->resolver_started) {
             auto start = [](void* impl) -> void* {
@@ -630,7 +642,9 @@ struct PosixPort::Impl {
         }
         uint32_t id = p->next_request++;
         if (p->next_request == 0) p->next_request = 1;  // 0 is never a request
-        ResolveRequest& r = p->requests[id];
+        p->requests.emplace_back();
+        ResolveRequest& r = p->requests.back();
+        r.id = id;
         r.host = host;
         r.port = port;
         r.tag = tag;
@@ -646,14 +660,14 @@ struct PosixPort::Impl {
         if (count != nullptr) *count = 0;
         if (count == nullptr || (out == nullptr && cap > 0)) return STBF_PORT_INVALID;
         std::lock_guard<std::mutex> lock(p->mutex);
-        auto it = p->requests.find(request);
-        if (it == p->requests.end() || it->second.cancelled) return STBF_PORT_INVALID;
-        if (!it->second.done) return STBF_PORT_WOULD_BLOCK;
-        size_t n = it->second.addrs.size() < cap ? it->second.addrs.size() : cap;
-        for (size_t i = 0; i < n; ++i) out[i] = it->second.addrs[i];
+        const ResolveRequest* r = p->find_request(request);
+        if (r == nullptr || r->cancelled) return STBF_PORT_INVALID;
+        if (!r->done) return STBF_PORT_WOULD_BLOCK;
+        size_t n = r->addrs.size() < cap ? r->addrs.size() : cap;
+        for (size_t i = 0; i < n; ++i) out[i] = r->addrs[i];
         *count = n;
-        stbf_port_status st = it->second.result;
-        p->requests.erase(it);
+        stbf_port_status st = r->result;
+        p->erase_request(r);
         return st;
     }
 
@@ -728,8 +742,8 @@ struct PosixPort::Impl {
     static void resolve_cancel(void* ctx, uint32_t request) {
         Impl* p = self(ctx);
         std::lock_guard<std::mutex> lock(p->mutex);
-        auto it = p->requests.find(request);
-        if (it == p->requests.end()) return;
+        ResolveRequest* r = p->find_request(request);
+        if (r == nullptr) return;
         bool queued = false;
         for (auto q = p->queue.begin(); q != p->queue.end(); ++q) {
             if (*q == request) {
@@ -739,10 +753,10 @@ struct PosixPort::Impl {
             }
         }
         // A lookup in progress on the helper thread erases its own entry when it returns.
-        if (queued || it->second.done)
-            p->requests.erase(it);
+        if (queued || r->done)
+            p->erase_request(r);
         else
-            it->second.cancelled = true;
+            r->cancelled = true;
     }
 };
 
@@ -771,7 +785,7 @@ std::unique_ptr<PosixPort> PosixPort::create(const PosixPortOptions& options, st
             *error = std::string("cannot watch the wake-up eventfd: ") + std::strerror(errno);
         return nullptr;
     }
-    if (options.use_syslog) openlog(impl->options.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    if (options.use_syslog) impl->syslog.emplace(impl->options.ident);
 
     stbf_port& t = impl->table;
     t.api_version = STBF_PORT_API_VERSION;

@@ -1,6 +1,6 @@
 // The POSIX (Linux) port: fills the `stbf_port` table of port.h with real sockets, epoll,
-// CLOCK_MONOTONIC, getrandom and stderr/syslog logging. Used by the daemon and by the
-// contract tests (tests/port) on loopback.
+// CLOCK_MONOTONIC, getrandom and stderr/syslog logging (syslog_client.h). Used by the daemon and by
+// the contract tests (tests/port) on loopback.
 //
 // Behaviour beyond port.h:
 //  - Socket handles are the file descriptors themselves, so a closed handle is reused by the
@@ -30,7 +30,7 @@ namespace stbf {
 struct PosixPortOptions {
     /// Lines less severe than this are dropped (STBF_LOG_DEBUG shows everything).
     stbf_log_level log_level = STBF_LOG_INFO;
-    /// Log through syslog(3) (facility daemon) instead of writing to `log_fd`.
+    /// Log to the syslog daemon (syslog_client.h, facility daemon) instead of writing to `log_fd`.
     bool use_syslog = false;
     /// Program name in log lines and the syslog ident. Must outlive the port.
     const char* ident = "stbfailover";
