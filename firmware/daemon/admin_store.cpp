@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <memory>
 
 #include "atomic_file.h"
@@ -24,12 +24,33 @@ bool parse_admin_state(const std::string& text, AdminState* out) {
     return false;
 }
 
+// Civil date from days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+// days_from_civil inverse). Arithmetic rather than gmtime_r + strftime: those bring the C
+// library's time-zone code into the static binary (5 KB on mips32el) for a UTC stamp.
 std::string utc_time_text(int64_t unix_seconds) {
-    const time_t t = static_cast<time_t>(unix_seconds);
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&t, &tm) == nullptr || std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return "";
+    constexpr int64_t kSecondsPerDay = 86400;
+    int64_t days = unix_seconds / kSecondsPerDay;
+    int64_t second_of_day = unix_seconds % kSecondsPerDay;
+    if (second_of_day < 0) {
+        second_of_day += kSecondsPerDay;
+        --days;
+    }
+    const int64_t z = days + 719468;  // days since 0000-03-01
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t day_of_era = z - era * 146097;
+    const int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    const int64_t day_of_year =
+        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    const int64_t month_from_march = (5 * day_of_year + 2) / 153;
+    const int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    const int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+    const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+    char buf[96];  // room for any int64_t year: the compiler checks the widest case
+    std::snprintf(buf, sizeof(buf), "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                  static_cast<long long>(year), static_cast<int>(month), static_cast<int>(day),
+                  static_cast<int>(second_of_day / 3600), static_cast<int>(second_of_day / 60 % 60),
+                  static_cast<int>(second_of_day % 60));
     return buf;
 }
 

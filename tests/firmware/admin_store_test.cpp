@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <random>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -57,6 +61,25 @@ TEST(AdminStore, StateNamesAndTimes) {
     EXPECT_FALSE(parse_admin_state("Drain", &s));
     EXPECT_EQ(utc_time_text(0), "1970-01-01T00:00:00Z");
     EXPECT_EQ(utc_time_text(1764622800), "2025-12-01T21:00:00Z");
+}
+
+// The stamp is plain arithmetic: it must agree with the C library's gmtime_r for any second
+// (leap years, century rules, before 1970).
+TEST(AdminStore, TimesAgreeWithGmtime) {
+    std::mt19937_64 random(1202);
+    std::vector<int64_t> seconds = {-1, -86400, -86401, 951782400, 951868799, 4107542400,
+                                    253402300799, -62135596800};
+    for (int i = 0; i < 20000; ++i)
+        seconds.push_back(static_cast<int64_t>(random() % 20000000000ull) - 5000000000);
+    for (int64_t s : seconds) {
+        const time_t t = static_cast<time_t>(s);
+        struct tm tm {};
+        ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+        char want[64];
+        std::snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        EXPECT_EQ(utc_time_text(s), want) << s;
+    }
 }
 
 }  // namespace
