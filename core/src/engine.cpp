@@ -452,6 +452,7 @@ ServerStatus Engine::server_status(ServerSlot slot) const {
     st.fail_streak = sv.fail_streak;
     st.ok_streak = sv.ok_streak;
     st.last_failure = sv.last_failure;
+    st.last_failure_at = sv.last_failure_at;
     st.last_change = sv.last_change;
     st.next_check = sv.probe != 0 ? kNever : sv.next_check;
     st.slowstart_until = sv.slowstart_until;

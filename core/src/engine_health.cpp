@@ -87,6 +87,7 @@ void Engine::server_success(ServerSlot slot, bool lived, TimeUs now) {
 void Engine::server_failure(ServerSlot slot, Reason why, TimeUs now, bool live_only) {
     ServerRt& sv = servers_[slot];
     sv.last_failure = why;
+    sv.last_failure_at = now;
     sv.ok_streak = 0;
     if (sv.fail_streak < 255) sv.fail_streak++;
     if (live_only && sv.live_fail_streak < 255) sv.live_fail_streak++;

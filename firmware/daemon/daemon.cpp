@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <map>
 
 #include "admin_store.h"
 #include "config_json.h"
@@ -375,9 +374,6 @@ class Daemon {
                 t.text += admin_by_.empty() ? " (restored from the state file)"
                                             : " (by " + admin_by_ + ")";
             }
-            if (n.kind == NoticeKind::ServerState &&
-                (n.to_state == ServerState::Down || n.to_state == ServerState::Suspect))
-                last_failure_at_[t.group + "\t" + t.server] = n.when;
             const bool bad = n.kind == NoticeKind::Panic         ? n.on
                              : n.kind == NoticeKind::ServerState ? n.to_state == ServerState::Down
                                                                  : false;
@@ -731,11 +727,6 @@ class Daemon {
                     s.admin_set_by = rec->set_by;
                     s.admin_since = rec->since;
                 }
-                auto f = last_failure_at_.find(g.name + "\t" + s.label);
-                if (f != last_failure_at_.end() && !s.last_failure.empty()) {
-                    s.has_last_failure_age = true;
-                    s.last_failure_ago_s = now > f->second ? (now - f->second) / 1000000 : 0;
-                }
             }
         }
         return r;
@@ -774,7 +765,6 @@ class Daemon {
     EventLog events_;
     AdminStore admin_;
     std::string admin_by_;  // who is changing admin states right now ("" = restored from file)
-    std::map<std::string, TimeUs> last_failure_at_;  // "group\tlabel" -> port clock
     uint32_t notices_dropped_seen_ = 0;
 };
 

@@ -39,6 +39,8 @@ ServerReport server_report(const Engine& engine, ServerSlot slot, TimeUs now,
     r.live_sessions = st.live_sessions;
     r.fail_streak = st.fail_streak;
     r.last_failure = st.last_failure == Reason::None ? "" : reason_name(st.last_failure);
+    r.has_last_failure_age = st.last_failure != Reason::None;
+    r.last_failure_ago_s = now > st.last_failure_at ? (now - st.last_failure_at) / 1000000 : 0;
     r.probes_ok = st.probes_ok;
     r.probes_failed = st.probes_failed;
     r.picks = st.picks;

@@ -76,7 +76,7 @@ struct ServerReport {
     bool has_next_check = false;
     double next_check_s = 0;
     uint64_t state_since_s = 0;        ///< seconds in the current state (since start if never changed)
-    bool has_last_failure_age = false;  ///< the daemon saw when the last failure was
+    bool has_last_failure_age = false;  ///< the server has failed: last_failure_ago_s holds
     uint64_t last_failure_ago_s = 0;
     bool has_slowstart = false;         ///< ramping up after a recovery
     double slowstart_left_s = 0;

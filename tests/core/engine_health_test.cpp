@@ -119,6 +119,8 @@ TEST_F(HealthTest, HungBeforeGreetingIsSuspectAfterOneLostRace) {
     ServerStatus st = engine->server_status(0);
     EXPECT_EQ(st.state, ServerState::Suspect);
     EXPECT_EQ(st.last_failure, Reason::GreetingTimeout);
+    EXPECT_EQ(st.last_failure_at, now);  // status tells how long ago it failed
+    EXPECT_EQ(engine->server_status(1).last_failure, Reason::None);
     EXPECT_EQ(st.connects_failed, 1u);
     EXPECT_EQ(st.next_check, now);  // checked at once, not at the next idle check
     bool failover = false;

@@ -162,6 +162,7 @@ struct ServerStatus {
                                  ///< hang): a passing greeting does not clear them
     uint8_t ok_streak;           ///< consecutive successes
     Reason last_failure;
+    TimeUs last_failure_at;     ///< when `last_failure` happened (only if it is not None)
     TimeUs last_change;          ///< when `state` last changed
     TimeUs next_check;           ///< kNever if not scheduled (e.g. watched passively)
     TimeUs slowstart_until;      ///< 0 if not ramping
@@ -447,6 +448,7 @@ private:
         uint8_t ok_streak = 0;
         uint8_t backoff_exp = 0;
         Reason last_failure = Reason::None;
+        TimeUs last_failure_at = 0;
         TimeUs last_change = 0;
         TimeUs next_check = kNever;
         TimeUs slowstart_until = 0;
@@ -626,7 +628,7 @@ private:
     alignas(Engine::kTableAlign) unsigned char storage_[Engine::size_for(kCapacity)];
 };
 
-/// An engine at the default capacity (limits.h), tables inside (about 741 KiB).
+/// An engine at the default capacity (limits.h), tables inside (about 745 KiB).
 using DefaultEngine = EngineWith<STBF_DEFAULT_SERVERS, STBF_DEFAULT_GROUPS, STBF_DEFAULT_SESSIONS>;
 
 }  // namespace stbf

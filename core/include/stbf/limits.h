@@ -11,7 +11,7 @@
 // Memory of the engine (Engine::kBytesPer*, checked by tests/core/engine_test.cpp): about
 // 1.1 KiB per server slot (mostly its copy of the server's config, so a retired server can
 // drain), 0.55 KiB per group and 0.4 KiB per session, each with its share of the action queue:
-// ~741 KiB at the default capacity below, ~6 KiB for a box with 1 group of 2 servers.
+// ~745 KiB at the default capacity below, ~6 KiB for a box with 1 group of 2 servers.
 // The runtime's tables come on top, sized at start-up for the same capacity (runtime.h,
 // Runtime::kBytesPer*, checked by tests/runtime/runtime_test.cpp): 2 * STBF_RELAY_BUFFER plus
 // ~0.5 KiB per session (the relay buffers: reserved, resident only as far as traffic touches
