@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <memory>
 
 #include "atomic_file.h"
@@ -48,27 +47,46 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
-using State = std::map<std::string, std::string>;
+// What setup did, for restore: the state file's "key=value" lines (keys in this order).
+struct State {
+    std::string backup, cam, file, hash, json, json_backup;
+    bool has_cam = false;  // files written before the softcam was recorded have no cam= line
+};
+struct StateKey {
+    const char* key;
+    std::string State::*value;
+};
+constexpr StateKey kStateKeys[] = {
+    {"backup", &State::backup}, {"cam", &State::cam},   {"file", &State::file},
+    {"hash", &State::hash},     {"json", &State::json}, {"json_backup", &State::json_backup}};
 
 bool read_state(const std::string& path, State* state) {
     std::string text, why;
     if (!read_text_file(path, &text, &why)) return false;
+    bool has_file = false, has_backup = false, has_hash = false;
     size_t p = 0;
     while (p < text.size()) {
         size_t e = text.find('\n', p);
         if (e == std::string::npos) e = text.size();
         const std::string line = text.substr(p, e - p);
         const size_t eq = line.find('=');
-        if (!line.empty() && line[0] != '#' && eq != std::string::npos)
-            (*state)[line.substr(0, eq)] = line.substr(eq + 1);
         p = e + 1;
+        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+        for (const StateKey& k : kStateKeys) {
+            if (line.compare(0, eq, k.key) != 0 || std::strlen(k.key) != eq) continue;
+            state->*k.value = line.substr(eq + 1);
+            has_file |= k.value == &State::file;
+            has_backup |= k.value == &State::backup;
+            has_hash |= k.value == &State::hash;
+            state->has_cam |= k.value == &State::cam;
+        }
     }
-    return state->count("file") > 0 && state->count("backup") > 0 && state->count("hash") > 0;
+    return has_file && has_backup && has_hash;
 }
 
 bool write_state(const std::string& path, const State& state, std::string* error) {
     std::string text = "# written by stbfailover setup; stbfailover restore reads it\n";
-    for (const auto& kv : state) text += kv.first + "=" + kv.second + "\n";
+    for (const StateKey& k : kStateKeys) text += std::string(k.key) + "=" + state.*k.value + "\n";
     std::string backup;
     return write_file_atomic(path, text, &backup, error, nullptr);
 }
@@ -91,8 +109,9 @@ bool run_command(const std::vector<std::string>& argv, std::string* why) {
     for (std::string& a : copy) args.push_back(a.data());
     args.push_back(nullptr);
     pid_t pid = -1;
-    if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) {
-        *why = std::string("cannot start: ") + std::strerror(errno);
+    const int spawn_error = posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ);
+    if (spawn_error != 0) {  // posix_spawn returns the error; errno is not set
+        *why = std::string("cannot start: ") + std::strerror(spawn_error);
         return false;
     }
     for (int waited_ms = 0; waited_ms <= kRestartTimeoutS * 1000; waited_ms += 50) {
@@ -242,7 +261,7 @@ int run_setup(const SetupOptions& o, std::FILE* out, std::FILE* err) {
     const std::string state_path = setup_state_path(o.root);
     State state;
     if (read_state(state_path, &state)) {
-        if (state["file"] == f.path && hash_text(text) == state["hash"]) {
+        if (state.file == f.path && hash_text(text) == state.hash) {
             std::fprintf(out, "already set up: %s points at stbfailover; nothing to do\n",
                          f.path.c_str());
             return kSetupOk;
@@ -251,7 +270,7 @@ int run_setup(const SetupOptions& o, std::FILE* out, std::FILE* err) {
                      "stbfailover setup: %s was set up before and has changed since (or another "
                      "file was); run `stbfailover restore` first (its backup is %s); nothing "
                      "changed\n",
-                     state["file"].c_str(), state["backup"].c_str());
+                     state.file.c_str(), state.backup.c_str());
         return kSetupRefused;
     }
     if (is_rewritten_softcam_config(text)) {
@@ -330,12 +349,12 @@ int run_setup(const SetupOptions& o, std::FILE* out, std::FILE* err) {
         std::fprintf(err, "stbfailover setup: %s; nothing changed\n", error.c_str());
         return kSetupRefused;
     }
-    state["file"] = f.path;
-    state["cam"] = f.cam;
-    state["backup"] = file_backup;
-    state["hash"] = hash_text(rewritten);
-    state["json"] = json_path;
-    state["json_backup"] = json_backup;
+    state.file = f.path;
+    state.cam = f.cam;
+    state.backup = file_backup;
+    state.hash = hash_text(rewritten);
+    state.json = json_path;
+    state.json_backup = json_backup;
     if (!write_state(state_path, state, &error)) {
         ::rename(file_backup.c_str(), f.path.c_str());
         if (!json_backup.empty()) ::rename(json_backup.c_str(), json_path.c_str());
@@ -380,8 +399,8 @@ int run_restore(const SetupOptions& o, std::FILE* out, std::FILE* err) {
                      state_path.c_str());
         return kSetupOk;
     }
-    const std::string& file = state["file"];
-    const std::string& backup = state["backup"];
+    const std::string& file = state.file;
+    const std::string& backup = state.backup;
     std::string now, original, why;
     if (!read_text_file(backup, &original, &why)) {
         std::fprintf(err, "stbfailover restore: cannot read the backup %s: %s; nothing changed\n",
@@ -389,7 +408,7 @@ int run_restore(const SetupOptions& o, std::FILE* out, std::FILE* err) {
         return kSetupRefused;
     }
     const bool readable = read_text_file(file, &now, &why);
-    const bool changed = !readable || hash_text(now) != state["hash"];
+    const bool changed = !readable || hash_text(now) != state.hash;
     if (changed && !o.force) {
         std::fprintf(err,
                      "stbfailover restore: %s was changed since stbfailover setup wrote it%s; not "
@@ -418,12 +437,12 @@ int run_restore(const SetupOptions& o, std::FILE* out, std::FILE* err) {
     std::fprintf(out, "restored %s from %s\n", file.c_str(), backup.c_str());
     if (changed && readable)
         std::fprintf(out, "your changed version is kept as %s%s\n", file.c_str(), kChangedSuffix);
-    const std::string& json_backup = state["json_backup"];
+    const std::string& json_backup = state.json_backup;
     if (!json_backup.empty() && exists(json_backup) &&
-        ::rename(json_backup.c_str(), state["json"].c_str()) == 0)
-        std::fprintf(out, "restored %s from %s\n", state["json"].c_str(), json_backup.c_str());
+        ::rename(json_backup.c_str(), state.json.c_str()) == 0)
+        std::fprintf(out, "restored %s from %s\n", state.json.c_str(), json_backup.c_str());
     ::unlink(state_path.c_str());
-    const std::string cam = state.count("cam") ? state["cam"] : cam_of_name(file);
+    const std::string cam = state.has_cam ? state.cam : cam_of_name(file);
     const bool softcam_ok = restart_softcam(o.root, cam, out, err);
     if (!restart_daemon(o.root, out, err) || !softcam_ok) return kSetupRestartFailed;
     std::fprintf(out, "done; the softcam talks to its servers directly again\n");
