@@ -4,7 +4,17 @@
 # OE recipe builds, and with STBF_SIZE_TLS=both also without TLS (the smallest boxes' build);
 # tests off; only the stbfailover target is built.
 # Build dirs: $STBF_MATRIX_ROOT/<arch>-size-<flavour>; deps as for run_matrix.sh.
+#
+# binary_sizes.sh --budget BYTES ARCH...: only the static binary without TLS (the drop-in for
+# the smallest boxes); prints its size and fails when it is larger than BYTES (run_matrix.sh
+# holds mips32el to issue #15's 400 KB with it).
 set -euo pipefail
+
+budget=
+if [ "${1:-}" = --budget ]; then
+    budget=$2
+    shift 2
+fi
 
 source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 matrix_root=${STBF_MATRIX_ROOT:-$source_dir/build/matrix}
@@ -32,6 +42,17 @@ stripped_size() {
 }
 
 mkdir -p "$matrix_root"
+if [ -n "$budget" ]; then
+    over=0
+    for arch in "$@"; do
+        "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" --libc musl "$arch" >/dev/null
+        size=$(stripped_size "$arch" static OFF)
+        verdict="within $budget"
+        [ "$size" -le "$budget" ] || { verdict="OVER the budget of $budget"; over=1; }
+        echo "$arch static without TLS: $size bytes stripped, $verdict"
+    done
+    exit $over
+fi
 rows=()
 for arch in "$@"; do
     "$source_dir/toolchains/deps/build-deps.sh" --mbedtls "$series" "$arch" >/dev/null

@@ -137,6 +137,13 @@ for arch in "${archs[@]}"; do
             total_passed=$((total_passed + $2 - $1))
             echo "[$arch $flavour] $(($2 - $1)) passed, $1 failed"
         fi
+        # The drop-in for the smallest boxes: static, no TLS, at most 400 KB stripped (#15).
+        if [ "$flavour" = static ] && [ "$arch" = mips32el ]; then
+            step "$arch static no-TLS size budget" "$matrix_root/$arch-size-budget.log" \
+                env STBF_MATRIX_ROOT="$matrix_root" STBF_DEPS_ROOT="$deps_root" \
+                "$source_dir/tests/cross/binary_sizes.sh" --budget 400000 "$arch" &&
+                cat "$matrix_root/$arch-size-budget.log"
+        fi
     done
 done
 
