@@ -302,17 +302,20 @@ def main():
         vals = [s[key] for s in samples[kind]]
         return statistics.median(vals), min(vals), max(vals)
 
-    print(f"\n{args.reps} repetitions, medians [min..max]; ratio = stbfailover / better peer "
+    print(f"\n{args.reps} repetitions, medians [min..max]; ratio = stbfailover / better peer, "
+          "vs HAProxy = stbfailover / HAProxy (the peer issue #11 names) "
           "(< 1 is better for 'low' rows, > 1 for 'high')\n")
-    print("| metric | stbfailover | HAProxy | nginx | ratio |")
-    print("|---|---|---|---|---|")
+    print("| metric | stbfailover | HAProxy | nginx | ratio | vs HAProxy |")
+    print("|---|---|---|---|---|---|")
     for label, key, better in ROWS:
         cells = {k: cell(k, key) for k in PROXIES}
         peers = [cells["haproxy"][0], cells["nginx"][0]]
         best = min(peers) if better == "low" else max(peers)
         ratio = f"{cells['stbfailover'][0] / best:.2f}" if best > 0 else "n/a (peer 0)"
         row = [f"{fmt(m)} [{fmt(lo)}..{fmt(hi)}]" for m, lo, hi in (cells[k] for k in PROXIES)]
-        print(f"| {label} | " + " | ".join(row) + f" | {ratio} |")
+        haproxy = cells["haproxy"][0]
+        vs_haproxy = f"{cells['stbfailover'][0] / haproxy:.2f}" if haproxy > 0 else "n/a (peer 0)"
+        print(f"| {label} | " + " | ".join(row) + f" | {ratio} | {vs_haproxy} |")
 
 
 if __name__ == "__main__":
