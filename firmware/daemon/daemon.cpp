@@ -189,7 +189,7 @@ class Daemon {
                             return server_command(r, by);
                         }},
           web_(web_handlers_),
-          log_limiter_([this](stbf_log_level level, const std::string& line) {
+          log_limiter_([](stbf_log_level level, const std::string& line) {
               g_log_hook.original(g_log_hook.ctx, level, line.data(), line.size());
           }) {}
 

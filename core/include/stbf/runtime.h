@@ -123,10 +123,7 @@ public:
 
     /// Bytes of table memory a runtime needs for an engine of `capacity` (see attach), or 0
     /// when a capacity is out of range (Engine::size_for is 0). A constant expression.
-    static constexpr size_t size_for(const Capacity& capacity) {
-        if (Engine::size_for(capacity) == 0) return 0;
-        return layout_bytes([&capacity](TableSizer& sizer) { lay_out(sizer, capacity); });
-    }
+    static constexpr size_t size_for(const Capacity& capacity);
 
     /// Give the runtime its tables, sized for its engine's capacity: `bytes` >=
     /// size_for(engine.capacity()) bytes at `memory`, aligned to kTableAlign, kept by the
@@ -424,6 +421,13 @@ private:
     TimeUs linger_deadline_ = kNever;  // earliest linger_until among them
     RuntimeCounters counters_;
 };
+
+// Defined after the class, as Engine::size_for: a constant expression may only call lay_out
+// once the class is complete (clang refuses the in-class definition).
+constexpr size_t Runtime::size_for(const Capacity& capacity) {
+    if (Engine::size_for(capacity) == 0) return 0;
+    return layout_bytes([&capacity](TableSizer& sizer) { lay_out(sizer, capacity); });
+}
 
 /// A runtime that carries its tables inside the object, for an engine of (at most) the given
 /// capacity fixed at compile time: static storage on a small target, tests. Attached at
