@@ -98,7 +98,12 @@ bool AdminStore::from_json(const std::string& text, std::vector<AdminRecord>* ou
         r.group = g->valuestring;
         r.server = s->valuestring;
         if (cJSON_IsString(by)) r.set_by = by->valuestring;
-        if (cJSON_IsNumber(since)) r.since = static_cast<int64_t>(since->valuedouble);
+        // A time outside 1970..9999 is not one this file was written with: unknown (0) rather
+        // than a conversion out of int64_t's range.
+        constexpr double kLastSecondOf9999 = 253402300799.0;
+        if (cJSON_IsNumber(since) && since->valuedouble >= 0 &&
+            since->valuedouble <= kLastSecondOf9999)
+            r.since = static_cast<int64_t>(since->valuedouble);
         if (cJSON_IsNumber(grace) && grace->valuedouble >= 0 && grace->valuedouble < 4e9)
             r.grace_ms = static_cast<uint32_t>(grace->valuedouble);
         if (r.state != AdminState::Enabled) out->push_back(r);

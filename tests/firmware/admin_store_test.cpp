@@ -54,6 +54,20 @@ TEST(AdminStore, AFileThatIsNotAStateFileIsRefusedAndEmpty) {
     EXPECT_TRUE(store.records().empty());
 }
 
+// Found by the admin_state fuzz target: a "since" past int64_t's range was converted anyway.
+TEST(AdminStore, ATimeOutOfRangeIsUnknown) {
+    std::vector<AdminRecord> records;
+    ASSERT_TRUE(AdminStore::from_json(
+        R"({"version":1,"servers":[{"group":"sky","server":"s1","state":"drain","since":1.7e19},)"
+        R"({"group":"sky","server":"s2","state":"drain","since":-5},)"
+        R"({"group":"sky","server":"s3","state":"drain","since":1764622800}]})",
+        &records));
+    ASSERT_EQ(records.size(), 3u);
+    EXPECT_EQ(records[0].since, 0);
+    EXPECT_EQ(records[1].since, 0);
+    EXPECT_EQ(records[2].since, 1764622800);
+}
+
 TEST(AdminStore, StateNamesAndTimes) {
     AdminState s = AdminState::Enabled;
     EXPECT_TRUE(parse_admin_state("drain", &s));
